@@ -1,0 +1,144 @@
+//! The binary's edge: turns parsed arguments into engine calls and outcomes into exit codes
+//! (0 ok, 1 runtime failure, 2 usage or configuration error).
+
+use crate::cli::{Cli, Command, GlobalArgs, LogFormat, ValidateConfigArgs};
+use crate::config::{self, LoadRequest, Loaded};
+use clap::CommandFactory;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// A failure with the exit code it maps to.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad usage or configuration: exit 2.
+    Usage(String),
+    /// Something failed while running: exit 1.
+    Runtime(anyhow::Error),
+    /// The command ran and wants a specific exit code (monitors, health checks).
+    Code(u8),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Runtime(e)
+    }
+}
+
+pub type Outcome = Result<(), Failure>;
+
+pub fn run(cli: Cli) -> ExitCode {
+    let result = dispatch(cli);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(msg)) => {
+            eprintln!("{}", msg.trim_end());
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Code(c)) => ExitCode::from(c),
+    }
+}
+
+fn dispatch(cli: Cli) -> Outcome {
+    let g = cli.global;
+    match cli.command {
+        Some(Command::ValidateConfig(a)) => validate_config(&g, &a),
+        Some(Command::Completions(a)) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(a.shell, &mut cmd, "nflreadpy-betting", &mut std::io::stdout());
+            Ok(())
+        }
+        Some(Command::Ingest(_)) => not_available("ingest"),
+        Some(Command::Simulate(_)) => not_available("simulate"),
+        Some(Command::Scan(_)) => not_available("scan"),
+        Some(Command::Dashboard(_)) | None => not_available("dashboard"),
+        Some(Command::Backtest(_)) => not_available("backtest"),
+        Some(Command::Serve(_)) => not_available("serve"),
+        Some(Command::Status(_)) => not_available("status"),
+    }
+}
+
+fn not_available(name: &str) -> Outcome {
+    Err(Failure::Usage(format!("error: `{name}` is not available in this build")))
+}
+
+pub fn load_request(g: &GlobalArgs) -> LoadRequest {
+    let mut req = LoadRequest::from_process_env();
+    req.config_path = if g.config_is_default() { None } else { Some(g.config.clone()) };
+    req.environment = g.environment.clone();
+    req.alerts_config = g.alerts_config.clone();
+    req.storage = g.storage.clone();
+    req
+}
+
+/// Loads configuration for a command; any error is a usage failure listing every problem.
+pub fn load_config(g: &GlobalArgs) -> Result<Loaded, Failure> {
+    match config::load(&load_request(g)) {
+        Ok(l) => {
+            for w in &l.warnings {
+                eprintln!("{w}");
+            }
+            Ok(l)
+        }
+        Err(report) => Err(Failure::Usage(format!(
+            "configuration invalid ({} error{}):\n{report}",
+            report.errors.len(),
+            if report.errors.len() == 1 { "" } else { "s" }
+        ))),
+    }
+}
+
+fn validate_config(g: &GlobalArgs, a: &ValidateConfigArgs) -> Outcome {
+    let req = load_request(g);
+    let json = g.log_format == Some(LogFormat::Json);
+    let mut out = std::io::stdout().lock();
+    match config::load(&req) {
+        Ok(loaded) => {
+            if json {
+                let v = serde_json::json!({
+                    "valid": true,
+                    "environment": loaded.config.environment,
+                    "warnings": loaded.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+                    "notes": loaded.notes.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+                });
+                let _ = writeln!(out, "{v}");
+            } else {
+                let _ = writeln!(out, "Configuration '{}' is valid.", loaded.config.environment);
+                for w in loaded.warnings.iter().chain(&loaded.notes) {
+                    let _ = writeln!(out, "{w}");
+                }
+            }
+            if a.print {
+                for line in loaded.effective_lines() {
+                    let _ = writeln!(out, "{line}");
+                }
+            }
+            if a.warnings_as_errors && !loaded.warnings.is_empty() {
+                return Err(Failure::Usage(format!(
+                    "{} warning(s) treated as errors (--warnings-as-errors)",
+                    loaded.warnings.len()
+                )));
+            }
+            Ok(())
+        }
+        Err(report) => {
+            if json {
+                let v = serde_json::json!({
+                    "valid": false,
+                    "errors": report.errors.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+                    "warnings": report.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+                });
+                let _ = writeln!(out, "{v}");
+                return Err(Failure::Code(2));
+            }
+            Err(Failure::Usage(format!(
+                "Configuration invalid ({} error{}):\n{report}",
+                report.errors.len(),
+                if report.errors.len() == 1 { "" } else { "s" }
+            )))
+        }
+    }
+}

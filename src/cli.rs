@@ -1,0 +1,238 @@
+//! The command-line surface of the operations guide (clap derive). Parsing only: dispatch lives
+//! in `app`, behaviour in the engine modules.
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "nflreadpy-betting",
+    version,
+    about = "Terminal-first NFL betting operations: odds ingestion, Monte Carlo pricing, +EV edges and alerts",
+    long_about = "Polls sportsbook odds into an embedded SQLite store, prices every market with a Monte Carlo \
+game model and de-vigged market consensus, ranks +EV opportunities with Kelly stakes and fires alerts.\n\n\
+With no subcommand it opens the dashboard on the configured sources (the bundled replay feed by default).",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct GlobalArgs {
+    /// Base configuration file.
+    #[arg(long, global = true, value_name = "PATH", default_value = crate::config::DEFAULT_CONFIG_PATH)]
+    pub config: PathBuf,
+    /// Environment overlay name: merges config/betting.<NAME>.yaml (also NFLREADPY_BETTING_ENV).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub environment: Option<String>,
+    /// SQLite store path; overrides ingestion.storage_path.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub storage: Option<String>,
+    /// Alert routing file (the `alerts:` section as YAML).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub alerts_config: Option<PathBuf>,
+    /// Output format for logs and machine-readable snapshots.
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+    /// More logging (-v debug, -vv trace).
+    #[arg(short, long, global = true, action = ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Less logging (-q warnings only, -qq errors only).
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub quiet: u8,
+    /// Disable colour (also when NO_COLOR is set).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+impl GlobalArgs {
+    /// `--config` was given explicitly (not just the default value).
+    pub fn config_is_default(&self) -> bool {
+        self.config.as_os_str() == crate::config::DEFAULT_CONFIG_PATH
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load every configuration layer and report all problems at once.
+    ValidateConfig(ValidateConfigArgs),
+    /// Poll the enabled odds sources on a schedule into the store (single-shot with --interval 0).
+    Ingest(IngestArgs),
+    /// Price stored odds with the Monte Carlo model and print opportunities, portfolio and bankroll.
+    Simulate(SimulateArgs),
+    /// Export candidate opportunities for manual review; prune old history.
+    Scan(ScanArgs),
+    /// Full-screen terminal dashboard over the live engine (the default command).
+    Dashboard(DashboardArgs),
+    /// Walk-forward evaluation of model, market and blend over historical seasons.
+    Backtest(BacktestArgs),
+    /// REST API, health probes, Prometheus metrics and the web view.
+    Serve(ServeArgs),
+    /// Print health (freshness, success rate, last simulation, alert delivery) with a monitor exit code.
+    Status(StatusArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ValidateConfigArgs {
+    /// Exit non-zero when there are warnings.
+    #[arg(long)]
+    pub warnings_as_errors: bool,
+    /// Print the effective merged configuration, secrets redacted, with the layer of each value.
+    #[arg(long)]
+    pub print: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct IngestArgs {
+    /// Seconds between polls; 0 polls every enabled source once and exits.
+    #[arg(long, value_name = "SECONDS")]
+    pub interval: Option<f64>,
+    /// Random delay up to this many seconds added to each poll.
+    #[arg(long, value_name = "SECONDS")]
+    pub jitter: Option<f64>,
+    /// Retries per poll after a failure (0 = no retry).
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+    /// Exponential backoff base between retries (full jitter).
+    #[arg(long, value_name = "FACTOR")]
+    pub retry_backoff: Option<f64>,
+    /// Poll only these sources (by type), repeatable.
+    #[arg(long = "source", value_name = "TYPE")]
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SimulateArgs {
+    /// Monte Carlo iterations per game (default analytics.iterations.simulate).
+    #[arg(long, value_name = "N")]
+    pub iterations: Option<u32>,
+    /// Random seed; the same seed gives the same numbers whatever the thread count.
+    #[arg(long, value_name = "SEED")]
+    pub seed: Option<u64>,
+    /// Poll the sources once before pricing.
+    #[arg(long)]
+    pub refresh: bool,
+    /// Send a test alert through every configured channel.
+    #[arg(long)]
+    pub enable_alerts: bool,
+    /// Skip the bankroll simulation.
+    #[arg(long)]
+    pub no_bankroll: bool,
+    /// Minimum EV per unit staked (default analytics.value_threshold).
+    #[arg(long, value_name = "EV")]
+    pub value_threshold: Option<f64>,
+    /// Fraction of full Kelly to stake (default analytics.kelly_fraction).
+    #[arg(long, value_name = "F")]
+    pub kelly_fraction: Option<f64>,
+    /// Starting bankroll (default analytics.bankroll.initial).
+    #[arg(long, value_name = "UNITS")]
+    pub bankroll: Option<f64>,
+    /// Refit ratings from this games file (nflverse games.csv layout).
+    #[arg(long, value_name = "PATH")]
+    pub games: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ScanArgs {
+    /// Monte Carlo iterations per game (default analytics.iterations.scan).
+    #[arg(long, value_name = "N")]
+    pub iterations: Option<u32>,
+    /// Minimum EV to export (default analytics.value_threshold).
+    #[arg(long, value_name = "EV")]
+    pub min_ev: Option<f64>,
+    /// Write opportunities to PATH.csv or PATH.json.
+    #[arg(long, value_name = "PATH")]
+    pub export: Option<PathBuf>,
+    /// Delete stored history older than this (e.g. 30d, 12h, 90m) before scanning.
+    #[arg(long, value_name = "DURATION")]
+    pub prune_older_than: Option<String>,
+    #[arg(long, value_name = "SEED")]
+    pub seed: Option<u64>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct DashboardArgs {
+    /// Refresh cadence in seconds; with no value, dashboard.refresh_seconds.
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1)]
+    pub refresh: Option<Option<f64>>,
+    /// Watch a store another process writes, without starting ingestion (read-only).
+    #[arg(long, visible_alias = "read-only")]
+    pub attach: bool,
+    /// Print one snapshot per refresh instead of drawing the full-screen UI.
+    #[arg(long)]
+    pub headless: bool,
+    /// Headless: stop after N snapshots.
+    #[arg(long, value_name = "N")]
+    pub cycles: Option<u64>,
+    /// Headless: stop after this long (e.g. 30s, 5m).
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<String>,
+    /// Monte Carlo iterations per game (default analytics.iterations.dashboard).
+    #[arg(long, value_name = "N")]
+    pub iterations: Option<u32>,
+    /// Theme name (default dashboard.theme).
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BacktestArgs {
+    /// First season evaluated (ratings train on every earlier season).
+    #[arg(long, value_name = "YEAR", default_value_t = 2020)]
+    pub start_season: i32,
+    /// Last season evaluated.
+    #[arg(long, value_name = "YEAR", default_value_t = 2024)]
+    pub end_season: i32,
+    /// Games file (default analytics.ratings.games_path).
+    #[arg(long, value_name = "PATH")]
+    pub games: Option<PathBuf>,
+    #[arg(long, value_name = "N")]
+    pub iterations: Option<u32>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default api.bind).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub bind: Option<String>,
+    /// Attach read-only to a store another ingest process writes.
+    #[arg(long)]
+    pub attach: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// Shell to generate completions for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

@@ -1,0 +1,687 @@
+//! The one typed schema for every subsystem. `Config::default()` is the built-in bottom layer and
+//! must match the shipped `config/betting.yaml` (a test checks it), so a binary run outside the
+//! repository behaves like one run inside it.
+
+use crate::domain::DevigMethod;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    pub environment: String,
+    pub sources: Vec<SourceConfig>,
+    pub ingestion: IngestionConfig,
+    pub storage: StorageConfig,
+    pub analytics: AnalyticsConfig,
+    pub alerts: AlertsConfig,
+    pub metrics: MetricsConfig,
+    pub dashboard: DashboardConfig,
+    pub api: ApiConfig,
+    pub logging: LoggingConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            environment: "default".into(),
+            sources: vec![
+                SourceConfig::Replay(ReplaySource::default()),
+                SourceConfig::TheOddsApi(TheOddsApiSource::default()),
+                SourceConfig::File(FileSource::default()),
+                SourceConfig::Pinnacle(PinnacleSource::default()),
+            ],
+            ingestion: IngestionConfig::default(),
+            storage: StorageConfig::default(),
+            analytics: AnalyticsConfig::default(),
+            alerts: AlertsConfig::default(),
+            metrics: MetricsConfig::default(),
+            dashboard: DashboardConfig::default(),
+            api: ApiConfig::default(),
+            logging: LoggingConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum SourceConfig {
+    #[serde(rename = "replay")]
+    Replay(ReplaySource),
+    #[serde(rename = "the-odds-api")]
+    TheOddsApi(TheOddsApiSource),
+    #[serde(rename = "file")]
+    File(FileSource),
+    #[serde(rename = "pinnacle")]
+    Pinnacle(PinnacleSource),
+}
+
+impl SourceConfig {
+    pub const TYPES: [&'static str; 4] = ["replay", "the-odds-api", "file", "pinnacle"];
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SourceConfig::Replay(_) => "replay",
+            SourceConfig::TheOddsApi(_) => "the-odds-api",
+            SourceConfig::File(_) => "file",
+            SourceConfig::Pinnacle(_) => "pinnacle",
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        match self {
+            SourceConfig::Replay(s) => s.enabled,
+            SourceConfig::TheOddsApi(s) => s.enabled,
+            SourceConfig::File(s) => s.enabled,
+            SourceConfig::Pinnacle(s) => s.enabled,
+        }
+    }
+
+    /// Per-source cadence; `None` means the scheduler's interval.
+    pub fn poll_interval_seconds(&self) -> Option<f64> {
+        match self {
+            SourceConfig::Replay(s) => s.poll_interval_seconds,
+            SourceConfig::TheOddsApi(s) => s.poll_interval_seconds,
+            SourceConfig::File(s) => s.poll_interval_seconds,
+            SourceConfig::Pinnacle(s) => s.poll_interval_seconds,
+        }
+    }
+
+    /// The default template for a source type, used to check keys of list entries.
+    pub fn template(kind: &str) -> Option<SourceConfig> {
+        Some(match kind {
+            "replay" => SourceConfig::Replay(ReplaySource::default()),
+            "the-odds-api" => SourceConfig::TheOddsApi(TheOddsApiSource::default()),
+            "file" => SourceConfig::File(FileSource::default()),
+            "pinnacle" => SourceConfig::Pinnacle(PinnacleSource::default()),
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReplaySource {
+    pub enabled: bool,
+    pub poll_interval_seconds: Option<f64>,
+    /// nflverse schedule with closing lines; the replay drifts prices toward these closes.
+    pub games_path: String,
+    /// Season and week to replay; null picks the most recent week with closing lines.
+    pub season: Option<i32>,
+    pub week: Option<i32>,
+    pub seed: u64,
+    /// Simulated market seconds per wall-clock second (opening to close in minutes, not days).
+    pub time_compression: f64,
+    /// Whole-market cycle length in simulated hours, from open to close; then it starts again.
+    pub market_hours: f64,
+    pub books: Vec<String>,
+    pub alternate_lines: bool,
+    pub scopes: Vec<String>,
+}
+
+impl Default for ReplaySource {
+    fn default() -> Self {
+        ReplaySource {
+            enabled: true,
+            poll_interval_seconds: None,
+            games_path: "data/games.csv".into(),
+            season: None,
+            week: None,
+            seed: 20_241_027,
+            time_compression: 600.0,
+            market_hours: 144.0,
+            books: vec![
+                "pinnacle".into(),
+                "circa".into(),
+                "draftkings".into(),
+                "fanduel".into(),
+                "betmgm".into(),
+                "bovada".into(),
+            ],
+            alternate_lines: true,
+            scopes: vec!["game".into(), "1h".into(), "2h".into(), "1q".into(), "2q".into(), "3q".into(), "4q".into()],
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TheOddsApiSource {
+    pub enabled: bool,
+    pub poll_interval_seconds: Option<f64>,
+    pub base_url: String,
+    pub api_key: String,
+    pub regions: Vec<String>,
+    pub markets: Vec<String>,
+    pub bookmakers: Vec<String>,
+    pub odds_format: String,
+    pub timeout_seconds: f64,
+    /// Warn when `x-requests-remaining` drops below this many requests.
+    pub quota_warn_below: u64,
+}
+
+impl Default for TheOddsApiSource {
+    fn default() -> Self {
+        TheOddsApiSource {
+            enabled: false,
+            poll_interval_seconds: Some(300.0),
+            base_url: "https://api.the-odds-api.com".into(),
+            api_key: "${ODDS_API_KEY}".into(),
+            regions: vec!["us".into()],
+            markets: vec!["h2h".into(), "spreads".into(), "totals".into()],
+            bookmakers: vec![],
+            odds_format: "american".into(),
+            timeout_seconds: 10.0,
+            quota_warn_below: 50,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FileSource {
+    pub enabled: bool,
+    pub poll_interval_seconds: Option<f64>,
+    /// Drop directory watched for Odds-API-shaped JSON or CSV quote files.
+    pub directory: String,
+}
+
+impl Default for FileSource {
+    fn default() -> Self {
+        FileSource { enabled: false, poll_interval_seconds: Some(5.0), directory: "drop".into() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PinnacleSource {
+    pub enabled: bool,
+    pub poll_interval_seconds: Option<f64>,
+    pub base_url: String,
+    /// The public guest key the Pinnacle web front end sends as `X-API-Key`.
+    pub api_key: String,
+    pub league_id: u32,
+    pub timeout_seconds: f64,
+}
+
+impl Default for PinnacleSource {
+    fn default() -> Self {
+        PinnacleSource {
+            enabled: false,
+            poll_interval_seconds: Some(30.0),
+            base_url: "https://guest.api.arcadia.pinnacle.com/0.1".into(),
+            api_key: "${PINNACLE_API_KEY}".into(),
+            league_id: 889,
+            timeout_seconds: 10.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IngestionConfig {
+    pub storage_path: String,
+    /// Quotes older than this are not used for pricing.
+    pub stale_after_seconds: f64,
+    /// The guide's freshness target for live markets.
+    pub freshness_target_seconds: f64,
+    /// Quotes stamped further than this in the future are rejected.
+    pub future_tolerance_seconds: f64,
+    pub scheduler: SchedulerConfig,
+    pub circuit_breaker: CircuitBreakerConfig,
+}
+
+impl Default for IngestionConfig {
+    fn default() -> Self {
+        IngestionConfig {
+            storage_path: "data/betting_odds.sqlite3".into(),
+            stale_after_seconds: 900.0,
+            freshness_target_seconds: 15.0,
+            future_tolerance_seconds: 300.0,
+            scheduler: SchedulerConfig::default(),
+            circuit_breaker: CircuitBreakerConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SchedulerConfig {
+    pub interval_seconds: f64,
+    pub jitter_seconds: f64,
+    pub retries: u32,
+    pub retry_backoff: f64,
+    pub max_backoff_seconds: f64,
+    pub timeout_seconds: f64,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig {
+            interval_seconds: 10.0,
+            jitter_seconds: 1.0,
+            retries: 3,
+            retry_backoff: 2.0,
+            max_backoff_seconds: 60.0,
+            timeout_seconds: 10.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CircuitBreakerConfig {
+    pub failure_threshold: u32,
+    pub open_seconds: f64,
+}
+
+impl Default for CircuitBreakerConfig {
+    fn default() -> Self {
+        CircuitBreakerConfig { failure_threshold: 5, open_seconds: 60.0 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StorageConfig {
+    pub busy_timeout_ms: u64,
+    /// Most write operations the writer task folds into one transaction.
+    pub max_batch_ops: usize,
+    /// Default horizon for `scan --prune-older-than` when none is given.
+    pub retention_days: f64,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig { busy_timeout_ms: 5000, max_batch_ops: 64, retention_days: 30.0 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AnalyticsConfig {
+    pub value_threshold: f64,
+    pub kelly_fraction: f64,
+    pub max_bet_fraction: f64,
+    pub max_event_exposure: f64,
+    pub max_team_exposure: f64,
+    pub devig_method: DevigMethod,
+    pub worst_case_gate: bool,
+    pub sharp_books: Vec<String>,
+    pub sharp_weight: f64,
+    pub model_weight: f64,
+    pub movement_threshold: f64,
+    pub history_limit: u32,
+    pub seed: u64,
+    pub threads: usize,
+    pub simulation_latency_target_seconds: f64,
+    pub iterations: IterationsConfig,
+    pub ratings: RatingsConfig,
+    pub bankroll: BankrollConfig,
+    pub correlation_limits: BTreeMap<String, f64>,
+}
+
+impl Default for AnalyticsConfig {
+    fn default() -> Self {
+        AnalyticsConfig {
+            value_threshold: 0.02,
+            kelly_fraction: 0.5,
+            max_bet_fraction: 0.05,
+            max_event_exposure: 0.10,
+            max_team_exposure: 0.15,
+            devig_method: DevigMethod::Power,
+            worst_case_gate: true,
+            sharp_books: vec!["pinnacle".into(), "circa".into(), "lowvig".into()],
+            sharp_weight: 3.0,
+            model_weight: 0.25,
+            movement_threshold: 1.5,
+            history_limit: 256,
+            seed: 17,
+            threads: 0,
+            simulation_latency_target_seconds: 5.0,
+            iterations: IterationsConfig::default(),
+            ratings: RatingsConfig::default(),
+            bankroll: BankrollConfig::default(),
+            correlation_limits: BTreeMap::from([("same_game".into(), 0.25), ("same_team".into(), 0.2)]),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IterationsConfig {
+    pub simulate: u32,
+    pub scan: u32,
+    pub dashboard: u32,
+    pub backtest: u32,
+}
+
+impl Default for IterationsConfig {
+    fn default() -> Self {
+        IterationsConfig { simulate: 20_000, scan: 10_000, dashboard: 15_000, backtest: 8_000 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RatingsConfig {
+    pub games_path: String,
+    pub k_factor: f64,
+    pub home_field_elo: f64,
+    pub season_revert: f64,
+    pub margin_of_victory: bool,
+}
+
+impl Default for RatingsConfig {
+    fn default() -> Self {
+        RatingsConfig {
+            games_path: "data/games.csv".into(),
+            k_factor: 20.0,
+            home_field_elo: 48.0,
+            season_revert: 1.0 / 3.0,
+            margin_of_victory: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BankrollConfig {
+    pub enabled: bool,
+    pub initial: f64,
+    pub trials: u32,
+    pub periods: u32,
+    pub seed: u64,
+    /// A path is ruined when the bankroll falls below this fraction of its start.
+    pub ruin_fraction: f64,
+}
+
+impl Default for BankrollConfig {
+    fn default() -> Self {
+        BankrollConfig { enabled: true, initial: 2000.0, trials: 500, periods: 52, seed: 17, ruin_fraction: 0.5 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AlertsConfig {
+    pub enabled: bool,
+    pub cooldown_seconds: f64,
+    pub digest_seconds: f64,
+    pub quiet_hours: Option<QuietHours>,
+    pub rules: AlertRules,
+    pub channels: Vec<ChannelConfig>,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        AlertsConfig {
+            enabled: true,
+            cooldown_seconds: 900.0,
+            digest_seconds: 300.0,
+            quiet_hours: None,
+            rules: AlertRules::default(),
+            channels: vec![ChannelConfig::Terminal(TerminalChannel::default())],
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QuietHours {
+    pub start: String,
+    pub end: String,
+    /// Paging alerts still go out during quiet hours.
+    pub allow_paging: bool,
+}
+
+impl Default for QuietHours {
+    fn default() -> Self {
+        QuietHours { start: "22:00".into(), end: "07:00".into(), allow_paging: true }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AlertRules {
+    pub stalled_freshness_multiple: f64,
+    pub failure_burst_success_rate: f64,
+    pub failure_burst_intervals: u32,
+    pub backlog_runs: u32,
+    pub dashboard_stale_checks: u32,
+    pub delivery_silence_hours: f64,
+    pub delivery_error_burst: u32,
+    pub new_edge_min_ev: f64,
+    pub line_movement_points: f64,
+}
+
+impl Default for AlertRules {
+    fn default() -> Self {
+        AlertRules {
+            stalled_freshness_multiple: 3.0,
+            failure_burst_success_rate: 0.95,
+            failure_burst_intervals: 5,
+            backlog_runs: 3,
+            dashboard_stale_checks: 3,
+            delivery_silence_hours: 6.0,
+            delivery_error_burst: 3,
+            new_edge_min_ev: 0.03,
+            line_movement_points: 1.5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ChannelConfig {
+    Slack(SlackChannel),
+    Webhook(WebhookChannel),
+    Email(EmailChannel),
+    Pagerduty(PagerDutyChannel),
+    Desktop(DesktopChannel),
+    Terminal(TerminalChannel),
+}
+
+impl ChannelConfig {
+    pub const TYPES: [&'static str; 6] = ["slack", "webhook", "email", "pagerduty", "desktop", "terminal"];
+
+    pub fn template(kind: &str) -> Option<ChannelConfig> {
+        Some(match kind {
+            "slack" => ChannelConfig::Slack(SlackChannel::default()),
+            "webhook" => ChannelConfig::Webhook(WebhookChannel::default()),
+            "email" => ChannelConfig::Email(EmailChannel::default()),
+            "pagerduty" => ChannelConfig::Pagerduty(PagerDutyChannel::default()),
+            "desktop" => ChannelConfig::Desktop(DesktopChannel::default()),
+            "terminal" => ChannelConfig::Terminal(TerminalChannel::default()),
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SlackChannel {
+    pub enabled: bool,
+    pub webhook_url: String,
+    pub min_severity: String,
+}
+
+impl Default for SlackChannel {
+    fn default() -> Self {
+        SlackChannel { enabled: true, webhook_url: String::new(), min_severity: "info".into() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WebhookChannel {
+    pub enabled: bool,
+    pub url: String,
+    /// HMAC-SHA256 key for the `X-Signature` header.
+    pub secret: String,
+    pub headers: BTreeMap<String, String>,
+    pub min_severity: String,
+}
+
+impl Default for WebhookChannel {
+    fn default() -> Self {
+        WebhookChannel {
+            enabled: true,
+            url: String::new(),
+            secret: String::new(),
+            headers: BTreeMap::new(),
+            min_severity: "info".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EmailChannel {
+    pub enabled: bool,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub starttls: bool,
+    pub username: String,
+    pub password: String,
+    pub from: String,
+    pub to: Vec<String>,
+    pub min_severity: String,
+}
+
+impl Default for EmailChannel {
+    fn default() -> Self {
+        EmailChannel {
+            enabled: true,
+            smtp_host: "localhost".into(),
+            smtp_port: 587,
+            starttls: true,
+            username: String::new(),
+            password: String::new(),
+            from: String::new(),
+            to: vec![],
+            min_severity: "warning".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PagerDutyChannel {
+    pub enabled: bool,
+    pub routing_key: String,
+    pub events_url: String,
+    pub min_severity: String,
+}
+
+impl Default for PagerDutyChannel {
+    fn default() -> Self {
+        PagerDutyChannel {
+            enabled: true,
+            routing_key: String::new(),
+            events_url: "https://events.pagerduty.com/v2/enqueue".into(),
+            min_severity: "critical".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DesktopChannel {
+    pub enabled: bool,
+    pub min_severity: String,
+}
+
+impl Default for DesktopChannel {
+    fn default() -> Self {
+        DesktopChannel { enabled: true, min_severity: "warning".into() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TerminalChannel {
+    pub enabled: bool,
+    pub bell: bool,
+    pub min_severity: String,
+}
+
+impl Default for TerminalChannel {
+    fn default() -> Self {
+        TerminalChannel { enabled: true, bell: false, min_severity: "info".into() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MetricsConfig {
+    /// node-exporter textfile collector path; null writes none.
+    pub textfile: Option<String>,
+    pub sample_interval_seconds: f64,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig { textfile: None, sample_interval_seconds: 15.0 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DashboardConfig {
+    pub refresh_seconds: f64,
+    pub theme: String,
+    pub keymap_path: String,
+    pub themes_dir: String,
+    pub max_fps: u32,
+    pub export_dir: String,
+}
+
+impl Default for DashboardConfig {
+    fn default() -> Self {
+        DashboardConfig {
+            refresh_seconds: 1.0,
+            theme: "default".into(),
+            keymap_path: "config/keymap.toml".into(),
+            themes_dir: "themes".into(),
+            max_fps: 30,
+            export_dir: "exports".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ApiConfig {
+    pub bind: String,
+    /// Bearer token; required for any non-loopback bind.
+    pub token: Option<String>,
+    pub cors_origins: Vec<String>,
+    pub rate_limit_per_second: f64,
+    pub max_body_bytes: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            bind: "127.0.0.1:8080".into(),
+            token: None,
+            cors_origins: vec![],
+            rate_limit_per_second: 1000.0,
+            max_body_bytes: 65_536,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LoggingConfig {
+    pub level: String,
+    pub format: String,
+}
+
+impl Default for LoggingConfig {
+    fn default() -> Self {
+        LoggingConfig { level: "info".into(), format: "text".into() }
+    }
+}

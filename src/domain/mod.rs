@@ -1,0 +1,10 @@
+//! Pure domain types and odds maths. No IO lives here.
+
+pub mod devig;
+pub mod market;
+pub mod normal;
+pub mod odds;
+
+pub use devig::{devig, DevigError, DevigMethod};
+pub use market::{Event, MarketKind, Quote, Scope, Selection};
+pub use odds::{Odds, OddsError};

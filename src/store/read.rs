@@ -1,0 +1,98 @@
+//! Read-side queries used by every front end. Each takes its own connection.
+
+use crate::domain::{Event, MarketKind, Quote, Scope, Selection};
+use rusqlite::{params, Connection, Row};
+
+/// A latest quote with the time it was last confirmed by its book.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LatestQuote {
+    pub quote: Quote,
+    pub seen_ms: i64,
+}
+
+fn quote_from_row(r: &Row<'_>) -> rusqlite::Result<Quote> {
+    let parse_err = |i: usize, e: String| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+    };
+    Ok(Quote {
+        event_id: r.get(0)?,
+        book: r.get(1)?,
+        market: r.get::<_, String>(2)?.parse::<MarketKind>().map_err(|e| parse_err(2, e))?,
+        scope: r.get::<_, String>(3)?.parse::<Scope>().map_err(|e| parse_err(3, e))?,
+        selection: r.get::<_, String>(4)?.parse::<Selection>().map_err(|e| parse_err(4, e))?,
+        line: r.get(5)?,
+        american: r.get(6)?,
+        observed_ms: r.get(7)?,
+        source: r.get(8)?,
+    })
+}
+
+pub fn latest_quotes(conn: &Connection, seen_since_ms: i64) -> rusqlite::Result<Vec<LatestQuote>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT event_id, book, market, scope, selection, line, american, changed_ms, source, seen_ms
+         FROM quotes_latest WHERE seen_ms >= ?1",
+    )?;
+    let rows = stmt.query_map(params![seen_since_ms], |r| Ok(LatestQuote { quote: quote_from_row(r)?, seen_ms: r.get(9)? }))?;
+    rows.collect()
+}
+
+pub fn events(conn: &Connection) -> rusqlite::Result<Vec<Event>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT event_id, game_id, season, week, home_team, away_team, commence_ms FROM events ORDER BY commence_ms, event_id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Event {
+            event_id: r.get(0)?,
+            game_id: r.get(1)?,
+            season: r.get(2)?,
+            week: r.get(3)?,
+            home_team: r.get(4)?,
+            away_team: r.get(5)?,
+            commence_ms: r.get(6)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The stored odds path of one selection at one book (or every book), oldest first.
+pub fn history(
+    conn: &Connection,
+    event_id: &str,
+    market: MarketKind,
+    scope: Scope,
+    selection: Selection,
+    book: Option<&str>,
+    limit: usize,
+) -> rusqlite::Result<Vec<Quote>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT event_id, book, market, scope, selection, line, american, observed_ms, source FROM (
+           SELECT * FROM quotes_history
+           WHERE event_id = ?1 AND market = ?2 AND scope = ?3 AND selection = ?4 AND (?5 IS NULL OR book = ?5)
+           ORDER BY observed_ms DESC, id DESC LIMIT ?6)
+         ORDER BY observed_ms, id",
+    )?;
+    let rows = stmt.query_map(
+        params![event_id, market.as_str(), scope.as_str(), selection.as_str(), book, limit as i64],
+        quote_from_row,
+    )?;
+    rows.collect()
+}
+
+pub fn count(conn: &Connection, table: &str) -> rusqlite::Result<i64> {
+    // Table names cannot be bound; only known names are accepted.
+    const TABLES: [&str; 9] = [
+        "events",
+        "quotes_latest",
+        "quotes_history",
+        "quarantine",
+        "ingest_runs",
+        "simulations",
+        "opportunities",
+        "alert_outbox",
+        "metrics_samples",
+    ];
+    if !TABLES.contains(&table) {
+        return Err(rusqlite::Error::InvalidParameterName(table.to_string()));
+    }
+    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+}

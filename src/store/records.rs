@@ -1,0 +1,109 @@
+//! Writes for the operational tables: ingest runs, quarantine, simulations, opportunities,
+//! metrics samples, and retention pruning.
+
+use rusqlite::{params, Connection};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestRun {
+    pub source: String,
+    pub scheduled_ms: i64,
+    pub started_ms: i64,
+    pub finished_ms: i64,
+    pub ok: bool,
+    pub attempts: u32,
+    pub quotes_received: usize,
+    pub quotes_changed: usize,
+    pub quotes_rejected: usize,
+    pub error: Option<String>,
+}
+
+pub fn insert_ingest_run(conn: &Connection, r: &IngestRun) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO ingest_runs (source, scheduled_ms, started_ms, finished_ms, ok, attempts, quotes_received, quotes_changed, quotes_rejected, error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        r.source,
+        r.scheduled_ms,
+        r.started_ms,
+        r.finished_ms,
+        r.ok,
+        r.attempts,
+        r.quotes_received as i64,
+        r.quotes_changed as i64,
+        r.quotes_rejected as i64,
+        r.error
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quarantined {
+    pub source: String,
+    pub reason: String,
+    pub detail: String,
+    pub observed_ms: i64,
+}
+
+pub fn insert_quarantine(conn: &Connection, rows: &[Quarantined]) -> rusqlite::Result<()> {
+    let mut stmt =
+        conn.prepare_cached("INSERT INTO quarantine (source, reason, detail, observed_ms) VALUES (?1, ?2, ?3, ?4)")?;
+    for q in rows {
+        stmt.execute(params![q.source, q.reason, q.detail, q.observed_ms])?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricSample {
+    pub ts_ms: i64,
+    pub name: String,
+    pub labels: String,
+    pub value: f64,
+}
+
+pub fn insert_metric_samples(conn: &Connection, rows: &[MetricSample]) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached("INSERT INTO metrics_samples (ts_ms, name, labels, value) VALUES (?1, ?2, ?3, ?4)")?;
+    for m in rows {
+        stmt.execute(params![m.ts_ms, m.name, m.labels, m.value])?;
+    }
+    Ok(())
+}
+
+/// Rows removed by one prune, per table.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct PruneStats {
+    pub quotes_history: usize,
+    pub quotes_latest: usize,
+    pub quarantine: usize,
+    pub ingest_runs: usize,
+    pub simulations: usize,
+    pub opportunities: usize,
+    pub metrics_samples: usize,
+    pub alert_outbox: usize,
+    pub events: usize,
+}
+
+/// Deletes history older than `cutoff_ms`. Latest quotes of games that already kicked off before
+/// the cutoff go too; pending alerts are kept whatever their age, so nothing undelivered is lost.
+pub fn prune_older_than(conn: &Connection, cutoff_ms: i64) -> rusqlite::Result<PruneStats> {
+    let del = |sql: &str| conn.execute(sql, params![cutoff_ms]);
+    Ok(PruneStats {
+        quotes_history: del("DELETE FROM quotes_history WHERE observed_ms < ?1")?,
+        quotes_latest: del(
+            "DELETE FROM quotes_latest WHERE event_id IN (SELECT event_id FROM events WHERE commence_ms < ?1)",
+        )?,
+        quarantine: del("DELETE FROM quarantine WHERE observed_ms < ?1")?,
+        ingest_runs: del("DELETE FROM ingest_runs WHERE started_ms < ?1")?,
+        opportunities: del("DELETE FROM opportunities WHERE detected_ms < ?1")?,
+        simulations: del(
+            "DELETE FROM simulations WHERE started_ms < ?1 AND id NOT IN (SELECT simulation_id FROM opportunities WHERE simulation_id IS NOT NULL)",
+        )?,
+        metrics_samples: del("DELETE FROM metrics_samples WHERE ts_ms < ?1")?,
+        alert_outbox: del("DELETE FROM alert_outbox WHERE created_ms < ?1 AND state <> 'pending'")?,
+        events: del(
+            "DELETE FROM events WHERE commence_ms < ?1 AND event_id NOT IN (SELECT event_id FROM quotes_latest)
+             AND event_id NOT IN (SELECT event_id FROM quotes_history)",
+        )?,
+    })
+}

@@ -1,0 +1,243 @@
+//! The configuration contract, through the real binary: bad files, layering order, secrets.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    root().join("tests/fixtures/config").join(name)
+}
+
+/// The binary with a clean environment (no NFLREADPY_* leaking in from the caller).
+fn bin(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("nflreadpy-betting").unwrap();
+    c.current_dir(dir);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("NFLREADPY_BETTING") || k == "ODDS_API_KEY" {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+struct Run {
+    code: i32,
+    out: String,
+    err: String,
+}
+
+fn run(c: &mut Command) -> Run {
+    let o = c.output().unwrap();
+    Run {
+        code: o.status.code().unwrap_or(-1),
+        out: String::from_utf8_lossy(&o.stdout).into_owned(),
+        err: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn shipped_config_is_valid() {
+    let r = run(bin(&root()).args(["validate-config", "--config", "config/betting.yaml"]));
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    assert!(r.out.contains("Configuration 'default' is valid."));
+}
+
+#[test]
+fn production_overlay_is_valid_with_its_secrets_set() {
+    let r = run(bin(&root())
+        .args(["validate-config", "--environment", "production", "--warnings-as-errors"])
+        .env("ODDS_API_KEY", "k1")
+        .env("NFLREADPY_API_TOKEN", "t1"));
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+}
+
+#[test]
+fn each_bad_config_exits_2_naming_file_and_key() {
+    let cases: &[(&str, &[&str])] = &[
+        ("wrong_type.yaml", &["analytics.kelly_fraction", "expected a number, got a string", "analytics.iterations.simulate"]),
+        ("unknown_key.yaml", &["analytics.kelly_fracton", "did you mean `kelly_fraction`"]),
+        ("out_of_range.yaml", &["analytics.kelly_fraction", "(0, 1]", "analytics.value_threshold", "ingestion.scheduler.retries"]),
+        ("missing_var.yaml", &["sources[0].api_key", "NFLREADPY_TEST_SURELY_UNSET_KEY"]),
+        ("syntax_error.yaml", &["YAML syntax error"]),
+        ("unreadable.yaml", &["cannot read file"]),
+        ("bad_source_type.yaml", &["sources[0].type", "did you mean `replay`"]),
+        ("does_not_exist.yaml", &["cannot read file"]),
+    ];
+    for (file, needles) in cases {
+        let path = fixture(file);
+        let r = run(bin(&root()).args(["validate-config", "--config"]).arg(&path));
+        assert_eq!(r.code, 2, "{file}: {}{}", r.out, r.err);
+        assert!(r.err.contains(&path.display().to_string()), "{file} not named in: {}", r.err);
+        for n in *needles {
+            assert!(r.err.contains(n), "{file}: missing {n:?} in: {}", r.err);
+        }
+    }
+}
+
+#[test]
+fn errors_carry_line_numbers_of_the_file_that_set_the_key() {
+    let path = fixture("out_of_range.yaml");
+    let r = run(bin(&root()).args(["validate-config", "--config"]).arg(&path));
+    assert!(r.err.contains(&format!("{}:2: analytics.kelly_fraction", path.display())), "{}", r.err);
+    assert!(r.err.contains(&format!("{}:6: ingestion.scheduler.retries", path.display())), "{}", r.err);
+    let syntax = fixture("syntax_error.yaml");
+    let r = run(bin(&root()).args(["validate-config", "--config"]).arg(&syntax));
+    assert!(r.err.contains(&format!("{}:3", syntax.display())), "{}", r.err);
+}
+
+#[test]
+fn bad_env_overrides_exit_2_naming_the_variable() {
+    let r = run(bin(&root()).args(["validate-config"]).env("NFLREADPY_BETTING__analytics__kelly_fraction", "lots"));
+    assert_eq!(r.code, 2);
+    assert!(r.err.contains("env NFLREADPY_BETTING__analytics__kelly_fraction: analytics.kelly_fraction"), "{}", r.err);
+    let r = run(bin(&root()).args(["validate-config"]).env("NFLREADPY_BETTING__sources__9__enabled", "true"));
+    assert_eq!(r.code, 2);
+    assert!(r.err.contains("sources[9].enabled") && r.err.contains("out of range"), "{}", r.err);
+    let r = run(bin(&root()).args(["validate-config"]).env("NFLREADPY_BETTING__analytics__no_such_key", "1"));
+    assert_eq!(r.code, 2);
+    assert!(r.err.contains("unknown key `no_such_key`"), "{}", r.err);
+}
+
+#[test]
+fn warnings_exit_0_unless_warnings_as_errors() {
+    let path = fixture("warning_only.yaml");
+    let r = run(bin(&root()).args(["validate-config", "--config"]).arg(&path));
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(r.out.contains("under 10s"), "{}", r.out);
+    let r = run(bin(&root()).args(["validate-config", "--warnings-as-errors", "--config"]).arg(&path));
+    assert_eq!(r.code, 2);
+}
+
+/// Every layer sets its own key, and all five set `analytics.seed`: the last layer wins and
+/// `--print` names each key's layer.
+#[test]
+fn layering_order_is_base_env_overlay_extra_files_env_vars_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("config")).unwrap();
+    std::fs::write(d.join("config/betting.yaml"), "analytics:\n  seed: 1\n  model_weight: 0.1\n").unwrap();
+    std::fs::write(d.join("config/betting.staging.yaml"), "analytics:\n  seed: 2\n  sharp_weight: 2.0\n").unwrap();
+    std::fs::write(d.join("extra1.yaml"), "analytics:\n  seed: 3\n  history_limit: 99\n").unwrap();
+    std::fs::write(d.join("extra2.yaml"), "analytics:\n  seed: 4\n  movement_threshold: 2.5\n").unwrap();
+    let extra = format!("{}:{}", d.join("extra1.yaml").display(), d.join("extra2.yaml").display());
+    let print = |with_env_var: bool, with_cli: bool| {
+        let mut c = bin(d);
+        c.args(["validate-config", "--print"]).env("NFLREADPY_BETTING_ENV", "staging").env("NFLREADPY_BETTING_CONFIG", &extra);
+        if with_env_var {
+            c.env("NFLREADPY_BETTING__analytics__seed", "5").env("NFLREADPY_BETTING__ingestion__storage_path", "env.sqlite3");
+        }
+        if with_cli {
+            c.args(["--storage", "cli.sqlite3"]);
+        }
+        let r = run(&mut c);
+        assert_eq!(r.code, 0, "{}", r.err);
+        r.out
+    };
+    let line = |out: &str, key: &str| -> String {
+        out.lines().find(|l| l.starts_with(&format!("{key} "))).unwrap_or_else(|| panic!("{key} missing")).to_string()
+    };
+    let out = print(true, true);
+    assert!(line(&out, "analytics.model_weight").contains("0.1  # config/betting.yaml"));
+    assert!(line(&out, "analytics.sharp_weight").contains("2.0  # config/betting.staging.yaml"));
+    assert!(line(&out, "analytics.history_limit").contains("99  #") && line(&out, "analytics.history_limit").contains("extra1.yaml"));
+    assert!(line(&out, "analytics.movement_threshold").contains("extra2.yaml"));
+    assert!(line(&out, "analytics.seed").contains("5  # env NFLREADPY_BETTING__analytics__seed"));
+    assert!(line(&out, "ingestion.storage_path").contains("\"cli.sqlite3\"  # --storage"));
+    assert!(line(&out, "environment").contains("\"staging\""));
+    // Peel the layers off one at a time: each lower layer then wins.
+    let out = print(false, false);
+    assert!(line(&out, "analytics.seed").contains("4  #") && line(&out, "analytics.seed").contains("extra2.yaml"));
+    assert!(line(&out, "ingestion.storage_path").contains("built-in default"));
+    let out = print(true, false);
+    assert!(line(&out, "ingestion.storage_path").contains("\"env.sqlite3\"  # env NFLREADPY_BETTING__ingestion__storage_path"));
+}
+
+#[test]
+fn list_indices_in_env_overrides_work() {
+    let r = run(bin(&root())
+        .args(["validate-config", "--print"])
+        .env("NFLREADPY_BETTING__sources__0__time_compression", "42")
+        .env("NFLREADPY_BETTING__SOURCES__2__ENABLED", "true"));
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(
+        r.out.lines().any(|l| l.starts_with("sources[0].time_compression ")
+            && l.ends_with("= 42  # env NFLREADPY_BETTING__sources__0__time_compression")),
+        "{}",
+        r.out
+    );
+    assert!(r.out.lines().any(|l| l.starts_with("sources[2].enabled") && l.contains("true")));
+}
+
+#[test]
+fn secrets_never_appear_in_any_output() {
+    let secret = "sk-live-DO-NOT-PRINT-7f3a9c";
+    let dir = tempfile::tempdir().unwrap();
+    let alerts = dir.path().join("alerts.yaml");
+    std::fs::write(
+        &alerts,
+        "channels:\n  - type: slack\n    webhook_url: https://hooks.example/${SLACK_HOOK}\n  - type: webhook\n    url: http://127.0.0.1:9/x\n    secret: ${SLACK_HOOK}\n    min_severity: bogus\n",
+    )
+    .unwrap();
+    let bad_then_good: [(&[&str], i32); 4] = [
+        (&["validate-config", "--print"], 0),
+        (&["validate-config", "--print", "--log-format", "json"], 0),
+        (&["-v", "validate-config"], 2),
+        (&["validate-config", "--log-format", "json"], 2),
+    ];
+    for (i, (args, want)) in bad_then_good.iter().enumerate() {
+        let mut c = bin(&root());
+        c.args(*args)
+            .env("ODDS_API_KEY", secret)
+            .env("SLACK_HOOK", secret)
+            .env("NFLREADPY_BETTING__sources__1__enabled", "true")
+            .env("NFLREADPY_BETTING__api__token", secret);
+        if *want == 2 {
+            c.arg("--alerts-config").arg(&alerts); // min_severity: bogus makes it fail
+        }
+        let r = run(&mut c);
+        assert_eq!(r.code, *want, "case {i}: {}{}", r.out, r.err);
+        assert!(!r.out.contains(secret) && !r.err.contains(secret), "case {i} leaked the secret:\n{}{}", r.out, r.err);
+        assert!(!r.out.contains("7f3a9c") && !r.err.contains("7f3a9c"));
+        if *want == 0 && i == 0 {
+            assert!(r.out.contains("sources[1].api_key") && r.out.contains("***redacted***"));
+            assert!(r.out.lines().any(|l| l.starts_with("api.token") && l.contains("***redacted***")));
+        }
+    }
+}
+
+#[test]
+fn unimplemented_commands_say_so_with_exit_2() {
+    // Every documented command line of the guide parses.
+    for args in [
+        &["ingest", "--interval", "0", "--retries", "0"][..],
+        &["simulate", "--refresh", "--alerts-config", "config/alerts.yaml"],
+        &["simulate", "--enable-alerts"],
+        &["dashboard", "--refresh"],
+        &["scan", "--min-ev", "0.03", "--export", "x.csv"],
+        &["backtest", "--start-season", "2020"],
+        &["serve", "--bind", "127.0.0.1:0"],
+        &["status"],
+    ] {
+        let r = run(bin(&root()).args(args));
+        assert!(r.code == 0 || r.code == 1 || r.code == 2, "{args:?}");
+        assert!(!r.err.contains("panicked"), "{args:?}: {}", r.err);
+        assert!(!r.err.contains("unexpected argument"), "{args:?} failed to parse: {}", r.err);
+    }
+}
+
+#[test]
+fn shared_options_are_accepted_before_and_after_the_subcommand() {
+    let a = run(bin(&root()).args(["--storage", "x.sqlite3", "validate-config", "--print"]));
+    let b = run(bin(&root()).args(["validate-config", "--print", "--storage", "x.sqlite3"]));
+    assert_eq!(a.code, 0, "{}", a.err);
+    assert_eq!(a.out, b.out);
+    assert!(a.out.contains("\"x.sqlite3\"  # --storage"));
+    let r = run(bin(&root()).args(["completions", "bash"]));
+    assert_eq!(r.code, 0);
+    assert!(r.out.contains("nflreadpy-betting"));
+    let r = run(bin(&root()).args(["--no-such-flag"]));
+    assert_eq!(r.code, 2);
+}
