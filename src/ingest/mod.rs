@@ -1,6 +1,7 @@
 //! Ingestion: sources (replay, the-odds-api, file drop, pinnacle) produce normalised batches; the
 //! scheduler polls them with retries, backoff and circuit breakers, and hands batches to the store.
 
+pub mod replay;
 pub mod source;
 
 pub use source::{Quota, SourceBatch, SourceError};

@@ -1,0 +1,359 @@
+//! The embedded default source: a real NFL week from nflverse data traded as a live market.
+//!
+//! Each game opens a seeded distance from its real closing line and drifts to the close over
+//! `market_hours` of simulated time, compressed by `time_compression`. Books deal around that
+//! path with their own lag, margin and noise (see `books`), so soft books trail sharp moves and
+//! real edges appear and vanish. Everything is a pure function of (seed, wall time): two runs with
+//! the same seed and clock produce the same quotes.
+
+mod books;
+mod week;
+
+pub use books::BookProfile;
+pub use week::{load_week, ReplayGame, WeekError};
+
+use super::source::{SourceBatch, SourceError};
+use crate::config::ReplaySource;
+use crate::domain::normal::cdf;
+use crate::domain::odds::decimal_to_american;
+use crate::domain::{Event, MarketKind, Quote, Scope, Selection};
+use rand::{Rng, SeedableRng};
+use rand_distr::StandardNormal;
+use rand_pcg::Pcg64Mcg;
+use std::path::Path;
+
+/// How a scope relates to the full game: its share of the expected margin and total, and the
+/// spread of its margin (NFL quarters 2 and 4 score more than 1 and 3).
+#[derive(Debug, Clone, Copy)]
+struct ScopeShape {
+    margin_share: f64,
+    total_share: f64,
+    sd: f64,
+}
+
+fn shape(scope: Scope) -> ScopeShape {
+    let s = |margin_share, total_share, sd| ScopeShape { margin_share, total_share, sd };
+    match scope {
+        Scope::Game => s(1.0, 1.0, 13.5),
+        Scope::H1 => s(0.55, 0.49, 9.8),
+        Scope::H2 => s(0.45, 0.51, 9.8),
+        Scope::Q1 => s(0.25, 0.21, 6.3),
+        Scope::Q2 => s(0.3, 0.29, 7.4),
+        Scope::Q3 => s(0.2, 0.21, 6.3),
+        Scope::Q4 => s(0.25, 0.29, 7.4),
+    }
+}
+
+pub struct ReplayFeed {
+    cfg: ReplaySource,
+    games: Vec<ReplayGame>,
+    books: Vec<BookProfile>,
+    scopes: Vec<Scope>,
+    /// Wall-clock start of the first market cycle.
+    origin_ms: i64,
+    name: String,
+}
+
+impl ReplayFeed {
+    pub fn new(cfg: &ReplaySource, origin_ms: i64) -> Result<ReplayFeed, WeekError> {
+        let games = load_week(Path::new(&cfg.games_path), cfg.season, cfg.week)?;
+        Ok(Self::from_games(cfg, games, origin_ms))
+    }
+
+    pub fn from_games(cfg: &ReplaySource, games: Vec<ReplayGame>, origin_ms: i64) -> ReplayFeed {
+        ReplayFeed {
+            books: cfg.books.iter().map(|b| BookProfile::for_name(b)).collect(),
+            scopes: cfg.scopes.iter().filter_map(|s| s.parse().ok()).collect(),
+            cfg: cfg.clone(),
+            games,
+            origin_ms,
+            name: "replay".into(),
+        }
+    }
+
+    pub fn games(&self) -> &[ReplayGame] {
+        &self.games
+    }
+
+    fn cycle_ms(&self) -> f64 {
+        self.cfg.market_hours * 3_600_000.0 / self.cfg.time_compression
+    }
+
+    /// (cycle index, progress through the cycle in [0, 1)) at wall time `now_ms`.
+    pub fn clock(&self, now_ms: i64) -> (u64, f64) {
+        let elapsed = (now_ms - self.origin_ms).max(0) as f64 / self.cycle_ms();
+        (elapsed.floor() as u64, elapsed.fract())
+    }
+
+    pub async fn poll(&mut self, now_ms: i64) -> Result<SourceBatch, SourceError> {
+        Ok(self.snapshot(now_ms))
+    }
+
+    /// Every quote the market shows at `now_ms`.
+    pub fn snapshot(&self, now_ms: i64) -> SourceBatch {
+        let (cycle, tau) = self.clock(now_ms);
+        let kickoff = self.origin_ms + ((cycle + 1) as f64 * self.cycle_ms()) as i64;
+        let mut batch = SourceBatch::default();
+        for (gi, g) in self.games.iter().enumerate() {
+            batch.events.push(Event {
+                event_id: g.game_id.clone(),
+                game_id: Some(g.game_id.clone()),
+                season: Some(g.season),
+                week: Some(g.week),
+                home_team: g.home.clone(),
+                away_team: g.away.clone(),
+                commence_ms: kickoff,
+            });
+            for (bi, book) in self.books.iter().enumerate() {
+                let window = (tau * 48.0).floor() as u64;
+                if unit(self.key(&[cycle, 7, bi as u64, window])) < book.stale_share {
+                    continue; // this book's feed is frozen for the window
+                }
+                let seen = (tau - book.lag).max(0.0);
+                let noise = |stream: u64| normal(self.key(&[cycle, 11, gi as u64, bi as u64, window, stream])) * book.noise_points;
+                let margin = self.true_margin(cycle, gi, seen) + noise(0);
+                let total = self.true_total(cycle, gi, seen) + noise(1);
+                let ctx = QuoteCtx { event_id: &g.game_id, book, observed_ms: now_ms, source: &self.name };
+                for &scope in &self.scopes {
+                    self.quote_scope(&ctx, scope, margin, total, &mut batch.quotes);
+                }
+            }
+        }
+        batch
+    }
+
+    fn key(&self, parts: &[u64]) -> u64 {
+        parts.iter().fold(self.cfg.seed ^ 0x9E37_79B9_7F4A_7C15, |h, p| splitmix(h ^ p.wrapping_mul(0xA24B_AED4_963E_E407)))
+    }
+
+    fn true_margin(&self, cycle: u64, gi: usize, tau: f64) -> f64 {
+        let g = &self.games[gi];
+        let open = g.close_margin + 1.5 * normal(self.key(&[cycle, 1, gi as u64]));
+        self.path(cycle, gi, 2, open, g.close_margin, tau, 0.6)
+    }
+
+    fn true_total(&self, cycle: u64, gi: usize, tau: f64) -> f64 {
+        let g = &self.games[gi];
+        let open = g.close_total + 2.0 * normal(self.key(&[cycle, 3, gi as u64]));
+        self.path(cycle, gi, 4, open, g.close_total, tau, 0.8)
+    }
+
+    /// Open-to-close drift plus a random walk that dies out toward the close, which it hits.
+    #[allow(clippy::too_many_arguments)]
+    fn path(&self, cycle: u64, gi: usize, stream: u64, open: f64, close: f64, tau: f64, wiggle: f64) -> f64 {
+        let drift = open + (close - open) * tau.powf(1.5);
+        let knots = 24.0;
+        let k = (tau * knots).floor();
+        let frac = tau * knots - k;
+        let knot = |i: f64| normal(self.key(&[cycle, stream, gi as u64, i as u64])) * wiggle * (1.0 - i / knots);
+        drift + knot(k) * (1.0 - frac) + knot(k + 1.0) * frac
+    }
+
+    fn quote_scope(&self, ctx: &QuoteCtx<'_>, scope: Scope, game_margin: f64, game_total: f64, out: &mut Vec<Quote>) {
+        let sh = shape(scope);
+        let mu = game_margin * sh.margin_share;
+        let tot = game_total * sh.total_share;
+        let sd = sh.sd;
+        let main_spread = half_point(mu);
+        let main_total = half_point(tot);
+
+        if scope == Scope::Game || scope == Scope::H1 || scope == Scope::H2 {
+            let (w, _, l) = outcome(mu, sd, 0.0);
+            ctx.two_way(out, MarketKind::Moneyline, scope, (Selection::Home, Selection::Away), (None, None), w / (w + l));
+        } else {
+            let (w, t, l) = outcome(mu, sd, 0.0);
+            ctx.three_way(out, scope, [w, t, l]);
+        }
+        // Spread: home line -main_spread (home gives the points it is expected to win by).
+        let (w, _, l) = outcome(mu, sd, -main_spread);
+        ctx.two_way(out, MarketKind::Spread, scope, (Selection::Home, Selection::Away), (Some(-main_spread), Some(main_spread)), w / (w + l));
+        let (o, _, u) = outcome(tot, sd, -main_total);
+        ctx.two_way(out, MarketKind::Total, scope, (Selection::Over, Selection::Under), (Some(main_total), Some(main_total)), o / (o + u));
+
+        if scope == Scope::Game && self.cfg.alternate_lines {
+            for step in [-7.0, -3.0, 3.0, 7.0] {
+                let line = -main_spread + step;
+                let (w, _, l) = outcome(mu, sd, line);
+                ctx.two_way(out, MarketKind::SpreadAlt, scope, (Selection::Home, Selection::Away), (Some(line), Some(-line)), w / (w + l));
+                let tl = main_total + step;
+                let (o, _, u) = outcome(tot, sd, -tl);
+                ctx.two_way(out, MarketKind::TotalAlt, scope, (Selection::Over, Selection::Under), (Some(tl), Some(tl)), o / (o + u));
+            }
+            for (team_mu, over, under) in [
+                ((tot + mu) / 2.0, Selection::HomeOver, Selection::HomeUnder),
+                ((tot - mu) / 2.0, Selection::AwayOver, Selection::AwayUnder),
+            ] {
+                let line = half_point(team_mu);
+                let (o, _, u) = outcome(team_mu, 9.5, -line);
+                ctx.two_way(out, MarketKind::TeamTotal, scope, (over, under), (Some(line), Some(line)), o / (o + u));
+            }
+        }
+    }
+}
+
+struct QuoteCtx<'a> {
+    event_id: &'a str,
+    book: &'a BookProfile,
+    observed_ms: i64,
+    source: &'a str,
+}
+
+impl QuoteCtx<'_> {
+    fn push(&self, out: &mut Vec<Quote>, market: MarketKind, scope: Scope, selection: Selection, line: Option<f64>, american: i64) {
+        out.push(Quote {
+            event_id: self.event_id.to_string(),
+            book: self.book.name.clone(),
+            market,
+            scope,
+            selection,
+            line,
+            american,
+            observed_ms: self.observed_ms,
+            source: self.source.to_string(),
+        });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn two_way(&self, out: &mut Vec<Quote>, market: MarketKind, scope: Scope, sel: (Selection, Selection), lines: (Option<f64>, Option<f64>), p_first: f64) {
+        let p = p_first.clamp(0.01, 0.99);
+        self.push(out, market, scope, sel.0, lines.0, self.price(p, self.book.vig));
+        self.push(out, market, scope, sel.1, lines.1, self.price(1.0 - p, self.book.vig));
+    }
+
+    fn three_way(&self, out: &mut Vec<Quote>, scope: Scope, p: [f64; 3]) {
+        let vig = self.book.vig * 1.5;
+        for (sel, pi) in [Selection::Home, Selection::Tie, Selection::Away].into_iter().zip(p) {
+            self.push(out, MarketKind::Moneyline3Way, scope, sel, None, self.price(pi.clamp(0.01, 0.98), vig));
+        }
+    }
+
+    /// A fair probability marked up by the book's margin and rounded in the book's favour.
+    fn price(&self, p: f64, vig: f64) -> i64 {
+        let implied = (p * (1.0 + vig)).min(0.985);
+        let a = decimal_to_american(1.0 / implied);
+        let step = self.book.price_step.max(1);
+        if a > 0 {
+            ((a / step) * step).max(100)
+        } else {
+            let m = (-a + step - 1) / step * step;
+            -(m.max(100))
+        }
+    }
+}
+
+/// (win, push, lose) for "value + line > 0" where value ~ round(Normal(mu, sd)) to integers.
+/// Spreads pass the selection's line; an over passes minus the total.
+fn outcome(mu: f64, sd: f64, line: f64) -> (f64, f64, f64) {
+    let need = -line;
+    let win = 1.0 - cdf((need.floor() + 0.5 - mu) / sd);
+    let lose = cdf((need.ceil() - 0.5 - mu) / sd);
+    let push = (1.0 - win - lose).max(0.0);
+    (win, push, lose)
+}
+
+fn half_point(x: f64) -> f64 {
+    (x * 2.0).round() / 2.0
+}
+
+fn splitmix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn normal(key: u64) -> f64 {
+    Pcg64Mcg::seed_from_u64(key).sample(StandardNormal)
+}
+
+fn unit(key: u64) -> f64 {
+    Pcg64Mcg::seed_from_u64(key).random::<f64>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::odds::american_to_implied;
+
+    fn feed() -> ReplayFeed {
+        let cfg = ReplaySource { games_path: concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv").into(), ..Default::default() };
+        ReplayFeed::new(&cfg, 0).unwrap()
+    }
+
+    #[test]
+    fn picks_a_complete_recent_week() {
+        let f = feed();
+        assert!(f.games().len() >= 13, "{}", f.games().len());
+        assert!(f.games().iter().all(|g| g.season >= 2025));
+    }
+
+    #[test]
+    fn same_clock_same_quotes_and_prices_are_valid() {
+        let f = feed();
+        let a = f.snapshot(123_456_789);
+        let b = f.snapshot(123_456_789);
+        assert_eq!(a, b);
+        assert!(a.quotes.len() > 1000, "{}", a.quotes.len());
+        for q in &a.quotes {
+            assert!(american_to_implied(q.american).is_ok(), "{q:?}");
+        }
+        assert_eq!(a.events.len(), f.games().len());
+    }
+
+    #[test]
+    fn the_market_reaches_the_real_close() {
+        let f = feed();
+        let cycle = f.cycle_ms();
+        let near_close = (cycle * 0.999) as i64;
+        let batch = f.snapshot(near_close);
+        for g in f.games() {
+            let q = batch
+                .quotes
+                .iter()
+                .find(|q| q.book == "pinnacle" && q.event_id == g.game_id && q.market == MarketKind::Spread && q.scope == Scope::Game && q.selection == Selection::Home)
+                .unwrap();
+            let home_line = q.line.unwrap();
+            assert!((home_line + g.close_margin).abs() <= 0.5, "{}: {home_line} vs close {}", g.game_id, g.close_margin);
+        }
+    }
+
+    #[test]
+    fn two_way_books_carry_their_margin() {
+        let f = feed();
+        let batch = f.snapshot(1_000_000);
+        let pick = |book: &str, sel: Selection| {
+            batch
+                .quotes
+                .iter()
+                .find(|q| q.book == book && q.market == MarketKind::Total && q.scope == Scope::Game && q.selection == sel)
+                .map(|q| american_to_implied(q.american).unwrap())
+        };
+        for book in ["pinnacle", "draftkings"] {
+            if let (Some(o), Some(u)) = (pick(book, Selection::Over), pick(book, Selection::Under)) {
+                let over = o + u - 1.0;
+                assert!(over > 0.0 && over < 0.09, "{book}: overround {over}");
+            }
+        }
+    }
+
+    #[test]
+    fn soft_books_lag_so_lines_disagree_sometimes() {
+        let f = feed();
+        let cycle = f.cycle_ms();
+        let mut disagreements = 0;
+        for step in 1..20 {
+            let batch = f.snapshot((cycle * step as f64 / 20.0) as i64);
+            let line = |book: &str, id: &str| {
+                batch.quotes.iter().find(|q| q.book == book && q.event_id == id && q.market == MarketKind::Spread && q.scope == Scope::Game && q.selection == Selection::Home).and_then(|q| q.line)
+            };
+            for g in f.games() {
+                if let (Some(a), Some(b)) = (line("pinnacle", &g.game_id), line("betmgm", &g.game_id)) {
+                    if (a - b).abs() >= 0.5 {
+                        disagreements += 1;
+                    }
+                }
+            }
+        }
+        assert!(disagreements > 10, "{disagreements}");
+    }
+}

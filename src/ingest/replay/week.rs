@@ -1,0 +1,94 @@
+//! Picks the NFL week the replay feed trades, from the nflverse schedule with closing lines.
+
+use std::path::Path;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum WeekError {
+    #[error("cannot read the replay schedule {path}: {source}")]
+    Read { path: String, source: csv::Error },
+    #[error("{path}:{line}: {message}")]
+    Row { path: String, line: u64, message: String },
+    #[error("{path} has no week with closing spreads and totals{}", .wanted.map(|(s, w)| format!(" for season {s} week {w}")).unwrap_or_default())]
+    NoWeek { path: String, wanted: Option<(i32, i32)> },
+}
+
+/// One game of the replayed week, with the real closing market it drifts toward.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplayGame {
+    pub game_id: String,
+    pub season: i32,
+    pub week: i32,
+    pub home: String,
+    pub away: String,
+    /// Closing home margin the market expected (nflverse `spread_line`: > 0 favours home).
+    pub close_margin: f64,
+    pub close_total: f64,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Row {
+    game_id: String,
+    season: i32,
+    week: i32,
+    away_team: String,
+    home_team: String,
+    home_score: Option<i32>,
+    spread_line: Option<f64>,
+    total_line: Option<f64>,
+}
+
+/// Games of `season`/`week`, or of the most recent completed week with closing lines.
+pub fn load_week(path: &Path, season: Option<i32>, week: Option<i32>) -> Result<Vec<ReplayGame>, WeekError> {
+    let name = path.display().to_string();
+    let mut rdr = csv::Reader::from_path(path).map_err(|source| WeekError::Read { path: name.clone(), source })?;
+    let mut rows = Vec::new();
+    for rec in rdr.deserialize::<Row>() {
+        let row = rec.map_err(|e| WeekError::Row {
+            path: name.clone(),
+            line: e.position().map(|p| p.line()).unwrap_or(0),
+            message: e.to_string(),
+        })?;
+        rows.push(row);
+    }
+    let complete = |r: &Row| r.spread_line.is_some() && r.total_line.is_some() && r.home_score.is_some();
+    let target = match (season, week) {
+        (Some(s), Some(w)) => Some((s, w)),
+        _ => {
+            // Latest (season, week) whose every game has lines and a result.
+            let mut weeks: Vec<(i32, i32)> = rows
+                .iter()
+                .filter(|r| season.is_none_or(|s| r.season == s))
+                .map(|r| (r.season, r.week))
+                .collect();
+            weeks.sort_unstable();
+            weeks.dedup();
+            weeks.into_iter().rev().find(|(s, w)| {
+                let games: Vec<&Row> = rows.iter().filter(|r| r.season == *s && r.week == *w).collect();
+                !games.is_empty() && games.iter().all(|r| complete(r))
+            })
+        }
+    };
+    let Some((s, w)) = target else {
+        return Err(WeekError::NoWeek { path: name, wanted: None });
+    };
+    let games: Vec<ReplayGame> = rows
+        .into_iter()
+        .filter(|r| r.season == s && r.week == w)
+        .filter_map(|r| {
+            Some(ReplayGame {
+                close_margin: r.spread_line?,
+                close_total: r.total_line?,
+                game_id: r.game_id,
+                season: r.season,
+                week: r.week,
+                home: r.home_team,
+                away: r.away_team,
+            })
+        })
+        .collect();
+    if games.is_empty() {
+        return Err(WeekError::NoWeek { path: name, wanted: Some((s, w)) });
+    }
+    Ok(games)
+}
