@@ -51,7 +51,7 @@ fn dispatch(cli: Cli) -> Outcome {
             clap_complete::generate(a.shell, &mut cmd, "nflreadpy-betting", &mut std::io::stdout());
             Ok(())
         }
-        Some(Command::Ingest(_)) => not_available("ingest"),
+        Some(Command::Ingest(a)) => crate::commands::ingest::run(&g, &a),
         Some(Command::Simulate(_)) => not_available("simulate"),
         Some(Command::Scan(_)) => not_available("scan"),
         Some(Command::Dashboard(_)) | None => not_available("dashboard"),

@@ -3,7 +3,9 @@
 
 pub mod app;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod ingest;
+pub mod logging;
 pub mod store;

@@ -1,0 +1,169 @@
+//! `ingest`: continuous polling, or one pass with `--interval 0`.
+
+use crate::app::{load_config, Failure, Outcome};
+use crate::cli::{GlobalArgs, IngestArgs};
+use crate::ingest::adapter;
+use crate::ingest::scheduler::{spawn_continuous, Controls, IngestState, PollReport, Runner, SchedulerSettings, SharedIngestState};
+use crate::store::{now_ms, StoreWriter};
+use anyhow::Context;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+pub fn run(g: &GlobalArgs, a: &IngestArgs) -> Outcome {
+    let loaded = load_config(g)?;
+    let cfg = loaded.config;
+    crate::logging::init(g, &cfg);
+    let json = crate::logging::json_output(g, &cfg);
+    let settings = settings_with_flags(&cfg.ingestion, a)?;
+    let single_shot = settings.interval_seconds == 0.0;
+    let mut slots = adapter::build(&cfg, &a.sources, settings.interval_seconds)
+        .map_err(|e| Failure::Usage(format!("error: {e}")))?;
+    if a.interval.is_some() && !single_shot {
+        // An explicit --interval beats per-source cadences from the config.
+        for s in &mut slots {
+            s.interval_seconds = settings.interval_seconds;
+        }
+    }
+    let storage = PathBuf::from(&cfg.ingestion.storage_path);
+    let (writer, writer_thread) = StoreWriter::spawn(&storage, cfg.storage.busy_timeout_ms, cfg.storage.max_batch_ops)
+        .context("opening the store for ingestion")?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    let runners: Vec<Runner> = slots.into_iter().map(|s| Runner::new(s, &settings)).collect();
+    let state = IngestState::new(&runners);
+    let result = if single_shot {
+        rt.block_on(single_pass(runners, &settings, &writer, &state, json, &storage))
+    } else {
+        rt.block_on(continuous(runners, settings, writer.clone(), state, json))
+    };
+    drop(writer);
+    // Every acknowledged batch is committed before the process exits.
+    writer_thread.join();
+    result
+}
+
+fn settings_with_flags(c: &crate::config::IngestionConfig, a: &IngestArgs) -> Result<SchedulerSettings, Failure> {
+    let mut s = SchedulerSettings::from_config(c);
+    for (flag, v) in [("--interval", a.interval), ("--jitter", a.jitter), ("--retry-backoff", a.retry_backoff)] {
+        if let Some(x) = v {
+            if !x.is_finite() || x < 0.0 {
+                return Err(Failure::Usage(format!("error: {flag} expects a non-negative number of seconds, got {x}")));
+            }
+        }
+    }
+    if let Some(x) = a.retry_backoff {
+        if x < 1.0 {
+            return Err(Failure::Usage(format!("error: --retry-backoff expects a factor of at least 1.0, got {x}")));
+        }
+        s.retry_backoff = x;
+    }
+    if let Some(x) = a.interval {
+        s.interval_seconds = x;
+    }
+    if let Some(x) = a.jitter {
+        s.jitter_seconds = x;
+    }
+    if let Some(x) = a.retries {
+        s.retries = x;
+    }
+    Ok(s)
+}
+
+async fn single_pass(
+    runners: Vec<Runner>,
+    settings: &SchedulerSettings,
+    writer: &StoreWriter,
+    state: &SharedIngestState,
+    json: bool,
+    storage: &Path,
+) -> Outcome {
+    let (_tx, shutdown) = tokio::sync::watch::channel(false);
+    let mut all_ok = true;
+    let mut total = 0usize;
+    let mut changed = 0usize;
+    for mut r in runners {
+        let report = r.poll_once(settings, writer, now_ms(), &shutdown).await;
+        if let Ok(mut st) = state.lock() {
+            st.apply(&report, &r.breaker);
+        }
+        all_ok &= report.ok;
+        total += report.quotes_received;
+        changed += report.quotes_changed;
+        print_report(&report, state, json);
+    }
+    if json {
+        println!("{}", json!({"summary": {"ok": all_ok, "quotes": total, "changed": changed, "storage": storage.display().to_string()}}));
+    } else {
+        println!("Ingested {total} quotes ({changed} changed) into {}", storage.display());
+    }
+    if all_ok {
+        Ok(())
+    } else {
+        Err(Failure::Code(1))
+    }
+}
+
+async fn continuous(runners: Vec<Runner>, settings: SchedulerSettings, writer: StoreWriter, state: SharedIngestState, json: bool) -> Outcome {
+    let controls = Controls::new();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    eprintln!("Starting ingestion scheduler ({} source(s)). Press Ctrl+C to stop.", runners.len());
+    let mut tasks = spawn_continuous(runners, settings, writer, state.clone(), controls.clone(), tx);
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).context("installing SIGTERM handler")?;
+    loop {
+        tokio::select! {
+            Some(report) = rx.recv() => print_report(&report, &state, json),
+            _ = tokio::signal::ctrl_c() => break,
+            _ = term.recv() => break,
+        }
+    }
+    eprintln!("Stopping: finishing the poll in flight...");
+    let _ = controls.shutdown.send(true);
+    while tasks.join_next().await.is_some() {}
+    while let Ok(report) = rx.try_recv() {
+        print_report(&report, &state, json);
+    }
+    Ok(())
+}
+
+/// One metrics line per poll, for log shippers.
+fn print_report(r: &PollReport, state: &SharedIngestState, json: bool) {
+    let (rate, breaker, fresh) = state
+        .lock()
+        .ok()
+        .and_then(|st| {
+            let h = st.sources.iter().find(|h| h.name == r.source)?;
+            Some((h.success_rate, h.breaker.as_str(), st.freshness.max_age_seconds(now_ms())))
+        })
+        .unwrap_or((f64::NAN, "unknown", None));
+    let ts = chrono::DateTime::from_timestamp_millis(r.finished_ms).map(|t| t.to_rfc3339()).unwrap_or_default();
+    let duration_ms = r.finished_ms - r.started_ms;
+    if json {
+        println!(
+            "{}",
+            json!({
+                "ts": ts, "event": "ingest_poll", "source": r.source, "ok": r.ok, "skipped": r.skipped,
+                "attempts": r.attempts, "events": r.events, "quotes_received": r.quotes_received,
+                "quotes_changed": r.quotes_changed, "quotes_rejected": r.quotes_rejected,
+                "rejected_by_reason": r.rejected_by_reason, "error": r.error, "error_reason": r.error_reason,
+                "ingestion.poll_latency": r.poll_latency_seconds(), "duration_ms": duration_ms,
+                "ingestion.success_rate": rate, "breaker": breaker,
+                "ingestion.quote_freshness_seconds": fresh, "warnings": r.warnings,
+            })
+        );
+    } else {
+        let status = if r.skipped { "skipped" } else if r.ok { "ok" } else { "FAILED" };
+        let mut line = format!(
+            "{ts} ingest source={} status={status} attempts={} events={} received={} changed={} rejected={} poll_latency={:.3}s duration={}ms success_rate={:.1}% breaker={breaker}",
+            r.source, r.attempts, r.events, r.quotes_received, r.quotes_changed, r.quotes_rejected, r.poll_latency_seconds(), duration_ms, rate * 100.0
+        );
+        if let Some(f) = fresh {
+            line.push_str(&format!(" freshness_max={f:.1}s"));
+        }
+        if let Some(e) = &r.error {
+            line.push_str(&format!(" error=\"{e}\""));
+        }
+        println!("{line}");
+        for w in &r.warnings {
+            eprintln!("warning: {}: {w}", r.source);
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! One module per CLI command: each loads what it needs and calls engine functions.
+
+pub mod ingest;

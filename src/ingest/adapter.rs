@@ -1,0 +1,58 @@
+//! The enabled sources of a configuration, built into pollable adapters.
+
+use super::replay::{ReplayFeed, WeekError};
+use super::source::{SourceBatch, SourceError};
+use crate::config::{Config, SourceConfig};
+use thiserror::Error;
+
+pub enum SourceAdapter {
+    Replay(Box<ReplayFeed>),
+}
+
+impl SourceAdapter {
+    pub async fn poll(&mut self, now_ms: i64) -> Result<SourceBatch, SourceError> {
+        match self {
+            SourceAdapter::Replay(r) => r.poll(now_ms).await,
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum BuildError {
+    #[error("source `replay`: {0}")]
+    Replay(#[from] WeekError),
+    #[error("source `{0}` is enabled but not available in this build")]
+    Unavailable(String),
+    #[error("--source {0}: no enabled source of that type (enabled: {1})")]
+    NotEnabled(String, String),
+}
+
+/// A configured source ready to poll: its adapter, name and cadence.
+pub struct SourceSlot {
+    pub name: String,
+    pub adapter: SourceAdapter,
+    pub interval_seconds: f64,
+}
+
+/// Builds every enabled source (or only those named in `only`), in config order.
+/// The replay market's clock starts at the Unix epoch, so every process (ingest, dashboard, a
+/// restart) sees the same market at the same wall time.
+pub fn build(cfg: &Config, only: &[String], default_interval: f64) -> Result<Vec<SourceSlot>, BuildError> {
+    let enabled: Vec<&SourceConfig> = cfg.sources.iter().filter(|s| s.enabled()).collect();
+    for want in only {
+        if !enabled.iter().any(|s| s.kind() == want) {
+            let names: Vec<&str> = enabled.iter().map(|s| s.kind()).collect();
+            return Err(BuildError::NotEnabled(want.clone(), names.join(", ")));
+        }
+    }
+    let mut out = Vec::new();
+    for s in enabled.into_iter().filter(|s| only.is_empty() || only.iter().any(|o| o == s.kind())) {
+        let interval = s.poll_interval_seconds().unwrap_or(default_interval);
+        let adapter = match s {
+            SourceConfig::Replay(r) => SourceAdapter::Replay(Box::new(ReplayFeed::new(r, 0)?)),
+            other => return Err(BuildError::Unavailable(other.kind().to_string())),
+        };
+        out.push(SourceSlot { name: s.kind().to_string(), adapter, interval_seconds: interval });
+    }
+    Ok(out)
+}

@@ -1,0 +1,31 @@
+//! Log setup at the binary edge: text or JSON lines to stderr, level from config and -v/-q.
+
+use crate::cli::{GlobalArgs, LogFormat};
+use crate::config::Config;
+use tracing_subscriber::EnvFilter;
+
+pub fn json_output(g: &GlobalArgs, cfg: &Config) -> bool {
+    match g.log_format {
+        Some(f) => f == LogFormat::Json,
+        None => cfg.logging.format == "json",
+    }
+}
+
+pub fn color_enabled(g: &GlobalArgs) -> bool {
+    !g.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Installs the global subscriber once; later calls are ignored (tests call it repeatedly).
+pub fn init(g: &GlobalArgs, cfg: &Config) {
+    const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
+    let base = LEVELS.iter().position(|l| *l == cfg.logging.level).unwrap_or(2) as i32;
+    let idx = (base + g.verbose as i32 - g.quiet as i32).clamp(0, 4) as usize;
+    let filter = EnvFilter::try_from_env("NFLREADPY_BETTING_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(format!("nflreadpy_betting={},warn", LEVELS[idx])));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    let _ = if json_output(g, cfg) {
+        builder.json().with_current_span(false).try_init()
+    } else {
+        builder.with_ansi(color_enabled(g)).try_init()
+    };
+}
