@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod engine;
 pub mod ingest;
 pub mod logging;
 pub mod store;

@@ -1,0 +1,8 @@
+//! The engine core: ingestion, pricing and alerts running in background tasks, publishing
+//! immutable snapshots and taking commands. Front ends never reach past this module.
+
+pub mod command;
+pub mod snapshot;
+
+pub use command::{Command, DetailView, ExportFormat, HistoryPoint, Reply};
+pub use snapshot::*;

@@ -1,0 +1,162 @@
+//! The immutable picture of the engine that every front end renders: the TUI, the headless
+//! printer and the HTTP API read the same `Snapshot`, so they always show the same figures.
+
+use crate::ingest::health::{FreshnessRow, SourceHealth};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Snapshot {
+    /// When this snapshot was assembled (ms since epoch). Front ends compute ages from it.
+    pub taken_ms: i64,
+    pub meta: Meta,
+    pub ingest: IngestView,
+    pub events: Vec<EventView>,
+    /// Opportunities above the value threshold, best EV first.
+    pub edges: Vec<EdgeRow>,
+    pub simulations: Vec<SimulationRun>,
+    pub alerts: AlertsView,
+    pub health: Health,
+    /// Monotonic counter: changes whenever the content changes (front ends redraw on change).
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Meta {
+    pub environment: String,
+    pub storage_path: String,
+    pub started_ms: i64,
+    /// `live` runs ingestion here; `attach` watches a store another process writes.
+    pub mode: String,
+    pub read_only: bool,
+    pub refresh_seconds: f64,
+    pub value_threshold: f64,
+    pub bankroll: f64,
+    pub iterations: u32,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct IngestView {
+    pub paused: bool,
+    pub sources: Vec<SourceHealth>,
+    /// Age of the newest quote per (book, market group).
+    pub freshness: Vec<FreshnessRow>,
+    /// The guide's live-market target (15 s by default).
+    pub freshness_target_seconds: f64,
+    /// Ingestion-stalled threshold: `stalled_freshness_multiple` x poll interval.
+    pub stalled_after_seconds: f64,
+    pub quotes_latest: i64,
+    pub quotes_history: i64,
+    pub quarantined: i64,
+    pub last_poll_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct EventView {
+    pub event_id: String,
+    pub label: String,
+    pub home_team: String,
+    pub away_team: String,
+    pub commence_ms: i64,
+    pub books: usize,
+    pub quotes: usize,
+}
+
+/// One priced opportunity as shown in the edges table and exported by `scan`.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct EdgeRow {
+    /// Stable key for detail views and acks: event|market|scope|selection|line|book.
+    pub key: String,
+    pub event_id: String,
+    pub event: String,
+    pub market: String,
+    pub scope: String,
+    pub selection: String,
+    pub line: Option<f64>,
+    pub book: String,
+    pub american: i64,
+    pub decimal: f64,
+    /// Blended fair probability of winning (model and de-vigged consensus).
+    pub fair_prob: f64,
+    pub model_prob: Option<f64>,
+    pub consensus_prob: Option<f64>,
+    pub push_prob: f64,
+    /// EV per unit staked: win*d + push - 1.
+    pub ev: f64,
+    pub worst_case_ev: Option<f64>,
+    /// Stake as a fraction of bankroll after Kelly fraction, caps and exposure limits.
+    pub kelly: f64,
+    pub stake: f64,
+    pub std_error: f64,
+    /// Seconds since this price last changed.
+    pub age_seconds: f64,
+    /// Line movement since the first stored quote for this selection at this book.
+    pub movement_points: Option<f64>,
+    pub movement_prob: Option<f64>,
+    pub books_used: Vec<String>,
+    pub width: f64,
+    /// Every book's current price for this selection (book, american, line).
+    pub other_books: Vec<BookPrice>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct BookPrice {
+    pub book: String,
+    pub american: i64,
+    pub line: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SimulationRun {
+    pub started_ms: i64,
+    pub latency_ms: f64,
+    pub iterations: u32,
+    pub events: usize,
+    pub markets: usize,
+    pub max_std_error: f64,
+    pub trigger: String,
+    /// The guide's target: 5 s for 20k iterations, scaled to this run's iterations.
+    pub target_ms: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct AlertsView {
+    pub alerts: Vec<AlertRow>,
+    pub channels: Vec<ChannelHealth>,
+    pub silences: Vec<Silence>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct AlertRow {
+    pub id: i64,
+    pub rule: String,
+    pub severity: String,
+    /// firing, acked or resolved.
+    pub state: String,
+    pub message: String,
+    pub since_ms: i64,
+    pub delivered: usize,
+    pub pending: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ChannelHealth {
+    pub channel: String,
+    pub ok: bool,
+    pub pending: usize,
+    pub delivered: usize,
+    pub last_error: Option<String>,
+    pub last_delivery_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Silence {
+    pub rule: String,
+    pub until_ms: i64,
+}
+
+/// Whether the guide's health targets hold; `problems` says which do not, in words.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Health {
+    pub ok: bool,
+    pub problems: Vec<String>,
+}
