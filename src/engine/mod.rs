@@ -2,7 +2,9 @@
 //! immutable snapshots and taking commands. Front ends never reach past this module.
 
 pub mod command;
+pub mod handle;
 pub mod snapshot;
 
 pub use command::{Command, DetailView, ExportFormat, HistoryPoint, Reply};
+pub use handle::{EngineHandle, EngineSide};
 pub use snapshot::*;
