@@ -18,11 +18,17 @@ pub fn color_enabled(g: &GlobalArgs) -> bool {
 /// Installs the global subscriber once; later calls are ignored (tests call it repeatedly).
 pub fn init(g: &GlobalArgs, cfg: &Config) {
     const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
-    let base = LEVELS.iter().position(|l| *l == cfg.logging.level).unwrap_or(2) as i32;
+    let base = LEVELS
+        .iter()
+        .position(|l| *l == cfg.logging.level)
+        .unwrap_or(2) as i32;
     let idx = (base + g.verbose as i32 - g.quiet as i32).clamp(0, 4) as usize;
     let filter = EnvFilter::try_from_env("NFLREADPY_BETTING_LOG")
         .unwrap_or_else(|_| EnvFilter::new(format!("nflreadpy_betting={},warn", LEVELS[idx])));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
     let _ = if json_output(g, cfg) {
         builder.json().with_current_span(false).try_init()
     } else {

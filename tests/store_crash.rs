@@ -28,7 +28,11 @@ fn batch(tag: &str) -> (Event, Vec<Quote>) {
             book: format!("book{}", i % 10),
             market: MarketKind::SpreadAlt,
             scope: Scope::Game,
-            selection: if i % 2 == 0 { Selection::Home } else { Selection::Away },
+            selection: if i % 2 == 0 {
+                Selection::Home
+            } else {
+                Selection::Away
+            },
             line: Some((i / 20) as f64 + 0.5),
             american: -110 - (i % 7) as i64,
             observed_ms: 1_700_000_000_000 + i as i64,
@@ -41,7 +45,9 @@ fn batch(tag: &str) -> (Event, Vec<Quote>) {
 /// The child: four threads write batches as fast as they can and announce each commit.
 #[test]
 fn crash_child_writer() {
-    let Ok(db) = std::env::var("STORE_CRASH_CHILD_DB") else { return };
+    let Ok(db) = std::env::var("STORE_CRASH_CHILD_DB") else {
+        return;
+    };
     let round: String = std::env::var("STORE_CRASH_ROUND").unwrap_or_default();
     let (writer, _thread) = StoreWriter::spawn(std::path::Path::new(&db), 5000, 8).unwrap();
     let out = Arc::new(Mutex::new(std::io::stdout()));
@@ -80,7 +86,12 @@ fn sigkill_mid_batch_never_corrupts_or_loses_committed_batches() {
     let mut committed: Vec<String> = Vec::new();
     for round in 0..20 {
         let mut child = Command::new(&exe)
-            .args(["crash_child_writer", "--exact", "--nocapture", "--test-threads=1"])
+            .args([
+                "crash_child_writer",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env("STORE_CRASH_CHILD_DB", &db)
             .env("STORE_CRASH_ROUND", round.to_string())
             .stdout(Stdio::piped())
@@ -100,7 +111,7 @@ fn sigkill_mid_batch_never_corrupts_or_loses_committed_batches() {
             }
         }
         child.kill().unwrap(); // SIGKILL on Unix
-        // Acknowledgements already in the pipe were committed before the kill.
+                               // Acknowledgements already in the pipe were committed before the kill.
         for line in lines.map_while(Result::ok) {
             if let Some(tag) = line.strip_prefix("committed ") {
                 committed.push(tag.to_string());
@@ -110,13 +121,22 @@ fn sigkill_mid_batch_never_corrupts_or_loses_committed_batches() {
         assert!(seen > 0, "round {round}: the child committed nothing");
 
         let conn = store::open_for_reading(&db, 5000).unwrap();
-        let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(check, "ok", "round {round}");
         for tag in &committed {
             let n: i64 = conn
-                .query_row("SELECT COUNT(*) FROM quotes_history WHERE event_id = ?1", [tag], |r| r.get(0))
+                .query_row(
+                    "SELECT COUNT(*) FROM quotes_history WHERE event_id = ?1",
+                    [tag],
+                    |r| r.get(0),
+                )
                 .unwrap();
-            assert_eq!(n as usize, QUOTES_PER_JOB, "round {round}: batch {tag} incomplete");
+            assert_eq!(
+                n as usize, QUOTES_PER_JOB,
+                "round {round}: batch {tag} incomplete"
+            );
         }
         // No partial batch from the killed transaction is visible either.
         let partial: i64 = conn

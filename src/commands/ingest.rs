@@ -3,7 +3,10 @@
 use crate::app::{load_config, Failure, Outcome};
 use crate::cli::{GlobalArgs, IngestArgs};
 use crate::ingest::adapter;
-use crate::ingest::scheduler::{spawn_continuous, Controls, IngestState, PollReport, Runner, SchedulerSettings, SharedIngestState};
+use crate::ingest::scheduler::{
+    spawn_continuous, Controls, IngestState, PollReport, Runner, SchedulerSettings,
+    SharedIngestState,
+};
 use crate::store::{now_ms, StoreWriter};
 use anyhow::Context;
 use serde_json::json;
@@ -25,13 +28,25 @@ pub fn run(g: &GlobalArgs, a: &IngestArgs) -> Outcome {
         }
     }
     let storage = PathBuf::from(&cfg.ingestion.storage_path);
-    let (writer, writer_thread) = StoreWriter::spawn(&storage, cfg.storage.busy_timeout_ms, cfg.storage.max_batch_ops)
-        .context("opening the store for ingestion")?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
-    let runners: Vec<Runner> = slots.into_iter().map(|s| Runner::new(s, &settings)).collect();
+    let (writer, writer_thread) = StoreWriter::spawn(
+        &storage,
+        cfg.storage.busy_timeout_ms,
+        cfg.storage.max_batch_ops,
+    )
+    .context("opening the store for ingestion")?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    let runners: Vec<Runner> = slots
+        .into_iter()
+        .map(|s| Runner::new(s, &settings))
+        .collect();
     let state = IngestState::new(&runners);
     let result = if single_shot {
-        rt.block_on(single_pass(runners, &settings, &writer, &state, json, &storage))
+        rt.block_on(single_pass(
+            runners, &settings, &writer, &state, json, &storage,
+        ))
     } else {
         rt.block_on(continuous(runners, settings, writer.clone(), state, json))
     };
@@ -41,18 +56,29 @@ pub fn run(g: &GlobalArgs, a: &IngestArgs) -> Outcome {
     result
 }
 
-fn settings_with_flags(c: &crate::config::IngestionConfig, a: &IngestArgs) -> Result<SchedulerSettings, Failure> {
+fn settings_with_flags(
+    c: &crate::config::IngestionConfig,
+    a: &IngestArgs,
+) -> Result<SchedulerSettings, Failure> {
     let mut s = SchedulerSettings::from_config(c);
-    for (flag, v) in [("--interval", a.interval), ("--jitter", a.jitter), ("--retry-backoff", a.retry_backoff)] {
+    for (flag, v) in [
+        ("--interval", a.interval),
+        ("--jitter", a.jitter),
+        ("--retry-backoff", a.retry_backoff),
+    ] {
         if let Some(x) = v {
             if !x.is_finite() || x < 0.0 {
-                return Err(Failure::Usage(format!("error: {flag} expects a non-negative number of seconds, got {x}")));
+                return Err(Failure::Usage(format!(
+                    "error: {flag} expects a non-negative number of seconds, got {x}"
+                )));
             }
         }
     }
     if let Some(x) = a.retry_backoff {
         if x < 1.0 {
-            return Err(Failure::Usage(format!("error: --retry-backoff expects a factor of at least 1.0, got {x}")));
+            return Err(Failure::Usage(format!(
+                "error: --retry-backoff expects a factor of at least 1.0, got {x}"
+            )));
         }
         s.retry_backoff = x;
     }
@@ -91,9 +117,15 @@ async fn single_pass(
         print_report(&report, state, json);
     }
     if json {
-        println!("{}", json!({"summary": {"ok": all_ok, "quotes": total, "changed": changed, "storage": storage.display().to_string()}}));
+        println!(
+            "{}",
+            json!({"summary": {"ok": all_ok, "quotes": total, "changed": changed, "storage": storage.display().to_string()}})
+        );
     } else {
-        println!("Ingested {total} quotes ({changed} changed) into {}", storage.display());
+        println!(
+            "Ingested {total} quotes ({changed} changed) into {}",
+            storage.display()
+        );
     }
     if all_ok {
         Ok(())
@@ -102,12 +134,29 @@ async fn single_pass(
     }
 }
 
-async fn continuous(runners: Vec<Runner>, settings: SchedulerSettings, writer: StoreWriter, state: SharedIngestState, json: bool) -> Outcome {
+async fn continuous(
+    runners: Vec<Runner>,
+    settings: SchedulerSettings,
+    writer: StoreWriter,
+    state: SharedIngestState,
+    json: bool,
+) -> Outcome {
     let controls = Controls::new();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    eprintln!("Starting ingestion scheduler ({} source(s)). Press Ctrl+C to stop.", runners.len());
-    let mut tasks = spawn_continuous(runners, settings, writer, state.clone(), controls.clone(), tx);
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).context("installing SIGTERM handler")?;
+    eprintln!(
+        "Starting ingestion scheduler ({} source(s)). Press Ctrl+C to stop.",
+        runners.len()
+    );
+    let mut tasks = spawn_continuous(
+        runners,
+        settings,
+        writer,
+        state.clone(),
+        controls.clone(),
+        tx,
+    );
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("installing SIGTERM handler")?;
     loop {
         tokio::select! {
             Some(report) = rx.recv() => print_report(&report, &state, json),
@@ -131,10 +180,16 @@ fn print_report(r: &PollReport, state: &SharedIngestState, json: bool) {
         .ok()
         .and_then(|st| {
             let h = st.sources.iter().find(|h| h.name == r.source)?;
-            Some((h.success_rate, h.breaker.as_str(), st.freshness.max_age_seconds(now_ms())))
+            Some((
+                h.success_rate,
+                h.breaker.as_str(),
+                st.freshness.max_age_seconds(now_ms()),
+            ))
         })
         .unwrap_or((f64::NAN, "unknown", None));
-    let ts = chrono::DateTime::from_timestamp_millis(r.finished_ms).map(|t| t.to_rfc3339()).unwrap_or_default();
+    let ts = chrono::DateTime::from_timestamp_millis(r.finished_ms)
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default();
     let duration_ms = r.finished_ms - r.started_ms;
     if json {
         println!(
@@ -150,7 +205,13 @@ fn print_report(r: &PollReport, state: &SharedIngestState, json: bool) {
             })
         );
     } else {
-        let status = if r.skipped { "skipped" } else if r.ok { "ok" } else { "FAILED" };
+        let status = if r.skipped {
+            "skipped"
+        } else if r.ok {
+            "ok"
+        } else {
+            "FAILED"
+        };
         let mut line = format!(
             "{ts} ingest source={} status={status} attempts={} events={} received={} changed={} rejected={} poll_latency={:.3}s duration={}ms success_rate={:.1}% breaker={breaker}",
             r.source, r.attempts, r.events, r.quotes_received, r.quotes_changed, r.quotes_rejected, r.poll_latency_seconds(), duration_ms, rate * 100.0

@@ -7,25 +7,44 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// Price the stored quotes now (iterations override, else the front end's default).
-    Simulate { iterations: Option<u32> },
+    Simulate {
+        iterations: Option<u32>,
+    },
     /// Re-run edge detection and refresh the opportunity list.
     Scan,
     /// Write the current opportunities to a file (path defaults under dashboard.export_dir).
-    Export { format: ExportFormat, path: Option<PathBuf> },
+    Export {
+        format: ExportFormat,
+        path: Option<PathBuf>,
+    },
     /// Poll every source now, outside the schedule.
     IngestNow,
     Pause,
     Resume,
-    Ack { id: i64 },
-    Silence { rule: String, seconds: f64 },
+    Ack {
+        id: i64,
+    },
+    Silence {
+        rule: String,
+        seconds: f64,
+    },
     /// The odds path and every book's price for one edge (its `key`), for detail views.
-    Detail { key: String },
+    Detail {
+        key: String,
+    },
 }
 
 impl Command {
     /// Commands that change production state; read-only front ends never send them.
     pub fn is_mutating(&self) -> bool {
-        matches!(self, Command::IngestNow | Command::Pause | Command::Resume | Command::Ack { .. } | Command::Silence { .. })
+        matches!(
+            self,
+            Command::IngestNow
+                | Command::Pause
+                | Command::Resume
+                | Command::Ack { .. }
+                | Command::Silence { .. }
+        )
     }
 }
 

@@ -25,7 +25,17 @@ impl EngineHandle {
     pub fn channel(initial: Snapshot, read_only: bool) -> (EngineHandle, EngineSide) {
         let (stx, srx) = watch::channel(Arc::new(initial));
         let (ctx, crx) = mpsc::channel(64);
-        (EngineHandle { snapshots: srx, commands: ctx, read_only }, EngineSide { snapshots: stx, commands: crx })
+        (
+            EngineHandle {
+                snapshots: srx,
+                commands: ctx,
+                read_only,
+            },
+            EngineSide {
+                snapshots: stx,
+                commands: crx,
+            },
+        )
     }
 
     pub fn latest(&self) -> Arc<Snapshot> {
@@ -46,18 +56,25 @@ impl EngineHandle {
     pub fn submit(&self, cmd: Command) -> oneshot::Receiver<Reply> {
         let (tx, rx) = oneshot::channel();
         if self.read_only && cmd.is_mutating() {
-            let _ = tx.send(Reply::Error("read-only: this command would change production state".into()));
+            let _ = tx.send(Reply::Error(
+                "read-only: this command would change production state".into(),
+            ));
             return rx;
         }
-        if let Err(mpsc::error::TrySendError::Full((_, tx)) | mpsc::error::TrySendError::Closed((_, tx))) =
-            self.commands.try_send((cmd, tx))
+        if let Err(
+            mpsc::error::TrySendError::Full((_, tx)) | mpsc::error::TrySendError::Closed((_, tx)),
+        ) = self.commands.try_send((cmd, tx))
         {
-            let _ = tx.send(Reply::Error("the engine is busy or stopped; try again".into()));
+            let _ = tx.send(Reply::Error(
+                "the engine is busy or stopped; try again".into(),
+            ));
         }
         rx
     }
 
     pub async fn send(&self, cmd: Command) -> Reply {
-        self.submit(cmd).await.unwrap_or_else(|_| Reply::Error("the engine stopped before replying".into()))
+        self.submit(cmd)
+            .await
+            .unwrap_or_else(|_| Reply::Error("the engine stopped before replying".into()))
     }
 }

@@ -3,8 +3,10 @@
 
 pub mod command;
 pub mod handle;
+pub mod runtime;
 pub mod snapshot;
 
 pub use command::{Command, DetailView, ExportFormat, HistoryPoint, Reply};
 pub use handle::{EngineHandle, EngineSide};
+pub use runtime::{Engine, EngineError, EngineOptions, Mode};
 pub use snapshot::*;

@@ -37,7 +37,11 @@ pub struct SourceSlot {
 /// Builds every enabled source (or only those named in `only`), in config order.
 /// The replay market's clock starts at the Unix epoch, so every process (ingest, dashboard, a
 /// restart) sees the same market at the same wall time.
-pub fn build(cfg: &Config, only: &[String], default_interval: f64) -> Result<Vec<SourceSlot>, BuildError> {
+pub fn build(
+    cfg: &Config,
+    only: &[String],
+    default_interval: f64,
+) -> Result<Vec<SourceSlot>, BuildError> {
     let enabled: Vec<&SourceConfig> = cfg.sources.iter().filter(|s| s.enabled()).collect();
     for want in only {
         if !enabled.iter().any(|s| s.kind() == want) {
@@ -46,13 +50,20 @@ pub fn build(cfg: &Config, only: &[String], default_interval: f64) -> Result<Vec
         }
     }
     let mut out = Vec::new();
-    for s in enabled.into_iter().filter(|s| only.is_empty() || only.iter().any(|o| o == s.kind())) {
+    for s in enabled
+        .into_iter()
+        .filter(|s| only.is_empty() || only.iter().any(|o| o == s.kind()))
+    {
         let interval = s.poll_interval_seconds().unwrap_or(default_interval);
         let adapter = match s {
             SourceConfig::Replay(r) => SourceAdapter::Replay(Box::new(ReplayFeed::new(r, 0)?)),
             other => return Err(BuildError::Unavailable(other.kind().to_string())),
         };
-        out.push(SourceSlot { name: s.kind().to_string(), adapter, interval_seconds: interval });
+        out.push(SourceSlot {
+            name: s.kind().to_string(),
+            adapter,
+            interval_seconds: interval,
+        });
     }
     Ok(out)
 }

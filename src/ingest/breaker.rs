@@ -82,7 +82,13 @@ impl CircuitBreaker {
 
 /// Sleep before retry `attempt` (1-based): uniform in [0, min(cap, base^attempt)] seconds, the
 /// "full jitter" scheme, unless the server asked for a specific wait.
-pub fn backoff_seconds(attempt: u32, base: f64, cap: f64, unit: f64, retry_after: Option<f64>) -> f64 {
+pub fn backoff_seconds(
+    attempt: u32,
+    base: f64,
+    cap: f64,
+    unit: f64,
+    retry_after: Option<f64>,
+) -> f64 {
     if let Some(ra) = retry_after {
         return ra.min(cap.max(ra.min(3600.0)));
     }

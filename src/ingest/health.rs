@@ -43,7 +43,10 @@ pub struct QuotaView {
 
 impl From<Quota> for QuotaView {
     fn from(q: Quota) -> Self {
-        QuotaView { remaining: q.remaining, used: q.used }
+        QuotaView {
+            remaining: q.remaining,
+            used: q.used,
+        }
     }
 }
 
@@ -77,7 +80,8 @@ impl SourceHealth {
         while self.recent.len() > SUCCESS_WINDOW {
             self.recent.pop_front();
         }
-        self.success_rate = self.recent.iter().filter(|x| **x).count() as f64 / self.recent.len() as f64;
+        self.success_rate =
+            self.recent.iter().filter(|x| **x).count() as f64 / self.recent.len() as f64;
         self.last_poll_ms = Some(at_ms);
         if ok {
             self.last_ok_ms = Some(at_ms);
@@ -104,7 +108,10 @@ pub struct FreshnessRow {
 
 impl Freshness {
     pub fn observe(&mut self, book: &str, group: &str, seen_ms: i64) {
-        let slot = self.last_seen.entry((book.to_string(), group.to_string())).or_insert(seen_ms);
+        let slot = self
+            .last_seen
+            .entry((book.to_string(), group.to_string()))
+            .or_insert(seen_ms);
         *slot = (*slot).max(seen_ms);
     }
 
@@ -120,6 +127,9 @@ impl Freshness {
     }
 
     pub fn max_age_seconds(&self, now_ms: i64) -> Option<f64> {
-        self.rows(now_ms).into_iter().map(|r| r.age_seconds).reduce(f64::max)
+        self.rows(now_ms)
+            .into_iter()
+            .map(|r| r.age_seconds)
+            .reduce(f64::max)
     }
 }

@@ -90,7 +90,10 @@ pub type SharedIngestState = Arc<Mutex<IngestState>>;
 impl IngestState {
     pub fn new(runners: &[Runner]) -> SharedIngestState {
         Arc::new(Mutex::new(IngestState {
-            sources: runners.iter().map(|r| SourceHealth::new(&r.slot.name, r.slot.interval_seconds)).collect(),
+            sources: runners
+                .iter()
+                .map(|r| SourceHealth::new(&r.slot.name, r.slot.interval_seconds))
+                .collect(),
             ..Default::default()
         }))
     }
@@ -100,7 +103,9 @@ impl IngestState {
         for (book, group) in &r.seen {
             self.freshness.observe(book, group, r.finished_ms);
         }
-        let Some(h) = self.sources.iter_mut().find(|h| h.name == r.source) else { return };
+        let Some(h) = self.sources.iter_mut().find(|h| h.name == r.source) else {
+            return;
+        };
         h.breaker = breaker.state();
         h.consecutive_failures = breaker.consecutive_failures();
         if r.skipped {
@@ -130,12 +135,21 @@ pub struct Runner {
 
 impl Runner {
     pub fn new(slot: SourceSlot, s: &SchedulerSettings) -> Self {
-        Runner { slot, breaker: CircuitBreaker::new(s.breaker_threshold, s.breaker_open_seconds) }
+        Runner {
+            slot,
+            breaker: CircuitBreaker::new(s.breaker_threshold, s.breaker_open_seconds),
+        }
     }
 
     /// Polls once (with retries), commits the result and returns the report. A shutdown request
     /// cuts retries short but never a store write already started.
-    pub async fn poll_once(&mut self, s: &SchedulerSettings, writer: &StoreWriter, scheduled_ms: i64, shutdown: &watch::Receiver<bool>) -> PollReport {
+    pub async fn poll_once(
+        &mut self,
+        s: &SchedulerSettings,
+        writer: &StoreWriter,
+        scheduled_ms: i64,
+        shutdown: &watch::Receiver<bool>,
+    ) -> PollReport {
         let started = now_ms();
         let mut report = PollReport {
             source: self.slot.name.clone(),
@@ -195,12 +209,18 @@ impl Runner {
                 report.quotes_received = batch.quotes.len();
                 report.quotes_rejected = batch.rejected.len();
                 for r in &batch.rejected {
-                    *report.rejected_by_reason.entry(r.reason.clone()).or_default() += 1;
+                    *report
+                        .rejected_by_reason
+                        .entry(r.reason.clone())
+                        .or_default() += 1;
                 }
                 report.warnings = batch.warnings.clone();
                 report.quota = batch.quota;
-                let mut seen: Vec<(String, String)> =
-                    batch.quotes.iter().map(|q| (q.book.clone(), q.market.group().to_string())).collect();
+                let mut seen: Vec<(String, String)> = batch
+                    .quotes
+                    .iter()
+                    .map(|q| (q.book.clone(), q.market.group().to_string()))
+                    .collect();
                 seen.sort();
                 seen.dedup();
                 report.seen = seen;
@@ -266,7 +286,11 @@ pub struct Controls {
 
 impl Controls {
     pub fn new() -> Self {
-        Controls { paused: watch::channel(false).0, poll_now: Arc::new(Notify::new()), shutdown: watch::channel(false).0 }
+        Controls {
+            paused: watch::channel(false).0,
+            poll_now: Arc::new(Notify::new()),
+            shutdown: watch::channel(false).0,
+        }
     }
 }
 
@@ -287,8 +311,13 @@ pub fn spawn_continuous(
 ) -> tokio::task::JoinSet<()> {
     let mut set = tokio::task::JoinSet::new();
     for mut runner in runners {
-        let (settings, writer, state, controls, reports) =
-            (settings.clone(), writer.clone(), state.clone(), controls.clone(), reports.clone());
+        let (settings, writer, state, controls, reports) = (
+            settings.clone(),
+            writer.clone(),
+            state.clone(),
+            controls.clone(),
+            reports.clone(),
+        );
         set.spawn(async move {
             let interval_ms = (runner.slot.interval_seconds.max(0.05) * 1000.0) as i64;
             let mut due = now_ms();
@@ -308,17 +337,24 @@ pub fn spawn_continuous(
                     break;
                 }
                 if *paused.borrow() && !forced {
-                    // Sit out paused periods without busy-waiting.
+                    // Sit out paused periods without busy-waiting; "poll now" still polls.
                     tokio::select! {
                         _ = paused.changed() => {}
-                        _ = controls.poll_now.notified() => {}
+                        _ = controls.poll_now.notified() => { forced = true; }
                         _ = shutdown.changed() => {}
                     }
-                    due = now_ms();
-                    continue;
+                    if *shutdown.borrow() {
+                        break;
+                    }
+                    if !forced {
+                        due = now_ms();
+                        continue;
+                    }
                 }
                 let scheduled = if forced { now_ms() } else { due };
-                let report = runner.poll_once(&settings, &writer, scheduled, &shutdown).await;
+                let report = runner
+                    .poll_once(&settings, &writer, scheduled, &shutdown)
+                    .await;
                 if let Ok(mut st) = state.lock() {
                     st.apply(&report, &runner.breaker);
                 }

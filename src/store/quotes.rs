@@ -22,12 +22,25 @@ pub fn upsert_events(conn: &Connection, events: &[Event], now_ms: i64) -> rusqli
            updated_ms = excluded.updated_ms",
     )?;
     for e in events {
-        stmt.execute(params![e.event_id, e.game_id, e.season, e.week, e.home_team, e.away_team, e.commence_ms, now_ms])?;
+        stmt.execute(params![
+            e.event_id,
+            e.game_id,
+            e.season,
+            e.week,
+            e.home_team,
+            e.away_team,
+            e.commence_ms,
+            now_ms
+        ])?;
     }
     Ok(())
 }
 
-pub fn write_quotes(conn: &Connection, quotes: &[Quote], now_ms: i64) -> rusqlite::Result<QuoteWriteStats> {
+pub fn write_quotes(
+    conn: &Connection,
+    quotes: &[Quote],
+    now_ms: i64,
+) -> rusqlite::Result<QuoteWriteStats> {
     let mut find = conn.prepare_cached(
         "SELECT line, american FROM quotes_latest
          WHERE event_id = ?1 AND book = ?2 AND market = ?3 AND scope = ?4 AND selection = ?5 AND ladder_key = ?6",
@@ -47,12 +60,18 @@ pub fn write_quotes(conn: &Connection, quotes: &[Quote], now_ms: i64) -> rusqlit
         "INSERT INTO quotes_history (event_id, book, market, scope, selection, ladder_key, line, american, observed_ms, source)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
-    let mut stats = QuoteWriteStats { received: quotes.len(), changed: 0 };
+    let mut stats = QuoteWriteStats {
+        received: quotes.len(),
+        changed: 0,
+    };
     for q in quotes {
         let ladder = q.ladder_key();
         let (market, scope, sel) = (q.market.as_str(), q.scope.as_str(), q.selection.as_str());
         let prev: Option<(Option<f64>, i64)> = find
-            .query_row(params![q.event_id, q.book, market, scope, sel, ladder], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(
+                params![q.event_id, q.book, market, scope, sel, ladder],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
         let changed = match prev {
             None => true,
@@ -62,10 +81,35 @@ pub fn write_quotes(conn: &Connection, quotes: &[Quote], now_ms: i64) -> rusqlit
         let seen = now_ms;
         if changed {
             stats.changed += 1;
-            upsert.execute(params![q.event_id, q.book, market, scope, sel, ladder, q.line, q.american, q.observed_ms, seen, q.source])?;
-            append.execute(params![q.event_id, q.book, market, scope, sel, ladder, q.line, q.american, q.observed_ms, q.source])?;
+            upsert.execute(params![
+                q.event_id,
+                q.book,
+                market,
+                scope,
+                sel,
+                ladder,
+                q.line,
+                q.american,
+                q.observed_ms,
+                seen,
+                q.source
+            ])?;
+            append.execute(params![
+                q.event_id,
+                q.book,
+                market,
+                scope,
+                sel,
+                ladder,
+                q.line,
+                q.american,
+                q.observed_ms,
+                q.source
+            ])?;
         } else {
-            touch.execute(params![q.event_id, q.book, market, scope, sel, ladder, seen])?;
+            touch.execute(params![
+                q.event_id, q.book, market, scope, sel, ladder, seen
+            ])?;
         }
     }
     Ok(stats)

@@ -17,9 +17,18 @@ fn quote_from_row(r: &Row<'_>) -> rusqlite::Result<Quote> {
     Ok(Quote {
         event_id: r.get(0)?,
         book: r.get(1)?,
-        market: r.get::<_, String>(2)?.parse::<MarketKind>().map_err(|e| parse_err(2, e))?,
-        scope: r.get::<_, String>(3)?.parse::<Scope>().map_err(|e| parse_err(3, e))?,
-        selection: r.get::<_, String>(4)?.parse::<Selection>().map_err(|e| parse_err(4, e))?,
+        market: r
+            .get::<_, String>(2)?
+            .parse::<MarketKind>()
+            .map_err(|e| parse_err(2, e))?,
+        scope: r
+            .get::<_, String>(3)?
+            .parse::<Scope>()
+            .map_err(|e| parse_err(3, e))?,
+        selection: r
+            .get::<_, String>(4)?
+            .parse::<Selection>()
+            .map_err(|e| parse_err(4, e))?,
         line: r.get(5)?,
         american: r.get(6)?,
         observed_ms: r.get(7)?,
@@ -32,7 +41,12 @@ pub fn latest_quotes(conn: &Connection, seen_since_ms: i64) -> rusqlite::Result<
         "SELECT event_id, book, market, scope, selection, line, american, changed_ms, source, seen_ms
          FROM quotes_latest WHERE seen_ms >= ?1",
     )?;
-    let rows = stmt.query_map(params![seen_since_ms], |r| Ok(LatestQuote { quote: quote_from_row(r)?, seen_ms: r.get(9)? }))?;
+    let rows = stmt.query_map(params![seen_since_ms], |r| {
+        Ok(LatestQuote {
+            quote: quote_from_row(r)?,
+            seen_ms: r.get(9)?,
+        })
+    })?;
     rows.collect()
 }
 
@@ -72,7 +86,14 @@ pub fn history(
          ORDER BY observed_ms, id",
     )?;
     let rows = stmt.query_map(
-        params![event_id, market.as_str(), scope.as_str(), selection.as_str(), book, limit as i64],
+        params![
+            event_id,
+            market.as_str(),
+            scope.as_str(),
+            selection.as_str(),
+            book,
+            limit as i64
+        ],
         quote_from_row,
     )?;
     rows.collect()
@@ -95,4 +116,59 @@ pub fn count(conn: &Connection, table: &str) -> rusqlite::Result<i64> {
         return Err(rusqlite::Error::InvalidParameterName(table.to_string()));
     }
     conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+}
+
+/// Newest confirmation time per (book, market) from the store, for processes that watch a store
+/// another process writes.
+pub fn last_seen_by_book_market(conn: &Connection) -> rusqlite::Result<Vec<(String, String, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT book, market, MAX(seen_ms) FROM quotes_latest GROUP BY book, market",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect()
+}
+
+/// A stored poll outcome, newest first per source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRow {
+    pub source: String,
+    pub scheduled_ms: i64,
+    pub started_ms: i64,
+    pub finished_ms: i64,
+    pub ok: bool,
+    pub quotes_received: i64,
+    pub quotes_changed: i64,
+    pub quotes_rejected: i64,
+    pub error: Option<String>,
+}
+
+pub fn recent_runs(conn: &Connection, per_source: usize) -> rusqlite::Result<Vec<RunRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT source, scheduled_ms, started_ms, finished_ms, ok, quotes_received, quotes_changed, quotes_rejected, error FROM (
+           SELECT *, ROW_NUMBER() OVER (PARTITION BY source ORDER BY started_ms DESC, id DESC) AS rn FROM ingest_runs)
+         WHERE rn <= ?1 ORDER BY source, started_ms",
+    )?;
+    let rows = stmt.query_map(params![per_source as i64], |r| {
+        Ok(RunRow {
+            source: r.get(0)?,
+            scheduled_ms: r.get(1)?,
+            started_ms: r.get(2)?,
+            finished_ms: r.get(3)?,
+            ok: r.get(4)?,
+            quotes_received: r.get(5)?,
+            quotes_changed: r.get(6)?,
+            quotes_rejected: r.get(7)?,
+            error: r.get(8)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Quote counts per event: (event_id, books, quotes).
+pub fn event_quote_counts(conn: &Connection) -> rusqlite::Result<Vec<(String, i64, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT event_id, COUNT(DISTINCT book), COUNT(*) FROM quotes_latest GROUP BY event_id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect()
 }

@@ -32,7 +32,11 @@ struct ScopeShape {
 }
 
 fn shape(scope: Scope) -> ScopeShape {
-    let s = |margin_share, total_share, sd| ScopeShape { margin_share, total_share, sd };
+    let s = |margin_share, total_share, sd| ScopeShape {
+        margin_share,
+        total_share,
+        sd,
+    };
     match scope {
         Scope::Game => s(1.0, 1.0, 13.5),
         Scope::H1 => s(0.55, 0.49, 9.8),
@@ -110,10 +114,18 @@ impl ReplayFeed {
                     continue; // this book's feed is frozen for the window
                 }
                 let seen = (tau - book.lag).max(0.0);
-                let noise = |stream: u64| normal(self.key(&[cycle, 11, gi as u64, bi as u64, window, stream])) * book.noise_points;
+                let noise = |stream: u64| {
+                    normal(self.key(&[cycle, 11, gi as u64, bi as u64, window, stream]))
+                        * book.noise_points
+                };
                 let margin = self.true_margin(cycle, gi, seen) + noise(0);
                 let total = self.true_total(cycle, gi, seen) + noise(1);
-                let ctx = QuoteCtx { event_id: &g.game_id, book, observed_ms: now_ms, source: &self.name };
+                let ctx = QuoteCtx {
+                    event_id: &g.game_id,
+                    book,
+                    observed_ms: now_ms,
+                    source: &self.name,
+                };
                 for &scope in &self.scopes {
                     self.quote_scope(&ctx, scope, margin, total, &mut batch.quotes);
                 }
@@ -123,7 +135,11 @@ impl ReplayFeed {
     }
 
     fn key(&self, parts: &[u64]) -> u64 {
-        parts.iter().fold(self.cfg.seed ^ 0x9E37_79B9_7F4A_7C15, |h, p| splitmix(h ^ p.wrapping_mul(0xA24B_AED4_963E_E407)))
+        parts
+            .iter()
+            .fold(self.cfg.seed ^ 0x9E37_79B9_7F4A_7C15, |h, p| {
+                splitmix(h ^ p.wrapping_mul(0xA24B_AED4_963E_E407))
+            })
     }
 
     fn true_margin(&self, cycle: u64, gi: usize, tau: f64) -> f64 {
@@ -140,16 +156,34 @@ impl ReplayFeed {
 
     /// Open-to-close drift plus a random walk that dies out toward the close, which it hits.
     #[allow(clippy::too_many_arguments)]
-    fn path(&self, cycle: u64, gi: usize, stream: u64, open: f64, close: f64, tau: f64, wiggle: f64) -> f64 {
+    fn path(
+        &self,
+        cycle: u64,
+        gi: usize,
+        stream: u64,
+        open: f64,
+        close: f64,
+        tau: f64,
+        wiggle: f64,
+    ) -> f64 {
         let drift = open + (close - open) * tau.powf(1.5);
         let knots = 24.0;
         let k = (tau * knots).floor();
         let frac = tau * knots - k;
-        let knot = |i: f64| normal(self.key(&[cycle, stream, gi as u64, i as u64])) * wiggle * (1.0 - i / knots);
+        let knot = |i: f64| {
+            normal(self.key(&[cycle, stream, gi as u64, i as u64])) * wiggle * (1.0 - i / knots)
+        };
         drift + knot(k) * (1.0 - frac) + knot(k + 1.0) * frac
     }
 
-    fn quote_scope(&self, ctx: &QuoteCtx<'_>, scope: Scope, game_margin: f64, game_total: f64, out: &mut Vec<Quote>) {
+    fn quote_scope(
+        &self,
+        ctx: &QuoteCtx<'_>,
+        scope: Scope,
+        game_margin: f64,
+        game_total: f64,
+        out: &mut Vec<Quote>,
+    ) {
         let sh = shape(scope);
         let mu = game_margin * sh.margin_share;
         let tot = game_total * sh.total_share;
@@ -159,25 +193,60 @@ impl ReplayFeed {
 
         if scope == Scope::Game || scope == Scope::H1 || scope == Scope::H2 {
             let (w, _, l) = outcome(mu, sd, 0.0);
-            ctx.two_way(out, MarketKind::Moneyline, scope, (Selection::Home, Selection::Away), (None, None), w / (w + l));
+            ctx.two_way(
+                out,
+                MarketKind::Moneyline,
+                scope,
+                (Selection::Home, Selection::Away),
+                (None, None),
+                w / (w + l),
+            );
         } else {
             let (w, t, l) = outcome(mu, sd, 0.0);
             ctx.three_way(out, scope, [w, t, l]);
         }
         // Spread: home line -main_spread (home gives the points it is expected to win by).
         let (w, _, l) = outcome(mu, sd, -main_spread);
-        ctx.two_way(out, MarketKind::Spread, scope, (Selection::Home, Selection::Away), (Some(-main_spread), Some(main_spread)), w / (w + l));
+        ctx.two_way(
+            out,
+            MarketKind::Spread,
+            scope,
+            (Selection::Home, Selection::Away),
+            (Some(-main_spread), Some(main_spread)),
+            w / (w + l),
+        );
         let (o, _, u) = outcome(tot, sd, -main_total);
-        ctx.two_way(out, MarketKind::Total, scope, (Selection::Over, Selection::Under), (Some(main_total), Some(main_total)), o / (o + u));
+        ctx.two_way(
+            out,
+            MarketKind::Total,
+            scope,
+            (Selection::Over, Selection::Under),
+            (Some(main_total), Some(main_total)),
+            o / (o + u),
+        );
 
         if scope == Scope::Game && self.cfg.alternate_lines {
             for step in [-7.0, -3.0, 3.0, 7.0] {
                 let line = -main_spread + step;
                 let (w, _, l) = outcome(mu, sd, line);
-                ctx.two_way(out, MarketKind::SpreadAlt, scope, (Selection::Home, Selection::Away), (Some(line), Some(-line)), w / (w + l));
+                ctx.two_way(
+                    out,
+                    MarketKind::SpreadAlt,
+                    scope,
+                    (Selection::Home, Selection::Away),
+                    (Some(line), Some(-line)),
+                    w / (w + l),
+                );
                 let tl = main_total + step;
                 let (o, _, u) = outcome(tot, sd, -tl);
-                ctx.two_way(out, MarketKind::TotalAlt, scope, (Selection::Over, Selection::Under), (Some(tl), Some(tl)), o / (o + u));
+                ctx.two_way(
+                    out,
+                    MarketKind::TotalAlt,
+                    scope,
+                    (Selection::Over, Selection::Under),
+                    (Some(tl), Some(tl)),
+                    o / (o + u),
+                );
             }
             for (team_mu, over, under) in [
                 ((tot + mu) / 2.0, Selection::HomeOver, Selection::HomeUnder),
@@ -185,7 +254,14 @@ impl ReplayFeed {
             ] {
                 let line = half_point(team_mu);
                 let (o, _, u) = outcome(team_mu, 9.5, -line);
-                ctx.two_way(out, MarketKind::TeamTotal, scope, (over, under), (Some(line), Some(line)), o / (o + u));
+                ctx.two_way(
+                    out,
+                    MarketKind::TeamTotal,
+                    scope,
+                    (over, under),
+                    (Some(line), Some(line)),
+                    o / (o + u),
+                );
             }
         }
     }
@@ -199,7 +275,15 @@ struct QuoteCtx<'a> {
 }
 
 impl QuoteCtx<'_> {
-    fn push(&self, out: &mut Vec<Quote>, market: MarketKind, scope: Scope, selection: Selection, line: Option<f64>, american: i64) {
+    fn push(
+        &self,
+        out: &mut Vec<Quote>,
+        market: MarketKind,
+        scope: Scope,
+        selection: Selection,
+        line: Option<f64>,
+        american: i64,
+    ) {
         out.push(Quote {
             event_id: self.event_id.to_string(),
             book: self.book.name.clone(),
@@ -214,16 +298,48 @@ impl QuoteCtx<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn two_way(&self, out: &mut Vec<Quote>, market: MarketKind, scope: Scope, sel: (Selection, Selection), lines: (Option<f64>, Option<f64>), p_first: f64) {
+    fn two_way(
+        &self,
+        out: &mut Vec<Quote>,
+        market: MarketKind,
+        scope: Scope,
+        sel: (Selection, Selection),
+        lines: (Option<f64>, Option<f64>),
+        p_first: f64,
+    ) {
         let p = p_first.clamp(0.01, 0.99);
-        self.push(out, market, scope, sel.0, lines.0, self.price(p, self.book.vig));
-        self.push(out, market, scope, sel.1, lines.1, self.price(1.0 - p, self.book.vig));
+        self.push(
+            out,
+            market,
+            scope,
+            sel.0,
+            lines.0,
+            self.price(p, self.book.vig),
+        );
+        self.push(
+            out,
+            market,
+            scope,
+            sel.1,
+            lines.1,
+            self.price(1.0 - p, self.book.vig),
+        );
     }
 
     fn three_way(&self, out: &mut Vec<Quote>, scope: Scope, p: [f64; 3]) {
         let vig = self.book.vig * 1.5;
-        for (sel, pi) in [Selection::Home, Selection::Tie, Selection::Away].into_iter().zip(p) {
-            self.push(out, MarketKind::Moneyline3Way, scope, sel, None, self.price(pi.clamp(0.01, 0.98), vig));
+        for (sel, pi) in [Selection::Home, Selection::Tie, Selection::Away]
+            .into_iter()
+            .zip(p)
+        {
+            self.push(
+                out,
+                MarketKind::Moneyline3Way,
+                scope,
+                sel,
+                None,
+                self.price(pi.clamp(0.01, 0.98), vig),
+            );
         }
     }
 
@@ -276,7 +392,10 @@ mod tests {
     use crate::domain::odds::american_to_implied;
 
     fn feed() -> ReplayFeed {
-        let cfg = ReplaySource { games_path: concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv").into(), ..Default::default() };
+        let cfg = ReplaySource {
+            games_path: concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv").into(),
+            ..Default::default()
+        };
         ReplayFeed::new(&cfg, 0).unwrap()
     }
 
@@ -310,10 +429,21 @@ mod tests {
             let q = batch
                 .quotes
                 .iter()
-                .find(|q| q.book == "pinnacle" && q.event_id == g.game_id && q.market == MarketKind::Spread && q.scope == Scope::Game && q.selection == Selection::Home)
+                .find(|q| {
+                    q.book == "pinnacle"
+                        && q.event_id == g.game_id
+                        && q.market == MarketKind::Spread
+                        && q.scope == Scope::Game
+                        && q.selection == Selection::Home
+                })
                 .unwrap();
             let home_line = q.line.unwrap();
-            assert!((home_line + g.close_margin).abs() <= 0.5, "{}: {home_line} vs close {}", g.game_id, g.close_margin);
+            assert!(
+                (home_line + g.close_margin).abs() <= 0.5,
+                "{}: {home_line} vs close {}",
+                g.game_id,
+                g.close_margin
+            );
         }
     }
 
@@ -325,11 +455,17 @@ mod tests {
             batch
                 .quotes
                 .iter()
-                .find(|q| q.book == book && q.market == MarketKind::Total && q.scope == Scope::Game && q.selection == sel)
+                .find(|q| {
+                    q.book == book
+                        && q.market == MarketKind::Total
+                        && q.scope == Scope::Game
+                        && q.selection == sel
+                })
                 .map(|q| american_to_implied(q.american).unwrap())
         };
         for book in ["pinnacle", "draftkings"] {
-            if let (Some(o), Some(u)) = (pick(book, Selection::Over), pick(book, Selection::Under)) {
+            if let (Some(o), Some(u)) = (pick(book, Selection::Over), pick(book, Selection::Under))
+            {
                 let over = o + u - 1.0;
                 assert!(over > 0.0 && over < 0.09, "{book}: overround {over}");
             }
@@ -344,10 +480,22 @@ mod tests {
         for step in 1..20 {
             let batch = f.snapshot((cycle * step as f64 / 20.0) as i64);
             let line = |book: &str, id: &str| {
-                batch.quotes.iter().find(|q| q.book == book && q.event_id == id && q.market == MarketKind::Spread && q.scope == Scope::Game && q.selection == Selection::Home).and_then(|q| q.line)
+                batch
+                    .quotes
+                    .iter()
+                    .find(|q| {
+                        q.book == book
+                            && q.event_id == id
+                            && q.market == MarketKind::Spread
+                            && q.scope == Scope::Game
+                            && q.selection == Selection::Home
+                    })
+                    .and_then(|q| q.line)
             };
             for g in f.games() {
-                if let (Some(a), Some(b)) = (line("pinnacle", &g.game_id), line("betmgm", &g.game_id)) {
+                if let (Some(a), Some(b)) =
+                    (line("pinnacle", &g.game_id), line("betmgm", &g.game_id))
+                {
                     if (a - b).abs() >= 0.5 {
                         disagreements += 1;
                     }

@@ -8,9 +8,16 @@ pub enum WeekError {
     #[error("cannot read the replay schedule {path}: {source}")]
     Read { path: String, source: csv::Error },
     #[error("{path}:{line}: {message}")]
-    Row { path: String, line: u64, message: String },
+    Row {
+        path: String,
+        line: u64,
+        message: String,
+    },
     #[error("{path} has no week with closing spreads and totals{}", .wanted.map(|(s, w)| format!(" for season {s} week {w}")).unwrap_or_default())]
-    NoWeek { path: String, wanted: Option<(i32, i32)> },
+    NoWeek {
+        path: String,
+        wanted: Option<(i32, i32)>,
+    },
 }
 
 /// One game of the replayed week, with the real closing market it drifts toward.
@@ -39,9 +46,16 @@ struct Row {
 }
 
 /// Games of `season`/`week`, or of the most recent completed week with closing lines.
-pub fn load_week(path: &Path, season: Option<i32>, week: Option<i32>) -> Result<Vec<ReplayGame>, WeekError> {
+pub fn load_week(
+    path: &Path,
+    season: Option<i32>,
+    week: Option<i32>,
+) -> Result<Vec<ReplayGame>, WeekError> {
     let name = path.display().to_string();
-    let mut rdr = csv::Reader::from_path(path).map_err(|source| WeekError::Read { path: name.clone(), source })?;
+    let mut rdr = csv::Reader::from_path(path).map_err(|source| WeekError::Read {
+        path: name.clone(),
+        source,
+    })?;
     let mut rows = Vec::new();
     for rec in rdr.deserialize::<Row>() {
         let row = rec.map_err(|e| WeekError::Row {
@@ -51,7 +65,8 @@ pub fn load_week(path: &Path, season: Option<i32>, week: Option<i32>) -> Result<
         })?;
         rows.push(row);
     }
-    let complete = |r: &Row| r.spread_line.is_some() && r.total_line.is_some() && r.home_score.is_some();
+    let complete =
+        |r: &Row| r.spread_line.is_some() && r.total_line.is_some() && r.home_score.is_some();
     let target = match (season, week) {
         (Some(s), Some(w)) => Some((s, w)),
         _ => {
@@ -64,13 +79,19 @@ pub fn load_week(path: &Path, season: Option<i32>, week: Option<i32>) -> Result<
             weeks.sort_unstable();
             weeks.dedup();
             weeks.into_iter().rev().find(|(s, w)| {
-                let games: Vec<&Row> = rows.iter().filter(|r| r.season == *s && r.week == *w).collect();
+                let games: Vec<&Row> = rows
+                    .iter()
+                    .filter(|r| r.season == *s && r.week == *w)
+                    .collect();
                 !games.is_empty() && games.iter().all(|r| complete(r))
             })
         }
     };
     let Some((s, w)) = target else {
-        return Err(WeekError::NoWeek { path: name, wanted: None });
+        return Err(WeekError::NoWeek {
+            path: name,
+            wanted: None,
+        });
     };
     let games: Vec<ReplayGame> = rows
         .into_iter()
@@ -88,7 +109,10 @@ pub fn load_week(path: &Path, season: Option<i32>, week: Option<i32>) -> Result<
         })
         .collect();
     if games.is_empty() {
-        return Err(WeekError::NoWeek { path: name, wanted: Some((s, w)) });
+        return Err(WeekError::NoWeek {
+            path: name,
+            wanted: Some((s, w)),
+        });
     }
     Ok(games)
 }

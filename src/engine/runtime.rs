@@ -1,0 +1,422 @@
+//! Runs the engine: ingestion (unless attached read-only), pricing, and the snapshot publisher,
+//! all as tasks on the caller's tokio runtime; answers commands from front ends.
+
+use super::command::{Command, DetailView, HistoryPoint, Reply};
+use super::handle::{EngineHandle, EngineSide};
+use super::snapshot::*;
+use crate::config::Config;
+use crate::domain::MarketKind;
+use crate::ingest::adapter::{self, BuildError};
+use crate::ingest::health::{Freshness, SourceHealth};
+use crate::ingest::scheduler::{
+    spawn_continuous, Controls, IngestState, Runner, SchedulerSettings, SharedIngestState,
+};
+use crate::store::{self, now_ms, read, StoreWriter};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use thiserror::Error;
+use tokio::task::JoinSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Run ingestion in this process.
+    Live,
+    /// Watch a store another process writes; never write to it.
+    Attach,
+}
+
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    pub mode: Mode,
+    pub refresh_seconds: f64,
+    pub iterations: u32,
+}
+
+#[derive(Debug, Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Sources(#[from] BuildError),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("--attach needs an existing store, and {0} does not exist (start `ingest` first or pass --storage)")]
+    NoStore(PathBuf),
+}
+
+/// Owns the engine's tasks; dropping it without `shutdown` aborts them.
+pub struct Engine {
+    tasks: JoinSet<()>,
+    controls: Controls,
+    writer_thread: Option<store::writer::WriterThread>,
+}
+
+struct Ctx {
+    cfg: Config,
+    opts: EngineOptions,
+    storage: PathBuf,
+    started_ms: i64,
+    state: Option<SharedIngestState>,
+    controls: Controls,
+    version: u64,
+}
+
+impl Engine {
+    pub fn start(cfg: Config, opts: EngineOptions) -> Result<(EngineHandle, Engine), EngineError> {
+        let storage = PathBuf::from(&cfg.ingestion.storage_path);
+        let controls = Controls::new();
+        let mut tasks = JoinSet::new();
+        let mut writer_thread = None;
+        let mut state = None;
+        if opts.mode == Mode::Live {
+            let settings = SchedulerSettings::from_config(&cfg.ingestion);
+            let slots = adapter::build(&cfg, &[], settings.interval_seconds)?;
+            let (writer, thread) = StoreWriter::spawn(
+                &storage,
+                cfg.storage.busy_timeout_ms,
+                cfg.storage.max_batch_ops,
+            )?;
+            writer_thread = Some(thread);
+            let runners: Vec<Runner> = slots
+                .into_iter()
+                .map(|s| Runner::new(s, &settings))
+                .collect();
+            let st = IngestState::new(&runners);
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            let mut ingest =
+                spawn_continuous(runners, settings, writer, st.clone(), controls.clone(), tx);
+            tasks.spawn(async move {
+                // Poll reports already updated the shared state; log the failures for the log pane.
+                while let Some(r) = rx.recv().await {
+                    if let Some(e) = &r.error {
+                        tracing::warn!(source = %r.source, error = %e, "poll failed");
+                    } else {
+                        tracing::debug!(source = %r.source, received = r.quotes_received, changed = r.quotes_changed, "poll stored");
+                    }
+                }
+                while ingest.join_next().await.is_some() {}
+            });
+            state = Some(st);
+        } else if !storage.exists() {
+            return Err(EngineError::NoStore(storage));
+        }
+        let mut ctx = Ctx {
+            cfg,
+            opts,
+            storage,
+            started_ms: now_ms(),
+            state,
+            controls: controls.clone(),
+            version: 0,
+        };
+        let first = ctx.build_snapshot_blocking();
+        let (handle, side) = EngineHandle::channel(first, ctx.opts.mode == Mode::Attach);
+        tasks.spawn(async move { ctx.run(side).await });
+        Ok((
+            handle,
+            Engine {
+                tasks,
+                controls,
+                writer_thread,
+            },
+        ))
+    }
+
+    /// Stops ingestion after the poll in flight, waits for every commit, then returns.
+    pub async fn shutdown(mut self) {
+        let _ = self.controls.shutdown.send(true);
+        let deadline = tokio::time::sleep(Duration::from_secs(15));
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                next = self.tasks.join_next() => if next.is_none() { break },
+                _ = &mut deadline => { self.tasks.abort_all(); break; }
+            }
+        }
+        if let Some(t) = self.writer_thread.take() {
+            let _ = tokio::task::spawn_blocking(move || t.join()).await;
+        }
+    }
+}
+
+impl Ctx {
+    async fn run(&mut self, mut side: EngineSide) {
+        let refresh = Duration::from_secs_f64(self.opts.refresh_seconds.max(0.05));
+        let mut tick = tokio::time::interval(refresh);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut shutdown = self.controls.shutdown.subscribe();
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    let snap = self.build_snapshot().await;
+                    let changed = {
+                        let cur = side.snapshots.borrow();
+                        !same_content(&cur, &snap)
+                    };
+                    if changed {
+                        let _ = side.snapshots.send(Arc::new(snap));
+                    }
+                }
+                Some((cmd, reply)) = side.commands.recv() => {
+                    let answer = self.handle(cmd).await;
+                    let _ = reply.send(answer);
+                }
+                _ = shutdown.changed() => break,
+            }
+        }
+    }
+
+    async fn handle(&mut self, cmd: Command) -> Reply {
+        match cmd {
+            Command::IngestNow | Command::Pause | Command::Resume
+                if self.opts.mode == Mode::Attach =>
+            {
+                Reply::Error("attached read-only: ingestion runs in another process".into())
+            }
+            Command::IngestNow => {
+                self.controls.poll_now.notify_waiters();
+                Reply::Done("polling every source now".into())
+            }
+            Command::Pause => {
+                let _ = self.controls.paused.send(true);
+                if let Some(st) = &self.state {
+                    if let Ok(mut s) = st.lock() {
+                        s.paused = true;
+                    }
+                }
+                Reply::Done("ingestion paused".into())
+            }
+            Command::Resume => {
+                let _ = self.controls.paused.send(false);
+                if let Some(st) = &self.state {
+                    if let Ok(mut s) = st.lock() {
+                        s.paused = false;
+                    }
+                }
+                Reply::Done("ingestion resumed".into())
+            }
+            Command::Detail { key } => self.detail(key).await,
+            Command::Simulate { .. } | Command::Scan | Command::Export { .. } => {
+                Reply::Error("pricing is not available in this build".into())
+            }
+            Command::Ack { .. } | Command::Silence { .. } => {
+                Reply::Error("alerts are not available in this build".into())
+            }
+        }
+    }
+
+    async fn detail(&self, key: String) -> Reply {
+        let parts: Vec<&str> = key.split('|').collect();
+        let [event, market, scope, selection, ..] = parts[..] else {
+            return Reply::Error(format!("malformed edge key {key:?}"));
+        };
+        let (Ok(market), Ok(scope), Ok(selection)) = (
+            market.parse::<MarketKind>(),
+            scope.parse(),
+            selection.parse(),
+        ) else {
+            return Reply::Error(format!("malformed edge key {key:?}"));
+        };
+        let (path, busy, event) = (
+            self.storage.clone(),
+            self.cfg.storage.busy_timeout_ms,
+            event.to_string(),
+        );
+        let limit = self.cfg.analytics.history_limit as usize * 8;
+        let res =
+            tokio::task::spawn_blocking(move || -> Result<Vec<HistoryPoint>, store::StoreError> {
+                let conn = store::open_for_reading(&path, busy)?;
+                let rows = read::history(&conn, &event, market, scope, selection, None, limit)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|q| HistoryPoint {
+                        book: q.book,
+                        observed_ms: q.observed_ms,
+                        american: q.american,
+                        line: q.line,
+                    })
+                    .collect())
+            })
+            .await;
+        match res {
+            Ok(Ok(history)) => Reply::Detail(Box::new(DetailView {
+                key,
+                history,
+                margin_distribution: vec![],
+            })),
+            Ok(Err(e)) => Reply::Error(e.to_string()),
+            Err(e) => Reply::Error(format!("detail query failed: {e}")),
+        }
+    }
+
+    async fn build_snapshot(&mut self) -> Snapshot {
+        let (path, busy) = (self.storage.clone(), self.cfg.storage.busy_timeout_ms);
+        let stored = tokio::task::spawn_blocking(move || StoredView::read(&path, busy))
+            .await
+            .ok()
+            .flatten();
+        self.assemble(stored)
+    }
+
+    fn build_snapshot_blocking(&mut self) -> Snapshot {
+        let stored = StoredView::read(&self.storage, self.cfg.storage.busy_timeout_ms);
+        self.assemble(stored)
+    }
+
+    fn assemble(&mut self, stored: Option<StoredView>) -> Snapshot {
+        let now = now_ms();
+        let cfg = &self.cfg;
+        let interval = cfg.ingestion.scheduler.interval_seconds.max(1.0);
+        let mut ingest = IngestView {
+            freshness_target_seconds: cfg.ingestion.freshness_target_seconds,
+            stalled_after_seconds: cfg.alerts.rules.stalled_freshness_multiple * interval,
+            ..Default::default()
+        };
+        let mut events = Vec::new();
+        if let Some(st) = self.state.as_ref().and_then(|s| s.lock().ok()) {
+            ingest.paused = st.paused;
+            ingest.sources = st.sources.clone();
+            ingest.freshness = st.freshness.rows(now);
+            ingest.last_poll_ms = st.sources.iter().filter_map(|s| s.last_poll_ms).max();
+        }
+        if let Some(sv) = stored {
+            ingest.quotes_latest = sv.quotes_latest;
+            ingest.quotes_history = sv.quotes_history;
+            ingest.quarantined = sv.quarantined;
+            if self.opts.mode == Mode::Attach {
+                ingest.freshness = sv.freshness.rows(now);
+                ingest.sources = sv.sources;
+                ingest.last_poll_ms = ingest.sources.iter().filter_map(|s| s.last_poll_ms).max();
+            }
+            events = sv.events;
+        }
+        let health = health_of(&ingest, now);
+        self.version += 1;
+        Snapshot {
+            taken_ms: now,
+            meta: Meta {
+                environment: cfg.environment.clone(),
+                storage_path: self.storage.display().to_string(),
+                started_ms: self.started_ms,
+                mode: match self.opts.mode {
+                    Mode::Live => "live".into(),
+                    Mode::Attach => "attach".into(),
+                },
+                read_only: self.opts.mode == Mode::Attach,
+                refresh_seconds: self.opts.refresh_seconds,
+                value_threshold: cfg.analytics.value_threshold,
+                bankroll: cfg.analytics.bankroll.initial,
+                iterations: self.opts.iterations,
+            },
+            ingest,
+            events,
+            edges: vec![],
+            simulations: vec![],
+            alerts: AlertsView::default(),
+            health,
+            version: self.version,
+        }
+    }
+}
+
+/// Snapshots differ only in their clock and version: skip publishing those.
+fn same_content(a: &Snapshot, b: &Snapshot) -> bool {
+    let strip = |s: &Snapshot| {
+        let mut c = s.clone();
+        c.taken_ms = 0;
+        c.version = 0;
+        for f in &mut c.ingest.freshness {
+            f.age_seconds = f.age_seconds.floor();
+        }
+        c
+    };
+    strip(a) == strip(b)
+}
+
+/// The guide's health targets, checked against one snapshot.
+pub fn health_of(ingest: &IngestView, _now_ms: i64) -> Health {
+    let mut problems = Vec::new();
+    for f in &ingest.freshness {
+        if f.age_seconds > ingest.stalled_after_seconds {
+            problems.push(format!(
+                "ingestion stalled: {} {} quotes are {:.0}s old (limit {:.0}s)",
+                f.book, f.market_group, f.age_seconds, ingest.stalled_after_seconds
+            ));
+        }
+    }
+    for s in &ingest.sources {
+        if s.polls_total > 0 && s.success_rate < 0.95 {
+            problems.push(format!(
+                "source {}: success rate {:.0}% (target > 99%)",
+                s.name,
+                s.success_rate * 100.0
+            ));
+        }
+    }
+    Health {
+        ok: problems.is_empty(),
+        problems,
+    }
+}
+
+/// What the snapshot reads from the store each refresh.
+struct StoredView {
+    quotes_latest: i64,
+    quotes_history: i64,
+    quarantined: i64,
+    events: Vec<EventView>,
+    freshness: Freshness,
+    sources: Vec<SourceHealth>,
+}
+
+impl StoredView {
+    fn read(path: &std::path::Path, busy: u64) -> Option<StoredView> {
+        let conn = store::open_for_reading(path, busy).ok()?;
+        let counts = read::event_quote_counts(&conn).ok()?;
+        let events = read::events(&conn)
+            .ok()?
+            .into_iter()
+            .filter_map(|e| {
+                let (_, books, quotes) = counts.iter().find(|(id, _, _)| *id == e.event_id)?;
+                Some(EventView {
+                    label: e.label(),
+                    event_id: e.event_id,
+                    home_team: e.home_team,
+                    away_team: e.away_team,
+                    commence_ms: e.commence_ms,
+                    books: *books as usize,
+                    quotes: *quotes as usize,
+                })
+            })
+            .collect();
+        let mut freshness = Freshness::default();
+        for (book, market, seen) in read::last_seen_by_book_market(&conn).ok()? {
+            if let Ok(m) = market.parse::<MarketKind>() {
+                freshness.observe(&book, m.group(), seen);
+            }
+        }
+        let mut sources: Vec<SourceHealth> = Vec::new();
+        for run in read::recent_runs(&conn, crate::ingest::health::SUCCESS_WINDOW).ok()? {
+            if sources.last().is_none_or(|s| s.name != run.source) {
+                sources.push(SourceHealth::new(&run.source, 0.0));
+            }
+            if let Some(h) = sources.last_mut() {
+                h.record_poll(
+                    run.ok,
+                    run.finished_ms,
+                    (run.started_ms - run.scheduled_ms).max(0) as f64 / 1000.0,
+                );
+                h.quotes_received += run.quotes_received as u64;
+                h.quotes_changed += run.quotes_changed as u64;
+                h.last_error = run.error;
+            }
+        }
+        Some(StoredView {
+            quotes_latest: read::count(&conn, "quotes_latest").ok()?,
+            quotes_history: read::count(&conn, "quotes_history").ok()?,
+            quarantined: read::count(&conn, "quarantine").ok()?,
+            events,
+            freshness,
+            sources,
+        })
+    }
+}

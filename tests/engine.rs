@@ -1,0 +1,110 @@
+//! The engine core on the real replay feed and a real SQLite file: snapshots out, commands in.
+
+use nflreadpy_betting::config::{Config, SourceConfig};
+use nflreadpy_betting::engine::{Command, Engine, EngineOptions, Mode, Reply};
+use std::time::Duration;
+
+fn config(dir: &std::path::Path) -> Config {
+    let mut cfg = Config::default();
+    cfg.ingestion.storage_path = dir.join("engine.sqlite3").display().to_string();
+    cfg.ingestion.scheduler.interval_seconds = 0.2;
+    cfg.ingestion.scheduler.jitter_seconds = 0.0;
+    for s in &mut cfg.sources {
+        if let SourceConfig::Replay(r) = s {
+            r.games_path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv").into();
+        }
+    }
+    cfg
+}
+
+async fn wait_for<F: Fn(&nflreadpy_betting::engine::Snapshot) -> bool>(
+    h: &nflreadpy_betting::engine::EngineHandle,
+    f: F,
+) -> bool {
+    let mut rx = h.subscribe();
+    for _ in 0..100 {
+        if f(&rx.borrow()) {
+            return true;
+        }
+        let _ = tokio::time::timeout(Duration::from_millis(200), rx.changed()).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_engine_publishes_replay_data_and_obeys_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path());
+    let opts = EngineOptions {
+        mode: Mode::Live,
+        refresh_seconds: 0.1,
+        iterations: 1000,
+    };
+    let (handle, engine) = Engine::start(cfg.clone(), opts).unwrap();
+    assert!(
+        wait_for(&handle, |s| s.ingest.quotes_latest > 1000
+            && !s.events.is_empty())
+        .await,
+        "no data"
+    );
+    let snap = handle.latest();
+    assert_eq!(snap.meta.mode, "live");
+    assert!(snap
+        .ingest
+        .sources
+        .iter()
+        .any(|s| s.name == "replay" && s.polls_ok > 0));
+    assert!(snap.ingest.freshness.iter().any(|f| f.book == "pinnacle"));
+
+    assert_eq!(
+        handle.send(Command::Pause).await,
+        Reply::Done("ingestion paused".into())
+    );
+    assert!(wait_for(&handle, |s| s.ingest.paused).await);
+    let polls = |s: &nflreadpy_betting::engine::Snapshot| s.ingest.sources[0].polls_total;
+    // While paused no scheduled poll runs; "ingest now" still polls once.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = polls(&handle.latest());
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(polls(&handle.latest()) <= before + 1, "polled while paused");
+    assert!(matches!(
+        handle.send(Command::IngestNow).await,
+        Reply::Done(_)
+    ));
+    assert!(wait_for(&handle, |s| polls(s) > before).await);
+    assert!(matches!(handle.send(Command::Resume).await, Reply::Done(_)));
+
+    // A second process attaches read-only to the same store.
+    let attach = EngineOptions {
+        mode: Mode::Attach,
+        refresh_seconds: 0.1,
+        iterations: 1000,
+    };
+    let (ro, ro_engine) = Engine::start(cfg, attach).unwrap();
+    assert!(
+        wait_for(&ro, |s| s.ingest.quotes_latest > 1000
+            && s.ingest.sources.iter().any(|x| x.polls_ok > 0))
+        .await
+    );
+    assert!(ro.latest().meta.read_only);
+    assert!(matches!(ro.send(Command::Pause).await, Reply::Error(_)));
+    ro_engine.shutdown().await;
+    engine.shutdown().await;
+}
+
+#[tokio::test]
+async fn attach_without_a_store_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path());
+    let err = Engine::start(
+        cfg,
+        EngineOptions {
+            mode: Mode::Attach,
+            refresh_seconds: 1.0,
+            iterations: 1,
+        },
+    )
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("does not exist"), "{err}");
+}

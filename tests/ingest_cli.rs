@@ -1,0 +1,139 @@
+//! `ingest` through the real binary on the default configuration (the replay feed, no network).
+
+use assert_cmd::Command;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::Stdio;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn count(db: &std::path::Path, sql: &str) -> i64 {
+    let conn = nflreadpy_betting::store::open_for_reading(db, 5000).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn single_shot_ingest_stores_replay_quotes_into_a_fresh_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("fresh.sqlite3");
+    let out = Command::cargo_bin("nflreadpy-betting")
+        .unwrap()
+        .current_dir(root())
+        .env_remove("NFLREADPY_BETTING_ENV")
+        .env_remove("NFLREADPY_BETTING_CONFIG")
+        .args(["ingest", "--interval", "0", "--retries", "0", "--storage"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("source=replay status=ok"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("into {}", db.display())),
+        "{stdout}"
+    );
+    assert!(count(&db, "SELECT COUNT(*) FROM quotes_latest") > 1000);
+    assert!(count(&db, "SELECT COUNT(DISTINCT book) FROM quotes_latest") >= 5);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM ingest_runs WHERE ok = 1"),
+        1
+    );
+    assert!(count(&db, "SELECT COUNT(*) FROM events WHERE game_id IS NOT NULL") >= 13);
+
+    // JSON lines for scripts.
+    let out = Command::cargo_bin("nflreadpy-betting")
+        .unwrap()
+        .current_dir(root())
+        .args([
+            "ingest",
+            "--interval",
+            "0",
+            "--retries",
+            "0",
+            "--log-format",
+            "json",
+            "--storage",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(
+            v.get("event").is_some() || v.get("summary").is_some(),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    let out = Command::cargo_bin("nflreadpy-betting")
+        .unwrap()
+        .current_dir(root())
+        .args(["ingest", "--interval", "-1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = Command::cargo_bin("nflreadpy-betting")
+        .unwrap()
+        .current_dir(root())
+        .args(["ingest", "--interval", "0", "--source", "pinnacle"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no enabled source of that type"));
+}
+
+#[test]
+fn sigterm_stops_continuous_ingest_cleanly_after_committing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cont.sqlite3");
+    let bin = assert_cmd::cargo::cargo_bin("nflreadpy-betting");
+    let mut child = std::process::Command::new(bin)
+        .current_dir(root())
+        .args(["ingest", "--interval", "0.2", "--jitter", "0", "--storage"])
+        .arg(&db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut polls = 0;
+    while polls < 3 {
+        let line = lines.next().unwrap().unwrap();
+        if line.contains("status=ok") {
+            polls += 1;
+        }
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for line in lines.map_while(Result::ok) {
+        if line.contains("status=ok") {
+            polls += 1;
+        }
+    }
+    let code = child.wait().unwrap().code();
+    assert_eq!(code, Some(0));
+    // Every reported poll is committed; the file is consistent.
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM ingest_runs WHERE ok = 1"),
+        polls
+    );
+    let conn = nflreadpy_betting::store::open_for_reading(&db, 5000).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+}
