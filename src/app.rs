@@ -61,7 +61,7 @@ fn dispatch(cli: Cli) -> Outcome {
         Some(Command::Scan(_)) => not_available("scan"),
         Some(Command::Dashboard(_)) | None => not_available("dashboard"),
         Some(Command::Backtest(_)) => not_available("backtest"),
-        Some(Command::Serve(_)) => not_available("serve"),
+        Some(Command::Serve(a)) => crate::commands::serve::run(&g, &a),
         Some(Command::Status(_)) => not_available("status"),
     }
 }

@@ -1,6 +1,7 @@
 //! nflreadpy-betting: odds ingestion, pricing, edges and alerts for NFL betting desks.
 //! The engine modules know nothing of any front end; front ends read snapshots and send commands.
 
+pub mod api;
 pub mod app;
 pub mod cli;
 pub mod commands;

@@ -1,0 +1,213 @@
+//! The HTTP service: REST API for automation, health probes, Prometheus metrics and the web view
+//! for the trading desk. It reads the same engine snapshots and store as the terminal front ends.
+
+mod guard;
+mod params;
+mod problem;
+mod routes;
+
+pub use guard::constant_time_eq;
+pub use problem::Problem;
+
+use crate::engine::EngineHandle;
+use crate::store;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue, Method};
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use thiserror::Error;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+#[derive(Clone)]
+pub struct ApiState {
+    pub handle: EngineHandle,
+    pub storage: PathBuf,
+    pub busy_timeout_ms: u64,
+    pub token: Option<String>,
+    limiter: Arc<guard::TokenBucket>,
+    /// Prometheus text for `/metrics`, rendered from the latest snapshot.
+    pub metrics: Arc<dyn Fn(&crate::engine::Snapshot) -> String + Send + Sync>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    pub bind: String,
+    pub token: Option<String>,
+    pub cors_origins: Vec<String>,
+    pub rate_limit_per_second: f64,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Error)]
+pub enum ApiError {
+    #[error("cannot bind {0}: expected HOST:PORT such as 127.0.0.1:8080")]
+    BadBind(String),
+    #[error("refusing to serve on non-loopback address {0} without a bearer token (set api.token, e.g. ${{NFLREADPY_API_TOKEN}})")]
+    TokenRequired(String),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(String, std::io::Error),
+}
+
+impl ApiState {
+    pub fn new(
+        handle: EngineHandle,
+        storage: PathBuf,
+        busy_timeout_ms: u64,
+        settings: &ApiSettings,
+        metrics: Arc<dyn Fn(&crate::engine::Snapshot) -> String + Send + Sync>,
+    ) -> Self {
+        ApiState {
+            handle,
+            storage,
+            busy_timeout_ms,
+            token: settings.token.clone().filter(|t| !t.is_empty()),
+            limiter: Arc::new(guard::TokenBucket::new(settings.rate_limit_per_second)),
+            metrics,
+        }
+    }
+
+    /// Runs a read query on its own connection, off the async workers.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, Problem>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let (path, busy) = (self.storage.clone(), self.busy_timeout_ms);
+        tokio::task::spawn_blocking(move || {
+            let conn = store::open_for_reading(&path, busy)?;
+            f(&conn).map_err(store::StoreError::from)
+        })
+        .await
+        .map_err(|_| Problem::internal("the query task failed"))?
+        .map_err(|e| {
+            tracing::warn!(error = %e, "api store read failed");
+            Problem::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "the store is not readable right now",
+            )
+        })
+    }
+}
+
+pub fn router(state: ApiState, settings: &ApiSettings) -> Router {
+    let api = Router::new()
+        .route("/markets", get(routes::markets))
+        .route("/markets/stream", get(routes::markets_stream))
+        .route("/opportunities", get(routes::opportunities))
+        .route("/line-history", get(routes::line_history))
+        .route("/simulations/latest", get(routes::simulations_latest))
+        .route("/alerts", get(routes::alerts))
+        .route("/alerts/{id}/ack", post(routes::ack_alert))
+        .route("/filters", get(routes::filters))
+        .route("/status", get(routes::status))
+        .route("/scan", post(routes::scan))
+        .route("/export", post(routes::export))
+        .route("/openapi.json", get(openapi))
+        .fallback(routes::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::require_token,
+        ));
+    let mut app = Router::new()
+        .route("/healthz", get(routes::healthz))
+        .route("/readyz", get(routes::readyz))
+        .route(
+            "/metrics",
+            get(metrics).layer(middleware::from_fn_with_state(
+                state.clone(),
+                guard::require_token,
+            )),
+        )
+        .route(
+            "/",
+            get(|| asset("text/html; charset=utf-8", include_str!("web/index.html"))),
+        )
+        .route(
+            "/app.js",
+            get(|| asset("text/javascript; charset=utf-8", include_str!("web/app.js"))),
+        )
+        .route(
+            "/style.css",
+            get(|| asset("text/css; charset=utf-8", include_str!("web/style.css"))),
+        )
+        .nest("/api/v1", api)
+        .fallback(routes::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::rate_limit,
+        ))
+        .layer(DefaultBodyLimit::max(settings.max_body_bytes))
+        .with_state(state);
+    if !settings.cors_origins.is_empty() {
+        let origins: Vec<HeaderValue> = settings
+            .cors_origins
+            .iter()
+            .filter_map(|o| o.parse().ok())
+            .collect();
+        app = app.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+        );
+    }
+    app
+}
+
+async fn asset(content_type: &'static str, body: &'static str) -> axum::response::Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn openapi() -> axum::response::Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+        .into_response()
+}
+
+async fn metrics(
+    axum::extract::State(st): axum::extract::State<ApiState>,
+) -> axum::response::Response {
+    let text = (st.metrics)(&st.handle.latest());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}
+
+/// Checks the bind address against the token rule, then listens.
+pub async fn bind(
+    settings: &ApiSettings,
+) -> Result<(tokio::net::TcpListener, SocketAddr), ApiError> {
+    let addr: SocketAddr = settings
+        .bind
+        .parse()
+        .map_err(|_| ApiError::BadBind(settings.bind.clone()))?;
+    if !addr.ip().is_loopback() && settings.token.as_deref().is_none_or(|t| t.is_empty()) {
+        return Err(ApiError::TokenRequired(settings.bind.clone()));
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| ApiError::Listen(settings.bind.clone(), e))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| ApiError::Listen(settings.bind.clone(), e))?;
+    Ok((listener, local))
+}

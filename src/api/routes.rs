@@ -1,0 +1,406 @@
+//! The REST handlers. Reads come from the engine's snapshot or a read-only store connection;
+//! writes go through engine commands, exactly as the TUI's `:` commands do.
+
+use super::params::{paginate, Params};
+use super::problem::Problem;
+use super::ApiState;
+use crate::domain::{MarketKind, Scope, Selection};
+use crate::engine::{Command, ExportFormat, Reply};
+use crate::store::{self, read};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::stream::Stream;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::{BTreeSet, HashMap};
+use std::convert::Infallible;
+use std::time::Duration;
+
+type ApiResult = Result<Response, Problem>;
+
+fn ok<T: Serialize>(v: T) -> ApiResult {
+    Ok(Json(v).into_response())
+}
+
+pub async fn healthz() -> Response {
+    Json(json!({"status": "ok"})).into_response()
+}
+
+/// Ready when the store answers, the engine is publishing and quotes are fresh.
+pub async fn readyz(State(st): State<ApiState>) -> Response {
+    let snap = st.handle.latest();
+    let mut failures = Vec::new();
+    let (path, busy) = (st.storage.clone(), st.busy_timeout_ms);
+    let store_ok = tokio::task::spawn_blocking(move || {
+        store::open_for_reading(&path, busy).and_then(|c| {
+            c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+                .map_err(Into::into)
+        })
+    })
+    .await
+    .map(|r| r.is_ok())
+    .unwrap_or(false);
+    if !store_ok {
+        failures.push("store unreachable".to_string());
+    }
+    let age = (store::now_ms() - snap.taken_ms) as f64 / 1000.0;
+    if age > (snap.meta.refresh_seconds * 5.0).max(10.0) {
+        failures.push(format!(
+            "engine not publishing: last snapshot {age:.0}s ago"
+        ));
+    }
+    if snap.ingest.quotes_latest == 0 {
+        failures.push("no quotes stored yet".to_string());
+    }
+    failures.extend(
+        snap.health
+            .problems
+            .iter()
+            .filter(|p| p.starts_with("ingestion stalled"))
+            .cloned(),
+    );
+    if failures.is_empty() {
+        Json(json!({"status": "ready"})).into_response()
+    } else {
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, failures.join("; ")).into_response()
+    }
+}
+
+#[derive(Serialize)]
+struct MarketRow {
+    event_id: String,
+    book: String,
+    market: String,
+    scope: String,
+    selection: String,
+    line: Option<f64>,
+    american: i64,
+    decimal: f64,
+    implied_prob: f64,
+    changed_ms: i64,
+    seen_ms: i64,
+}
+
+fn market_filters(
+    p: &Params,
+) -> Result<
+    (
+        Option<String>,
+        Option<MarketKind>,
+        Option<Scope>,
+        Option<String>,
+    ),
+    Problem,
+> {
+    let market = p.parse::<MarketKind>(
+        "market",
+        "a market such as moneyline, spread, total, team_total, spread_alt",
+    )?;
+    let scope = p.parse::<Scope>("scope", "a scope: game, 1h, 2h, 1q, 2q, 3q or 4q")?;
+    Ok((
+        p.str("book").map(str::to_string),
+        market,
+        scope,
+        p.str("event").map(str::to_string),
+    ))
+}
+
+pub async fn markets(
+    State(st): State<ApiState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let p = Params(q);
+    let (book, market, scope, event) = market_filters(&p)?;
+    let (limit, offset) = p.page()?;
+    let rows = st.read(move |c| read::latest_quotes(c, 0)).await?;
+    let mut items: Vec<MarketRow> = rows
+        .into_iter()
+        .filter(|r| book.as_deref().is_none_or(|b| r.quote.book == b))
+        .filter(|r| market.is_none_or(|m| r.quote.market == m))
+        .filter(|r| scope.is_none_or(|s| r.quote.scope == s))
+        .filter(|r| event.as_deref().is_none_or(|e| r.quote.event_id == e))
+        .map(|r| {
+            let d = r.quote.decimal();
+            MarketRow {
+                event_id: r.quote.event_id,
+                book: r.quote.book,
+                market: r.quote.market.to_string(),
+                scope: r.quote.scope.to_string(),
+                selection: r.quote.selection.to_string(),
+                line: r.quote.line,
+                american: r.quote.american,
+                decimal: d,
+                implied_prob: 1.0 / d,
+                changed_ms: r.quote.observed_ms,
+                seen_ms: r.seen_ms,
+            }
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        (&a.event_id, &a.market, &a.scope, &a.selection, &a.book).cmp(&(
+            &b.event_id,
+            &b.market,
+            &b.scope,
+            &b.selection,
+            &b.book,
+        ))
+    });
+    ok(paginate(items, limit, offset))
+}
+
+pub async fn opportunities(
+    State(st): State<ApiState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let p = Params(q);
+    let (book, market, scope, event) = market_filters(&p)?;
+    let min_ev = p.parse::<f64>("min_ev", "a number such as 0.02")?;
+    let (limit, offset) = p.page()?;
+    let snap = st.handle.latest();
+    let items: Vec<_> = snap
+        .edges
+        .iter()
+        .filter(|e| book.as_deref().is_none_or(|b| e.book == b))
+        .filter(|e| market.is_none_or(|m| e.market == m.as_str()))
+        .filter(|e| scope.is_none_or(|s| e.scope == s.as_str()))
+        .filter(|e| event.as_deref().is_none_or(|x| e.event_id == x))
+        .filter(|e| min_ev.is_none_or(|m| e.ev >= m))
+        .cloned()
+        .collect();
+    ok(paginate(items, limit, offset))
+}
+
+pub async fn line_history(
+    State(st): State<ApiState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let p = Params(q);
+    let event = p.required("event")?.to_string();
+    let market = p
+        .parse::<MarketKind>("market", "a market such as moneyline, spread or total")?
+        .ok_or_else(|| Problem::bad_request("query parameter `market` is required"))?;
+    let scope = p
+        .parse::<Scope>("scope", "a scope: game, 1h, 2h, 1q, 2q, 3q or 4q")?
+        .unwrap_or(Scope::Game);
+    let selection = p
+        .parse::<Selection>("selection", "a selection such as home, away, over, under")?
+        .ok_or_else(|| Problem::bad_request("query parameter `selection` is required"))?;
+    let book = p.str("book").map(str::to_string);
+    let (limit, offset) = p.page()?;
+    let rows = st
+        .read(move |c| {
+            read::history(
+                c,
+                &event,
+                market,
+                scope,
+                selection,
+                book.as_deref(),
+                100_000,
+            )
+        })
+        .await?;
+    let items: Vec<Value> = rows
+        .into_iter()
+        .map(|q| json!({"book": q.book, "observed_ms": q.observed_ms, "american": q.american, "line": q.line, "implied_prob": 1.0 / q.decimal()}))
+        .collect();
+    ok(paginate(items, limit, offset))
+}
+
+pub async fn simulations_latest(State(st): State<ApiState>) -> ApiResult {
+    match st.handle.latest().simulations.last() {
+        Some(run) => ok(run.clone()),
+        None => Err(Problem::not_found("no simulation has run yet")),
+    }
+}
+
+pub async fn alerts(
+    State(st): State<ApiState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let p = Params(q);
+    let (limit, offset) = p.page()?;
+    let view = st.handle.latest().alerts.clone();
+    let state_filter = p.str("state").map(str::to_string);
+    let items: Vec<_> = view
+        .alerts
+        .into_iter()
+        .filter(|a| state_filter.as_deref().is_none_or(|s| a.state == s))
+        .collect();
+    let page = paginate(items, limit, offset);
+    ok(
+        json!({"items": page.items, "total": page.total, "limit": page.limit, "offset": page.offset, "channels": view.channels, "silences": view.silences}),
+    )
+}
+
+pub async fn ack_alert(State(st): State<ApiState>, Path(id): Path<String>) -> ApiResult {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| Problem::bad_request(format!("alert id must be an integer, got {id:?}")))?;
+    command_reply(st.handle.send(Command::Ack { id }).await)
+}
+
+pub async fn filters(State(st): State<ApiState>) -> ApiResult {
+    let snap = st.handle.latest();
+    let books: BTreeSet<String> = snap
+        .ingest
+        .freshness
+        .iter()
+        .map(|f| f.book.clone())
+        .collect();
+    let events: Vec<Value> = snap
+        .events
+        .iter()
+        .map(|e| json!({"event_id": e.event_id, "label": e.label}))
+        .collect();
+    ok(json!({
+        "books": books,
+        "markets": MarketKind::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+        "scopes": Scope::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "selections": Selection::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "events": events,
+    }))
+}
+
+pub async fn status(State(st): State<ApiState>) -> ApiResult {
+    let snap = st.handle.latest();
+    ok(json!({
+        "taken_ms": snap.taken_ms,
+        "meta": snap.meta,
+        "ingest": snap.ingest,
+        "health": snap.health,
+        "edges": snap.edges.len(),
+        "last_simulation": snap.simulations.last(),
+    }))
+}
+
+pub async fn scan(State(st): State<ApiState>) -> ApiResult {
+    command_reply(st.handle.send(Command::Scan).await)
+}
+
+#[derive(serde::Deserialize)]
+pub struct ExportBody {
+    format: String,
+}
+
+pub async fn export(State(st): State<ApiState>, body: axum::body::Bytes) -> ApiResult {
+    let b: ExportBody = serde_json::from_slice(&body).map_err(|e| {
+        Problem::bad_request(format!(
+            "expected a JSON body like {{\"format\": \"csv\"}}: {e}"
+        ))
+    })?;
+    let format = match b.format.as_str() {
+        "csv" => ExportFormat::Csv,
+        "json" => ExportFormat::Json,
+        other => {
+            return Err(Problem::bad_request(format!(
+                "`format`: expected csv or json, got {other:?}"
+            )))
+        }
+    };
+    // Paths are chosen by the engine under dashboard.export_dir, never by the caller.
+    command_reply(st.handle.send(Command::Export { format, path: None }).await)
+}
+
+fn command_reply(r: Reply) -> ApiResult {
+    match r {
+        Reply::Done(msg) => ok(json!({"status": "done", "message": msg})),
+        Reply::Detail(d) => ok(d),
+        Reply::Error(msg) if msg.contains("not available") => {
+            Err(Problem::new(StatusCode::NOT_IMPLEMENTED, msg))
+        }
+        Reply::Error(msg) => Err(Problem::new(StatusCode::CONFLICT, msg)),
+    }
+}
+
+/// Server-sent events: a `snapshot` summary on every engine change, and `quotes` carrying the
+/// prices that changed since the previous event.
+pub async fn markets_stream(
+    State(st): State<ApiState>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let mut rx = st.handle.subscribe();
+    let stream = async_stream(st.clone(), move |tx| async move {
+        let mut watermark = store::now_ms() - 60_000;
+        loop {
+            let snap = rx.borrow_and_update().clone();
+            let summary = json!({
+                "version": snap.version,
+                "taken_ms": snap.taken_ms,
+                "health": snap.health,
+                "quotes_latest": snap.ingest.quotes_latest,
+                "freshness": snap.ingest.freshness,
+                "stalled_after_seconds": snap.ingest.stalled_after_seconds,
+                "edges": snap.edges.iter().take(50).collect::<Vec<_>>(),
+                "alerts": snap.alerts.alerts.iter().take(20).collect::<Vec<_>>(),
+                "simulation": snap.simulations.last(),
+            });
+            if tx
+                .send(Event::default().event("snapshot").data(summary.to_string()))
+                .await
+                .is_err()
+            {
+                break;
+            }
+            let since = watermark;
+            if let Ok(rows) = st.read(move |c| changed_since(c, since)).await {
+                if let Some(max) = rows.iter().map(|r| r.1).max() {
+                    watermark = max;
+                    let data: Vec<Value> = rows.into_iter().map(|r| r.0).collect();
+                    if tx
+                        .send(
+                            Event::default()
+                                .event("quotes")
+                                .data(Value::Array(data).to_string()),
+                        )
+                        .await
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            }
+            if rx.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+fn changed_since(c: &rusqlite::Connection, since: i64) -> rusqlite::Result<Vec<(Value, i64)>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT event_id, book, market, scope, selection, line, american, changed_ms FROM quotes_latest
+         WHERE changed_ms > ?1 ORDER BY changed_ms LIMIT 2000",
+    )?;
+    let rows = stmt.query_map([since], |r| {
+        let changed: i64 = r.get(7)?;
+        Ok((
+            json!({"event_id": r.get::<_, String>(0)?, "book": r.get::<_, String>(1)?, "market": r.get::<_, String>(2)?,
+                   "scope": r.get::<_, String>(3)?, "selection": r.get::<_, String>(4)?, "line": r.get::<_, Option<f64>>(5)?,
+                   "american": r.get::<_, i64>(6)?, "changed_ms": changed}),
+            changed,
+        ))
+    })?;
+    rows.collect()
+}
+
+/// A stream fed by a task through a bounded channel, ending when the task does.
+fn async_stream<F, Fut>(_st: ApiState, f: F) -> impl Stream<Item = Result<Event, Infallible>>
+where
+    F: FnOnce(tokio::sync::mpsc::Sender<Event>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    tokio::spawn(f(tx));
+    futures_util::stream::unfold(
+        rx,
+        |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) },
+    )
+}
+
+pub async fn not_found() -> Problem {
+    Problem::not_found("no such endpoint; see /api/v1/openapi.json")
+}

@@ -1,0 +1,54 @@
+//! `serve`: the REST API, probes, metrics and web view, over an engine run here or attached.
+
+use crate::api::{self, ApiSettings, ApiState};
+use crate::app::{load_config, Failure, Outcome};
+use crate::cli::{GlobalArgs, ServeArgs};
+use crate::engine::{Engine, EngineOptions, Mode};
+use anyhow::Context;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub fn run(g: &GlobalArgs, a: &ServeArgs) -> Outcome {
+    let loaded = load_config(g)?;
+    let cfg = loaded.config;
+    crate::logging::init(g, &cfg);
+    let settings = ApiSettings {
+        bind: a.bind.clone().unwrap_or_else(|| cfg.api.bind.clone()),
+        token: cfg.api.token.clone(),
+        cors_origins: cfg.api.cors_origins.clone(),
+        rate_limit_per_second: cfg.api.rate_limit_per_second,
+        max_body_bytes: cfg.api.max_body_bytes,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    rt.block_on(async move {
+        let (listener, addr) = api::bind(&settings).await.map_err(|e| match e {
+            api::ApiError::Listen(..) => Failure::Runtime(e.into()),
+            _ => Failure::Usage(format!("error: {e}")),
+        })?;
+        let mode = if a.attach { Mode::Attach } else { Mode::Live };
+        let opts = EngineOptions { mode, refresh_seconds: cfg.dashboard.refresh_seconds, iterations: cfg.analytics.iterations.dashboard };
+        let storage = PathBuf::from(&cfg.ingestion.storage_path);
+        let (handle, engine) = Engine::start(cfg.clone(), opts).map_err(|e| Failure::Runtime(e.into()))?;
+        let metrics: Arc<dyn Fn(&crate::engine::Snapshot) -> String + Send + Sync> = Arc::new(crate::commands::metrics_text);
+        let state = ApiState::new(handle, storage, cfg.storage.busy_timeout_ms, &settings, metrics);
+        let app = api::router(state, &settings);
+        eprintln!("Serving on http://{addr}/ (API under /api/v1, probes /healthz /readyz, metrics /metrics). Ctrl+C to stop.");
+        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+        engine.shutdown().await;
+        served.context("serving HTTP").map_err(Failure::Runtime)
+    })
+}
+
+async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(t) => t,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

@@ -1,0 +1,246 @@
+//! The HTTP service against a running server on loopback, over the real engine and replay feed.
+
+use nflreadpy_betting::api::{self, ApiSettings, ApiState};
+use nflreadpy_betting::config::{Config, SourceConfig};
+use nflreadpy_betting::engine::{Engine, EngineOptions, Mode};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Server {
+    base: String,
+    engine: Option<Engine>,
+    _dir: tempfile::TempDir,
+}
+
+async fn start(token: Option<&str>) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = Config::default();
+    cfg.ingestion.storage_path = dir.path().join("api.sqlite3").display().to_string();
+    cfg.ingestion.scheduler.interval_seconds = 0.5;
+    for s in &mut cfg.sources {
+        if let SourceConfig::Replay(r) = s {
+            r.games_path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv").into();
+        }
+    }
+    let settings = ApiSettings {
+        bind: "127.0.0.1:0".into(),
+        token: token.map(str::to_string),
+        cors_origins: vec![],
+        rate_limit_per_second: 10_000.0,
+        max_body_bytes: 4096,
+    };
+    let (handle, engine) = Engine::start(
+        cfg.clone(),
+        EngineOptions {
+            mode: Mode::Live,
+            refresh_seconds: 0.2,
+            iterations: 1000,
+        },
+    )
+    .unwrap();
+    let mut rx = handle.subscribe();
+    for _ in 0..50 {
+        if rx.borrow().ingest.quotes_latest > 0 {
+            break;
+        }
+        let _ = tokio::time::timeout(Duration::from_millis(200), rx.changed()).await;
+    }
+    let state = ApiState::new(
+        handle,
+        dir.path().join("api.sqlite3"),
+        5000,
+        &settings,
+        Arc::new(|_| "# test\n".to_string()),
+    );
+    let (listener, addr) = api::bind(&settings).await.unwrap();
+    let app = api::router(state, &settings);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Server {
+        base: format!("http://{addr}"),
+        engine: Some(engine),
+        _dir: dir,
+    }
+}
+
+async fn get(url: &str) -> (u16, String, Value) {
+    let r = reqwest::get(url).await.unwrap();
+    let status = r.status().as_u16();
+    let ctype = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = r.text().await.unwrap();
+    (
+        status,
+        ctype,
+        serde_json::from_str(&body).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endpoints_shapes_filters_and_pagination() {
+    let mut s = start(None).await;
+    let b = &s.base;
+    assert_eq!(get(&format!("{b}/healthz")).await.0, 200);
+    let (code, _, ready) = get(&format!("{b}/readyz")).await;
+    assert_eq!(code, 200, "{ready}");
+
+    let (code, _, page) = get(&format!(
+        "{b}/api/v1/markets?book=pinnacle&market=spread&scope=game&limit=5&offset=2"
+    ))
+    .await;
+    assert_eq!(code, 200);
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 5);
+    assert_eq!(page["limit"], 5);
+    assert_eq!(page["offset"], 2);
+    assert!(page["total"].as_u64().unwrap() >= 20);
+    for q in items {
+        assert_eq!(q["book"], "pinnacle");
+        assert_eq!(q["market"], "spread");
+        for k in [
+            "event_id",
+            "scope",
+            "selection",
+            "line",
+            "american",
+            "decimal",
+            "implied_prob",
+            "changed_ms",
+            "seen_ms",
+        ] {
+            assert!(q.get(k).is_some(), "missing {k}");
+        }
+    }
+    let event = items[0]["event_id"].as_str().unwrap().to_string();
+    let (_, _, hist) = get(&format!(
+        "{b}/api/v1/line-history?event={event}&market=spread&scope=game&selection=home"
+    ))
+    .await;
+    assert!(!hist["items"].as_array().unwrap().is_empty());
+
+    let (code, _, opp) = get(&format!("{b}/api/v1/opportunities?min_ev=0.01&limit=10")).await;
+    assert_eq!(code, 200);
+    assert!(opp["items"].is_array());
+    let (code, _, f) = get(&format!("{b}/api/v1/filters")).await;
+    assert_eq!(code, 200);
+    assert!(f["books"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x == "pinnacle"));
+    assert!(f["events"].as_array().unwrap().len() >= 13);
+    let (code, _, st) = get(&format!("{b}/api/v1/status")).await;
+    assert_eq!(code, 200);
+    assert_eq!(st["meta"]["mode"], "live");
+    let (code, _, al) = get(&format!("{b}/api/v1/alerts")).await;
+    assert_eq!(code, 200);
+    assert!(al["items"].is_array() && al["channels"].is_array());
+    let (code, _, doc) = get(&format!("{b}/api/v1/openapi.json")).await;
+    assert_eq!(code, 200);
+    assert_eq!(doc["openapi"], "3.0.3");
+    let r = reqwest::get(format!("{b}/")).await.unwrap();
+    assert!(r.text().await.unwrap().contains("<title>nflreadpy-betting"));
+    s.engine.take().unwrap().shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_problem_documents() {
+    let mut s = start(None).await;
+    let b = &s.base;
+    for (url, want) in [
+        (format!("{b}/api/v1/nope"), 404),
+        (format!("{b}/api/v1/markets?limit=0"), 422),
+        (format!("{b}/api/v1/markets?market=cricket"), 422),
+        (format!("{b}/api/v1/opportunities?min_ev=lots"), 422),
+        (format!("{b}/api/v1/line-history?market=spread"), 422),
+        (format!("{b}/nothing-here"), 404),
+    ] {
+        let (code, ctype, body) = get(&url).await;
+        assert_eq!(code, want, "{url}");
+        assert_eq!(ctype, "application/problem+json", "{url}");
+        assert_eq!(body["status"], want);
+        assert!(body["detail"].as_str().unwrap().len() > 5);
+    }
+    let c = reqwest::Client::new();
+    let r = c
+        .post(format!("{b}/api/v1/export"))
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let r = c
+        .post(format!("{b}/api/v1/export"))
+        .body("x".repeat(10_000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    s.engine.take().unwrap().shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_token_is_required_and_checked() {
+    let mut s = start(Some("s3cret-token")).await;
+    let b = &s.base;
+    let (code, ctype, body) = get(&format!("{b}/api/v1/markets")).await;
+    assert_eq!(code, 401);
+    assert_eq!(ctype, "application/problem+json");
+    assert!(!body.to_string().contains("s3cret"));
+    assert_eq!(get(&format!("{b}/metrics")).await.0, 401);
+    let c = reqwest::Client::new();
+    let r = c
+        .get(format!("{b}/api/v1/markets"))
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let r = c
+        .get(format!("{b}/api/v1/markets?limit=1"))
+        .bearer_auth("s3cret-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // Probes stay open for process managers.
+    assert_eq!(get(&format!("{b}/healthz")).await.0, 200);
+    s.engine.take().unwrap().shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_loopback_bind_without_token_is_refused() {
+    let settings = ApiSettings {
+        bind: "0.0.0.0:0".into(),
+        token: None,
+        cors_origins: vec![],
+        rate_limit_per_second: 1.0,
+        max_body_bytes: 1,
+    };
+    let err = api::bind(&settings).await.err().unwrap();
+    assert!(err.to_string().contains("without a bearer token"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_sends_snapshots_and_quote_changes() {
+    let mut s = start(None).await;
+    let mut r = reqwest::get(format!("{}/api/v1/markets/stream", s.base))
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "text/event-stream");
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !(text.contains("event: snapshot") && text.contains("event: quotes"))
+        && tokio::time::Instant::now() < deadline
+    {
+        if let Ok(Ok(Some(chunk))) = tokio::time::timeout(Duration::from_secs(2), r.chunk()).await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+    assert!(text.contains("event: snapshot"), "{text}");
+    assert!(text.contains("event: quotes"), "{text}");
+    s.engine.take().unwrap().shutdown().await;
+}
