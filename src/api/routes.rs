@@ -84,17 +84,15 @@ struct MarketRow {
     seen_ms: i64,
 }
 
-fn market_filters(
-    p: &Params,
-) -> Result<
-    (
-        Option<String>,
-        Option<MarketKind>,
-        Option<Scope>,
-        Option<String>,
-    ),
-    Problem,
-> {
+/// (book, market, scope, event) filters shared by the market and opportunity listings.
+struct Filters {
+    book: Option<String>,
+    market: Option<MarketKind>,
+    scope: Option<Scope>,
+    event: Option<String>,
+}
+
+fn market_filters(p: &Params) -> Result<Filters, Problem> {
     let market = p.parse::<MarketKind>(
         "market",
         "a market such as moneyline, spread, total, team_total, spread_alt",
@@ -113,7 +111,12 @@ pub async fn markets(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult {
     let p = Params(q);
-    let (book, market, scope, event) = market_filters(&p)?;
+    let Filters {
+        book,
+        market,
+        scope,
+        event,
+    } = market_filters(&p)?;
     let (limit, offset) = p.page()?;
     let rows = st.read(move |c| read::latest_quotes(c, 0)).await?;
     let mut items: Vec<MarketRow> = rows
@@ -156,7 +159,12 @@ pub async fn opportunities(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult {
     let p = Params(q);
-    let (book, market, scope, event) = market_filters(&p)?;
+    let Filters {
+        book,
+        market,
+        scope,
+        event,
+    } = market_filters(&p)?;
     let min_ev = p.parse::<f64>("min_ev", "a number such as 0.02")?;
     let (limit, offset) = p.page()?;
     let snap = st.handle.latest();
