@@ -98,12 +98,12 @@ fn market_filters(p: &Params) -> Result<Filters, Problem> {
         "a market such as moneyline, spread, total, team_total, spread_alt",
     )?;
     let scope = p.parse::<Scope>("scope", "a scope: game, 1h, 2h, 1q, 2q, 3q or 4q")?;
-    Ok((
-        p.str("book").map(str::to_string),
+    Ok(Filters {
+        book: p.str("book").map(str::to_string),
         market,
         scope,
-        p.str("event").map(str::to_string),
-    ))
+        event: p.str("event").map(str::to_string),
+    })
 }
 
 pub async fn markets(
