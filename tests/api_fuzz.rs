@@ -1,0 +1,44 @@
+//! Property-based API fuzzing with schemathesis (PyPI, installed by `.ci/run`) against the real
+//! server: the OpenAPI document must load and no generated request may produce a 5xx, a response
+//! outside the documented schema, status codes or content types.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+#[test]
+fn schemathesis_finds_no_server_errors() {
+    if Command::new("schemathesis").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "CI must install schemathesis (pip install schemathesis)");
+        eprintln!("skipping: schemathesis is not installed (pip install schemathesis)");
+        return;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_nflreadpy-betting"))
+        .current_dir(&root)
+        .args(["serve", "--bind", "127.0.0.1:0", "--storage"])
+        .arg(dir.path().join("fuzz.sqlite3"))
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = BufReader::new(server.stderr.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| l.split_whitespace().find(|w| w.starts_with("http://")).map(str::to_string))
+        .expect("the server printed its address");
+    std::thread::sleep(std::time::Duration::from_secs(2)); // let the first poll land
+    let out = Command::new("schemathesis")
+        .current_dir(dir.path())
+        .args(["run", &format!("{url}api/v1/openapi.json")])
+        .args(["-c", "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"])
+        .args(["-n", "25", "--generation-deterministic", "--exclude-path", "/api/v1/markets/stream"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "schemathesis found failures:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -1,0 +1,35 @@
+// Loads the web view in headless Chromium, waits for the live stream to update the page twice,
+// fails on any console error, and saves a screenshot.  Usage: node smoke.mjs URL SCREENSHOT.png
+import { chromium } from "playwright-core";
+
+const [url, shot] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"],
+});
+const errors = [];
+try {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(url, { waitUntil: "domcontentloaded" });
+  await page.waitForFunction(() => Number(document.body.dataset.version || 0) > 0, null, { timeout: 15000 });
+  const first = Number(await page.evaluate(() => document.body.dataset.version));
+  await page.waitForFunction((v) => Number(document.body.dataset.version) > v, first, { timeout: 15000 });
+  const second = Number(await page.evaluate(() => document.body.dataset.version));
+  const freshRows = await page.locator("#freshness tbody tr").count();
+  const live = await page.locator("#live").textContent();
+  const ticker = await page.locator("#ticker li").count();
+  // Click an opportunity when there is one, so the chart draws too.
+  const edgeRows = await page.locator("#edges tbody tr").count();
+  if (edgeRows > 0 && (await page.locator("#edges tbody tr td").first().getAttribute("colspan")) === null) {
+    await page.locator("#edges tbody tr").first().click();
+    await page.waitForTimeout(500);
+  }
+  await page.screenshot({ path: shot, fullPage: false });
+  console.log(JSON.stringify({ first, second, freshRows, live, ticker, edgeRows, errors }));
+  if (errors.length) process.exitCode = 2;
+} finally {
+  await browser.close();
+}
