@@ -8,8 +8,15 @@ use std::process::{Command, Stdio};
 
 #[test]
 fn schemathesis_finds_no_server_errors() {
-    if Command::new("schemathesis").arg("--version").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "CI must install schemathesis (pip install schemathesis)");
+    if Command::new("schemathesis")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install schemathesis (pip install schemathesis)"
+        );
         eprintln!("skipping: schemathesis is not installed (pip install schemathesis)");
         return;
     }
@@ -26,7 +33,11 @@ fn schemathesis_finds_no_server_errors() {
     let url = BufReader::new(server.stderr.take().unwrap())
         .lines()
         .map_while(Result::ok)
-        .find_map(|l| l.split_whitespace().find(|w| w.starts_with("http://")).map(str::to_string))
+        .find_map(|l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("http://"))
+                .map(str::to_string)
+        })
         .expect("the server printed its address");
     std::thread::sleep(std::time::Duration::from_secs(2)); // let the first poll land
     let out = Command::new("schemathesis")
@@ -40,5 +51,9 @@ fn schemathesis_finds_no_server_errors() {
     let _ = server.kill();
     let _ = server.wait();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "schemathesis found failures:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "schemathesis found failures:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -15,7 +15,10 @@ fn missing_tools() -> Option<String> {
     if !Path::new("/usr/bin/chromium").exists() && std::env::var_os("CHROMIUM").is_none() {
         return Some("chromium is not installed (apt-get install chromium)".into());
     }
-    if !root().join("tests/web/node_modules/playwright-core").exists() {
+    if !root()
+        .join("tests/web/node_modules/playwright-core")
+        .exists()
+    {
         return Some("playwright-core is not installed (cd tests/web && npm install)".into());
     }
     None
@@ -24,7 +27,10 @@ fn missing_tools() -> Option<String> {
 #[test]
 fn web_view_loads_live_data_without_console_errors() {
     if let Some(why) = missing_tools() {
-        assert!(std::env::var_os("CI").is_none(), "CI must provide the browser: {why}");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must provide the browser: {why}"
+        );
         eprintln!("skipping the browser test: {why}");
         return;
     }
@@ -34,7 +40,10 @@ fn web_view_loads_live_data_without_console_errors() {
         .args(["serve", "--bind", "127.0.0.1:0", "--storage"])
         .arg(dir.path().join("web.sqlite3"))
         .env("NFLREADPY_BETTING__dashboard__refresh_seconds", "0.5")
-        .env("NFLREADPY_BETTING__ingestion__scheduler__interval_seconds", "1")
+        .env(
+            "NFLREADPY_BETTING__ingestion__scheduler__interval_seconds",
+            "1",
+        )
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -43,16 +52,33 @@ fn web_view_loads_live_data_without_console_errors() {
     let url = BufReader::new(stderr)
         .lines()
         .map_while(Result::ok)
-        .find_map(|l| l.split_whitespace().find(|w| w.starts_with("http://")).map(str::to_string))
+        .find_map(|l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("http://"))
+                .map(str::to_string)
+        })
         .expect("the server printed its address");
     let shot = root().join("target/web-view.png");
-    let out = Command::new("node").current_dir(root().join("tests/web")).arg("smoke.mjs").arg(&url).arg(&shot).output().unwrap();
+    let out = Command::new("node")
+        .current_dir(root().join("tests/web"))
+        .arg("smoke.mjs")
+        .arg(&url)
+        .arg(&shot)
+        .output()
+        .unwrap();
     let _ = server.kill();
     let _ = server.wait();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
-    assert!(report["second"].as_u64() > report["first"].as_u64(), "{report}");
+    assert!(
+        report["second"].as_u64() > report["first"].as_u64(),
+        "{report}"
+    );
     assert!(report["freshRows"].as_u64().unwrap() >= 6, "{report}");
     assert_eq!(report["live"], "● live");
     assert!(report["errors"].as_array().unwrap().is_empty(), "{report}");

@@ -4,8 +4,8 @@ use crate::app::{load_config, Failure, Outcome};
 use crate::cli::{GlobalArgs, IngestArgs};
 use crate::ingest::adapter;
 use crate::ingest::scheduler::{
-    spawn_continuous, Controls, IngestState, PollReport, Runner, SchedulerSettings,
-    SharedIngestState,
+    self as scheduler, spawn_continuous, Controls, IngestState, PollReport, Runner,
+    SchedulerSettings, SharedIngestState,
 };
 use crate::store::{now_ms, StoreWriter};
 use anyhow::Context;
@@ -95,26 +95,19 @@ fn settings_with_flags(
 }
 
 async fn single_pass(
-    runners: Vec<Runner>,
+    mut runners: Vec<Runner>,
     settings: &SchedulerSettings,
     writer: &StoreWriter,
     state: &SharedIngestState,
     json: bool,
     storage: &Path,
 ) -> Outcome {
-    let (_tx, shutdown) = tokio::sync::watch::channel(false);
-    let mut all_ok = true;
-    let mut total = 0usize;
-    let mut changed = 0usize;
-    for mut r in runners {
-        let report = r.poll_once(settings, writer, now_ms(), &shutdown).await;
-        if let Ok(mut st) = state.lock() {
-            st.apply(&report, &r.breaker);
-        }
-        all_ok &= report.ok;
-        total += report.quotes_received;
-        changed += report.quotes_changed;
-        print_report(&report, state, json);
+    let reports = scheduler::single_pass(&mut runners, settings, writer, state).await;
+    let all_ok = reports.iter().all(|r| r.ok);
+    let total: usize = reports.iter().map(|r| r.quotes_received).sum();
+    let changed: usize = reports.iter().map(|r| r.quotes_changed).sum();
+    for report in &reports {
+        print_report(report, state, json);
     }
     if json {
         println!(
@@ -174,7 +167,7 @@ async fn continuous(
 }
 
 /// One metrics line per poll, for log shippers.
-fn print_report(r: &PollReport, state: &SharedIngestState, json: bool) {
+pub fn print_report(r: &PollReport, state: &SharedIngestState, json: bool) {
     let (rate, breaker, fresh) = state
         .lock()
         .ok()

@@ -369,3 +369,22 @@ pub fn spawn_continuous(
     }
     set
 }
+
+/// Polls every runner once, in order, committing each batch; the `ingest --interval 0` pass.
+pub async fn single_pass(
+    runners: &mut [Runner],
+    settings: &SchedulerSettings,
+    writer: &StoreWriter,
+    state: &SharedIngestState,
+) -> Vec<PollReport> {
+    let (_keep, shutdown) = watch::channel(false);
+    let mut reports = Vec::with_capacity(runners.len());
+    for r in runners.iter_mut() {
+        let report = r.poll_once(settings, writer, now_ms(), &shutdown).await;
+        if let Ok(mut st) = state.lock() {
+            st.apply(&report, &r.breaker);
+        }
+        reports.push(report);
+    }
+    reports
+}
