@@ -70,16 +70,16 @@ pub const REGISTRY: &[CommandSpec] = &[
         spec("silence", "RULE DUR", "mute an alert rule for a while (30m, 2h)", Group::Engine),
         Some("Silence this rule? Its alerts will not be delivered."),
     ),
-    hint(spec("filter", "[EXPR]", "filter the focused table (empty clears)", Group::View), "filter"),
-    hint(spec("sort", "COL [asc|desc]", "sort the edges table; again flips the order", Group::View), "sort"),
+    spec("filter", "[EXPR]", "filter the focused table (empty clears)", Group::View),
+    spec("sort", "COL [asc|desc]", "sort the edges table; again flips the order", Group::View),
     spec("theme", "NAME", "switch colour theme", Group::View),
     hint(spec("zoom", "", "focused pane full screen, or back", Group::View), "zoom"),
     hint(spec("help", "", "keys and commands", Group::View), "help"),
     hint(spec("command", "", "open the : command line", Group::View), "cmd"),
-    spec("search", "", "type a filter for the focused table", Group::View),
+    hint(spec("search", "", "type a filter for the focused table", Group::View), "filter"),
     hint(spec("quit", "", "leave the dashboard", Group::View), "quit"),
     spec("suspend", "", "suspend to the shell (fg resumes)", Group::View),
-    spec("focus", "PANE", "focus a pane: odds edges sims alerts log, or 1-5", Group::Navigate),
+    spec("focus", "PANE", "focus a pane by name or number", Group::Navigate),
     spec("next-pane", "", "focus the next pane", Group::Navigate),
     spec("prev-pane", "", "focus the previous pane", Group::Navigate),
     hint(spec("open", "", "details of the selected row", Group::Navigate), "detail"),
@@ -606,7 +606,8 @@ mod tests {
         assert_eq!(complete("ack ", &ctx), ["ack 7"]);
         let ro = CompletionContext { read_only: true, ..ctx };
         assert_eq!(complete("s", &ro), ["scan", "simulate", "sort", "search", "suspend"]);
-        assert!(complete("pa", &ro).is_empty());
+        assert_eq!(complete("pa", &ro), ["page-up", "page-down"]);
+        assert!(complete("pau", &ro).is_empty());
         assert!(complete("silence ", &ro).is_empty());
     }
 }

@@ -50,7 +50,7 @@ pub async fn run_loop<B: Backend>(
     handle: &EngineHandle,
     events: &mut mpsc::Receiver<AppEvent>,
     max_fps: u32,
-    host: &mut dyn Host<B>,
+    host: &mut (dyn Host<B> + Send),
     clock: &Clock,
 ) -> anyhow::Result<()> {
     let mut snapshots = handle.subscribe();

@@ -105,16 +105,17 @@ pub fn count(n: u64) -> String {
     }
 }
 
-/// A sparkline as text, one cell per value (the newest `width`), scaled to the largest value, so
-/// it aligns inside table cells. `ramp` lists the levels low to high.
-pub fn spark(values: impl IntoIterator<Item = f64>, width: usize, ramp: &str) -> String {
+/// A sparkline as text, one cell per value (the newest `width`), so it aligns inside table cells.
+/// Scaled to `scale` when given (rows of a table share one scale), else to the largest value.
+/// `ramp` lists the levels low to high.
+pub fn spark(values: impl IntoIterator<Item = f64>, width: usize, ramp: &str, scale: Option<f64>) -> String {
     let levels: Vec<char> = ramp.chars().collect();
     let vals: Vec<f64> = values.into_iter().filter(|v| v.is_finite()).collect();
     if levels.is_empty() || width == 0 {
         return String::new();
     }
     let vals = &vals[vals.len().saturating_sub(width)..];
-    let max = vals.iter().copied().fold(0.0, f64::max);
+    let max = scale.unwrap_or_else(|| vals.iter().copied().fold(0.0, f64::max));
     let mut out: String = vals
         .iter()
         .map(|v| {
@@ -178,10 +179,11 @@ mod tests {
 
     #[test]
     fn spark_scales_and_pads() {
-        assert_eq!(spark([0.0, 1.0, 2.0, 4.0], 4, "_.-:=+*#"), "_.:#");
-        assert_eq!(spark([1.0, 1.0], 4, "ab"), "  bb");
-        assert_eq!(spark([0.0, 0.0], 2, "ab"), "aa");
-        assert_eq!(spark((0..100).map(f64::from), 3, "ab").chars().count(), 3);
+        assert_eq!(spark([0.0, 1.0, 2.0, 4.0], 4, "_.-:=+*#", None), "_-=#");
+        assert_eq!(spark([1.0, 2.0], 2, "_.-:=+*#", Some(4.0)), "-=", "a shared scale");
+        assert_eq!(spark([1.0, 1.0], 4, "ab", None), "  bb");
+        assert_eq!(spark([0.0, 0.0], 2, "ab", None), "aa");
+        assert_eq!(spark((0..100).map(f64::from), 3, "ab", None).chars().count(), 3);
     }
 
     #[test]

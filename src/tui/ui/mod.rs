@@ -105,7 +105,7 @@ pub fn draw(frame: &mut Frame, snap: &Snapshot, view: &ViewState, theme: &Theme,
 
 /// A pane's frame: heavy border and a pointer when focused (visible without colour), the pane
 /// number, title, and extra title text on the right.
-pub fn pane_block<'a>(cx: &Ctx, pane: Pane, focused: bool, info: Vec<Span<'a>>) -> Block<'a> {
+pub fn pane_block<'a>(cx: &Ctx, pane: Pane, focused: bool, width: u16, info: Vec<Span<'a>>) -> Block<'a> {
     let r = &cx.theme.roles;
     let g = &cx.theme.glyphs;
     let (border_style, title_style) = if focused { (r.border_focus, r.title_focus) } else { (r.border, r.title) };
@@ -114,13 +114,15 @@ pub fn pane_block<'a>(cx: &Ctx, pane: Pane, focused: bool, info: Vec<Span<'a>>) 
         Span::styled(format!(" {mark}{} ", pane.index() + 1), if focused { title_style } else { r.muted }),
         Span::styled(format!("{} ", pane.title()), title_style),
     ]);
-    let mut block = Block::bordered().border_style(border_style).title(title);
+    let mut block = Block::bordered().border_style(border_style).title(title.clone());
     block = if cx.theme.ascii {
         block.border_set(if focused { ASCII_FOCUS } else { ASCII_PLAIN })
     } else {
         block.border_type(if focused { BorderType::Thick } else { BorderType::Plain })
     };
-    if !info.is_empty() {
+    let room = (width as usize).saturating_sub(title.width() + 4);
+    let info_w: usize = info.iter().map(|s| s.content.width()).sum::<usize>() + 2;
+    if !info.is_empty() && info_w <= room {
         let mut spans = vec![Span::raw(" ")];
         spans.extend(info);
         spans.push(Span::raw(" "));
@@ -228,6 +230,8 @@ fn draw_tabs(frame: &mut Frame, area: Rect, cx: &Ctx) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+const HINT_ORDER: [&str; 7] = ["open", "search", "zoom", "scan", "command", "help", "quit"];
+
 /// The hint bar: the most useful commands of the current mode with their effective keys.
 pub fn hints(cx: &Ctx) -> Vec<(String, String)> {
     let km = &cx.view.keymap;
@@ -240,7 +244,9 @@ pub fn hints(cx: &Ctx) -> Vec<(String, String)> {
         Mode::Search(_) => fixed(&[("Enter", "keep"), ("Esc", "clear")]),
         Mode::Normal => {
             let mut out = Vec::new();
-            for spec in command::visible(cx.view.read_only) {
+            let mut specs: Vec<_> = command::visible(cx.view.read_only).filter(|s| s.hint.is_some()).collect();
+            specs.sort_by_key(|s| HINT_ORDER.iter().position(|n| *n == s.name).unwrap_or(usize::MAX));
+            for spec in specs {
                 let (Some(label), Some(key)) = (spec.hint, km.key_for_command(spec.name)) else { continue };
                 if spec.name == "open" && !matches!(cx.view.focus, Pane::Edges | Pane::Alerts) {
                     continue;

@@ -44,7 +44,7 @@ pub fn help_lines<'a>(cx: &Ctx) -> Vec<Line<'a>> {
         lines.push(Line::from(Span::styled(group.title().to_string(), r.header)));
         for spec in command::visible(cx.view.read_only).filter(|s| s.group == group) {
             let mut bound: Vec<&str> = km.bindings().iter().filter(|b| b.command.spec().name == spec.name).map(|b| b.line.as_str()).collect();
-            bound.sort();
+            bound.sort_by_key(|l| (km.keys_for_line(l).first().cloned().unwrap_or_default(), l.to_string()));
             bound.dedup();
             let entries: Vec<(String, String)> = if bound.is_empty() {
                 vec![(String::new(), format!("{} {}", spec.name, spec.args).trim_end().to_string())]
@@ -157,7 +157,7 @@ pub fn completions(frame: &mut Frame, footer: Rect, cx: &Ctx, input: &LineInput)
         height: height.min(footer.y),
     };
     frame.render_widget(Clear, area);
-    frame.render_widget(Paragraph::new(lines).block(overlay_block(cx, "Tab completes", "")), area);
+    frame.render_widget(Paragraph::new(lines).block(overlay_block(cx, "Tab", "")), area);
 }
 
 pub fn detail(frame: &mut Frame, body: Rect, cx: &Ctx, d: &DetailState) {
@@ -203,7 +203,7 @@ pub fn detail(frame: &mut Frame, body: Rect, cx: &Ctx, d: &DetailState) {
         Layout::vertical([Constraint::Length(2), Constraint::Min(4), Constraint::Length(dist_h)]).areas(inner);
     frame.render_widget(Paragraph::new(summary), sum_a);
     let books_w = if narrow { 31 } else { 36 };
-    let [books_a, chart_a] = Layout::horizontal([Constraint::Length(books_w), Constraint::Min(10)]).areas(mid);
+    let [books_a, chart_a] = Layout::horizontal([Constraint::Length(books_w), Constraint::Min(10)]).spacing(2).areas(mid);
 
     // Every book's price, best first.
     let mut books = e.other_books.clone();
@@ -278,7 +278,10 @@ pub fn detail(frame: &mut Frame, body: Rect, cx: &Ctx, d: &DetailState) {
         })
         .collect();
     let chart = Chart::new(datasets)
-        .block(Block::new().title(Span::styled("Line history (implied %, minutes)", r.title)))
+        .block(Block::new().title(Line::from(vec![
+            Span::styled("Line history", r.title),
+            Span::styled(format!(" implied %, minutes · line {}, dots other books", e.book), r.muted),
+        ])))
         .x_axis(Axis::default().bounds([x0, 0.0]).labels(vec![Span::styled(format!("{x0:.0}"), r.muted), Span::styled("now", r.muted)]).style(r.border))
         .y_axis(Axis::default().bounds([y0, y1]).labels(vec![Span::styled(format!("{y0:.0}"), r.muted), Span::styled(format!("{y1:.0}"), r.muted)]).style(r.border))
         .legend_position(Some(ratatui::widgets::LegendPosition::TopLeft))

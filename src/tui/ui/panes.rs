@@ -11,6 +11,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Wrap};
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
 pub fn draw_pane(frame: &mut Frame, area: Rect, pane: Pane, cx: &Ctx) {
     let focused = cx.view.focus == pane;
@@ -49,11 +50,11 @@ const ODDS_COLS: [Col; 8] = [
     col(0, "Book", 10, false, 0),
     col(1, "Group", 7, false, 0),
     col(2, "Age", 6, true, 0),
-    col(3, "State", 10, false, 0),
+    col(3, "State", 7, false, 0),
     col(4, "Succ", 4, true, 3),
     col(5, "Poll latency", 12, false, 5),
     col(6, "Last", 5, true, 4),
-    col(7, "Breaker", 11, false, 1),
+    col(7, "Breaker", 9, false, 1),
 ];
 
 /// Freshness rows shown for a text filter on book or market group.
@@ -80,7 +81,7 @@ fn odds(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
     if !filter.is_empty() {
         info.push(Span::styled(format!(" · /{filter}"), r.accent));
     }
-    let mut block = pane_block(cx, Pane::Odds, focused, info);
+    let mut block = pane_block(cx, Pane::Odds, focused, area.width, info);
     block = block.title_bottom(Line::from(Span::styled(
         format!(" {} latest · {} history · {} quarantined ", format::count(ing.quotes_latest as u64), format::count(ing.quotes_history as u64), ing.quarantined),
         r.muted,
@@ -92,7 +93,14 @@ fn odds(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
         return;
     }
     let state = cx.view.tables[Pane::Odds.index()];
-    table::render(frame, inner, cx, &ODDS_COLS, rows.len(), state, focused, |c| c.title.to_string(), |c, i| {
+    // One scale for every book, so a slow book stands out against the others.
+    let lat_max = ing.sources.iter().flat_map(|s| s.poll_latency_seconds.iter().copied()).fold(0.0, f64::max);
+    // State columns hold a glyph and a word; ASCII glyphs are wider.
+    let gw = [&g.ok, &g.warn, &g.bad].iter().map(|s| s.width()).max().unwrap_or(1) as u16 + 1;
+    let mut cols = ODDS_COLS;
+    cols[3].width += gw;
+    cols[7].width += gw;
+    table::render(frame, inner, cx, &cols, rows.len(), state, focused, |c| c.title.to_string(), |c, i| {
         let row = &ing.freshness[rows[i]];
         let first_of_book = i == 0 || ing.freshness[rows[i - 1]].book != row.book;
         let src = ing.sources.iter().find(|s| s.name == row.book);
@@ -117,7 +125,7 @@ fn odds(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
                 Cell::from(Line::from(Span::styled(format::pct(rate, 0), style)).right_aligned())
             }
             5 => Cell::from(Span::styled(
-                src.map(|s| format::spark(s.poll_latency_seconds.iter().copied(), c.width as usize, &g.spark)).unwrap_or_default(),
+                src.map(|s| format::spark(s.poll_latency_seconds.iter().copied(), c.width as usize, &g.spark, Some(lat_max))).unwrap_or_default(),
                 r.chart,
             )),
             6 => aligned(src.and_then(|s| s.poll_latency_seconds.back().copied()).map(format::secs).unwrap_or_default(), true),
@@ -173,7 +181,7 @@ fn edges(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
         info.push(Span::styled(" · filter ", r.muted));
         info.push(Span::styled(ev.filter_text.clone(), r.accent));
     }
-    let block = pane_block(cx, Pane::Edges, focused, info);
+    let block = pane_block(cx, Pane::Edges, focused, area.width, info);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if ev.rows.is_empty() {
@@ -240,7 +248,7 @@ fn sims(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
     } else {
         vec![Span::styled(format!("{} runs", runs.len()), r.muted)]
     };
-    let block = pane_block(cx, Pane::Sims, focused, info);
+    let block = pane_block(cx, Pane::Sims, focused, area.width, info);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(last) = runs.last() else {
@@ -256,7 +264,7 @@ fn sims(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
         Span::styled(format!(" / {} ", format::millis(last.target_ms)), r.muted),
         Span::styled(format!("({:.0}%)", ratio * 100.0), r.muted),
         Span::raw("  "),
-        Span::styled(format::spark(runs.iter().map(|s| s.latency_ms / s.target_ms.max(1.0)), spark_w, &g.spark), r.chart),
+        Span::styled(format::spark(runs.iter().map(|s| s.latency_ms / s.target_ms.max(1.0)), spark_w, &g.spark, None), r.chart),
     ]);
     frame.render_widget(Paragraph::new(line), summary);
     let state = cx.view.tables[Pane::Sims.index()];
@@ -286,7 +294,7 @@ fn sims(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
 
 const ALERT_COLS: [Col; 6] = [
     col(0, "ID", 4, true, 0),
-    col(1, "State", 10, false, 0),
+    col(1, "State", 8, false, 0),
     col(2, "Sev", 4, false, 3),
     col(3, "Rule", 21, false, 2),
     col(4, "Age", 6, true, 1),
@@ -328,7 +336,7 @@ fn alerts(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
     if acked > 0 {
         info.push(Span::styled(format!(" · {acked} acked"), r.acked));
     }
-    let block = pane_block(cx, Pane::Alerts, focused, info);
+    let block = pane_block(cx, Pane::Alerts, focused, area.width, info);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [list, delivery] =
@@ -338,7 +346,9 @@ fn alerts(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
         empty_message(frame, list, cx, "No alerts.".into());
     } else {
         let state = cx.view.tables[Pane::Alerts.index()];
-        table::render(frame, list, cx, &ALERT_COLS, order.len(), state, focused, |c| c.title.to_string(), |c, i| {
+        let mut cols = ALERT_COLS;
+        cols[1].width += [&g.firing, &g.acked, &g.resolved].iter().map(|s| s.width()).max().unwrap_or(1) as u16 + 1;
+        table::render(frame, list, cx, &cols, order.len(), state, focused, |c| c.title.to_string(), |c, i| {
             let a = &av.alerts[order[i]];
             match c.id {
                 0 => aligned(format!("#{}", a.id), true),
@@ -397,7 +407,7 @@ fn alerts(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
 
 fn log(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
     let r = &cx.theme.roles;
-    let block = pane_block(cx, Pane::Log, focused, vec![]);
+    let block = pane_block(cx, Pane::Log, focused, area.width, vec![]);
     if cx.view.live_log {
         let w = tui_logger::TuiLoggerWidget::default()
             .block(block)

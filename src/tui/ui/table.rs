@@ -68,8 +68,15 @@ pub fn render<'a>(
     let body_rows = area.height.saturating_sub(1) as usize;
     let (start, end) = window(len, state.selected, state.offset, body_rows);
     let rows: Vec<Row> = (start..end).map(|i| Row::new(kept.iter().map(|c| cell(c, i)).collect::<Vec<_>>())).collect();
-    let widths: Vec<Constraint> =
-        kept.iter().map(|c| if c.flex { Constraint::Min(c.width) } else { Constraint::Length(c.width) }).collect();
+    // Flexible columns take the spare width up to about twice their minimum; past that, spare
+    // width stays at the right so numbers sit close to the names they belong to.
+    let used: u16 = kept.iter().map(|c| c.width).sum::<u16>() + kept.len().saturating_sub(1) as u16 + lead;
+    let spare = area.width.saturating_sub(used);
+    let flexes = kept.iter().filter(|c| c.flex).count().max(1) as u16;
+    let widths: Vec<Constraint> = kept
+        .iter()
+        .map(|c| Constraint::Length(if c.flex { c.width + (spare / flexes).min(c.width + 6) } else { c.width }))
+        .collect();
     let head = Row::new(kept.iter().map(|c| aligned(header(c), c.right)).collect::<Vec<_>>()).style(r.header);
     let mut t = Table::new(rows, widths)
         .header(head)
