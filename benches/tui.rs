@@ -8,13 +8,23 @@ use ratatui::Terminal;
 
 fn frame(c: &mut Criterion) {
     let snap = fixture::snapshot_with_edges(2000);
-    let opts = TuiOptions { ascii: false, keymap_path: None, themes_dir: None, ..TuiOptions::default() };
+    let opts = TuiOptions {
+        ascii: false,
+        keymap_path: None,
+        themes_dir: None,
+        ..TuiOptions::default()
+    };
     let mut app = App::new(&opts);
     app.on_resize(120, 40);
     app.view.sync(&snap);
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     c.bench_function("dashboard frame, 2000 edges, 120x40", |b| {
-        b.iter(|| terminal.draw(|f| draw(f, &snap, &app.view, &app.theme, fixture::NOW_MS)).unwrap())
+        b.iter(|| {
+            terminal
+                .draw(|f| draw(f, &snap, &app.view, &app.theme, fixture::NOW_MS))
+                .unwrap()
+                .area
+        })
     });
     // A new snapshot version: re-filter and re-sort 2,000 rows, then draw.
     let mut version = snap.version;
@@ -24,7 +34,10 @@ fn frame(c: &mut Criterion) {
             version += 1;
             snap2.version = version;
             app.view.sync(&snap2);
-            terminal.draw(|f| draw(f, &snap2, &app.view, &app.theme, fixture::NOW_MS)).unwrap()
+            terminal
+                .draw(|f| draw(f, &snap2, &app.view, &app.theme, fixture::NOW_MS))
+                .unwrap()
+                .area
         })
     });
 }

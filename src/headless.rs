@@ -26,7 +26,12 @@ pub struct HeadlessOptions {
 
 impl Default for HeadlessOptions {
     fn default() -> Self {
-        HeadlessOptions { refresh_seconds: 1.0, json: false, cycles: None, duration: None }
+        HeadlessOptions {
+            refresh_seconds: 1.0,
+            json: false,
+            cycles: None,
+            duration: None,
+        }
     }
 }
 
@@ -67,16 +72,52 @@ impl Derived {
             snapshot_age_seconds: drift,
             edge_count: s.edges.len(),
             best_ev: s.edges.iter().map(|e| e.ev).reduce(f64::max),
-            max_quote_age_seconds: s.ingest.freshness.iter().map(|f| f.age_seconds + drift).reduce(f64::max),
+            max_quote_age_seconds: s
+                .ingest
+                .freshness
+                .iter()
+                .map(|f| f.age_seconds + drift)
+                .reduce(f64::max),
             stalled_books: stalled,
-            open_breakers: s.ingest.sources.iter().filter(|x| x.breaker == BreakerState::Open).map(|x| x.name.clone()).collect(),
-            min_success_rate: s.ingest.sources.iter().map(|x| x.success_rate).reduce(f64::min),
+            open_breakers: s
+                .ingest
+                .sources
+                .iter()
+                .filter(|x| x.breaker == BreakerState::Open)
+                .map(|x| x.name.clone())
+                .collect(),
+            min_success_rate: s
+                .ingest
+                .sources
+                .iter()
+                .map(|x| x.success_rate)
+                .reduce(f64::min),
             last_simulation_ms: last.map(|r| r.latency_ms),
             last_simulation_target_ms: last.map(|r| r.target_ms),
-            simulations_over_target: s.simulations.iter().filter(|r| r.latency_ms > r.target_ms).count(),
-            alerts_firing: s.alerts.alerts.iter().filter(|a| a.state == "firing").count(),
-            alerts_acked: s.alerts.alerts.iter().filter(|a| a.state == "acked").count(),
-            channels_failing: s.alerts.channels.iter().filter(|c| !c.ok).map(|c| c.channel.clone()).collect(),
+            simulations_over_target: s
+                .simulations
+                .iter()
+                .filter(|r| r.latency_ms > r.target_ms)
+                .count(),
+            alerts_firing: s
+                .alerts
+                .alerts
+                .iter()
+                .filter(|a| a.state == "firing")
+                .count(),
+            alerts_acked: s
+                .alerts
+                .alerts
+                .iter()
+                .filter(|a| a.state == "acked")
+                .count(),
+            channels_failing: s
+                .alerts
+                .channels
+                .iter()
+                .filter(|c| !c.ok)
+                .map(|c| c.channel.clone())
+                .collect(),
         }
     }
 }
@@ -92,12 +133,21 @@ struct JsonLine<'a> {
 pub fn render_line(s: &Snapshot, now_ms: i64, json: bool) -> anyhow::Result<String> {
     let d = Derived::of(s, now_ms);
     if json {
-        return Ok(serde_json::to_string(&JsonLine { snapshot: s, derived: d })?);
+        return Ok(serde_json::to_string(&JsonLine {
+            snapshot: s,
+            derived: d,
+        })?);
     }
     let ts = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(now_ms)
         .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_default();
-    let state = if s.ingest.paused { "paused" } else if s.meta.mode.is_empty() { "live" } else { &s.meta.mode };
+    let state = if s.ingest.paused {
+        "paused"
+    } else if s.meta.mode.is_empty() {
+        "live"
+    } else {
+        &s.meta.mode
+    };
     let pct = |v: f64| format!("{:+.1}%", v * 100.0);
     let mut parts = vec![
         ts,
@@ -107,7 +157,12 @@ pub fn render_line(s: &Snapshot, now_ms: i64, json: bool) -> anyhow::Result<Stri
         format!("edges={}", d.edge_count),
     ];
     if let Some(best) = s.edges.iter().max_by(|a, b| a.ev.total_cmp(&b.ev)) {
-        parts.push(format!("best={} {}@{}", pct(best.ev), best.selection.replace(' ', "_"), best.book));
+        parts.push(format!(
+            "best={} {}@{}",
+            pct(best.ev),
+            best.selection.replace(' ', "_"),
+            best.book
+        ));
     }
     if let Some(age) = d.max_quote_age_seconds {
         parts.push(format!("max_quote_age={age:.0}s"));
@@ -137,7 +192,10 @@ pub fn render_line(s: &Snapshot, now_ms: i64, json: bool) -> anyhow::Result<Stri
 /// held in the last snapshot printed.
 pub async fn run(handle: EngineHandle, opts: HeadlessOptions) -> anyhow::Result<bool> {
     let stdout = std::io::stdout();
-    run_with(handle, opts, stdout.lock(), shutdown_signal(), || chrono::Utc::now().timestamp_millis()).await
+    run_with(handle, opts, stdout.lock(), shutdown_signal(), || {
+        chrono::Utc::now().timestamp_millis()
+    })
+    .await
 }
 
 /// Resolves on SIGINT or SIGTERM.
@@ -218,24 +276,47 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn stops_after_cycles_and_reports_health() {
         let (handle, _engine) = EngineHandle::channel(healthy(), true);
-        let opts = HeadlessOptions { refresh_seconds: 1.0, cycles: Some(3), ..Default::default() };
+        let opts = HeadlessOptions {
+            refresh_seconds: 1.0,
+            cycles: Some(3),
+            ..Default::default()
+        };
         let mut out = Vec::new();
-        let ok = run_with(handle, opts, &mut out, std::future::pending(), || fixture::NOW_MS).await.unwrap();
+        let ok = run_with(handle, opts, &mut out, std::future::pending(), || {
+            fixture::NOW_MS
+        })
+        .await
+        .unwrap();
         assert!(ok);
         let text = String::from_utf8(out).unwrap();
         assert_eq!(text.lines().count(), 3);
         let first = text.lines().next().unwrap();
-        assert!(first.starts_with("2025-11-09T18:05:00Z v7 live health=ok edges=50 best=+"), "{first}");
-        assert!(first.contains("stalled=betmgm") && first.contains("breakers_open=betmgm"), "{first}");
+        assert!(
+            first.starts_with("2025-11-09T18:05:00Z v7 live health=ok edges=50 best=+"),
+            "{first}"
+        );
+        assert!(
+            first.contains("stalled=betmgm") && first.contains("breakers_open=betmgm"),
+            "{first}"
+        );
         assert!(first.contains("channels_failing=pagerduty"), "{first}");
     }
 
     #[tokio::test(start_paused = true)]
     async fn json_lines_carry_the_snapshot_and_derived_figures_and_fail_health() {
         let (handle, _engine) = EngineHandle::channel(fixture::snapshot(), true);
-        let opts = HeadlessOptions { refresh_seconds: 0.5, json: true, cycles: Some(2), ..Default::default() };
+        let opts = HeadlessOptions {
+            refresh_seconds: 0.5,
+            json: true,
+            cycles: Some(2),
+            ..Default::default()
+        };
         let mut out = Vec::new();
-        let ok = run_with(handle, opts, &mut out, std::future::pending(), || fixture::NOW_MS + 2_000).await.unwrap();
+        let ok = run_with(handle, opts, &mut out, std::future::pending(), || {
+            fixture::NOW_MS + 2_000
+        })
+        .await
+        .unwrap();
         assert!(!ok, "the fixture's health problems make the run fail");
         let text = String::from_utf8(out).unwrap();
         for line in text.lines() {
@@ -254,15 +335,34 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn stops_at_the_duration_or_on_the_stop_signal() {
         let (handle, _engine) = EngineHandle::channel(healthy(), true);
-        let opts = HeadlessOptions { refresh_seconds: 1.0, duration: Some(parse_duration("5s").unwrap()), ..Default::default() };
+        let opts = HeadlessOptions {
+            refresh_seconds: 1.0,
+            duration: Some(parse_duration("5s").unwrap()),
+            ..Default::default()
+        };
         let mut out = Vec::new();
-        run_with(handle.clone(), opts, &mut out, std::future::pending(), || fixture::NOW_MS).await.unwrap();
+        run_with(
+            handle.clone(),
+            opts,
+            &mut out,
+            std::future::pending(),
+            || fixture::NOW_MS,
+        )
+        .await
+        .unwrap();
         let n = String::from_utf8(out).unwrap().lines().count();
-        assert!((5..=6).contains(&n), "ticks at 0..=4 s (and maybe 5 s): {n}");
+        assert!(
+            (5..=6).contains(&n),
+            "ticks at 0..=4 s (and maybe 5 s): {n}"
+        );
 
         let mut out = Vec::new();
         let stop = tokio::time::sleep(Duration::from_millis(2500));
-        run_with(handle, HeadlessOptions::default(), &mut out, stop, || fixture::NOW_MS).await.unwrap();
+        run_with(handle, HeadlessOptions::default(), &mut out, stop, || {
+            fixture::NOW_MS
+        })
+        .await
+        .unwrap();
         assert_eq!(String::from_utf8(out).unwrap().lines().count(), 3);
     }
 
@@ -270,6 +370,9 @@ mod tests {
     fn follows_newer_snapshots() {
         let s = fixture::snapshot();
         let line = render_line(&s, fixture::NOW_MS, false).unwrap();
-        assert!(line.contains("health=FAIL") && line.contains("| betmgm quotes 142s old"), "{line}");
+        assert!(
+            line.contains("health=FAIL") && line.contains("| betmgm quotes 142s old"),
+            "{line}"
+        );
     }
 }

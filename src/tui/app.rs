@@ -22,7 +22,10 @@ pub enum Pending {
 /// Work for the event loop.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    Engine { command: engine::Command, pending: Pending },
+    Engine {
+        command: engine::Command,
+        pending: Pending,
+    },
     Quit,
     Suspend,
 }
@@ -40,15 +43,28 @@ impl App {
     /// Loads the keymap and theme named in `opts`; their problems become in-app warnings.
     pub fn new(opts: &TuiOptions) -> App {
         let (keymap, mut warnings) = Keymap::load(opts.keymap_path.as_deref());
-        let (theme, tw) = Theme::load(&opts.theme, opts.themes_dir.as_deref(), opts.no_color, opts.ascii);
+        let (theme, tw) = Theme::load(
+            &opts.theme,
+            opts.themes_dir.as_deref(),
+            opts.no_color,
+            opts.ascii,
+        );
         warnings.extend(tw);
         let mut view = ViewState::new(keymap, opts.read_only);
         view.theme_names = Theme::available(opts.themes_dir.as_deref());
         if !warnings.is_empty() {
-            view.set_status(Level::Warn, format!("{} configuration warning(s): see :help", warnings.len()));
+            view.set_status(
+                Level::Warn,
+                format!("{} configuration warning(s): see :help", warnings.len()),
+            );
         }
         view.warnings = warnings;
-        App { view, theme, themes_dir: opts.themes_dir.clone(), export_dir: opts.export_dir.clone() }
+        App {
+            view,
+            theme,
+            themes_dir: opts.themes_dir.clone(),
+            export_dir: opts.export_dir.clone(),
+        }
     }
 
     pub fn on_resize(&mut self, width: u16, height: u16) {
@@ -58,7 +74,13 @@ impl App {
     fn page_rows(&self, pane: Pane, snap: &Snapshot) -> usize {
         let (w, h) = self.view.viewport;
         let areas = ui::layout(Rect::new(0, 0, w, h), self.view.focus, self.view.zoom);
-        areas.panes.iter().find(|(p, _)| *p == pane).map(|(_, r)| ui::table_rows(pane, *r, snap)).unwrap_or(10).max(1)
+        areas
+            .panes
+            .iter()
+            .find(|(p, _)| *p == pane)
+            .map(|(_, r)| ui::table_rows(pane, *r, snap))
+            .unwrap_or(10)
+            .max(1)
     }
 
     fn row_count(&self, pane: Pane, snap: &Snapshot) -> usize {
@@ -77,10 +99,19 @@ impl App {
         let len = self.row_count(pane, snap);
         let page = self.page_rows(pane, snap);
         let t = &mut self.view.tables[pane.index()];
-        t.selected = if len == 0 { 0 } else { to(t.selected.min(len - 1), len, page).min(len - 1) };
+        t.selected = if len == 0 {
+            0
+        } else {
+            to(t.selected.min(len - 1), len, page).min(len - 1)
+        };
         t.offset = window(len, t.selected, t.offset, page).0;
         if pane == Pane::Edges {
-            self.view.edges.selected_key = self.view.edges.rows.get(t.selected).map(|&i| snap.edges[i].key.clone());
+            self.view.edges.selected_key = self
+                .view
+                .edges
+                .rows
+                .get(t.selected)
+                .map(|&i| snap.edges[i].key.clone());
         }
     }
 
@@ -92,12 +123,19 @@ impl App {
             read_only: self.view.read_only,
             themes: self.view.theme_names.clone(),
             rules,
-            alert_ids: snap.alerts.alerts.iter().filter(|a| a.state == "firing").map(|a| a.id).collect(),
+            alert_ids: snap
+                .alerts
+                .alerts
+                .iter()
+                .filter(|a| a.state == "firing")
+                .map(|a| a.id)
+                .collect(),
         }
     }
 
     pub fn on_key(&mut self, key: KeyEvent, snap: &Snapshot) -> Vec<Effect> {
-        let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        let ctrl_c =
+            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
         match std::mem::replace(&mut self.view.mode, Mode::Normal) {
             Mode::Normal => {
                 let Some(b) = self.view.keymap.get(&Key::from_event(&key)).cloned() else {
@@ -111,7 +149,9 @@ impl App {
                 let page = self.view.viewport.1.saturating_sub(4) as usize;
                 let max = total.saturating_sub(page);
                 let scroll = match key.code {
-                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::Enter => return Vec::new(),
+                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::Enter => {
+                        return Vec::new()
+                    }
                     _ if ctrl_c => return Vec::new(),
                     KeyCode::Down | KeyCode::Char('j') => scroll + 1,
                     KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
@@ -121,28 +161,46 @@ impl App {
                     KeyCode::End | KeyCode::Char('G') => max,
                     _ => scroll,
                 };
-                self.view.mode = Mode::Help { scroll: scroll.min(max) };
+                self.view.mode = Mode::Help {
+                    scroll: scroll.min(max),
+                };
                 Vec::new()
             }
-            Mode::Confirm { command, line, question } => match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => self.run_command(command, &line, snap, true),
+            Mode::Confirm {
+                command,
+                line,
+                question,
+            } => match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => {
+                    self.run_command(command, &line, snap, true)
+                }
                 KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
-                    self.view.set_status(Level::Info, format!("cancelled :{line}"));
+                    self.view
+                        .set_status(Level::Info, format!("cancelled :{line}"));
                     Vec::new()
                 }
                 _ if ctrl_c => Vec::new(),
                 _ => {
-                    self.view.mode = Mode::Confirm { command, line, question };
+                    self.view.mode = Mode::Confirm {
+                        command,
+                        line,
+                        question,
+                    };
                     Vec::new()
                 }
             },
             Mode::Detail(d) => match key.code {
-                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter | KeyCode::Backspace => Vec::new(),
+                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter | KeyCode::Backspace => {
+                    Vec::new()
+                }
                 _ if ctrl_c => Vec::new(),
                 KeyCode::Down | KeyCode::Char('j') | KeyCode::Up | KeyCode::Char('k') => {
                     let down = matches!(key.code, KeyCode::Down | KeyCode::Char('j'));
                     self.view.focus = Pane::Edges;
-                    self.move_selection(snap, |s, _, _| if down { s + 1 } else { s.saturating_sub(1) });
+                    self.move_selection(
+                        snap,
+                        |s, _, _| if down { s + 1 } else { s.saturating_sub(1) },
+                    );
                     self.open_detail(snap)
                 }
                 _ => {
@@ -176,13 +234,15 @@ impl App {
                     KeyCode::Tab | KeyCode::BackTab => {
                         let back = key.code == KeyCode::BackTab;
                         if input.completion_index.is_none() {
-                            input.completions = command::complete(&input.text, &self.completion_context(snap));
+                            input.completions =
+                                command::complete(&input.text, &self.completion_context(snap));
                         }
                         let n = input.completions.len();
                         if n == 1 {
                             let only = input.completions[0].clone();
                             input.set(&format!("{only} "));
-                            input.completions = command::complete(&input.text, &self.completion_context(snap));
+                            input.completions =
+                                command::complete(&input.text, &self.completion_context(snap));
                             input.completion_index = None;
                         } else if n > 1 {
                             let i = match (input.completion_index, back) {
@@ -222,11 +282,17 @@ impl App {
                     }
                     KeyCode::Delete => input.delete(),
                     KeyCode::Left => input.cursor = input.cursor.saturating_sub(1),
-                    KeyCode::Right => input.cursor = (input.cursor + 1).min(input.text.chars().count()),
+                    KeyCode::Right => {
+                        input.cursor = (input.cursor + 1).min(input.text.chars().count())
+                    }
                     KeyCode::Home => input.cursor = 0,
                     KeyCode::End => input.cursor = input.text.chars().count(),
-                    KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => input.set(""),
-                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => input.insert(c),
+                    KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        input.set("")
+                    }
+                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        input.insert(c)
+                    }
                     _ => {}
                 }
                 input.completion_index = None;
@@ -249,8 +315,12 @@ impl App {
                         input.backspace();
                     }
                     KeyCode::Left => input.cursor = input.cursor.saturating_sub(1),
-                    KeyCode::Right => input.cursor = (input.cursor + 1).min(input.text.chars().count()),
-                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => input.insert(c),
+                    KeyCode::Right => {
+                        input.cursor = (input.cursor + 1).min(input.text.chars().count())
+                    }
+                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        input.insert(c)
+                    }
                     _ => {}
                 }
                 // Filter as you type; an unfinished term (`ev>`) keeps the last good filter.
@@ -297,7 +367,11 @@ impl App {
                     let msg = if text.trim().is_empty() {
                         "filter cleared".to_string()
                     } else {
-                        format!("{} of {} edges match", self.view.edges.rows.len(), snap.edges.len())
+                        format!(
+                            "{} of {} edges match",
+                            self.view.edges.rows.len(),
+                            snap.edges.len()
+                        )
                     };
                     self.view.set_status(Level::Info, msg);
                 }
@@ -314,31 +388,63 @@ impl App {
             return Vec::new();
         };
         let key = e.key.clone();
-        self.view.mode = Mode::Detail(Box::new(DetailState { key: key.clone(), edge: Some(e.clone()), view: None, error: None }));
-        vec![Effect::Engine { command: engine::Command::Detail { key: key.clone() }, pending: Pending::Detail(key) }]
+        self.view.mode = Mode::Detail(Box::new(DetailState {
+            key: key.clone(),
+            edge: Some(e.clone()),
+            view: None,
+            error: None,
+        }));
+        vec![Effect::Engine {
+            command: engine::Command::Detail { key: key.clone() },
+            pending: Pending::Detail(key),
+        }]
     }
 
     /// Runs one parsed command. `confirmed` is set once the user answered y to a dangerous one.
-    pub fn run_command(&mut self, cmd: UiCommand, line: &str, snap: &Snapshot, confirmed: bool) -> Vec<Effect> {
+    pub fn run_command(
+        &mut self,
+        cmd: UiCommand,
+        line: &str,
+        snap: &Snapshot,
+        confirmed: bool,
+    ) -> Vec<Effect> {
         let spec = cmd.spec();
         if spec.mutating && self.view.read_only {
-            self.view.set_status(Level::Error, format!("read-only: `{}` would change production state", spec.name));
+            self.view.set_status(
+                Level::Error,
+                format!("read-only: `{}` would change production state", spec.name),
+            );
             return Vec::new();
         }
         if let (Some(question), false) = (spec.confirm, confirmed) {
-            self.view.mode = Mode::Confirm { command: cmd, line: line.to_string(), question: question.to_string() };
+            self.view.mode = Mode::Confirm {
+                command: cmd,
+                line: line.to_string(),
+                question: question.to_string(),
+            };
             return Vec::new();
         }
         if let Some(mut ec) = cmd.to_engine() {
-            if let engine::Command::Export { format, path: path @ None } = &mut ec {
+            if let engine::Command::Export {
+                format,
+                path: path @ None,
+            } = &mut ec
+            {
                 let ext = match format {
                     engine::ExportFormat::Csv => "csv",
                     engine::ExportFormat::Json => "json",
                 };
-                *path = Some(self.export_dir.join(format!("edges-{}.{ext}", snap.taken_ms)));
+                *path = Some(
+                    self.export_dir
+                        .join(format!("edges-{}.{ext}", snap.taken_ms)),
+                );
             }
-            self.view.set_status(Level::Info, format!("{line}{}", self.theme.glyphs.ellipsis));
-            return vec![Effect::Engine { command: ec, pending: Pending::Command(line.to_string()) }];
+            self.view
+                .set_status(Level::Info, format!("{line}{}", self.theme.glyphs.ellipsis));
+            return vec![Effect::Engine {
+                command: ec,
+                pending: Pending::Command(line.to_string()),
+            }];
         }
         let v = &mut self.view;
         match cmd {
@@ -353,7 +459,11 @@ impl App {
             }
             UiCommand::Search => {
                 let pane = self.filter_pane();
-                let current = if pane == Pane::Edges { self.view.edges.filter_text.clone() } else { self.view.text_filters[pane.index()].clone() };
+                let current = if pane == Pane::Edges {
+                    self.view.edges.filter_text.clone()
+                } else {
+                    self.view.text_filters[pane.index()].clone()
+                };
                 self.view.mode = Mode::Search(LineInput::with_text(&current));
             }
             UiCommand::Filter(text) => self.apply_filter(&text, snap),
@@ -368,14 +478,25 @@ impl App {
                 e.recompute(snap);
                 v.reselect(snap);
                 v.focus = Pane::Edges;
-                let dir = if v.edges.descending { "descending" } else { "ascending" };
+                let dir = if v.edges.descending {
+                    "descending"
+                } else {
+                    "ascending"
+                };
                 v.set_status(Level::Info, format!("sorted by {} {dir}", column.name()));
             }
             UiCommand::Theme(name) => {
                 if !v.theme_names.contains(&name) {
-                    v.set_status(Level::Error, format!("unknown theme `{name}` (have: {})", v.theme_names.join(", ")));
+                    v.set_status(
+                        Level::Error,
+                        format!(
+                            "unknown theme `{name}` (have: {})",
+                            v.theme_names.join(", ")
+                        ),
+                    );
                 } else {
-                    let (t, w) = Theme::load(&name, self.themes_dir.as_deref(), false, self.theme.ascii);
+                    let (t, w) =
+                        Theme::load(&name, self.themes_dir.as_deref(), false, self.theme.ascii);
                     self.theme = t;
                     if w.is_empty() {
                         self.view.set_status(Level::Info, format!("theme {name}"));
@@ -402,9 +523,14 @@ impl App {
                     let order = ui::alert_order(snap, &v.text_filters[Pane::Alerts.index()]);
                     let sel = v.tables[Pane::Alerts.index()].selected;
                     if let Some(a) = order.get(sel).map(|&i| &snap.alerts.alerts[i]) {
-                        let text = if a.state == "firing" { format!("ack {}", a.id) } else { format!("silence {} 1h", a.rule) };
+                        let text = if a.state == "firing" {
+                            format!("ack {}", a.id)
+                        } else {
+                            format!("silence {} 1h", a.rule)
+                        };
                         let mut input = LineInput::with_text(&text);
-                        input.completions = command::complete(&text, &self.completion_context(snap));
+                        input.completions =
+                            command::complete(&text, &self.completion_context(snap));
                         self.view.mode = Mode::Command(input);
                     }
                 }
@@ -436,11 +562,19 @@ impl App {
                 }
             }
             (Pending::Command(line), Reply::Done(msg)) => {
-                let text = if msg.is_empty() { format!("{line}: done") } else { msg };
+                let text = if msg.is_empty() {
+                    format!("{line}: done")
+                } else {
+                    msg
+                };
                 self.view.set_status(Level::Info, text);
             }
-            (Pending::Command(line), Reply::Error(e)) => self.view.set_status(Level::Error, format!("{line}: {e}")),
-            (Pending::Command(line), Reply::Detail(_)) => self.view.set_status(Level::Info, format!("{line}: done")),
+            (Pending::Command(line), Reply::Error(e)) => {
+                self.view.set_status(Level::Error, format!("{line}: {e}"))
+            }
+            (Pending::Command(line), Reply::Detail(_)) => {
+                self.view.set_status(Level::Info, format!("{line}: done"))
+            }
         }
     }
 }

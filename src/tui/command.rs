@@ -37,8 +37,21 @@ pub struct CommandSpec {
     pub hint: Option<&'static str>,
 }
 
-const fn spec(name: &'static str, args: &'static str, desc: &'static str, group: Group) -> CommandSpec {
-    CommandSpec { name, args, desc, group, mutating: false, confirm: None, hint: None }
+const fn spec(
+    name: &'static str,
+    args: &'static str,
+    desc: &'static str,
+    group: Group,
+) -> CommandSpec {
+    CommandSpec {
+        name,
+        args,
+        desc,
+        group,
+        mutating: false,
+        confirm: None,
+        hint: None,
+    }
 }
 
 const fn hint(mut s: CommandSpec, label: &'static str) -> CommandSpec {
@@ -53,36 +66,104 @@ const fn mutating(mut s: CommandSpec, confirm: Option<&'static str>) -> CommandS
 }
 
 pub const REGISTRY: &[CommandSpec] = &[
-    hint(spec("scan", "", "re-run edge detection now", Group::Engine), "scan"),
-    spec("export", "csv|json [PATH]", "write the edges table to a file", Group::Engine),
-    spec("simulate", "[N]", "price every market now (N iterations)", Group::Engine),
+    hint(
+        spec("scan", "", "re-run edge detection now", Group::Engine),
+        "scan",
+    ),
+    spec(
+        "export",
+        "csv|json [PATH]",
+        "write the edges table to a file",
+        Group::Engine,
+    ),
+    spec(
+        "simulate",
+        "[N]",
+        "price every market now (N iterations)",
+        Group::Engine,
+    ),
     mutating(
-        spec("ingest", "now", "poll every source now, outside the schedule", Group::Engine),
+        spec(
+            "ingest",
+            "now",
+            "poll every source now, outside the schedule",
+            Group::Engine,
+        ),
         Some("Poll every source now? This spends API quota."),
     ),
     mutating(
-        spec("pause", "", "pause ingestion on every source", Group::Engine),
+        spec(
+            "pause",
+            "",
+            "pause ingestion on every source",
+            Group::Engine,
+        ),
         Some("Pause ingestion? Quotes go stale until you resume."),
     ),
     mutating(spec("resume", "", "resume ingestion", Group::Engine), None),
-    mutating(spec("ack", "ID", "acknowledge a firing alert", Group::Engine), None),
     mutating(
-        spec("silence", "RULE DUR", "mute an alert rule for a while (30m, 2h)", Group::Engine),
+        spec("ack", "ID", "acknowledge a firing alert", Group::Engine),
+        None,
+    ),
+    mutating(
+        spec(
+            "silence",
+            "RULE DUR",
+            "mute an alert rule for a while (30m, 2h)",
+            Group::Engine,
+        ),
         Some("Silence this rule? Its alerts will not be delivered."),
     ),
-    spec("filter", "[EXPR]", "filter the focused table (empty clears)", Group::View),
-    spec("sort", "COL [asc|desc]", "sort the edges table; again flips the order", Group::View),
+    spec(
+        "filter",
+        "[EXPR]",
+        "filter the focused table (empty clears)",
+        Group::View,
+    ),
+    spec(
+        "sort",
+        "COL [asc|desc]",
+        "sort the edges table; again flips the order",
+        Group::View,
+    ),
     spec("theme", "NAME", "switch colour theme", Group::View),
-    hint(spec("zoom", "", "focused pane full screen, or back", Group::View), "zoom"),
+    hint(
+        spec("zoom", "", "focused pane full screen, or back", Group::View),
+        "zoom",
+    ),
     hint(spec("help", "", "keys and commands", Group::View), "help"),
-    hint(spec("command", "", "open the : command line", Group::View), "cmd"),
-    hint(spec("search", "", "type a filter for the focused table", Group::View), "filter"),
+    hint(
+        spec("command", "", "open the : command line", Group::View),
+        "cmd",
+    ),
+    hint(
+        spec(
+            "search",
+            "",
+            "type a filter for the focused table",
+            Group::View,
+        ),
+        "filter",
+    ),
     hint(spec("quit", "", "leave the dashboard", Group::View), "quit"),
-    spec("suspend", "", "suspend to the shell (fg resumes)", Group::View),
-    spec("focus", "PANE", "focus a pane by name or number", Group::Navigate),
+    spec(
+        "suspend",
+        "",
+        "suspend to the shell (fg resumes)",
+        Group::View,
+    ),
+    spec(
+        "focus",
+        "PANE",
+        "focus a pane by name or number",
+        Group::Navigate,
+    ),
     spec("next-pane", "", "focus the next pane", Group::Navigate),
     spec("prev-pane", "", "focus the previous pane", Group::Navigate),
-    hint(spec("open", "", "details of the selected row", Group::Navigate), "detail"),
+    hint(
+        spec("open", "", "details of the selected row", Group::Navigate),
+        "detail",
+    ),
     spec("back", "", "close the overlay or zoom", Group::Navigate),
     spec("up", "", "select the previous row", Group::Navigate),
     spec("down", "", "select the next row", Group::Navigate),
@@ -147,7 +228,9 @@ impl Pane {
             return n.checked_sub(1).and_then(|i| Pane::ALL.get(i).copied());
         }
         let s = s.to_ascii_lowercase();
-        Pane::ALL.into_iter().find(|p| p.name() == s || (s.len() >= 2 && p.name().starts_with(&s)))
+        Pane::ALL
+            .into_iter()
+            .find(|p| p.name() == s || (s.len() >= 2 && p.name().starts_with(&s)))
     }
 }
 
@@ -207,7 +290,15 @@ impl SortColumn {
 
     /// Numbers read best largest first; names alphabetically; ages freshest first.
     pub fn natural_descending(self) -> bool {
-        !matches!(self, SortColumn::Event | SortColumn::Market | SortColumn::Scope | SortColumn::Selection | SortColumn::Book | SortColumn::Age)
+        !matches!(
+            self,
+            SortColumn::Event
+                | SortColumn::Market
+                | SortColumn::Scope
+                | SortColumn::Selection
+                | SortColumn::Book
+                | SortColumn::Age
+        )
     }
 }
 
@@ -215,15 +306,28 @@ impl SortColumn {
 #[derive(Debug, Clone, PartialEq)]
 pub enum UiCommand {
     Scan,
-    Export { format: ExportFormat, path: Option<PathBuf> },
-    Simulate { iterations: Option<u32> },
+    Export {
+        format: ExportFormat,
+        path: Option<PathBuf>,
+    },
+    Simulate {
+        iterations: Option<u32>,
+    },
     IngestNow,
     Pause,
     Resume,
-    Ack { id: i64 },
-    Silence { rule: String, seconds: f64 },
+    Ack {
+        id: i64,
+    },
+    Silence {
+        rule: String,
+        seconds: f64,
+    },
     Filter(String),
-    Sort { column: SortColumn, descending: Option<bool> },
+    Sort {
+        column: SortColumn,
+        descending: Option<bool>,
+    },
     Theme(String),
     Zoom,
     Help,
@@ -284,13 +388,21 @@ impl UiCommand {
     pub fn to_engine(&self) -> Option<engine::Command> {
         Some(match self {
             UiCommand::Scan => engine::Command::Scan,
-            UiCommand::Export { format, path } => engine::Command::Export { format: *format, path: path.clone() },
-            UiCommand::Simulate { iterations } => engine::Command::Simulate { iterations: *iterations },
+            UiCommand::Export { format, path } => engine::Command::Export {
+                format: *format,
+                path: path.clone(),
+            },
+            UiCommand::Simulate { iterations } => engine::Command::Simulate {
+                iterations: *iterations,
+            },
             UiCommand::IngestNow => engine::Command::IngestNow,
             UiCommand::Pause => engine::Command::Pause,
             UiCommand::Resume => engine::Command::Resume,
             UiCommand::Ack { id } => engine::Command::Ack { id: *id },
-            UiCommand::Silence { rule, seconds } => engine::Command::Silence { rule: rule.clone(), seconds: *seconds },
+            UiCommand::Silence { rule, seconds } => engine::Command::Silence {
+                rule: rule.clone(),
+                seconds: *seconds,
+            },
             _ => return None,
         })
     }
@@ -304,7 +416,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         return Err(bad());
     }
     if let Ok(secs) = t.parse::<f64>() {
-        return if secs.is_finite() && secs >= 0.0 { Ok(Duration::from_secs_f64(secs)) } else { Err(bad()) };
+        return if secs.is_finite() && secs >= 0.0 {
+            Ok(Duration::from_secs_f64(secs))
+        } else {
+            Err(bad())
+        };
     }
     let mut total = 0.0;
     let mut num = String::new();
@@ -341,16 +457,29 @@ pub fn parse(line: &str) -> Result<UiCommand, String> {
         return Err("empty command".into());
     }
     let spec = lookup(&word.to_ascii_lowercase()).ok_or_else(|| {
-        let near: Vec<&str> = REGISTRY.iter().map(|s| s.name).filter(|n| n.starts_with(&word[..1])).collect();
+        let near: Vec<&str> = REGISTRY
+            .iter()
+            .map(|s| s.name)
+            .filter(|n| n.starts_with(&word[..1]))
+            .collect();
         if near.is_empty() {
             format!("unknown command `{word}` (try :help)")
         } else {
-            format!("unknown command `{word}`; did you mean {}?", near.join(", "))
+            format!(
+                "unknown command `{word}`; did you mean {}?",
+                near.join(", ")
+            )
         }
     })?;
     let args: Vec<&str> = rest.split_whitespace().collect();
     let usage = || format!("usage: {} {}", spec.name, spec.args);
-    let no_args = |c: UiCommand| if args.is_empty() { Ok(c) } else { Err(format!("`{}` takes no arguments", spec.name)) };
+    let no_args = |c: UiCommand| {
+        if args.is_empty() {
+            Ok(c)
+        } else {
+            Err(format!("`{}` takes no arguments", spec.name))
+        }
+    };
     match spec.name {
         "scan" => no_args(UiCommand::Scan),
         "export" => {
@@ -362,7 +491,10 @@ pub fn parse(line: &str) -> Result<UiCommand, String> {
             if args.len() > 2 {
                 return Err(usage());
             }
-            Ok(UiCommand::Export { format, path: args.get(1).map(PathBuf::from) })
+            Ok(UiCommand::Export {
+                format,
+                path: args.get(1).map(PathBuf::from),
+            })
         }
         "simulate" => match args.as_slice() {
             [] => Ok(UiCommand::Simulate { iterations: None }),
@@ -371,7 +503,9 @@ pub fn parse(line: &str) -> Result<UiCommand, String> {
                 .parse::<u32>()
                 .ok()
                 .filter(|n| *n > 0)
-                .map(|n| UiCommand::Simulate { iterations: Some(n) })
+                .map(|n| UiCommand::Simulate {
+                    iterations: Some(n),
+                })
                 .ok_or_else(|| format!("simulate: `{n}` is not a positive number of iterations")),
             _ => Err(usage()),
         },
@@ -382,7 +516,11 @@ pub fn parse(line: &str) -> Result<UiCommand, String> {
         "pause" => no_args(UiCommand::Pause),
         "resume" => no_args(UiCommand::Resume),
         "ack" => match args.as_slice() {
-            [id] => id.trim_start_matches('#').parse().map(|id| UiCommand::Ack { id }).map_err(|_| format!("ack: `{id}` is not an alert id")),
+            [id] => id
+                .trim_start_matches('#')
+                .parse()
+                .map(|id| UiCommand::Ack { id })
+                .map_err(|_| format!("ack: `{id}` is not an alert id")),
             _ => Err(usage()),
         },
         "silence" => match args.as_slice() {
@@ -391,15 +529,24 @@ pub fn parse(line: &str) -> Result<UiCommand, String> {
                 if d.is_zero() {
                     return Err("silence: the duration must be above zero".into());
                 }
-                Ok(UiCommand::Silence { rule: rule.to_string(), seconds: d.as_secs_f64() })
+                Ok(UiCommand::Silence {
+                    rule: rule.to_string(),
+                    seconds: d.as_secs_f64(),
+                })
             }
             _ => Err(usage()),
         },
         "filter" => Ok(UiCommand::Filter(rest.to_string())),
         "sort" => {
-            let column = args.first().and_then(|c| SortColumn::parse(c)).ok_or_else(|| {
-                format!("sort: choose one of {}", SortColumn::ALL.map(|c| c.name()).join(" "))
-            })?;
+            let column = args
+                .first()
+                .and_then(|c| SortColumn::parse(c))
+                .ok_or_else(|| {
+                    format!(
+                        "sort: choose one of {}",
+                        SortColumn::ALL.map(|c| c.name()).join(" ")
+                    )
+                })?;
             let descending = match args.get(1).map(|a| a.to_ascii_lowercase()).as_deref() {
                 None => None,
                 Some("desc") => Some(true),
@@ -416,7 +563,9 @@ pub fn parse(line: &str) -> Result<UiCommand, String> {
             _ => Err(usage()),
         },
         "focus" => match args.as_slice() {
-            [p] => Pane::parse(p).map(UiCommand::Focus).ok_or_else(|| format!("focus: unknown pane `{p}`")),
+            [p] => Pane::parse(p)
+                .map(UiCommand::Focus)
+                .ok_or_else(|| format!("focus: unknown pane `{p}`")),
             _ => Err(usage()),
         },
         "zoom" => no_args(UiCommand::Zoom),
@@ -455,17 +604,31 @@ pub fn complete(line: &str, ctx: &CompletionContext) -> Vec<String> {
     let words: Vec<&str> = line.split_whitespace().collect();
     if words.is_empty() || (words.len() == 1 && !trailing_space) {
         let prefix = words.first().copied().unwrap_or("");
-        return visible(ctx.read_only).filter(|s| s.name.starts_with(prefix)).map(|s| s.name.to_string()).collect();
+        return visible(ctx.read_only)
+            .filter(|s| s.name.starts_with(prefix))
+            .map(|s| s.name.to_string())
+            .collect();
     }
     let Some(spec) = lookup(words[0]).filter(|s| !(ctx.read_only && s.mutating)) else {
         return Vec::new();
     };
-    let arg_index = if trailing_space { words.len() - 1 } else { words.len() - 2 };
-    let prefix = if trailing_space { "" } else { words[words.len() - 1] };
+    let arg_index = if trailing_space {
+        words.len() - 1
+    } else {
+        words.len() - 2
+    };
+    let prefix = if trailing_space {
+        ""
+    } else {
+        words[words.len() - 1]
+    };
     let options: Vec<String> = match (spec.name, arg_index) {
         ("export", 0) => vec!["csv".into(), "json".into()],
         ("ingest", 0) => vec!["now".into()],
-        ("sort", 0) => SortColumn::ALL.iter().map(|c| c.name().to_string()).collect(),
+        ("sort", 0) => SortColumn::ALL
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect(),
         ("sort", 1) => vec!["asc".into(), "desc".into()],
         ("theme", 0) => ctx.themes.clone(),
         ("focus", 0) => Pane::ALL.iter().map(|p| p.name().to_string()).collect(),
@@ -476,7 +639,11 @@ pub fn complete(line: &str, ctx: &CompletionContext) -> Vec<String> {
         _ => Vec::new(),
     };
     let head = words[..=arg_index].join(" ");
-    options.into_iter().filter(|o| o.starts_with(prefix)).map(|o| format!("{head} {o}")).collect()
+    options
+        .into_iter()
+        .filter(|o| o.starts_with(prefix))
+        .map(|o| format!("{head} {o}"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -488,18 +655,38 @@ mod tests {
         let cases: Vec<(&str, engine::Command)> = vec![
             ("scan", engine::Command::Scan),
             (":scan", engine::Command::Scan),
-            ("export csv", engine::Command::Export { format: ExportFormat::Csv, path: None }),
+            (
+                "export csv",
+                engine::Command::Export {
+                    format: ExportFormat::Csv,
+                    path: None,
+                },
+            ),
             (
                 "export JSON out/edges.json",
-                engine::Command::Export { format: ExportFormat::Json, path: Some("out/edges.json".into()) },
+                engine::Command::Export {
+                    format: ExportFormat::Json,
+                    path: Some("out/edges.json".into()),
+                },
             ),
             ("simulate", engine::Command::Simulate { iterations: None }),
-            ("simulate 20_000", engine::Command::Simulate { iterations: Some(20_000) }),
+            (
+                "simulate 20_000",
+                engine::Command::Simulate {
+                    iterations: Some(20_000),
+                },
+            ),
             ("ingest now", engine::Command::IngestNow),
             ("pause", engine::Command::Pause),
             ("resume", engine::Command::Resume),
             ("ack #42", engine::Command::Ack { id: 42 }),
-            ("silence stalled 1h30m", engine::Command::Silence { rule: "stalled".into(), seconds: 5400.0 }),
+            (
+                "silence stalled 1h30m",
+                engine::Command::Silence {
+                    rule: "stalled".into(),
+                    seconds: 5400.0,
+                },
+            ),
         ];
         for (line, want) in cases {
             let cmd = parse(line).unwrap_or_else(|e| panic!("{line}: {e}"));
@@ -509,16 +696,42 @@ mod tests {
 
     #[test]
     fn view_commands_parse_and_stay_local() {
-        assert_eq!(parse("filter book=pinnacle ev>0.03").unwrap(), UiCommand::Filter("book=pinnacle ev>0.03".into()));
+        assert_eq!(
+            parse("filter book=pinnacle ev>0.03").unwrap(),
+            UiCommand::Filter("book=pinnacle ev>0.03".into())
+        );
         assert_eq!(parse("filter").unwrap(), UiCommand::Filter(String::new()));
-        assert_eq!(parse("sort ev").unwrap(), UiCommand::Sort { column: SortColumn::Ev, descending: None });
-        assert_eq!(parse("sort age asc").unwrap(), UiCommand::Sort { column: SortColumn::Age, descending: Some(false) });
-        assert_eq!(parse("theme mono").unwrap(), UiCommand::Theme("mono".into()));
+        assert_eq!(
+            parse("sort ev").unwrap(),
+            UiCommand::Sort {
+                column: SortColumn::Ev,
+                descending: None
+            }
+        );
+        assert_eq!(
+            parse("sort age asc").unwrap(),
+            UiCommand::Sort {
+                column: SortColumn::Age,
+                descending: Some(false)
+            }
+        );
+        assert_eq!(
+            parse("theme mono").unwrap(),
+            UiCommand::Theme("mono".into())
+        );
         assert_eq!(parse("focus 2").unwrap(), UiCommand::Focus(Pane::Edges));
-        assert_eq!(parse("focus alerts").unwrap(), UiCommand::Focus(Pane::Alerts));
+        assert_eq!(
+            parse("focus alerts").unwrap(),
+            UiCommand::Focus(Pane::Alerts)
+        );
         assert_eq!(parse("q").unwrap(), UiCommand::Quit);
         assert_eq!(parse("  help ").unwrap(), UiCommand::Help);
-        for c in [UiCommand::Zoom, UiCommand::Quit, UiCommand::Filter("x".into()), UiCommand::Theme("x".into())] {
+        for c in [
+            UiCommand::Zoom,
+            UiCommand::Quit,
+            UiCommand::Filter("x".into()),
+            UiCommand::Theme("x".into()),
+        ] {
             assert_eq!(c.to_engine(), None);
         }
     }
@@ -596,7 +809,10 @@ mod tests {
             rules: vec!["stalled".into()],
             alert_ids: vec![7],
         };
-        assert_eq!(complete("s", &ctx), ["scan", "simulate", "silence", "sort", "search", "suspend"]);
+        assert_eq!(
+            complete("s", &ctx),
+            ["scan", "simulate", "silence", "sort", "search", "suspend"]
+        );
         assert_eq!(complete("ex", &ctx), ["export"]);
         assert_eq!(complete("export ", &ctx), ["export csv", "export json"]);
         assert_eq!(complete("export j", &ctx), ["export json"]);
@@ -604,8 +820,14 @@ mod tests {
         assert_eq!(complete("sort ev ", &ctx), ["sort ev asc", "sort ev desc"]);
         assert_eq!(complete("silence ", &ctx), ["silence stalled"]);
         assert_eq!(complete("ack ", &ctx), ["ack 7"]);
-        let ro = CompletionContext { read_only: true, ..ctx };
-        assert_eq!(complete("s", &ro), ["scan", "simulate", "sort", "search", "suspend"]);
+        let ro = CompletionContext {
+            read_only: true,
+            ..ctx
+        };
+        assert_eq!(
+            complete("s", &ro),
+            ["scan", "simulate", "sort", "search", "suspend"]
+        );
         assert_eq!(complete("pa", &ro), ["page-up", "page-down"]);
         assert!(complete("pau", &ro).is_empty());
         assert!(complete("silence ", &ro).is_empty());

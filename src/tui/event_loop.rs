@@ -124,7 +124,9 @@ pub async fn run_loop<B: Backend>(
                     let rx = handle.submit(command);
                     let tx = reply_tx.clone();
                     tokio::spawn(async move {
-                        let reply = rx.await.unwrap_or_else(|_| Reply::Error("the engine stopped before replying".into()));
+                        let reply = rx.await.unwrap_or_else(|_| {
+                            Reply::Error("the engine stopped before replying".into())
+                        });
                         let _ = tx.send((pending, reply));
                     });
                 }

@@ -60,7 +60,11 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
             };
             let base = 0.08 + 0.04 * i as f64;
             let jitter: f64 = rng.random_range(0.0..0.25);
-            let spike = if *book == "betmgm" && p >= 44 { 4.0 + p as f64 * 0.05 } else { 0.0 };
+            let spike = if *book == "betmgm" && p >= 44 {
+                4.0 + p as f64 * 0.05
+            } else {
+                0.0
+            };
             h.record_poll(ok, taken - (60 - p) * 10_000, base + jitter + spike);
         }
         h.quotes_received = 4_000 + 731 * i as u64;
@@ -87,7 +91,11 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
                 "caesars" if g == 2 => 19.5,
                 _ => 1.0 + rng.random_range(0.0..9.0f64).round() + g as f64,
             };
-            freshness.push(FreshnessRow { book: book.into(), market_group: group.to_string(), age_seconds: age });
+            freshness.push(FreshnessRow {
+                book: book.into(),
+                market_group: group.to_string(),
+                age_seconds: age,
+            });
         }
     }
     let events: Vec<EventView> = GAMES
@@ -122,7 +130,10 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
             _ => {
                 let total = 38.5 + rng.random_range(0..16) as f64;
                 let over = rng.random_bool(0.5);
-                (format!("{} {total:.1}", if over { "Over" } else { "Under" }), Some(total))
+                (
+                    format!("{} {total:.1}", if over { "Over" } else { "Under" }),
+                    Some(total),
+                )
             }
         };
         let fair: f64 = match market {
@@ -137,7 +148,11 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
         let b = decimal - 1.0;
         let kelly = (((b * fair - (1.0 - fair)) / b) * 0.5).clamp(0.0, 0.05);
         let stake = (kelly * 2000.0 * 100.0).round() / 100.0;
-        let age = if book == "betmgm" { 142.0 } else { (rng.random_range(0.0..1.0f64).powi(2) * 600.0).round() };
+        let age = if book == "betmgm" {
+            142.0
+        } else {
+            (rng.random_range(0.0..1.0f64).powi(2) * 600.0).round()
+        };
         let moved = rng.random_bool(0.6);
         let movement_points = if moved && market != "moneyline" {
             Some(0.5 * rng.random_range(-3..=3) as f64)
@@ -149,7 +164,11 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
             .iter()
             .map(|bk| BookPrice {
                 book: bk.to_string(),
-                american: if *bk == book { american } else { american - rng.random_range(5..40) * american.signum() },
+                american: if *bk == book {
+                    american
+                } else {
+                    american - rng.random_range(5..40) * american.signum()
+                },
                 line,
             })
             .collect();
@@ -167,7 +186,11 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
             fair_prob: fair,
             model_prob: Some((fair + rng.random_range(-0.02..0.02)).clamp(0.01, 0.99)),
             consensus_prob: Some((fair + rng.random_range(-0.015..0.015)).clamp(0.01, 0.99)),
-            push_prob: if market == "spread" && line.is_some_and(|l| l.fract() == 0.0) { 0.03 } else { 0.0 },
+            push_prob: if market == "spread" && line.is_some_and(|l| l.fract() == 0.0) {
+                0.03
+            } else {
+                0.0
+            },
             ev,
             worst_case_ev: Some(ev - rng.random_range(0.0..0.02)),
             kelly,
@@ -198,7 +221,11 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
                 events: 8,
                 markets: 46,
                 max_std_error: 0.5 / (iterations as f64).sqrt() + rng.random_range(0.0..0.0005),
-                trigger: ["schedule", "quotes", "quotes", "schedule", "quotes", "command", "quotes", "schedule"][k].into(),
+                trigger: [
+                    "schedule", "quotes", "quotes", "schedule", "quotes", "command", "quotes",
+                    "schedule",
+                ][k]
+                    .into(),
                 target_ms,
             }
         })
@@ -282,7 +309,10 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
                 last_delivery_ms: Some(taken - 3_600_000),
             },
         ],
-        silences: vec![Silence { rule: "line_movement".into(), until_ms: taken + 2_700_000 }],
+        silences: vec![Silence {
+            rule: "line_movement".into(),
+            until_ms: taken + 2_700_000,
+        }],
     };
     let meta = Meta {
         environment: "production".into(),
@@ -330,7 +360,7 @@ pub fn detail_for(edge: &EdgeRow) -> DetailView {
     let mut history = Vec::new();
     for (b, bp) in edge.other_books.iter().enumerate() {
         for step in 0..12 {
-            let drift = ((step as i64 - 11) * (b as i64 + 1)) % 7;
+            let drift = ((step - 11) * (b as i64 + 1)) % 7;
             history.push(HistoryPoint {
                 book: bp.book.clone(),
                 observed_ms: NOW_MS - (12 - step) * 300_000,
@@ -352,5 +382,9 @@ pub fn detail_for(edge: &EdgeRow) -> DetailView {
             (m, base * key / 14.0)
         })
         .collect();
-    DetailView { key: edge.key.clone(), history, margin_distribution }
+    DetailView {
+        key: edge.key.clone(),
+        history,
+        margin_distribution,
+    }
 }

@@ -67,7 +67,9 @@ impl Key {
                 "pgdn" | "pagedown" => KeyCode::PageDown,
                 "insert" => KeyCode::Insert,
                 "delete" | "del" => KeyCode::Delete,
-                f if f.starts_with('f') && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) => {
+                f if f.starts_with('f')
+                    && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) =>
+                {
                     KeyCode::F(f[1..].parse().unwrap_or(1))
                 }
                 _ => return Err(format!("unknown key `{s}`")),
@@ -154,7 +156,10 @@ impl Keymap {
         let file: KeymapFile = match toml::from_str(text) {
             Ok(f) => f,
             Err(e) => {
-                warnings.push(format!("{origin}: {}; its bindings are ignored", e.message().trim()));
+                warnings.push(format!(
+                    "{origin}: {}; its bindings are ignored",
+                    e.message().trim()
+                ));
                 return;
             }
         };
@@ -192,7 +197,12 @@ impl Keymap {
     fn unbind(&mut self, key: Key) {
         if let Some(i) = self.index.remove(&key) {
             self.bindings.remove(i);
-            self.index = self.bindings.iter().enumerate().map(|(i, b)| (b.key, i)).collect();
+            self.index = self
+                .bindings
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (b.key, i))
+                .collect();
         }
     }
 
@@ -206,15 +216,24 @@ impl Keymap {
 
     /// Labels of the keys bound to exactly this command line, in a stable order (shortest first).
     pub fn keys_for_line(&self, line: &str) -> Vec<String> {
-        let mut v: Vec<String> = self.bindings.iter().filter(|b| b.line == line).map(|b| b.key.label()).collect();
+        let mut v: Vec<String> = self
+            .bindings
+            .iter()
+            .filter(|b| b.line == line)
+            .map(|b| b.key.label())
+            .collect();
         v.sort_by_key(|l| (l.chars().count(), l.clone()));
         v
     }
 
     /// The best key for a registry command name (any arguments), for the hint bar.
     pub fn key_for_command(&self, name: &str) -> Option<String> {
-        let mut v: Vec<String> =
-            self.bindings.iter().filter(|b| b.command.spec().name == name).map(|b| b.key.label()).collect();
+        let mut v: Vec<String> = self
+            .bindings
+            .iter()
+            .filter(|b| b.command.spec().name == name)
+            .map(|b| b.key.label())
+            .collect();
         v.sort_by_key(|l| (l.chars().count(), l.clone()));
         v.into_iter().next()
     }
@@ -241,7 +260,13 @@ mod tests {
         assert_eq!(cmd("?"), Some(UiCommand::Help));
         assert_eq!(cmd("2"), Some(UiCommand::Focus(Pane::Edges)));
         assert_eq!(cmd("enter"), Some(UiCommand::Open));
-        assert_eq!(cmd("o"), Some(UiCommand::Sort { column: SortColumn::Ev, descending: None }));
+        assert_eq!(
+            cmd("o"),
+            Some(UiCommand::Sort {
+                column: SortColumn::Ev,
+                descending: None
+            })
+        );
         assert_eq!(cmd("p"), Some(UiCommand::Pause));
         assert_eq!(m.key_for_command("help"), Some("?".into()));
         assert_eq!(m.keys_for_line("quit"), ["q", "^c"]);
@@ -250,7 +275,10 @@ mod tests {
     #[test]
     fn keys_parse_and_label() {
         assert_eq!(key("G"), Key::new(KeyCode::Char('G'), KeyModifiers::SHIFT));
-        assert_eq!(key("ctrl-d"), Key::new(KeyCode::Char('d'), KeyModifiers::CONTROL));
+        assert_eq!(
+            key("ctrl-d"),
+            Key::new(KeyCode::Char('d'), KeyModifiers::CONTROL)
+        );
         assert_eq!(key("shift-tab"), key("backtab"));
         assert_eq!(key("F5").code, KeyCode::F(5));
         assert_eq!(key("pgdn").label(), "PgDn");
@@ -271,12 +299,20 @@ mod tests {
         .unwrap();
         let (m, w) = Keymap::load(Some(&path));
         assert_eq!(w.len(), 3, "{w:?}");
-        assert!(w.iter().any(|x| x.contains("key `s`") && x.contains("unknown command `scna`")));
+        assert!(w
+            .iter()
+            .any(|x| x.contains("key `s`") && x.contains("unknown command `scna`")));
         assert!(w.iter().any(|x| x.contains("unknown key `hyper-k`")));
-        assert!(w.iter().any(|x| x.contains("key `n`") && x.contains("sort")));
+        assert!(w
+            .iter()
+            .any(|x| x.contains("key `n`") && x.contains("sort")));
         assert_eq!(m.get(&key("x")).unwrap().command, UiCommand::Quit);
         assert!(m.get(&key("q")).is_none(), "q was unbound");
-        assert_eq!(m.get(&key("s")).unwrap().command, UiCommand::Scan, "a bad override keeps the default");
+        assert_eq!(
+            m.get(&key("s")).unwrap().command,
+            UiCommand::Scan,
+            "a bad override keeps the default"
+        );
         assert_eq!(m.key_for_command("quit"), Some("x".into()));
     }
 

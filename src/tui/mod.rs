@@ -82,14 +82,21 @@ pub fn init_tui_logging(filter: tracing_subscriber::EnvFilter) -> bool {
     use tracing_subscriber::util::SubscriberInitExt;
     let _ = tui_logger::init_logger(tui_logger::LevelFilter::Trace);
     tui_logger::set_default_level(tui_logger::LevelFilter::Trace);
-    tracing_subscriber::registry().with(filter).with(tui_logger::TuiTracingSubscriberLayer).try_init().is_ok()
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(tui_logger::TuiTracingSubscriberLayer)
+        .try_init()
+        .is_ok()
 }
 
 /// Opens the full-screen dashboard over `handle` until the user quits or a signal arrives.
 /// The terminal is restored on every way out, panics included.
 pub async fn run(handle: EngineHandle, opts: TuiOptions) -> anyhow::Result<()> {
     let read_only = opts.read_only || handle.read_only();
-    let mut app = app::App::new(&TuiOptions { read_only, ..opts.clone() });
+    let mut app = app::App::new(&TuiOptions {
+        read_only,
+        ..opts.clone()
+    });
     let filter = tracing_subscriber::EnvFilter::try_from_env("NFLREADPY_BETTING_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("nflreadpy_betting=info,warn"));
     app.view.live_log = true;
@@ -107,7 +114,9 @@ pub async fn run(handle: EngineHandle, opts: TuiOptions) -> anyhow::Result<()> {
     let paused = Arc::new(AtomicBool::new(false));
     let input = terminal::spawn_input_thread(tx.clone(), stop.clone(), paused.clone());
     terminal::spawn_signal_task(tx);
-    let mut host = terminal::TerminalHost { input_paused: paused };
+    let mut host = terminal::TerminalHost {
+        input_paused: paused,
+    };
     let result = run_loop(
         &mut guard.terminal,
         &mut app,

@@ -19,7 +19,18 @@ use tokio::sync::mpsc;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 const THEMES: [&str; 2] = ["default", "mono"];
-const STATES: [&str; 10] = ["edges", "odds", "sims", "alerts", "log", "help", "command", "detail", "detail_loading", "confirm"];
+const STATES: [&str; 10] = [
+    "edges",
+    "odds",
+    "sims",
+    "alerts",
+    "log",
+    "help",
+    "command",
+    "detail",
+    "detail_loading",
+    "confirm",
+];
 
 fn opts(theme: &str) -> TuiOptions {
     TuiOptions {
@@ -67,7 +78,10 @@ fn app_in_state(theme: &str, state: &str, snap: &Snapshot, size: (u16, u16)) -> 
             run(&mut app, snap, "open");
             if state == "detail" {
                 let e = app.view.selected_edge(snap).unwrap().clone();
-                app.on_reply(Pending::Detail(e.key.clone()), Reply::Detail(Box::new(fixture::detail_for(&e))));
+                app.on_reply(
+                    Pending::Detail(e.key.clone()),
+                    Reply::Detail(Box::new(fixture::detail_for(&e))),
+                );
             }
         }
         "confirm" => run(&mut app, snap, "pause"),
@@ -78,7 +92,8 @@ fn app_in_state(theme: &str, state: &str, snap: &Snapshot, size: (u16, u16)) -> 
 
 fn render(app: &App, snap: &Snapshot, (w, h): (u16, u16)) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| ui::draw(f, snap, &app.view, &app.theme, NOW_MS + 3_000)).unwrap();
+    t.draw(|f| ui::draw(f, snap, &app.view, &app.theme, NOW_MS + 3_000))
+        .unwrap();
     t
 }
 
@@ -112,7 +127,10 @@ fn every_pane_and_overlay_at_both_sizes_in_default_and_mono() {
             for state in STATES {
                 let app = app_in_state(theme, state, &snap, size);
                 let t = render(&app, &snap, size);
-                assert_screen(&format!("{state}_{}x{}_{theme}", size.0, size.1), &screen(&t));
+                assert_screen(
+                    &format!("{state}_{}x{}_{theme}", size.0, size.1),
+                    &screen(&t),
+                );
             }
         }
     }
@@ -121,26 +139,46 @@ fn every_pane_and_overlay_at_both_sizes_in_default_and_mono() {
 #[test]
 fn ascii_glyphs_read_read_only_and_wide_grid() {
     let snap = fixture::snapshot();
-    let mut app = App::new(&TuiOptions { ascii: true, ..opts("mono") });
+    let mut app = App::new(&TuiOptions {
+        ascii: true,
+        ..opts("mono")
+    });
     app.view.sync(&snap);
     run(&mut app, &snap, "focus odds");
-    assert_screen("odds_80x24_mono_ascii", &screen(&render(&app, &snap, (80, 24))));
+    assert_screen(
+        "odds_80x24_mono_ascii",
+        &screen(&render(&app, &snap, (80, 24))),
+    );
     run(&mut app, &snap, "focus edges");
-    assert_screen("edges_80x24_mono_ascii", &screen(&render(&app, &snap, (80, 24))));
+    assert_screen(
+        "edges_80x24_mono_ascii",
+        &screen(&render(&app, &snap, (80, 24))),
+    );
 
-    let mut ro = App::new(&TuiOptions { read_only: true, ..opts("default") });
+    let mut ro = App::new(&TuiOptions {
+        read_only: true,
+        ..opts("default")
+    });
     ro.view.sync(&snap);
     run(&mut ro, &snap, "help");
     let text = screen(&render(&ro, &snap, (120, 40)));
-    assert!(!text.contains(":pause") && !text.contains(":ingest now") && !text.contains(":silence"), "{text}");
+    assert!(
+        !text.contains(":pause") && !text.contains(":ingest now") && !text.contains(":silence"),
+        "{text}"
+    );
     assert!(text.contains(":scan") && text.contains("read-only"));
     assert_screen("help_120x40_read_only", &text);
 
     let mut wide = App::new(&opts("default"));
     wide.view.sync(&snap);
-    wide.view.warnings.push("config/keymap.toml: key `s`: unknown command `scna`; did you mean scan?".into());
+    wide.view
+        .warnings
+        .push("config/keymap.toml: key `s`: unknown command `scna`; did you mean scan?".into());
     run(&mut wide, &snap, "filter ev>4%");
-    assert_screen("grid_160x48_default", &screen(&render(&wide, &snap, (160, 48))));
+    assert_screen(
+        "grid_160x48_default",
+        &screen(&render(&wide, &snap, (160, 48))),
+    );
 }
 
 fn find(buf: &Buffer, text: &str) -> Option<(u16, u16)> {
@@ -183,7 +221,9 @@ fn state_is_styled_in_colour_by_default_and_by_weight_in_mono() {
             for c in [stalled, fresh, open] {
                 assert_eq!(c.fg, Color::Reset, "mono never colours");
             }
-            assert!(stalled.modifier.contains(Modifier::BOLD | Modifier::REVERSED));
+            assert!(stalled
+                .modifier
+                .contains(Modifier::BOLD | Modifier::REVERSED));
             assert!(!fresh.modifier.contains(Modifier::REVERSED));
         }
         // The selected row is reverse video in both (focus is visible without colour).
@@ -198,8 +238,14 @@ fn state_is_styled_in_colour_by_default_and_by_weight_in_mono() {
     let mut app = app_in_state("default", "odds", &snap, (80, 24));
     app.theme = cb.theme;
     let t = render(&app, &snap, (80, 24));
-    assert_eq!(cell_at(t.backend().buffer(), "✖ stalled").fg, Color::Rgb(0xD5, 0x5E, 0x00));
-    assert_eq!(cell_at(t.backend().buffer(), "✔ fresh").fg, Color::Rgb(0x56, 0xB4, 0xE9));
+    assert_eq!(
+        cell_at(t.backend().buffer(), "✖ stalled").fg,
+        Color::Rgb(0xD5, 0x5E, 0x00)
+    );
+    assert_eq!(
+        cell_at(t.backend().buffer(), "✔ fresh").fg,
+        Color::Rgb(0x56, 0xB4, 0xE9)
+    );
 }
 
 #[test]
@@ -214,10 +260,28 @@ fn two_thousand_edges_render_only_the_visible_window() {
     assert!(text.contains("2000 of 2000"));
     let last = &snap.edges[*app.view.edges.rows.last().unwrap()];
     let (_, y) = find_from(t.backend().buffer(), "▶ ", 3).unwrap();
-    let row: String = (0..120).map(|x| t.backend().buffer()[(x, y)].symbol()).collect();
-    assert!(row.contains(&last.selection) && row.contains(&last.book), "{row}");
+    let row: String = (0..120)
+        .map(|x| t.backend().buffer()[(x, y)].symbol())
+        .collect();
+    assert!(
+        row.contains(&last.selection) && row.contains(&last.book),
+        "{row}"
+    );
     run(&mut app, &snap, "page-up");
-    assert_eq!(app.view.tables[Pane::Edges.index()].selected, 1999 - ui::table_rows(Pane::Edges, ui::layout(ratatui::layout::Rect::new(0, 0, 120, 40), Pane::Edges, false).panes[0].1, &snap));
+    assert_eq!(
+        app.view.tables[Pane::Edges.index()].selected,
+        1999 - ui::table_rows(
+            Pane::Edges,
+            ui::layout(
+                ratatui::layout::Rect::new(0, 0, 120, 40),
+                Pane::Edges,
+                false
+            )
+            .panes[0]
+                .1,
+            &snap
+        )
+    );
 }
 
 /// A TestBackend that reports every flushed frame, so a test can wait for what it expects.
@@ -227,7 +291,10 @@ struct FrameTap {
 }
 
 impl Backend for FrameTap {
-    fn draw<'a, I: Iterator<Item = (u16, u16, &'a Cell)>>(&mut self, content: I) -> std::io::Result<()> {
+    fn draw<'a, I: Iterator<Item = (u16, u16, &'a Cell)>>(
+        &mut self,
+        content: I,
+    ) -> std::io::Result<()> {
         self.inner.draw(content)
     }
     fn hide_cursor(&mut self) -> std::io::Result<()> {
@@ -257,7 +324,12 @@ impl Backend for FrameTap {
     fn flush(&mut self) -> std::io::Result<()> {
         let buf = self.inner.buffer();
         let text: String = (0..buf.area.height)
-            .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n")
+            .map(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+                    + "\n"
+            })
             .collect();
         let _ = self.frames.send(text);
         Ok(())
@@ -284,7 +356,9 @@ async fn keys(tx: &mpsc::Sender<AppEvent>, s: &str) {
             '\x1b' => KeyCode::Esc,
             c => KeyCode::Char(c),
         };
-        tx.send(AppEvent::Input(Event::Key(key(code)))).await.unwrap();
+        tx.send(AppEvent::Input(Event::Key(key(code))))
+            .await
+            .unwrap();
     }
 }
 
@@ -294,17 +368,35 @@ async fn scripted_keys_filter_sort_open_detail_scan_and_quit() {
     let (handle, mut engine) = EngineHandle::channel(snap.clone(), false);
     let (tx, mut rx) = mpsc::channel(64);
     let (ftx, mut frames) = mpsc::unbounded_channel();
-    let mut terminal = Terminal::new(FrameTap { inner: TestBackend::new(100, 30), frames: ftx }).unwrap();
+    let mut terminal = Terminal::new(FrameTap {
+        inner: TestBackend::new(100, 30),
+        frames: ftx,
+    })
+    .unwrap();
     let ui_task = tokio::spawn(async move {
         let mut app = App::new(&opts("default"));
-        run_loop(&mut terminal, &mut app, &handle, &mut rx, 1000, &mut NoHost, &|| NOW_MS).await.map(|_| app)
+        run_loop(
+            &mut terminal,
+            &mut app,
+            &handle,
+            &mut rx,
+            1000,
+            &mut NoHost,
+            &|| NOW_MS,
+        )
+        .await
+        .map(|_| app)
     });
     wait_for(&mut frames, "50 of 50").await;
 
     // `/` filters the focused table as you type; Enter keeps the filter.
     keys(&tx, "/book=pinnacle\n").await;
     let pinnacle = snap.edges.iter().filter(|e| e.book == "pinnacle").count();
-    wait_for(&mut frames, &format!("{pinnacle} of 50 · sort ev ▼ · filter book=pinnacle")).await;
+    wait_for(
+        &mut frames,
+        &format!("{pinnacle} of 50 · sort ev ▼ · filter book=pinnacle"),
+    )
+    .await;
 
     // `a` sorts by age (freshest first); pressing it again flips the order.
     keys(&tx, "a").await;
@@ -315,11 +407,15 @@ async fn scripted_keys_filter_sort_open_detail_scan_and_quit() {
     // Enter opens the detail view: "loading" until the engine answers the Detail request.
     keys(&tx, "\n").await;
     let (cmd, reply) = engine.commands.recv().await.unwrap();
-    let Command::Detail { key } = cmd else { panic!("expected a detail request, got {cmd:?}") };
+    let Command::Detail { key } = cmd else {
+        panic!("expected a detail request, got {cmd:?}")
+    };
     let edge = snap.edges.iter().find(|e| e.key == key).unwrap();
     assert_eq!(edge.book, "pinnacle");
     wait_for(&mut frames, "loading line history").await;
-    reply.send(Reply::Detail(Box::new(fixture::detail_for(edge)))).unwrap();
+    reply
+        .send(Reply::Detail(Box::new(fixture::detail_for(edge))))
+        .unwrap();
     wait_for(&mut frames, "Line history implied %").await;
     keys(&tx, "\x1b").await;
 
@@ -338,7 +434,11 @@ async fn scripted_keys_filter_sort_open_detail_scan_and_quit() {
     wait_for(&mut frames, "of 40").await;
 
     keys(&tx, "q").await;
-    let app = tokio::time::timeout(Duration::from_secs(10), ui_task).await.unwrap().unwrap().unwrap();
+    let app = tokio::time::timeout(Duration::from_secs(10), ui_task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert_eq!(app.view.edges.filter_text, "book=pinnacle");
     assert_eq!(app.view.edges.sort, super::command::SortColumn::Age);
     assert_eq!(app.view.history, ["scan"]);
@@ -350,10 +450,23 @@ async fn dangerous_commands_confirm_and_read_only_refuses_them() {
     let (handle, mut engine) = EngineHandle::channel(snap.clone(), false);
     let (tx, mut rx) = mpsc::channel(64);
     let (ftx, mut frames) = mpsc::unbounded_channel();
-    let mut terminal = Terminal::new(FrameTap { inner: TestBackend::new(80, 24), frames: ftx }).unwrap();
+    let mut terminal = Terminal::new(FrameTap {
+        inner: TestBackend::new(80, 24),
+        frames: ftx,
+    })
+    .unwrap();
     let ui_task = tokio::spawn(async move {
         let mut app = App::new(&opts("mono"));
-        run_loop(&mut terminal, &mut app, &handle, &mut rx, 1000, &mut NoHost, &|| NOW_MS).await
+        run_loop(
+            &mut terminal,
+            &mut app,
+            &handle,
+            &mut rx,
+            1000,
+            &mut NoHost,
+            &|| NOW_MS,
+        )
+        .await
     });
     keys(&tx, "p").await;
     wait_for(&mut frames, "Pause ingestion?").await;
@@ -368,14 +481,22 @@ async fn dangerous_commands_confirm_and_read_only_refuses_them() {
     ui_task.await.unwrap().unwrap();
 
     // Read-only: the key does nothing but say why, and nothing reaches the engine.
-    let mut app = App::new(&TuiOptions { read_only: true, ..opts("default") });
+    let mut app = App::new(&TuiOptions {
+        read_only: true,
+        ..opts("default")
+    });
     app.view.sync(&snap);
     let effects = app.on_key(key(KeyCode::Char('p')), &snap);
     assert!(effects.is_empty());
     assert!(app.view.status.as_ref().unwrap().text.contains("read-only"));
-    assert!(!ui::hints(&ui::Ctx { snap: &snap, view: &app.view, theme: &app.theme, now_ms: NOW_MS })
-        .iter()
-        .any(|(_, l)| l == "pause"));
+    assert!(!ui::hints(&ui::Ctx {
+        snap: &snap,
+        view: &app.view,
+        theme: &app.theme,
+        now_ms: NOW_MS
+    })
+    .iter()
+    .any(|(_, l)| l == "pause"));
 }
 
 #[test]
@@ -391,32 +512,50 @@ fn command_line_history_and_tab_completion() {
     run(&mut app, &snap, "command");
     type_line(&mut app, "ex");
     app.on_key(key(KeyCode::Tab), &snap);
-    let super::view::Mode::Command(input) = &app.view.mode else { panic!() };
+    let super::view::Mode::Command(input) = &app.view.mode else {
+        panic!()
+    };
     assert_eq!(input.text, "export ");
     assert_eq!(input.completions, ["export csv", "export json"]);
     app.on_key(key(KeyCode::Tab), &snap);
     app.on_key(key(KeyCode::Tab), &snap);
-    let super::view::Mode::Command(input) = &app.view.mode else { panic!() };
+    let super::view::Mode::Command(input) = &app.view.mode else {
+        panic!()
+    };
     assert_eq!(input.text, "export json");
     let effects = app.on_key(key(KeyCode::Enter), &snap);
-    assert!(matches!(&effects[..], [super::app::Effect::Engine { command: Command::Export { path: Some(p), .. }, .. }] if p.ends_with(format!("edges-{NOW_MS}.json"))));
+    assert!(
+        matches!(&effects[..], [super::app::Effect::Engine { command: Command::Export { path: Some(p), .. }, .. }] if p.ends_with(format!("edges-{NOW_MS}.json")))
+    );
     run(&mut app, &snap, "command");
     type_line(&mut app, "sort ev");
     app.on_key(key(KeyCode::Enter), &snap);
     run(&mut app, &snap, "command");
     app.on_key(key(KeyCode::Up), &snap);
-    let super::view::Mode::Command(input) = &app.view.mode else { panic!() };
+    let super::view::Mode::Command(input) = &app.view.mode else {
+        panic!()
+    };
     assert_eq!(input.text, "sort ev");
     app.on_key(key(KeyCode::Up), &snap);
-    let super::view::Mode::Command(input) = &app.view.mode else { panic!() };
+    let super::view::Mode::Command(input) = &app.view.mode else {
+        panic!()
+    };
     assert_eq!(input.text, "export json");
     app.on_key(key(KeyCode::Down), &snap);
     app.on_key(key(KeyCode::Down), &snap);
-    let super::view::Mode::Command(input) = &app.view.mode else { panic!() };
+    let super::view::Mode::Command(input) = &app.view.mode else {
+        panic!()
+    };
     assert_eq!(input.text, "");
     app.on_key(key(KeyCode::Esc), &snap);
     run(&mut app, &snap, "command");
     type_line(&mut app, "bogus");
     app.on_key(key(KeyCode::Enter), &snap);
-    assert!(app.view.status.as_ref().unwrap().text.contains("unknown command `bogus`"));
+    assert!(app
+        .view
+        .status
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("unknown command `bogus`"));
 }

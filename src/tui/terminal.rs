@@ -4,7 +4,10 @@
 
 use super::event_loop::{AppEvent, Host};
 use crossterm::event::{self, Event, KeyEventKind};
-use crossterm::terminal::{self, BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen};
+use crossterm::terminal::{
+    self, BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen,
+    LeaveAlternateScreen,
+};
 use crossterm::{cursor, execute};
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
@@ -21,7 +24,12 @@ static HOOK: Once = Once::new();
 pub fn restore() {
     if ACTIVE.swap(false, Ordering::SeqCst) {
         let mut out = io::stdout();
-        let _ = execute!(out, EndSynchronizedUpdate, LeaveAlternateScreen, cursor::Show);
+        let _ = execute!(
+            out,
+            EndSynchronizedUpdate,
+            LeaveAlternateScreen,
+            cursor::Show
+        );
         let _ = terminal::disable_raw_mode();
         let _ = out.flush();
     }
@@ -54,7 +62,9 @@ impl TerminalGuard {
     pub fn enter() -> anyhow::Result<TerminalGuard> {
         use std::io::IsTerminal;
         if !io::stdout().is_terminal() {
-            anyhow::bail!("the dashboard needs a terminal on stdout; use --headless for pipes and scripts");
+            anyhow::bail!(
+                "the dashboard needs a terminal on stdout; use --headless for pipes and scripts"
+            );
         }
         install_panic_hook();
         enter()?;
@@ -102,7 +112,11 @@ impl Host<CrosstermBackend<Stdout>> for TerminalHost {
 
 /// Reads terminal input on a dedicated thread (crossterm's reads block) and forwards key presses
 /// and resizes. Stops when `stop` is set or the loop hangs up.
-pub fn spawn_input_thread(tx: mpsc::Sender<AppEvent>, stop: Arc<AtomicBool>, paused: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+pub fn spawn_input_thread(
+    tx: mpsc::Sender<AppEvent>,
+    stop: Arc<AtomicBool>,
+    paused: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
     std::thread::Builder::new()
         .name("tui-input".into())
         .spawn(move || {
@@ -121,7 +135,9 @@ pub fn spawn_input_thread(tx: mpsc::Sender<AppEvent>, stop: Arc<AtomicBool>, pau
                     Err(_) => break,
                 };
                 let forward = match &ev {
-                    Event::Key(k) => k.kind == KeyEventKind::Press || k.kind == KeyEventKind::Repeat,
+                    Event::Key(k) => {
+                        k.kind == KeyEventKind::Press || k.kind == KeyEventKind::Repeat
+                    }
                     Event::Resize(..) => true,
                     _ => false,
                 };
@@ -138,9 +154,11 @@ pub fn spawn_signal_task(tx: mpsc::Sender<AppEvent>) {
     #[cfg(unix)]
     tokio::spawn(async move {
         use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut term), Ok(mut hup), Ok(mut int)) =
-            (signal(SignalKind::terminate()), signal(SignalKind::hangup()), signal(SignalKind::interrupt()))
-        else {
+        let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+            signal(SignalKind::interrupt()),
+        ) else {
             return;
         };
         tokio::select! {

@@ -11,7 +11,10 @@ use std::path::Path;
 pub const BUILTIN: [(&str, &str); 4] = [
     ("default", include_str!("../../themes/default.toml")),
     ("mono", include_str!("../../themes/mono.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
     ("colorblind", include_str!("../../themes/colorblind.toml")),
 ];
 
@@ -171,23 +174,28 @@ impl Theme {
     /// Parses one theme file over the glyph defaults. Unknown roles, glyphs and colours become
     /// warnings (the role keeps its default) so a typo never stops the dashboard.
     pub fn parse(name: &str, text: &str, ascii: bool) -> Result<(Theme, Vec<String>), String> {
-        let file: ThemeFile = toml::from_str(text).map_err(|e| format!("theme {name}: {}", e.message()))?;
+        let file: ThemeFile =
+            toml::from_str(text).map_err(|e| format!("theme {name}: {}", e.message()))?;
         let mut warnings = Vec::new();
         let mut roles = Roles::default();
-        let color = |spec: &Option<String>, warnings: &mut Vec<String>, role: &str| -> Option<Color> {
-            let s = spec.as_ref()?;
-            let resolved = file.palette.get(s).map(String::as_str).unwrap_or(s);
-            let c = parse_color(resolved);
-            if c.is_none() {
-                warnings.push(format!("theme {name}: role {role}: unknown colour `{s}`"));
-            }
-            c
-        };
+        let color =
+            |spec: &Option<String>, warnings: &mut Vec<String>, role: &str| -> Option<Color> {
+                let s = spec.as_ref()?;
+                let resolved = file.palette.get(s).map(String::as_str).unwrap_or(s);
+                let c = parse_color(resolved);
+                if c.is_none() {
+                    warnings.push(format!("theme {name}: role {role}: unknown colour `{s}`"));
+                }
+                c
+            };
         for (role, spec) in &file.roles {
             let fg = color(&spec.fg, &mut warnings, role);
             let bg = color(&spec.bg, &mut warnings, role);
             let Some(slot) = roles.slot(role) else {
-                warnings.push(format!("theme {name}: unknown role `{role}` (known: {})", Roles::NAMES.join(", ")));
+                warnings.push(format!(
+                    "theme {name}: unknown role `{role}` (known: {})",
+                    Roles::NAMES.join(", ")
+                ));
                 continue;
             };
             let mut st = Style::default();
@@ -210,8 +218,16 @@ impl Theme {
             }
             *slot = st;
         }
-        let mut glyphs = if ascii { Glyphs::ascii() } else { Glyphs::unicode() };
-        let overrides = if ascii { &file.glyphs_ascii } else { &file.glyphs };
+        let mut glyphs = if ascii {
+            Glyphs::ascii()
+        } else {
+            Glyphs::unicode()
+        };
+        let overrides = if ascii {
+            &file.glyphs_ascii
+        } else {
+            &file.glyphs
+        };
         for (g, v) in overrides {
             match glyphs.slot(g) {
                 Some(slot) => *slot = v.clone(),
@@ -219,7 +235,15 @@ impl Theme {
             }
         }
         let name = file.name.unwrap_or_else(|| name.to_string());
-        Ok((Theme { name, roles, glyphs, ascii }, warnings))
+        Ok((
+            Theme {
+                name,
+                roles,
+                glyphs,
+                ascii,
+            },
+            warnings,
+        ))
     }
 
     /// A built-in theme by name.
@@ -234,7 +258,12 @@ impl Theme {
 
     /// Loads `name`: a file `<themes_dir>/<name>.toml` first, then the built-in copy; an unknown
     /// or broken theme falls back to `default` (or `mono` when colour is off) with a warning.
-    pub fn load(name: &str, themes_dir: Option<&Path>, no_color: bool, ascii: bool) -> (Theme, Vec<String>) {
+    pub fn load(
+        name: &str,
+        themes_dir: Option<&Path>,
+        no_color: bool,
+        ascii: bool,
+    ) -> (Theme, Vec<String>) {
         let wanted = if no_color { "mono" } else { name };
         let mut warnings = Vec::new();
         if let Some(dir) = themes_dir {
@@ -242,16 +271,24 @@ impl Theme {
             if let Ok(text) = std::fs::read_to_string(&path) {
                 match Theme::parse(wanted, &text, ascii) {
                     Ok((t, w)) => return (t, w),
-                    Err(e) => warnings.push(format!("{}: {e}; using the built-in theme", path.display())),
+                    Err(e) => {
+                        warnings.push(format!("{}: {e}; using the built-in theme", path.display()))
+                    }
                 }
             }
         }
         if let Some(t) = Theme::builtin(wanted, ascii) {
             return (t, warnings);
         }
-        warnings.push(format!("unknown theme `{wanted}` (available: {})", Theme::available(themes_dir).join(", ")));
+        warnings.push(format!(
+            "unknown theme `{wanted}` (available: {})",
+            Theme::available(themes_dir).join(", ")
+        ));
         let fallback = if no_color { "mono" } else { "default" };
-        (Theme::builtin(fallback, ascii).expect("shipped themes parse"), warnings)
+        (
+            Theme::builtin(fallback, ascii).expect("shipped themes parse"),
+            warnings,
+        )
     }
 
     /// Theme names: built-ins plus `*.toml` stems in `themes_dir`, sorted, without duplicates.
@@ -313,7 +350,17 @@ mod tests {
     fn mono_has_no_colour_at_all() {
         let t = Theme::builtin("mono", false).unwrap();
         let r = &t.roles;
-        for st in [&r.text, &r.ok, &r.warn, &r.bad, &r.firing, &r.edge_pos, &r.edge_neg, &r.selection, &r.key] {
+        for st in [
+            &r.text,
+            &r.ok,
+            &r.warn,
+            &r.bad,
+            &r.firing,
+            &r.edge_pos,
+            &r.edge_neg,
+            &r.selection,
+            &r.key,
+        ] {
             assert!(st.fg.is_none() && st.bg.is_none(), "{st:?}");
         }
     }
@@ -333,13 +380,20 @@ mod tests {
     #[test]
     fn load_prefers_the_user_dir_then_builtin_then_falls_back() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("night.toml"), "[roles]\ntext = { fg = \"#102030\" }").unwrap();
+        std::fs::write(
+            dir.path().join("night.toml"),
+            "[roles]\ntext = { fg = \"#102030\" }",
+        )
+        .unwrap();
         let (t, w) = Theme::load("night", Some(dir.path()), false, false);
         assert!(w.is_empty());
         assert_eq!(t.roles.text.fg, Some(Color::Rgb(0x10, 0x20, 0x30)));
         let (t, w) = Theme::load("nope", Some(dir.path()), false, true);
         assert_eq!(t.name, "default");
-        assert!(w[0].contains("unknown theme `nope`") && w[0].contains("night"), "{w:?}");
+        assert!(
+            w[0].contains("unknown theme `nope`") && w[0].contains("night"),
+            "{w:?}"
+        );
         assert_eq!(t.glyphs.ok, "[ok]");
         let (t, _) = Theme::load("colorblind", None, true, false);
         assert_eq!(t.name, "mono", "NO_COLOR wins over the configured theme");

@@ -21,7 +21,11 @@ pub struct LineInput {
 
 impl LineInput {
     pub fn with_text(text: &str) -> LineInput {
-        LineInput { text: text.to_string(), cursor: text.chars().count(), ..LineInput::default() }
+        LineInput {
+            text: text.to_string(),
+            cursor: text.chars().count(),
+            ..LineInput::default()
+        }
     }
 
     pub fn insert(&mut self, c: char) {
@@ -53,7 +57,11 @@ impl LineInput {
     }
 
     fn byte_at(&self, chars: usize) -> usize {
-        self.text.char_indices().nth(chars).map(|(i, _)| i).unwrap_or(self.text.len())
+        self.text
+            .char_indices()
+            .nth(chars)
+            .map(|(i, _)| i)
+            .unwrap_or(self.text.len())
     }
 }
 
@@ -72,8 +80,14 @@ pub enum Mode {
     Normal,
     Command(LineInput),
     Search(LineInput),
-    Help { scroll: usize },
-    Confirm { command: UiCommand, line: String, question: String },
+    Help {
+        scroll: usize,
+    },
+    Confirm {
+        command: UiCommand,
+        line: String,
+        question: String,
+    },
     Detail(Box<DetailState>),
 }
 
@@ -130,8 +144,16 @@ struct Term {
 #[derive(Debug, Clone, PartialEq)]
 enum TermKind {
     Word(String),
-    Text { field: TextField, op: Op, value: String },
-    Num { field: SortColumn, op: Op, value: f64 },
+    Text {
+        field: TextField,
+        op: Op,
+        value: String,
+    },
+    Num {
+        field: SortColumn,
+        op: Op,
+        value: f64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -198,18 +220,30 @@ impl FilterExpr {
                             if !matches!(op, Op::Eq | Op::Ne | Op::Contains) {
                                 return Err(format!("filter: `{field:?}` compares with = != or ~"));
                             }
-                            TermKind::Text { field, op, value: value.to_lowercase() }
+                            TermKind::Text {
+                                field,
+                                op,
+                                value: value.to_lowercase(),
+                            }
                         }
                         None => {
-                            let col = SortColumn::parse(&field).filter(|c| c.natural_descending() || *c == SortColumn::Age);
+                            let col = SortColumn::parse(&field)
+                                .filter(|c| c.natural_descending() || *c == SortColumn::Age);
                             let col = col.ok_or_else(|| {
                                 format!("filter: unknown field `{field}` (event market scope selection book price fair ev kelly stake age move)")
                             })?;
                             if op == Op::Contains {
-                                return Err(format!("filter: `~` is for text fields, not `{field}`"));
+                                return Err(format!(
+                                    "filter: `~` is for text fields, not `{field}`"
+                                ));
                             }
-                            let v = parse_number(&value).ok_or_else(|| format!("filter: `{value}` is not a number"))?;
-                            TermKind::Num { field: col, op, value: v }
+                            let v = parse_number(&value)
+                                .ok_or_else(|| format!("filter: `{value}` is not a number"))?;
+                            TermKind::Num {
+                                field: col,
+                                op,
+                                value: v,
+                            }
                         }
                     }
                 }
@@ -234,7 +268,11 @@ fn parse_number(s: &str) -> Option<f64> {
         Some(r) => (r, 0.01),
         None => (s, 1.0),
     };
-    s.trim_start_matches('+').parse::<f64>().ok().filter(|v| v.is_finite()).map(|v| v * scale)
+    s.trim_start_matches('+')
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .map(|v| v * scale)
 }
 
 impl Term {
@@ -259,7 +297,9 @@ impl Term {
                 }
             }
             TermKind::Num { field, op, value } => {
-                let Some(x) = numeric(e, *field) else { return false };
+                let Some(x) = numeric(e, *field) else {
+                    return false;
+                };
                 match op {
                     Op::Eq => (x - value).abs() < 1e-9,
                     Op::Ne => (x - value).abs() >= 1e-9,
@@ -287,7 +327,7 @@ fn numeric(e: &EdgeRow, c: SortColumn) -> Option<f64> {
     })
 }
 
-fn text<'a>(e: &'a EdgeRow, c: SortColumn) -> &'a str {
+fn text(e: &EdgeRow, c: SortColumn) -> &str {
     match c {
         SortColumn::Event => &e.event,
         SortColumn::Market => &e.market,
@@ -328,18 +368,25 @@ impl Default for EdgeView {
 impl EdgeView {
     pub fn recompute(&mut self, snap: &Snapshot) {
         let edges = &snap.edges;
-        let mut rows: Vec<usize> = (0..edges.len()).filter(|&i| self.filter.matches(&edges[i])).collect();
+        let mut rows: Vec<usize> = (0..edges.len())
+            .filter(|&i| self.filter.matches(&edges[i]))
+            .collect();
         let (col, desc) = (self.sort, self.descending);
         rows.sort_by(|&a, &b| {
             let (x, y) = (&edges[a], &edges[b]);
             let primary = if col.natural_descending() || col == SortColumn::Age {
-                let (p, q) = (numeric(x, col).unwrap_or(f64::NEG_INFINITY), numeric(y, col).unwrap_or(f64::NEG_INFINITY));
+                let (p, q) = (
+                    numeric(x, col).unwrap_or(f64::NEG_INFINITY),
+                    numeric(y, col).unwrap_or(f64::NEG_INFINITY),
+                );
                 p.total_cmp(&q)
             } else {
                 text(x, col).cmp(text(y, col))
             };
             let primary = if desc { primary.reverse() } else { primary };
-            primary.then_with(|| y.ev.total_cmp(&x.ev)).then_with(|| x.key.cmp(&y.key))
+            primary
+                .then_with(|| y.ev.total_cmp(&x.ev))
+                .then_with(|| x.key.cmp(&y.key))
         });
         self.rows = rows;
         self.version = Some(snap.version);
@@ -401,12 +448,21 @@ impl ViewState {
     pub fn reselect(&mut self, snap: &Snapshot) {
         let t = &mut self.tables[Pane::Edges.index()];
         if let Some(key) = &self.edges.selected_key {
-            if let Some(pos) = self.edges.rows.iter().position(|&i| snap.edges[i].key == *key) {
+            if let Some(pos) = self
+                .edges
+                .rows
+                .iter()
+                .position(|&i| snap.edges[i].key == *key)
+            {
                 t.selected = pos;
             }
         }
         t.selected = t.selected.min(self.edges.rows.len().saturating_sub(1));
-        self.edges.selected_key = self.edges.rows.get(t.selected).map(|&i| snap.edges[i].key.clone());
+        self.edges.selected_key = self
+            .edges
+            .rows
+            .get(t.selected)
+            .map(|&i| snap.edges[i].key.clone());
     }
 
     pub fn selected_edge<'a>(&self, snap: &'a Snapshot) -> Option<&'a EdgeRow> {
@@ -415,7 +471,10 @@ impl ViewState {
     }
 
     pub fn set_status(&mut self, level: Level, text: impl Into<String>) {
-        self.status = Some(StatusLine { text: text.into(), level });
+        self.status = Some(StatusLine {
+            text: text.into(),
+            level,
+        });
     }
 }
 
@@ -429,12 +488,28 @@ mod tests {
         let len = 2000;
         assert_eq!(window(len, 0, 0, 30), (0, 30));
         assert_eq!(window(len, 29, 0, 30), (0, 30));
-        assert_eq!(window(len, 30, 0, 30), (1, 31), "one step down scrolls one row");
+        assert_eq!(
+            window(len, 30, 0, 30),
+            (1, 31),
+            "one step down scrolls one row"
+        );
         assert_eq!(window(len, 1000, 0, 30), (971, 1001));
-        assert_eq!(window(len, 980, 971, 30), (971, 1001), "moving inside the window does not scroll");
-        assert_eq!(window(len, 500, 971, 30), (500, 530), "moving above the window scrolls up to it");
+        assert_eq!(
+            window(len, 980, 971, 30),
+            (971, 1001),
+            "moving inside the window does not scroll"
+        );
+        assert_eq!(
+            window(len, 500, 971, 30),
+            (500, 530),
+            "moving above the window scrolls up to it"
+        );
         assert_eq!(window(len, 1999, 0, 30), (1970, 2000));
-        assert_eq!(window(len, 5000, 0, 30), (1970, 2000), "a stale selection clamps to the end");
+        assert_eq!(
+            window(len, 5000, 0, 30),
+            (1970, 2000),
+            "a stale selection clamps to the end"
+        );
         assert_eq!(window(len, 0, 1990, 30), (0, 30));
         assert_eq!(window(10, 3, 5, 30), (0, 10), "short tables never scroll");
         assert_eq!(window(0, 0, 0, 30), (0, 0));
@@ -458,12 +533,19 @@ mod tests {
         assert!(pin > 0 && pin < all);
         assert_eq!(count("!book=pinnacle"), all - pin);
         assert_eq!(count("book~pinn"), pin);
-        assert_eq!(count("PINNACLE"), pin, "bare words match case-insensitively");
+        assert_eq!(
+            count("PINNACLE"),
+            pin,
+            "bare words match case-insensitively"
+        );
         let big = count("ev>=4%");
         assert_eq!(big, snap.edges.iter().filter(|e| e.ev >= 0.04).count());
         assert_eq!(count("ev>=0.04"), big);
         assert!(count("ev>=4% book=pinnacle") <= big.min(pin));
-        assert_eq!(count("price>0"), snap.edges.iter().filter(|e| e.american > 0).count());
+        assert_eq!(
+            count("price>0"),
+            snap.edges.iter().filter(|e| e.american > 0).count()
+        );
         for bad in ["ev>abc", "colour=red", "book>3", "ev~3", "ev>"] {
             assert!(FilterExpr::parse(bad).is_err(), "{bad}");
         }
@@ -475,11 +557,19 @@ mod tests {
         let mut v = ViewState::new(Keymap::default(), false);
         v.sync(&snap);
         let evs: Vec<f64> = v.edges.rows.iter().map(|&i| snap.edges[i].ev).collect();
-        assert!(evs.windows(2).all(|w| w[0] >= w[1]), "EV descending by default");
+        assert!(
+            evs.windows(2).all(|w| w[0] >= w[1]),
+            "EV descending by default"
+        );
         v.edges.sort = SortColumn::Book;
         v.edges.descending = false;
         v.edges.recompute(&snap);
-        let books: Vec<&str> = v.edges.rows.iter().map(|&i| snap.edges[i].book.as_str()).collect();
+        let books: Vec<&str> = v
+            .edges
+            .rows
+            .iter()
+            .map(|&i| snap.edges[i].book.as_str())
+            .collect();
         assert!(books.windows(2).all(|w| w[0] <= w[1]));
         v.tables[Pane::Edges.index()].selected = 5;
         v.reselect(&snap);

@@ -47,12 +47,16 @@ pub fn ms_between(later_ms: i64, earlier_ms: i64) -> f64 {
 
 /// `HH:MM:SS` UTC of a ms timestamp.
 pub fn clock(ms: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.format("%H:%M:%S").to_string()).unwrap_or_else(|| "--:--:--".into())
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.format("%H:%M:%S").to_string())
+        .unwrap_or_else(|| "--:--:--".into())
 }
 
 /// `HH:MM` UTC.
 pub fn hhmm(ms: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.format("%H:%M").to_string()).unwrap_or_else(|| "--:--".into())
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.format("%H:%M").to_string())
+        .unwrap_or_else(|| "--:--".into())
 }
 
 /// Milliseconds as `840ms` or `1.84s`.
@@ -108,7 +112,12 @@ pub fn count(n: u64) -> String {
 /// A sparkline as text, one cell per value (the newest `width`), so it aligns inside table cells.
 /// Scaled to `scale` when given (rows of a table share one scale), else to the largest value.
 /// `ramp` lists the levels low to high.
-pub fn spark(values: impl IntoIterator<Item = f64>, width: usize, ramp: &str, scale: Option<f64>) -> String {
+pub fn spark(
+    values: impl IntoIterator<Item = f64>,
+    width: usize,
+    ramp: &str,
+    scale: Option<f64>,
+) -> String {
     let levels: Vec<char> = ramp.chars().collect();
     let vals: Vec<f64> = values.into_iter().filter(|v| v.is_finite()).collect();
     if levels.is_empty() || width == 0 {
@@ -119,7 +128,11 @@ pub fn spark(values: impl IntoIterator<Item = f64>, width: usize, ramp: &str, sc
     let mut out: String = vals
         .iter()
         .map(|v| {
-            let i = if max <= 0.0 { 0 } else { ((v / max) * (levels.len() - 1) as f64).round() as usize };
+            let i = if max <= 0.0 {
+                0
+            } else {
+                ((v / max) * (levels.len() - 1) as f64).round() as usize
+            };
             levels[i.min(levels.len() - 1)]
         })
         .collect();
@@ -180,10 +193,19 @@ mod tests {
     #[test]
     fn spark_scales_and_pads() {
         assert_eq!(spark([0.0, 1.0, 2.0, 4.0], 4, "_.-:=+*#", None), "_-=#");
-        assert_eq!(spark([1.0, 2.0], 2, "_.-:=+*#", Some(4.0)), "-=", "a shared scale");
+        assert_eq!(
+            spark([1.0, 2.0], 2, "_.-:=+*#", Some(4.0)),
+            "-=",
+            "a shared scale"
+        );
         assert_eq!(spark([1.0, 1.0], 4, "ab", None), "  bb");
         assert_eq!(spark([0.0, 0.0], 2, "ab", None), "aa");
-        assert_eq!(spark((0..100).map(f64::from), 3, "ab", None).chars().count(), 3);
+        assert_eq!(
+            spark((0..100).map(f64::from), 3, "ab", None)
+                .chars()
+                .count(),
+            3
+        );
     }
 
     #[test]

@@ -40,7 +40,8 @@ fn state_cell<'a>(glyph: &str, word: &str, style: Style) -> Cell<'a> {
 }
 
 fn empty_message(frame: &mut Frame, area: Rect, cx: &Ctx, text: String) {
-    let p = Paragraph::new(Line::from(Span::styled(text, cx.theme.roles.muted))).wrap(Wrap { trim: true });
+    let p = Paragraph::new(Line::from(Span::styled(text, cx.theme.roles.muted)))
+        .wrap(Wrap { trim: true });
     frame.render_widget(p, area);
 }
 
@@ -61,7 +62,13 @@ const ODDS_COLS: [Col; 8] = [
 pub fn odds_rows(snap: &Snapshot, filter: &str) -> Vec<usize> {
     let f = filter.to_lowercase();
     let rows = &snap.ingest.freshness;
-    (0..rows.len()).filter(|&i| f.is_empty() || rows[i].book.to_lowercase().contains(&f) || rows[i].market_group.contains(&f)).collect()
+    (0..rows.len())
+        .filter(|&i| {
+            f.is_empty()
+                || rows[i].book.to_lowercase().contains(&f)
+                || rows[i].market_group.contains(&f)
+        })
+        .collect()
 }
 
 fn odds(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
@@ -70,74 +77,143 @@ fn odds(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
     let ing = &cx.snap.ingest;
     let filter = cx.view.text_filters[Pane::Odds.index()].to_lowercase();
     let rows = odds_rows(cx.snap, &filter);
-    let stalled = ing.freshness.iter().filter(|f| f.age_seconds + cx.drift() > ing.stalled_after_seconds).count();
+    let stalled = ing
+        .freshness
+        .iter()
+        .filter(|f| f.age_seconds + cx.drift() > ing.stalled_after_seconds)
+        .count();
     let mut info = vec![Span::styled(
-        format!("target {} · stalled {}", format::age(ing.freshness_target_seconds), format::age(ing.stalled_after_seconds)),
+        format!(
+            "target {} · stalled {}",
+            format::age(ing.freshness_target_seconds),
+            format::age(ing.stalled_after_seconds)
+        ),
         r.muted,
     )];
     if stalled > 0 {
-        info.push(Span::styled(format!(" · {} {stalled} stalled", g.bad), r.bad));
+        info.push(Span::styled(
+            format!(" · {} {stalled} stalled", g.bad),
+            r.bad,
+        ));
     }
     if !filter.is_empty() {
         info.push(Span::styled(format!(" · /{filter}"), r.accent));
     }
     let mut block = pane_block(cx, Pane::Odds, focused, area.width, info);
     block = block.title_bottom(Line::from(Span::styled(
-        format!(" {} latest · {} history · {} quarantined ", format::count(ing.quotes_latest as u64), format::count(ing.quotes_history as u64), ing.quarantined),
+        format!(
+            " {} latest · {} history · {} quarantined ",
+            format::count(ing.quotes_latest as u64),
+            format::count(ing.quotes_history as u64),
+            ing.quarantined
+        ),
         r.muted,
     )));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if rows.is_empty() {
-        empty_message(frame, inner, cx, if ing.freshness.is_empty() { "No quotes yet: waiting for the first poll.".into() } else { format!("No books match /{filter}") });
+        empty_message(
+            frame,
+            inner,
+            cx,
+            if ing.freshness.is_empty() {
+                "No quotes yet: waiting for the first poll.".into()
+            } else {
+                format!("No books match /{filter}")
+            },
+        );
         return;
     }
     let state = cx.view.tables[Pane::Odds.index()];
     // One scale for every book, so a slow book stands out against the others.
-    let lat_max = ing.sources.iter().flat_map(|s| s.poll_latency_seconds.iter().copied()).fold(0.0, f64::max);
+    let lat_max = ing
+        .sources
+        .iter()
+        .flat_map(|s| s.poll_latency_seconds.iter().copied())
+        .fold(0.0, f64::max);
     // State columns hold a glyph and a word; ASCII glyphs are wider.
-    let gw = [&g.ok, &g.warn, &g.bad].iter().map(|s| s.width()).max().unwrap_or(1) as u16 + 1;
+    let gw = [&g.ok, &g.warn, &g.bad]
+        .iter()
+        .map(|s| s.width())
+        .max()
+        .unwrap_or(1) as u16
+        + 1;
     let mut cols = ODDS_COLS;
     cols[3].width += gw;
     cols[7].width += gw;
-    table::render(frame, inner, cx, &cols, rows.len(), state, focused, |c| c.title.to_string(), |c, i| {
-        let row = &ing.freshness[rows[i]];
-        let first_of_book = i == 0 || ing.freshness[rows[i - 1]].book != row.book;
-        let src = ing.sources.iter().find(|s| s.name == row.book);
-        let age = row.age_seconds + cx.drift();
-        match c.id {
-            0 => Cell::from(if first_of_book { row.book.clone() } else { String::new() }),
-            1 => Cell::from(row.market_group.clone()),
-            2 => aligned(format::age(age), true),
-            3 => {
-                if age <= ing.freshness_target_seconds {
-                    state_cell(&g.ok, "fresh", r.ok)
-                } else if age <= ing.stalled_after_seconds {
-                    state_cell(&g.warn, "slow", r.warn)
+    table::render(
+        frame,
+        inner,
+        cx,
+        &cols,
+        rows.len(),
+        state,
+        focused,
+        |c| c.title.to_string(),
+        |c, i| {
+            let row = &ing.freshness[rows[i]];
+            let first_of_book = i == 0 || ing.freshness[rows[i - 1]].book != row.book;
+            let src = ing.sources.iter().find(|s| s.name == row.book);
+            let age = row.age_seconds + cx.drift();
+            match c.id {
+                0 => Cell::from(if first_of_book {
+                    row.book.clone()
                 } else {
-                    state_cell(&g.bad, "stalled", r.bad)
+                    String::new()
+                }),
+                1 => Cell::from(row.market_group.clone()),
+                2 => aligned(format::age(age), true),
+                3 => {
+                    if age <= ing.freshness_target_seconds {
+                        state_cell(&g.ok, "fresh", r.ok)
+                    } else if age <= ing.stalled_after_seconds {
+                        state_cell(&g.warn, "slow", r.warn)
+                    } else {
+                        state_cell(&g.bad, "stalled", r.bad)
+                    }
                 }
+                _ if !first_of_book => Cell::from(""),
+                4 => {
+                    let rate = src.map(|s| s.success_rate).unwrap_or(f64::NAN);
+                    let style = if rate >= 0.99 {
+                        r.text
+                    } else if rate >= 0.95 {
+                        r.warn
+                    } else {
+                        r.bad
+                    };
+                    Cell::from(
+                        Line::from(Span::styled(format::pct(rate, 0), style)).right_aligned(),
+                    )
+                }
+                5 => Cell::from(Span::styled(
+                    src.map(|s| {
+                        format::spark(
+                            s.poll_latency_seconds.iter().copied(),
+                            c.width as usize,
+                            &g.spark,
+                            Some(lat_max),
+                        )
+                    })
+                    .unwrap_or_default(),
+                    r.chart,
+                )),
+                6 => aligned(
+                    src.and_then(|s| s.poll_latency_seconds.back().copied())
+                        .map(format::secs)
+                        .unwrap_or_default(),
+                    true,
+                ),
+                7 => match src.map(|s| s.breaker) {
+                    Some(BreakerState::Closed) => state_cell(&g.ok, "closed", r.ok),
+                    Some(BreakerState::HalfOpen) => state_cell(&g.warn, "half-open", r.warn),
+                    Some(BreakerState::Open) => state_cell(&g.bad, "open", r.bad),
+                    None => Cell::from("—"),
+                },
+                _ => Cell::from(""),
             }
-            _ if !first_of_book => Cell::from(""),
-            4 => {
-                let rate = src.map(|s| s.success_rate).unwrap_or(f64::NAN);
-                let style = if rate >= 0.99 { r.text } else if rate >= 0.95 { r.warn } else { r.bad };
-                Cell::from(Line::from(Span::styled(format::pct(rate, 0), style)).right_aligned())
-            }
-            5 => Cell::from(Span::styled(
-                src.map(|s| format::spark(s.poll_latency_seconds.iter().copied(), c.width as usize, &g.spark, Some(lat_max))).unwrap_or_default(),
-                r.chart,
-            )),
-            6 => aligned(src.and_then(|s| s.poll_latency_seconds.back().copied()).map(format::secs).unwrap_or_default(), true),
-            7 => match src.map(|s| s.breaker) {
-                Some(BreakerState::Closed) => state_cell(&g.ok, "closed", r.ok),
-                Some(BreakerState::HalfOpen) => state_cell(&g.warn, "half-open", r.warn),
-                Some(BreakerState::Open) => state_cell(&g.bad, "open", r.bad),
-                None => Cell::from("—"),
-            },
-            _ => Cell::from(""),
-        }
-    });
+        },
+    );
 }
 
 // ---------------------------------------------------------------- edges
@@ -174,9 +250,19 @@ fn edges(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
     let g = &cx.theme.glyphs;
     let ev = &cx.view.edges;
     let all = &cx.snap.edges;
-    let arrow = if ev.descending { &g.sort_desc } else { &g.sort_asc };
-    let mut info = vec![Span::styled(format!("{} of {}", ev.rows.len(), all.len()), r.text)];
-    info.push(Span::styled(format!(" · sort {} {arrow}", ev.sort.name()), r.muted));
+    let arrow = if ev.descending {
+        &g.sort_desc
+    } else {
+        &g.sort_asc
+    };
+    let mut info = vec![Span::styled(
+        format!("{} of {}", ev.rows.len(), all.len()),
+        r.text,
+    )];
+    info.push(Span::styled(
+        format!(" · sort {} {arrow}", ev.sort.name()),
+        r.muted,
+    ));
     if !ev.filter_text.is_empty() {
         info.push(Span::styled(" · filter ", r.muted));
         info.push(Span::styled(ev.filter_text.clone(), r.accent));
@@ -186,9 +272,16 @@ fn edges(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
     frame.render_widget(block, area);
     if ev.rows.is_empty() {
         let msg = if all.is_empty() {
-            format!("No edges above the value threshold ({}).", format::signed_pct(cx.snap.meta.value_threshold, 1))
+            format!(
+                "No edges above the value threshold ({}).",
+                format::signed_pct(cx.snap.meta.value_threshold, 1)
+            )
         } else {
-            format!("No edges match `{}` ({} hidden). :filter clears it.", ev.filter_text, all.len())
+            format!(
+                "No edges match `{}` ({} hidden). :filter clears it.",
+                ev.filter_text,
+                all.len()
+            )
         };
         empty_message(frame, inner, cx, msg);
         return;
@@ -206,24 +299,51 @@ fn edges(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
             c.title.to_string()
         }
     };
-    table::render(frame, inner, cx, &EDGE_COLS, ev.rows.len(), state, focused, header, |c, i| {
-        let e = &all[ev.rows[i]];
-        match c.id {
-            0 => Cell::from(e.event.clone()),
-            1 => Cell::from(market_short(&e.market).to_string()),
-            2 => Cell::from(e.scope.clone()),
-            3 => Cell::from(e.selection.clone()),
-            4 => Cell::from(e.book.clone()),
-            5 => aligned(format::american(e.american), true),
-            6 => aligned(format::pct(e.fair_prob, 1), true),
-            7 => Cell::from(Line::from(Span::styled(format::signed_pct(e.ev, 1), if e.ev >= 0.0 { r.edge_pos } else { r.edge_neg })).right_aligned()),
-            8 => aligned(format::pct(e.kelly, 2), true),
-            9 => aligned(format::money(e.stake), true),
-            10 => aligned(format::age(e.age_seconds + drift), true),
-            11 => aligned(e.movement_points.map(|m| if m == 0.0 { "0".into() } else { format!("{m:+.1}") }).unwrap_or_else(|| "·".into()), true),
-            _ => Cell::from(""),
-        }
-    });
+    table::render(
+        frame,
+        inner,
+        cx,
+        &EDGE_COLS,
+        ev.rows.len(),
+        state,
+        focused,
+        header,
+        |c, i| {
+            let e = &all[ev.rows[i]];
+            match c.id {
+                0 => Cell::from(e.event.clone()),
+                1 => Cell::from(market_short(&e.market).to_string()),
+                2 => Cell::from(e.scope.clone()),
+                3 => Cell::from(e.selection.clone()),
+                4 => Cell::from(e.book.clone()),
+                5 => aligned(format::american(e.american), true),
+                6 => aligned(format::pct(e.fair_prob, 1), true),
+                7 => Cell::from(
+                    Line::from(Span::styled(
+                        format::signed_pct(e.ev, 1),
+                        if e.ev >= 0.0 { r.edge_pos } else { r.edge_neg },
+                    ))
+                    .right_aligned(),
+                ),
+                8 => aligned(format::pct(e.kelly, 2), true),
+                9 => aligned(format::money(e.stake), true),
+                10 => aligned(format::age(e.age_seconds + drift), true),
+                11 => aligned(
+                    e.movement_points
+                        .map(|m| {
+                            if m == 0.0 {
+                                "0".into()
+                            } else {
+                                format!("{m:+.1}")
+                            }
+                        })
+                        .unwrap_or_else(|| "·".into()),
+                    true,
+                ),
+                _ => Cell::from(""),
+            }
+        },
+    );
 }
 
 // ---------------------------------------------------------------- simulation latency
@@ -244,7 +364,10 @@ fn sims(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
     let runs = &cx.snap.simulations;
     let over = runs.iter().filter(|s| s.latency_ms > s.target_ms).count();
     let info = if over > 0 {
-        vec![Span::styled(format!("{} {over} of {} over target", g.warn, runs.len()), r.warn)]
+        vec![Span::styled(
+            format!("{} {over} of {} over target", g.warn, runs.len()),
+            r.warn,
+        )]
     } else {
         vec![Span::styled(format!("{} runs", runs.len()), r.muted)]
     };
@@ -255,39 +378,68 @@ fn sims(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
         empty_message(frame, inner, cx, "No simulation runs yet.".into());
         return;
     };
-    let [summary, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let [summary, rest] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
     let ratio = last.latency_ms / last.target_ms.max(1.0);
     let spark_w = (summary.width as usize).saturating_sub(30).min(runs.len());
     let line = Line::from(vec![
         Span::styled("last ", r.muted),
-        Span::styled(format::millis(last.latency_ms), if ratio > 1.0 { r.warn } else { r.text }),
+        Span::styled(
+            format::millis(last.latency_ms),
+            if ratio > 1.0 { r.warn } else { r.text },
+        ),
         Span::styled(format!(" / {} ", format::millis(last.target_ms)), r.muted),
         Span::styled(format!("({:.0}%)", ratio * 100.0), r.muted),
         Span::raw("  "),
-        Span::styled(format::spark(runs.iter().map(|s| s.latency_ms / s.target_ms.max(1.0)), spark_w, &g.spark, None), r.chart),
+        Span::styled(
+            format::spark(
+                runs.iter().map(|s| s.latency_ms / s.target_ms.max(1.0)),
+                spark_w,
+                &g.spark,
+                None,
+            ),
+            r.chart,
+        ),
     ]);
     frame.render_widget(Paragraph::new(line), summary);
     let state = cx.view.tables[Pane::Sims.index()];
     let n = runs.len();
-    table::render(frame, rest, cx, &SIM_COLS, n, state, focused, |c| c.title.to_string(), |c, i| {
-        let s = &runs[n - 1 - i];
-        match c.id {
-            0 => Cell::from(format::clock(s.started_ms)),
-            1 => Cell::from(s.trigger.clone()),
-            2 => aligned(if s.iterations % 1000 == 0 { format!("{}k", s.iterations / 1000) } else { s.iterations.to_string() }, true),
-            3 => aligned(format::millis(s.latency_ms), true),
-            4 => aligned(format::millis(s.target_ms), true),
-            5 => {
-                if s.latency_ms <= s.target_ms {
-                    state_cell(&g.ok, "ok", r.ok)
-                } else {
-                    state_cell(&g.warn, "slow", r.warn)
+    table::render(
+        frame,
+        rest,
+        cx,
+        &SIM_COLS,
+        n,
+        state,
+        focused,
+        |c| c.title.to_string(),
+        |c, i| {
+            let s = &runs[n - 1 - i];
+            match c.id {
+                0 => Cell::from(format::clock(s.started_ms)),
+                1 => Cell::from(s.trigger.clone()),
+                2 => aligned(
+                    if s.iterations % 1000 == 0 {
+                        format!("{}k", s.iterations / 1000)
+                    } else {
+                        s.iterations.to_string()
+                    },
+                    true,
+                ),
+                3 => aligned(format::millis(s.latency_ms), true),
+                4 => aligned(format::millis(s.target_ms), true),
+                5 => {
+                    if s.latency_ms <= s.target_ms {
+                        state_cell(&g.ok, "ok", r.ok)
+                    } else {
+                        state_cell(&g.warn, "slow", r.warn)
+                    }
                 }
+                6 => aligned(format!("{:.4}", s.max_std_error), true),
+                _ => Cell::from(""),
             }
-            6 => aligned(format!("{:.4}", s.max_std_error), true),
-            _ => Cell::from(""),
-        }
-    });
+        },
+    );
 }
 
 // ---------------------------------------------------------------- alerts
@@ -311,7 +463,12 @@ pub fn alert_order(snap: &Snapshot, filter: &str) -> Vec<usize> {
     let f = filter.to_lowercase();
     let list = &snap.alerts.alerts;
     let mut v: Vec<usize> = (0..list.len())
-        .filter(|&i| f.is_empty() || list[i].rule.contains(&f) || list[i].message.to_lowercase().contains(&f) || list[i].state.contains(&f))
+        .filter(|&i| {
+            f.is_empty()
+                || list[i].rule.contains(&f)
+                || list[i].message.to_lowercase().contains(&f)
+                || list[i].state.contains(&f)
+        })
         .collect();
     v.sort_by_key(|&i| (rank(&list[i]), -list[i].since_ms, list[i].id));
     v
@@ -329,7 +486,10 @@ fn alerts(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
     let acked = av.alerts.iter().filter(|a| a.state == "acked").count();
     let mut info = Vec::new();
     if firing > 0 {
-        info.push(Span::styled(format!("{} {firing} firing", g.firing), r.firing));
+        info.push(Span::styled(
+            format!("{} {firing} firing", g.firing),
+            r.firing,
+        ));
     } else {
         info.push(Span::styled(format!("{} none firing", g.ok), r.ok));
     }
@@ -339,53 +499,85 @@ fn alerts(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
     let block = pane_block(cx, Pane::Alerts, focused, area.width, info);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [list, delivery] =
-        Layout::vertical([Constraint::Min(0), Constraint::Length(delivery_lines(cx.snap) as u16)]).areas(inner);
+    let [list, delivery] = Layout::vertical([
+        Constraint::Min(0),
+        Constraint::Length(delivery_lines(cx.snap) as u16),
+    ])
+    .areas(inner);
     let order = alert_order(cx.snap, &cx.view.text_filters[Pane::Alerts.index()]);
     if order.is_empty() {
         empty_message(frame, list, cx, "No alerts.".into());
     } else {
         let state = cx.view.tables[Pane::Alerts.index()];
         let mut cols = ALERT_COLS;
-        cols[1].width += [&g.firing, &g.acked, &g.resolved].iter().map(|s| s.width()).max().unwrap_or(1) as u16 + 1;
-        table::render(frame, list, cx, &cols, order.len(), state, focused, |c| c.title.to_string(), |c, i| {
-            let a = &av.alerts[order[i]];
-            match c.id {
-                0 => aligned(format!("#{}", a.id), true),
-                1 => match a.state.as_str() {
-                    "firing" => state_cell(&g.firing, "firing", r.firing),
-                    "acked" => state_cell(&g.acked, "acked", r.acked),
-                    other => state_cell(&g.resolved, other, r.resolved),
-                },
-                2 => Cell::from(match a.severity.as_str() {
-                    "critical" => "crit",
-                    "warning" => "warn",
-                    s => s,
+        cols[1].width += [&g.firing, &g.acked, &g.resolved]
+            .iter()
+            .map(|s| s.width())
+            .max()
+            .unwrap_or(1) as u16
+            + 1;
+        table::render(
+            frame,
+            list,
+            cx,
+            &cols,
+            order.len(),
+            state,
+            focused,
+            |c| c.title.to_string(),
+            |c, i| {
+                let a = &av.alerts[order[i]];
+                match c.id {
+                    0 => aligned(format!("#{}", a.id), true),
+                    1 => match a.state.as_str() {
+                        "firing" => state_cell(&g.firing, "firing", r.firing),
+                        "acked" => state_cell(&g.acked, "acked", r.acked),
+                        other => state_cell(&g.resolved, other, r.resolved),
+                    },
+                    2 => Cell::from(
+                        match a.severity.as_str() {
+                            "critical" => "crit",
+                            "warning" => "warn",
+                            s => s,
+                        }
+                        .to_string(),
+                    ),
+                    3 => Cell::from(a.rule.clone()),
+                    4 => aligned(format::age(format::ms_between(cx.now_ms, a.since_ms)), true),
+                    5 => Cell::from(a.message.clone()),
+                    _ => Cell::from(""),
                 }
-                .to_string()),
-                3 => Cell::from(a.rule.clone()),
-                4 => aligned(format::age(format::ms_between(cx.now_ms, a.since_ms)), true),
-                5 => Cell::from(a.message.clone()),
-                _ => Cell::from(""),
-            }
-        });
+            },
+        );
     }
     let mut lines = vec![Line::from(Span::styled("Delivery", r.header))];
     if av.channels.is_empty() {
-        lines.push(Line::from(Span::styled("  no channels configured", r.muted)));
+        lines.push(Line::from(Span::styled(
+            "  no channels configured",
+            r.muted,
+        )));
     }
     for ch in &av.channels {
         let mut spans = if ch.ok {
             vec![Span::styled(format!("  {} {:<10}", g.ok, ch.channel), r.ok)]
         } else {
-            vec![Span::styled(format!("  {} {:<10}", g.bad, ch.channel), r.bad)]
+            vec![Span::styled(
+                format!("  {} {:<10}", g.bad, ch.channel),
+                r.bad,
+            )]
         };
         spans.push(Span::styled(format!(" {:>4} sent", ch.delivered), r.text));
         if ch.pending > 0 {
             spans.push(Span::styled(format!(" · {} pending", ch.pending), r.warn));
         }
         if let Some(ms) = ch.last_delivery_ms {
-            spans.push(Span::styled(format!(" · last {} ago", format::age(format::ms_between(cx.now_ms, ms))), r.muted));
+            spans.push(Span::styled(
+                format!(
+                    " · last {} ago",
+                    format::age(format::ms_between(cx.now_ms, ms))
+                ),
+                r.muted,
+            ));
         }
         if let Some(e) = &ch.last_error {
             spans.push(Span::styled(format!(" · {e}"), r.bad));
@@ -396,9 +588,19 @@ fn alerts(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
         let s: Vec<String> = av
             .silences
             .iter()
-            .map(|s| format!("{} until {} ({} left)", s.rule, format::hhmm(s.until_ms), format::age(format::ms_between(s.until_ms, cx.now_ms))))
+            .map(|s| {
+                format!(
+                    "{} until {} ({} left)",
+                    s.rule,
+                    format::hhmm(s.until_ms),
+                    format::age(format::ms_between(s.until_ms, cx.now_ms))
+                )
+            })
             .collect();
-        lines.push(Line::from(vec![Span::styled("Silenced ", r.header), Span::styled(s.join(", "), r.acked)]));
+        lines.push(Line::from(vec![
+            Span::styled("Silenced ", r.header),
+            Span::styled(s.join(", "), r.acked),
+        ]));
     }
     frame.render_widget(Paragraph::new(lines), delivery);
 }
@@ -432,10 +634,18 @@ fn log(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
         .view
         .warnings
         .iter()
-        .map(|w| Line::from(vec![Span::styled("WARN ", r.warn), Span::styled(w.clone(), r.text)]))
+        .map(|w| {
+            Line::from(vec![
+                Span::styled("WARN ", r.warn),
+                Span::styled(w.clone(), r.text),
+            ])
+        })
         .collect();
     if lines.is_empty() {
-        lines.push(Line::from(Span::styled("Log capture runs in the live dashboard only.", r.muted)));
+        lines.push(Line::from(Span::styled(
+            "Log capture runs in the live dashboard only.",
+            r.muted,
+        )));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
