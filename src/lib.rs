@@ -8,6 +8,8 @@ pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod headless;
 pub mod ingest;
 pub mod logging;
 pub mod store;
+pub mod tui;

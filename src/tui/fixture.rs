@@ -1,0 +1,390 @@
+//! A fixed, seeded `Snapshot` that looks like a Sunday afternoon: five books (one stalled with an
+//! open breaker), a slate of games, ~50 edges, recent simulation runs and alerts in every state.
+//! Used by the snapshot tests and the render benchmark; public so benches can reach it.
+
+use crate::engine::*;
+use crate::ingest::breaker::BreakerState;
+use crate::ingest::health::{FreshnessRow, SourceHealth};
+use rand::{Rng, SeedableRng};
+use rand_pcg::Pcg64;
+
+/// 2025-11-09 18:05:00 UTC: Week 10, early games in the fourth quarter.
+pub const NOW_MS: i64 = 1_762_711_500_000;
+
+const BOOKS: [&str; 5] = ["pinnacle", "draftkings", "fanduel", "caesars", "betmgm"];
+const GAMES: [(&str, &str); 8] = [
+    ("BUF", "MIA"),
+    ("KC", "DEN"),
+    ("PHI", "GB"),
+    ("SF", "LA"),
+    ("DET", "WAS"),
+    ("BAL", "MIN"),
+    ("NYJ", "CLE"),
+    ("TB", "NO"),
+];
+const MARKETS: [&str; 3] = ["moneyline", "spread", "total"];
+const SCOPES: [&str; 3] = ["game", "game", "1h"];
+
+/// The standard fixture: 50 edges.
+pub fn snapshot() -> Snapshot {
+    snapshot_with_edges(50)
+}
+
+fn american_from_decimal(d: f64) -> i64 {
+    if d >= 2.0 {
+        ((d - 1.0) * 100.0).round() as i64
+    } else {
+        (-100.0 / (d - 1.0)).round() as i64
+    }
+}
+
+fn decimal_from_american(a: i64) -> f64 {
+    if a > 0 {
+        1.0 + a as f64 / 100.0
+    } else {
+        1.0 + 100.0 / (-a) as f64
+    }
+}
+
+pub fn snapshot_with_edges(n: usize) -> Snapshot {
+    let mut rng = Pcg64::seed_from_u64(17);
+    let taken = NOW_MS;
+    let mut sources = Vec::new();
+    for (i, book) in BOOKS.iter().enumerate() {
+        let mut h = SourceHealth::new(book, 10.0);
+        for p in 0..60 {
+            let ok = match *book {
+                "betmgm" => p < 48,
+                "caesars" => p % 9 != 4,
+                _ => true,
+            };
+            let base = 0.08 + 0.04 * i as f64;
+            let jitter: f64 = rng.random_range(0.0..0.25);
+            let spike = if *book == "betmgm" && p >= 44 {
+                4.0 + p as f64 * 0.05
+            } else {
+                0.0
+            };
+            h.record_poll(ok, taken - (60 - p) * 10_000, base + jitter + spike);
+        }
+        h.quotes_received = 4_000 + 731 * i as u64;
+        h.quotes_changed = 900 + 97 * i as u64;
+        if *book == "betmgm" {
+            h.breaker = BreakerState::Open;
+            h.consecutive_failures = 12;
+            h.last_error = Some("HTTP 503 Service Unavailable".into());
+            h.last_ok_ms = Some(taken - 142_000);
+            h.errors_by_reason.insert("http_5xx".into(), 12);
+        }
+        if *book == "caesars" {
+            h.breaker = BreakerState::HalfOpen;
+            h.consecutive_failures = 0;
+            h.errors_by_reason.insert("timeout".into(), 6);
+        }
+        sources.push(h);
+    }
+    let mut freshness = Vec::new();
+    for book in BOOKS {
+        for (g, group) in ["h2h", "spreads", "totals"].iter().enumerate() {
+            let age = match book {
+                "betmgm" => 142.0 + g as f64 * 3.0,
+                "caesars" if g == 2 => 19.5,
+                _ => 1.0 + rng.random_range(0.0..9.0f64).round() + g as f64,
+            };
+            freshness.push(FreshnessRow {
+                book: book.into(),
+                market_group: group.to_string(),
+                age_seconds: age,
+            });
+        }
+    }
+    let events: Vec<EventView> = GAMES
+        .iter()
+        .enumerate()
+        .map(|(i, (home, away))| EventView {
+            event_id: format!("2025_10_{away}_{home}"),
+            label: format!("{away} @ {home}"),
+            home_team: home.to_string(),
+            away_team: away.to_string(),
+            commence_ms: taken - 8_100_000 + (i as i64 / 5) * 11_700_000,
+            books: if i % 3 == 0 { 4 } else { 5 },
+            quotes: 30 + i * 2,
+        })
+        .collect();
+    let mut edges = Vec::with_capacity(n);
+    for i in 0..n {
+        let ev_ix = i % GAMES.len();
+        let (home, away) = GAMES[ev_ix];
+        let market = MARKETS[(i / GAMES.len()) % 3];
+        let scope = SCOPES[(i / 3) % 3];
+        let book = BOOKS[(i * 7 + i / 5) % 4];
+        let home_side = rng.random_bool(0.5);
+        let team = if home_side { home } else { away };
+        let (selection, line) = match market {
+            "moneyline" => (team.to_string(), None),
+            "spread" => {
+                let pts = (rng.random_range(1..=14) as f64) - 0.5 * (rng.random_range(0..2) as f64);
+                let l = if home_side { -pts } else { pts };
+                (format!("{team} {l:+.1}"), Some(l))
+            }
+            _ => {
+                let total = 38.5 + rng.random_range(0..16) as f64;
+                let over = rng.random_bool(0.5);
+                (
+                    format!("{} {total:.1}", if over { "Over" } else { "Under" }),
+                    Some(total),
+                )
+            }
+        };
+        let fair: f64 = match market {
+            "moneyline" => rng.random_range(0.22..0.78),
+            _ => rng.random_range(0.46..0.58),
+        };
+        let ev_target: f64 = 0.02 + rng.random_range(0.0..1.0f64).powi(3) * 0.09;
+        let decimal_raw = (1.0 + ev_target) / fair;
+        let american = american_from_decimal(decimal_raw);
+        let decimal = decimal_from_american(american);
+        let ev = fair * decimal - 1.0;
+        let b = decimal - 1.0;
+        let kelly = (((b * fair - (1.0 - fair)) / b) * 0.5).clamp(0.0, 0.05);
+        let stake = (kelly * 2000.0 * 100.0).round() / 100.0;
+        let age = if book == "betmgm" {
+            142.0
+        } else {
+            (rng.random_range(0.0..1.0f64).powi(2) * 600.0).round()
+        };
+        let moved = rng.random_bool(0.6);
+        let movement_points = if moved && market != "moneyline" {
+            Some(0.5 * rng.random_range(-3..=3) as f64)
+        } else {
+            None
+        };
+        let movement_prob = moved.then(|| rng.random_range(-0.03..0.03f64));
+        let other_books = BOOKS
+            .iter()
+            .map(|bk| BookPrice {
+                book: bk.to_string(),
+                american: if *bk == book {
+                    american
+                } else {
+                    american - rng.random_range(5..40) * american.signum()
+                },
+                line,
+            })
+            .collect();
+        edges.push(EdgeRow {
+            key: format!("2025_10_{away}_{home}|{market}|{scope}|{selection}|{book}"),
+            event_id: format!("2025_10_{away}_{home}"),
+            event: format!("{away} @ {home}"),
+            market: market.into(),
+            scope: scope.into(),
+            selection,
+            line,
+            book: book.into(),
+            american,
+            decimal,
+            fair_prob: fair,
+            model_prob: Some((fair + rng.random_range(-0.02..0.02)).clamp(0.01, 0.99)),
+            consensus_prob: Some((fair + rng.random_range(-0.015..0.015)).clamp(0.01, 0.99)),
+            push_prob: if market == "spread" && line.is_some_and(|l| l.fract() == 0.0) {
+                0.03
+            } else {
+                0.0
+            },
+            ev,
+            worst_case_ev: Some(ev - rng.random_range(0.0..0.02)),
+            kelly,
+            stake,
+            std_error: rng.random_range(0.002..0.006),
+            age_seconds: age,
+            movement_points,
+            movement_prob,
+            books_used: BOOKS.iter().take(4).map(|b| b.to_string()).collect(),
+            width: rng.random_range(0.02..0.06),
+            other_books,
+        });
+    }
+    edges.sort_by(|a, b| b.ev.total_cmp(&a.ev));
+    let simulations = (0..8)
+        .map(|k| {
+            let iterations = if k == 5 { 20_000 } else { 15_000 };
+            let target_ms = 5_000.0 * iterations as f64 / 20_000.0;
+            let latency_ms = match k {
+                5 => 5_830.0,
+                3 => 3_610.0,
+                _ => 1_650.0 + rng.random_range(0.0..900.0f64).round(),
+            };
+            SimulationRun {
+                started_ms: taken - (8 - k as i64) * 60_000,
+                latency_ms,
+                iterations,
+                events: 8,
+                markets: 46,
+                max_std_error: 0.5 / (iterations as f64).sqrt() + rng.random_range(0.0..0.0005),
+                trigger: [
+                    "schedule", "quotes", "quotes", "schedule", "quotes", "command", "quotes",
+                    "schedule",
+                ][k]
+                    .into(),
+                target_ms,
+            }
+        })
+        .collect();
+    let alerts = AlertsView {
+        alerts: vec![
+            AlertRow {
+                id: 42,
+                rule: "ingestion_stalled".into(),
+                severity: "critical".into(),
+                state: "firing".into(),
+                message: "betmgm h2h quotes 142s old (limit 30s)".into(),
+                since_ms: taken - 112_000,
+                delivered: 2,
+                pending: 1,
+            },
+            AlertRow {
+                id: 41,
+                rule: "scraper_failure_burst".into(),
+                severity: "critical".into(),
+                state: "firing".into(),
+                message: "betmgm success rate 80% over 5 intervals".into(),
+                since_ms: taken - 95_000,
+                delivered: 1,
+                pending: 1,
+            },
+            AlertRow {
+                id: 40,
+                rule: "analytics_backlog".into(),
+                severity: "warning".into(),
+                state: "acked".into(),
+                message: "simulation over target 1 of last 3 runs".into(),
+                since_ms: taken - 1_260_000,
+                delivered: 2,
+                pending: 0,
+            },
+            AlertRow {
+                id: 39,
+                rule: "new_edge".into(),
+                severity: "info".into(),
+                state: "resolved".into(),
+                message: "KC -2.5 at draftkings +4.8% EV".into(),
+                since_ms: taken - 2_400_000,
+                delivered: 3,
+                pending: 0,
+            },
+            AlertRow {
+                id: 38,
+                rule: "line_movement".into(),
+                severity: "info".into(),
+                state: "resolved".into(),
+                message: "PHI total moved 2.0 points at pinnacle".into(),
+                since_ms: taken - 3_900_000,
+                delivered: 3,
+                pending: 0,
+            },
+        ],
+        channels: vec![
+            ChannelHealth {
+                channel: "terminal".into(),
+                ok: true,
+                pending: 0,
+                delivered: 41,
+                last_error: None,
+                last_delivery_ms: Some(taken - 95_000),
+            },
+            ChannelHealth {
+                channel: "slack".into(),
+                ok: true,
+                pending: 0,
+                delivered: 38,
+                last_error: None,
+                last_delivery_ms: Some(taken - 95_000),
+            },
+            ChannelHealth {
+                channel: "pagerduty".into(),
+                ok: false,
+                pending: 2,
+                delivered: 3,
+                last_error: Some("HTTP 429 rate limited".into()),
+                last_delivery_ms: Some(taken - 3_600_000),
+            },
+        ],
+        silences: vec![Silence {
+            rule: "line_movement".into(),
+            until_ms: taken + 2_700_000,
+        }],
+    };
+    let meta = Meta {
+        environment: "production".into(),
+        storage_path: "/var/lib/nflreadpy/odds.sqlite3".into(),
+        started_ms: taken - 11_520_000,
+        mode: "live".into(),
+        read_only: false,
+        refresh_seconds: 1.0,
+        value_threshold: 0.02,
+        bankroll: 2000.0,
+        iterations: 15_000,
+    };
+    Snapshot {
+        taken_ms: taken,
+        meta,
+        ingest: IngestView {
+            paused: false,
+            sources,
+            freshness,
+            freshness_target_seconds: 15.0,
+            stalled_after_seconds: 30.0,
+            quotes_latest: 1_184,
+            quotes_history: 96_512,
+            quarantined: 7,
+            last_poll_ms: Some(taken - 1_200),
+        },
+        events,
+        edges,
+        simulations,
+        alerts,
+        health: Health {
+            ok: false,
+            problems: vec![
+                "betmgm quotes 142s old (target 15s)".into(),
+                "betmgm success rate 80% (target 99%)".into(),
+            ],
+        },
+        version: 7,
+    }
+}
+
+/// The engine's answer to a detail request for `edge`: every book's path over the last hour and
+/// the model's margin distribution.
+pub fn detail_for(edge: &EdgeRow) -> DetailView {
+    let mut history = Vec::new();
+    for (b, bp) in edge.other_books.iter().enumerate() {
+        for step in 0..12 {
+            let drift = ((step - 11) * (b as i64 + 1)) % 7;
+            history.push(HistoryPoint {
+                book: bp.book.clone(),
+                observed_ms: NOW_MS - (12 - step) * 300_000,
+                american: bp.american + drift * bp.american.signum(),
+                line: bp.line,
+            });
+        }
+    }
+    let margin_distribution = (-24..=24)
+        .map(|m: i32| {
+            let base = (-((m as f64 - 2.5).powi(2)) / 180.0).exp();
+            let key = match m.abs() {
+                3 => 2.2,
+                7 => 1.7,
+                10 | 14 => 1.3,
+                0 => 0.1,
+                _ => 1.0,
+            };
+            (m, base * key / 14.0)
+        })
+        .collect();
+    DetailView {
+        key: edge.key.clone(),
+        history,
+        margin_distribution,
+    }
+}

@@ -1,0 +1,651 @@
+//! The five panes. Each is useful alone: it names its thresholds and says what it is showing.
+
+use super::format;
+use super::table::{self, aligned, col, flex, Col};
+use super::{pane_block, Ctx};
+use crate::engine::{AlertRow, Snapshot};
+use crate::ingest::breaker::BreakerState;
+use crate::tui::command::{Pane, SortColumn};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Wrap};
+use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
+
+pub fn draw_pane(frame: &mut Frame, area: Rect, pane: Pane, cx: &Ctx) {
+    let focused = cx.view.focus == pane;
+    match pane {
+        Pane::Odds => odds(frame, area, cx, focused),
+        Pane::Edges => edges(frame, area, cx, focused),
+        Pane::Sims => sims(frame, area, cx, focused),
+        Pane::Alerts => alerts(frame, area, cx, focused),
+        Pane::Log => log(frame, area, cx, focused),
+    }
+}
+
+/// Table rows that fit in `area` for `pane` (paging and scrolling use the same figure as drawing).
+pub fn table_rows(pane: Pane, area: Rect, snap: &Snapshot) -> usize {
+    let inner = area.height.saturating_sub(2) as usize;
+    let chrome = match pane {
+        Pane::Sims => 2,
+        Pane::Alerts => 1 + delivery_lines(snap),
+        _ => 1,
+    };
+    inner.saturating_sub(chrome)
+}
+
+fn state_cell<'a>(glyph: &str, word: &str, style: Style) -> Cell<'a> {
+    Cell::from(Span::styled(format!("{glyph} {word}"), style))
+}
+
+fn empty_message(frame: &mut Frame, area: Rect, cx: &Ctx, text: String) {
+    let p = Paragraph::new(Line::from(Span::styled(text, cx.theme.roles.muted)))
+        .wrap(Wrap { trim: true });
+    frame.render_widget(p, area);
+}
+
+// ---------------------------------------------------------------- odds freshness
+
+const ODDS_COLS: [Col; 8] = [
+    col(0, "Book", 10, false, 0),
+    col(1, "Group", 7, false, 0),
+    col(2, "Age", 6, true, 0),
+    col(3, "State", 7, false, 0),
+    col(4, "Succ", 4, true, 3),
+    col(5, "Poll latency", 12, false, 5),
+    col(6, "Last", 5, true, 4),
+    col(7, "Breaker", 9, false, 1),
+];
+
+/// Freshness rows shown for a text filter on book or market group.
+pub fn odds_rows(snap: &Snapshot, filter: &str) -> Vec<usize> {
+    let f = filter.to_lowercase();
+    let rows = &snap.ingest.freshness;
+    (0..rows.len())
+        .filter(|&i| {
+            f.is_empty()
+                || rows[i].book.to_lowercase().contains(&f)
+                || rows[i].market_group.contains(&f)
+        })
+        .collect()
+}
+
+fn odds(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
+    let r = &cx.theme.roles;
+    let g = &cx.theme.glyphs;
+    let ing = &cx.snap.ingest;
+    let filter = cx.view.text_filters[Pane::Odds.index()].to_lowercase();
+    let rows = odds_rows(cx.snap, &filter);
+    let stalled = ing
+        .freshness
+        .iter()
+        .filter(|f| f.age_seconds + cx.drift() > ing.stalled_after_seconds)
+        .count();
+    let mut info = vec![Span::styled(
+        format!(
+            "target {} · stalled {}",
+            format::age(ing.freshness_target_seconds),
+            format::age(ing.stalled_after_seconds)
+        ),
+        r.muted,
+    )];
+    if stalled > 0 {
+        info.push(Span::styled(
+            format!(" · {} {stalled} stalled", g.bad),
+            r.bad,
+        ));
+    }
+    if !filter.is_empty() {
+        info.push(Span::styled(format!(" · /{filter}"), r.accent));
+    }
+    let mut block = pane_block(cx, Pane::Odds, focused, area.width, info);
+    block = block.title_bottom(Line::from(Span::styled(
+        format!(
+            " {} latest · {} history · {} quarantined ",
+            format::count(ing.quotes_latest as u64),
+            format::count(ing.quotes_history as u64),
+            ing.quarantined
+        ),
+        r.muted,
+    )));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if rows.is_empty() {
+        empty_message(
+            frame,
+            inner,
+            cx,
+            if ing.freshness.is_empty() {
+                "No quotes yet: waiting for the first poll.".into()
+            } else {
+                format!("No books match /{filter}")
+            },
+        );
+        return;
+    }
+    let state = cx.view.tables[Pane::Odds.index()];
+    // One scale for every book, so a slow book stands out against the others.
+    let lat_max = ing
+        .sources
+        .iter()
+        .flat_map(|s| s.poll_latency_seconds.iter().copied())
+        .fold(0.0, f64::max);
+    // State columns hold a glyph and a word; ASCII glyphs are wider.
+    let gw = [&g.ok, &g.warn, &g.bad]
+        .iter()
+        .map(|s| s.width())
+        .max()
+        .unwrap_or(1) as u16
+        + 1;
+    let mut cols = ODDS_COLS;
+    cols[3].width += gw;
+    cols[7].width += gw;
+    table::render(
+        frame,
+        inner,
+        cx,
+        &cols,
+        rows.len(),
+        state,
+        focused,
+        |c| c.title.to_string(),
+        |c, i| {
+            let row = &ing.freshness[rows[i]];
+            let first_of_book = i == 0 || ing.freshness[rows[i - 1]].book != row.book;
+            let src = ing.sources.iter().find(|s| s.name == row.book);
+            let age = row.age_seconds + cx.drift();
+            match c.id {
+                0 => Cell::from(if first_of_book {
+                    row.book.clone()
+                } else {
+                    String::new()
+                }),
+                1 => Cell::from(row.market_group.clone()),
+                2 => aligned(format::age(age), true),
+                3 => {
+                    if age <= ing.freshness_target_seconds {
+                        state_cell(&g.ok, "fresh", r.ok)
+                    } else if age <= ing.stalled_after_seconds {
+                        state_cell(&g.warn, "slow", r.warn)
+                    } else {
+                        state_cell(&g.bad, "stalled", r.bad)
+                    }
+                }
+                _ if !first_of_book => Cell::from(""),
+                4 => {
+                    let rate = src.map(|s| s.success_rate).unwrap_or(f64::NAN);
+                    let style = if rate >= 0.99 {
+                        r.text
+                    } else if rate >= 0.95 {
+                        r.warn
+                    } else {
+                        r.bad
+                    };
+                    Cell::from(
+                        Line::from(Span::styled(format::pct(rate, 0), style)).right_aligned(),
+                    )
+                }
+                5 => Cell::from(Span::styled(
+                    src.map(|s| {
+                        format::spark(
+                            s.poll_latency_seconds.iter().copied(),
+                            c.width as usize,
+                            &g.spark,
+                            Some(lat_max),
+                        )
+                    })
+                    .unwrap_or_default(),
+                    r.chart,
+                )),
+                6 => aligned(
+                    src.and_then(|s| s.poll_latency_seconds.back().copied())
+                        .map(format::secs)
+                        .unwrap_or_default(),
+                    true,
+                ),
+                7 => match src.map(|s| s.breaker) {
+                    Some(BreakerState::Closed) => state_cell(&g.ok, "closed", r.ok),
+                    Some(BreakerState::HalfOpen) => state_cell(&g.warn, "half-open", r.warn),
+                    Some(BreakerState::Open) => state_cell(&g.bad, "open", r.bad),
+                    None => Cell::from("—"),
+                },
+                _ => Cell::from(""),
+            }
+        },
+    );
+}
+
+// ---------------------------------------------------------------- edges
+
+const EDGE_COLS: [Col; 12] = [
+    col(0, "Event", 9, false, 0),
+    col(1, "Mkt", 6, false, 5),
+    col(2, "Scope", 5, false, 8),
+    flex(3, "Selection", 10, 0),
+    col(4, "Book", 10, false, 0),
+    col(5, "Price", 5, true, 0),
+    col(6, "Fair", 6, true, 4),
+    col(7, "EV", 6, true, 0),
+    col(8, "Kelly", 6, true, 3),
+    col(9, "Stake", 7, true, 9),
+    col(10, "Age", 5, true, 6),
+    col(11, "Move", 5, true, 7),
+];
+
+fn col_sort(id: u8) -> SortColumn {
+    SortColumn::ALL[id as usize]
+}
+
+pub fn market_short(m: &str) -> &str {
+    match m {
+        "moneyline" | "h2h" => "ML",
+        "team_total" => "TT",
+        other => other,
+    }
+}
+
+fn edges(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
+    let r = &cx.theme.roles;
+    let g = &cx.theme.glyphs;
+    let ev = &cx.view.edges;
+    let all = &cx.snap.edges;
+    let arrow = if ev.descending {
+        &g.sort_desc
+    } else {
+        &g.sort_asc
+    };
+    let mut info = vec![Span::styled(
+        format!("{} of {}", ev.rows.len(), all.len()),
+        r.text,
+    )];
+    info.push(Span::styled(
+        format!(" · sort {} {arrow}", ev.sort.name()),
+        r.muted,
+    ));
+    if !ev.filter_text.is_empty() {
+        info.push(Span::styled(" · filter ", r.muted));
+        info.push(Span::styled(ev.filter_text.clone(), r.accent));
+    }
+    let block = pane_block(cx, Pane::Edges, focused, area.width, info);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if ev.rows.is_empty() {
+        let msg = if all.is_empty() {
+            format!(
+                "No edges above the value threshold ({}).",
+                format::signed_pct(cx.snap.meta.value_threshold, 1)
+            )
+        } else {
+            format!(
+                "No edges match `{}` ({} hidden). :filter clears it.",
+                ev.filter_text,
+                all.len()
+            )
+        };
+        empty_message(frame, inner, cx, msg);
+        return;
+    }
+    let state = cx.view.tables[Pane::Edges.index()];
+    let drift = cx.drift();
+    let header = |c: &Col| {
+        if col_sort(c.id) == ev.sort {
+            if c.right {
+                format!("{arrow}{}", c.title)
+            } else {
+                format!("{}{arrow}", c.title)
+            }
+        } else {
+            c.title.to_string()
+        }
+    };
+    table::render(
+        frame,
+        inner,
+        cx,
+        &EDGE_COLS,
+        ev.rows.len(),
+        state,
+        focused,
+        header,
+        |c, i| {
+            let e = &all[ev.rows[i]];
+            match c.id {
+                0 => Cell::from(e.event.clone()),
+                1 => Cell::from(market_short(&e.market).to_string()),
+                2 => Cell::from(e.scope.clone()),
+                3 => Cell::from(e.selection.clone()),
+                4 => Cell::from(e.book.clone()),
+                5 => aligned(format::american(e.american), true),
+                6 => aligned(format::pct(e.fair_prob, 1), true),
+                7 => Cell::from(
+                    Line::from(Span::styled(
+                        format::signed_pct(e.ev, 1),
+                        if e.ev >= 0.0 { r.edge_pos } else { r.edge_neg },
+                    ))
+                    .right_aligned(),
+                ),
+                8 => aligned(format::pct(e.kelly, 2), true),
+                9 => aligned(format::money(e.stake), true),
+                10 => aligned(format::age(e.age_seconds + drift), true),
+                11 => aligned(
+                    e.movement_points
+                        .map(|m| {
+                            if m == 0.0 {
+                                "0".into()
+                            } else {
+                                format!("{m:+.1}")
+                            }
+                        })
+                        .unwrap_or_else(|| "·".into()),
+                    true,
+                ),
+                _ => Cell::from(""),
+            }
+        },
+    );
+}
+
+// ---------------------------------------------------------------- simulation latency
+
+const SIM_COLS: [Col; 7] = [
+    col(0, "Time", 8, false, 0),
+    col(1, "Trigger", 8, false, 4),
+    col(2, "Iter", 6, true, 2),
+    col(3, "Took", 6, true, 0),
+    col(4, "Target", 6, true, 3),
+    col(5, "State", 6, false, 0),
+    col(6, "Max SE", 6, true, 1),
+];
+
+fn sims(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
+    let r = &cx.theme.roles;
+    let g = &cx.theme.glyphs;
+    let runs = &cx.snap.simulations;
+    let over = runs.iter().filter(|s| s.latency_ms > s.target_ms).count();
+    let info = if over > 0 {
+        vec![Span::styled(
+            format!("{} {over} of {} over target", g.warn, runs.len()),
+            r.warn,
+        )]
+    } else {
+        vec![Span::styled(format!("{} runs", runs.len()), r.muted)]
+    };
+    let block = pane_block(cx, Pane::Sims, focused, area.width, info);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(last) = runs.last() else {
+        empty_message(frame, inner, cx, "No simulation runs yet.".into());
+        return;
+    };
+    let [summary, rest] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let ratio = last.latency_ms / last.target_ms.max(1.0);
+    let spark_w = (summary.width as usize).saturating_sub(30).min(runs.len());
+    let line = Line::from(vec![
+        Span::styled("last ", r.muted),
+        Span::styled(
+            format::millis(last.latency_ms),
+            if ratio > 1.0 { r.warn } else { r.text },
+        ),
+        Span::styled(format!(" / {} ", format::millis(last.target_ms)), r.muted),
+        Span::styled(format!("({:.0}%)", ratio * 100.0), r.muted),
+        Span::raw("  "),
+        Span::styled(
+            format::spark(
+                runs.iter().map(|s| s.latency_ms / s.target_ms.max(1.0)),
+                spark_w,
+                &g.spark,
+                None,
+            ),
+            r.chart,
+        ),
+    ]);
+    frame.render_widget(Paragraph::new(line), summary);
+    let state = cx.view.tables[Pane::Sims.index()];
+    let n = runs.len();
+    table::render(
+        frame,
+        rest,
+        cx,
+        &SIM_COLS,
+        n,
+        state,
+        focused,
+        |c| c.title.to_string(),
+        |c, i| {
+            let s = &runs[n - 1 - i];
+            match c.id {
+                0 => Cell::from(format::clock(s.started_ms)),
+                1 => Cell::from(s.trigger.clone()),
+                2 => aligned(
+                    if s.iterations % 1000 == 0 {
+                        format!("{}k", s.iterations / 1000)
+                    } else {
+                        s.iterations.to_string()
+                    },
+                    true,
+                ),
+                3 => aligned(format::millis(s.latency_ms), true),
+                4 => aligned(format::millis(s.target_ms), true),
+                5 => {
+                    if s.latency_ms <= s.target_ms {
+                        state_cell(&g.ok, "ok", r.ok)
+                    } else {
+                        state_cell(&g.warn, "slow", r.warn)
+                    }
+                }
+                6 => aligned(format!("{:.4}", s.max_std_error), true),
+                _ => Cell::from(""),
+            }
+        },
+    );
+}
+
+// ---------------------------------------------------------------- alerts
+
+const ALERT_COLS: [Col; 6] = [
+    col(0, "ID", 4, true, 0),
+    col(1, "State", 8, false, 0),
+    col(2, "Sev", 4, false, 3),
+    col(3, "Rule", 21, false, 2),
+    col(4, "Age", 6, true, 1),
+    flex(5, "Message", 12, 0),
+];
+
+/// Alerts as listed: firing first, then acked, then resolved; newest first within each.
+pub fn alert_order(snap: &Snapshot, filter: &str) -> Vec<usize> {
+    let rank = |a: &AlertRow| match a.state.as_str() {
+        "firing" => 0,
+        "acked" => 1,
+        _ => 2,
+    };
+    let f = filter.to_lowercase();
+    let list = &snap.alerts.alerts;
+    let mut v: Vec<usize> = (0..list.len())
+        .filter(|&i| {
+            f.is_empty()
+                || list[i].rule.contains(&f)
+                || list[i].message.to_lowercase().contains(&f)
+                || list[i].state.contains(&f)
+        })
+        .collect();
+    v.sort_by_key(|&i| (rank(&list[i]), -list[i].since_ms, list[i].id));
+    v
+}
+
+fn delivery_lines(snap: &Snapshot) -> usize {
+    1 + snap.alerts.channels.len().max(1) + usize::from(!snap.alerts.silences.is_empty())
+}
+
+fn alerts(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
+    let r = &cx.theme.roles;
+    let g = &cx.theme.glyphs;
+    let av = &cx.snap.alerts;
+    let firing = av.alerts.iter().filter(|a| a.state == "firing").count();
+    let acked = av.alerts.iter().filter(|a| a.state == "acked").count();
+    let mut info = Vec::new();
+    if firing > 0 {
+        info.push(Span::styled(
+            format!("{} {firing} firing", g.firing),
+            r.firing,
+        ));
+    } else {
+        info.push(Span::styled(format!("{} none firing", g.ok), r.ok));
+    }
+    if acked > 0 {
+        info.push(Span::styled(format!(" · {acked} acked"), r.acked));
+    }
+    let block = pane_block(cx, Pane::Alerts, focused, area.width, info);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [list, delivery] = Layout::vertical([
+        Constraint::Min(0),
+        Constraint::Length(delivery_lines(cx.snap) as u16),
+    ])
+    .areas(inner);
+    let order = alert_order(cx.snap, &cx.view.text_filters[Pane::Alerts.index()]);
+    if order.is_empty() {
+        empty_message(frame, list, cx, "No alerts.".into());
+    } else {
+        let state = cx.view.tables[Pane::Alerts.index()];
+        let mut cols = ALERT_COLS;
+        cols[1].width += [&g.firing, &g.acked, &g.resolved]
+            .iter()
+            .map(|s| s.width())
+            .max()
+            .unwrap_or(1) as u16
+            + 1;
+        table::render(
+            frame,
+            list,
+            cx,
+            &cols,
+            order.len(),
+            state,
+            focused,
+            |c| c.title.to_string(),
+            |c, i| {
+                let a = &av.alerts[order[i]];
+                match c.id {
+                    0 => aligned(format!("#{}", a.id), true),
+                    1 => match a.state.as_str() {
+                        "firing" => state_cell(&g.firing, "firing", r.firing),
+                        "acked" => state_cell(&g.acked, "acked", r.acked),
+                        other => state_cell(&g.resolved, other, r.resolved),
+                    },
+                    2 => Cell::from(
+                        match a.severity.as_str() {
+                            "critical" => "crit",
+                            "warning" => "warn",
+                            s => s,
+                        }
+                        .to_string(),
+                    ),
+                    3 => Cell::from(a.rule.clone()),
+                    4 => aligned(format::age(format::ms_between(cx.now_ms, a.since_ms)), true),
+                    5 => Cell::from(a.message.clone()),
+                    _ => Cell::from(""),
+                }
+            },
+        );
+    }
+    let mut lines = vec![Line::from(Span::styled("Delivery", r.header))];
+    if av.channels.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "  no channels configured",
+            r.muted,
+        )));
+    }
+    for ch in &av.channels {
+        let mut spans = if ch.ok {
+            vec![Span::styled(format!("  {} {:<10}", g.ok, ch.channel), r.ok)]
+        } else {
+            vec![Span::styled(
+                format!("  {} {:<10}", g.bad, ch.channel),
+                r.bad,
+            )]
+        };
+        spans.push(Span::styled(format!(" {:>4} sent", ch.delivered), r.text));
+        if ch.pending > 0 {
+            spans.push(Span::styled(format!(" · {} pending", ch.pending), r.warn));
+        }
+        if let Some(ms) = ch.last_delivery_ms {
+            spans.push(Span::styled(
+                format!(
+                    " · last {} ago",
+                    format::age(format::ms_between(cx.now_ms, ms))
+                ),
+                r.muted,
+            ));
+        }
+        if let Some(e) = &ch.last_error {
+            spans.push(Span::styled(format!(" · {e}"), r.bad));
+        }
+        lines.push(Line::from(spans));
+    }
+    if !av.silences.is_empty() {
+        let s: Vec<String> = av
+            .silences
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} until {} ({} left)",
+                    s.rule,
+                    format::hhmm(s.until_ms),
+                    format::age(format::ms_between(s.until_ms, cx.now_ms))
+                )
+            })
+            .collect();
+        lines.push(Line::from(vec![
+            Span::styled("Silenced ", r.header),
+            Span::styled(s.join(", "), r.acked),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), delivery);
+}
+
+// ---------------------------------------------------------------- log
+
+fn log(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
+    let r = &cx.theme.roles;
+    let block = pane_block(cx, Pane::Log, focused, area.width, vec![]);
+    if cx.view.live_log {
+        let w = tui_logger::TuiLoggerWidget::default()
+            .block(block)
+            .output_separator(' ')
+            .output_timestamp(Some("%H:%M:%S".into()))
+            .output_level(Some(tui_logger::TuiLoggerLevelOutput::Abbreviated))
+            .output_target(false)
+            .output_file(false)
+            .output_line(false)
+            .style(r.text)
+            .style_error(r.bad)
+            .style_warn(r.warn)
+            .style_info(r.text)
+            .style_debug(r.muted)
+            .style_trace(r.muted);
+        frame.render_widget(w, area);
+        return;
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut lines: Vec<Line> = cx
+        .view
+        .warnings
+        .iter()
+        .map(|w| {
+            Line::from(vec![
+                Span::styled("WARN ", r.warn),
+                Span::styled(w.clone(), r.text),
+            ])
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "Log capture runs in the live dashboard only.",
+            r.muted,
+        )));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
