@@ -243,7 +243,8 @@ async fn http_failures_map_to_source_errors_and_leave_the_store_intact() {
     store.store(&src.poll(NOW).await.unwrap(), NOW).await;
     let before = (store.latest(), store.count("quotes_history"), store.events());
 
-    let cases: Vec<(Reply, fn(&SourceError) -> bool)> = vec![
+    type Check = fn(&SourceError) -> bool;
+    let cases: Vec<(Reply, Check)> = vec![
         (Reply::new(500, r#"{"message":"internal"}"#), |e| matches!(e, SourceError::Http { status: 500, .. })),
         (Reply::new(503, "<html>down</html>"), |e| matches!(e, SourceError::Http { status: 503, message } if message.contains("down"))),
         (
