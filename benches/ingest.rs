@@ -48,8 +48,18 @@ const TEAMS: [&str; 32] = [
     "Tennessee Titans",
     "Washington Commanders",
 ];
-const BOOKS: [&str; 10] =
-    ["draftkings", "fanduel", "betmgm", "williamhill_us", "betrivers", "fanatics", "bovada", "betonlineag", "lowvig", "mybookieag"];
+const BOOKS: [&str; 10] = [
+    "draftkings",
+    "fanduel",
+    "betmgm",
+    "williamhill_us",
+    "betrivers",
+    "fanatics",
+    "bovada",
+    "betonlineag",
+    "lowvig",
+    "mybookieag",
+];
 const SCOPES: [&str; 7] = ["", "_h1", "_h2", "_q1", "_q2", "_q3", "_q4"];
 
 /// Outcomes per poll: 16 games x 10 books x (21 main two-way markets + 20 alternate spread rungs
@@ -132,14 +142,19 @@ fn bench(c: &mut Criterion) {
     let n = Normalizer::embedded();
     let (a, b) = (body(0), body(5));
     let mut g = c.benchmark_group("ingest");
-    g.throughput(Throughput::Elements(QUOTES)).sample_size(10).measurement_time(Duration::from_secs(8));
+    g.throughput(Throughput::Elements(QUOTES))
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(8));
 
     g.bench_function("parse_normalize", |bch| bch.iter(|| parse(&n, &a)));
 
     let dir = tempfile::tempdir().unwrap();
     let (writer, thread) = StoreWriter::spawn(&dir.path().join("bench.sqlite3"), 5000, 64).unwrap();
     let first = parse(&n, &a);
-    assert_eq!(store(&writer, first.events.clone(), first.quotes.clone(), 1), QUOTES as usize);
+    assert_eq!(
+        store(&writer, first.events.clone(), first.quotes.clone(), 1),
+        QUOTES as usize
+    );
 
     g.bench_function("store_unchanged", |bch| {
         bch.iter_batched(

@@ -48,7 +48,12 @@ fn dispatch(cli: Cli) -> Outcome {
         Some(Command::ValidateConfig(a)) => validate_config(&g, &a),
         Some(Command::Completions(a)) => {
             let mut cmd = Cli::command();
-            clap_complete::generate(a.shell, &mut cmd, "nflreadpy-betting", &mut std::io::stdout());
+            clap_complete::generate(
+                a.shell,
+                &mut cmd,
+                "nflreadpy-betting",
+                &mut std::io::stdout(),
+            );
             Ok(())
         }
         Some(Command::Ingest(_)) => not_available("ingest"),
@@ -62,12 +67,18 @@ fn dispatch(cli: Cli) -> Outcome {
 }
 
 fn not_available(name: &str) -> Outcome {
-    Err(Failure::Usage(format!("error: `{name}` is not available in this build")))
+    Err(Failure::Usage(format!(
+        "error: `{name}` is not available in this build"
+    )))
 }
 
 pub fn load_request(g: &GlobalArgs) -> LoadRequest {
     let mut req = LoadRequest::from_process_env();
-    req.config_path = if g.config_is_default() { None } else { Some(g.config.clone()) };
+    req.config_path = if g.config_is_default() {
+        None
+    } else {
+        Some(g.config.clone())
+    };
     req.environment = g.environment.clone();
     req.alerts_config = g.alerts_config.clone();
     req.storage = g.storage.clone();
@@ -106,7 +117,11 @@ fn validate_config(g: &GlobalArgs, a: &ValidateConfigArgs) -> Outcome {
                 });
                 let _ = writeln!(out, "{v}");
             } else {
-                let _ = writeln!(out, "Configuration '{}' is valid.", loaded.config.environment);
+                let _ = writeln!(
+                    out,
+                    "Configuration '{}' is valid.",
+                    loaded.config.environment
+                );
                 for w in loaded.warnings.iter().chain(&loaded.notes) {
                     let _ = writeln!(out, "{w}");
                 }

@@ -48,7 +48,12 @@ fn shipped_config_is_valid() {
 #[test]
 fn production_overlay_is_valid_with_its_secrets_set() {
     let r = run(bin(&root())
-        .args(["validate-config", "--environment", "production", "--warnings-as-errors"])
+        .args([
+            "validate-config",
+            "--environment",
+            "production",
+            "--warnings-as-errors",
+        ])
         .env("ODDS_API_KEY", "k1")
         .env("NFLREADPY_API_TOKEN", "t1"));
     assert_eq!(r.code, 0, "{}{}", r.out, r.err);
@@ -57,20 +62,50 @@ fn production_overlay_is_valid_with_its_secrets_set() {
 #[test]
 fn each_bad_config_exits_2_naming_file_and_key() {
     let cases: &[(&str, &[&str])] = &[
-        ("wrong_type.yaml", &["analytics.kelly_fraction", "expected a number, got a string", "analytics.iterations.simulate"]),
-        ("unknown_key.yaml", &["analytics.kelly_fracton", "did you mean `kelly_fraction`"]),
-        ("out_of_range.yaml", &["analytics.kelly_fraction", "(0, 1]", "analytics.value_threshold", "ingestion.scheduler.retries"]),
-        ("missing_var.yaml", &["sources[0].api_key", "NFLREADPY_TEST_SURELY_UNSET_KEY"]),
+        (
+            "wrong_type.yaml",
+            &[
+                "analytics.kelly_fraction",
+                "expected a number, got a string",
+                "analytics.iterations.simulate",
+            ],
+        ),
+        (
+            "unknown_key.yaml",
+            &["analytics.kelly_fracton", "did you mean `kelly_fraction`"],
+        ),
+        (
+            "out_of_range.yaml",
+            &[
+                "analytics.kelly_fraction",
+                "(0, 1]",
+                "analytics.value_threshold",
+                "ingestion.scheduler.retries",
+            ],
+        ),
+        (
+            "missing_var.yaml",
+            &["sources[0].api_key", "NFLREADPY_TEST_SURELY_UNSET_KEY"],
+        ),
         ("syntax_error.yaml", &["YAML syntax error"]),
         ("unreadable.yaml", &["cannot read file"]),
-        ("bad_source_type.yaml", &["sources[0].type", "did you mean `replay`"]),
+        (
+            "bad_source_type.yaml",
+            &["sources[0].type", "did you mean `replay`"],
+        ),
         ("does_not_exist.yaml", &["cannot read file"]),
     ];
     for (file, needles) in cases {
         let path = fixture(file);
-        let r = run(bin(&root()).args(["validate-config", "--config"]).arg(&path));
+        let r = run(bin(&root())
+            .args(["validate-config", "--config"])
+            .arg(&path));
         assert_eq!(r.code, 2, "{file}: {}{}", r.out, r.err);
-        assert!(r.err.contains(&path.display().to_string()), "{file} not named in: {}", r.err);
+        assert!(
+            r.err.contains(&path.display().to_string()),
+            "{file} not named in: {}",
+            r.err
+        );
         for n in *needles {
             assert!(r.err.contains(n), "{file}: missing {n:?} in: {}", r.err);
         }
@@ -80,23 +115,58 @@ fn each_bad_config_exits_2_naming_file_and_key() {
 #[test]
 fn errors_carry_line_numbers_of_the_file_that_set_the_key() {
     let path = fixture("out_of_range.yaml");
-    let r = run(bin(&root()).args(["validate-config", "--config"]).arg(&path));
-    assert!(r.err.contains(&format!("{}:2: analytics.kelly_fraction", path.display())), "{}", r.err);
-    assert!(r.err.contains(&format!("{}:6: ingestion.scheduler.retries", path.display())), "{}", r.err);
+    let r = run(bin(&root())
+        .args(["validate-config", "--config"])
+        .arg(&path));
+    assert!(
+        r.err
+            .contains(&format!("{}:2: analytics.kelly_fraction", path.display())),
+        "{}",
+        r.err
+    );
+    assert!(
+        r.err.contains(&format!(
+            "{}:6: ingestion.scheduler.retries",
+            path.display()
+        )),
+        "{}",
+        r.err
+    );
     let syntax = fixture("syntax_error.yaml");
-    let r = run(bin(&root()).args(["validate-config", "--config"]).arg(&syntax));
-    assert!(r.err.contains(&format!("{}:3", syntax.display())), "{}", r.err);
+    let r = run(bin(&root())
+        .args(["validate-config", "--config"])
+        .arg(&syntax));
+    assert!(
+        r.err.contains(&format!("{}:3", syntax.display())),
+        "{}",
+        r.err
+    );
 }
 
 #[test]
 fn bad_env_overrides_exit_2_naming_the_variable() {
-    let r = run(bin(&root()).args(["validate-config"]).env("NFLREADPY_BETTING__analytics__kelly_fraction", "lots"));
+    let r = run(bin(&root())
+        .args(["validate-config"])
+        .env("NFLREADPY_BETTING__analytics__kelly_fraction", "lots"));
     assert_eq!(r.code, 2);
-    assert!(r.err.contains("env NFLREADPY_BETTING__analytics__kelly_fraction: analytics.kelly_fraction"), "{}", r.err);
-    let r = run(bin(&root()).args(["validate-config"]).env("NFLREADPY_BETTING__sources__9__enabled", "true"));
+    assert!(
+        r.err
+            .contains("env NFLREADPY_BETTING__analytics__kelly_fraction: analytics.kelly_fraction"),
+        "{}",
+        r.err
+    );
+    let r = run(bin(&root())
+        .args(["validate-config"])
+        .env("NFLREADPY_BETTING__sources__9__enabled", "true"));
     assert_eq!(r.code, 2);
-    assert!(r.err.contains("sources[9].enabled") && r.err.contains("out of range"), "{}", r.err);
-    let r = run(bin(&root()).args(["validate-config"]).env("NFLREADPY_BETTING__analytics__no_such_key", "1"));
+    assert!(
+        r.err.contains("sources[9].enabled") && r.err.contains("out of range"),
+        "{}",
+        r.err
+    );
+    let r = run(bin(&root())
+        .args(["validate-config"])
+        .env("NFLREADPY_BETTING__analytics__no_such_key", "1"));
     assert_eq!(r.code, 2);
     assert!(r.err.contains("unknown key `no_such_key`"), "{}", r.err);
 }
@@ -104,10 +174,14 @@ fn bad_env_overrides_exit_2_naming_the_variable() {
 #[test]
 fn warnings_exit_0_unless_warnings_as_errors() {
     let path = fixture("warning_only.yaml");
-    let r = run(bin(&root()).args(["validate-config", "--config"]).arg(&path));
+    let r = run(bin(&root())
+        .args(["validate-config", "--config"])
+        .arg(&path));
     assert_eq!(r.code, 0, "{}", r.err);
     assert!(r.out.contains("under 10s"), "{}", r.out);
-    let r = run(bin(&root()).args(["validate-config", "--warnings-as-errors", "--config"]).arg(&path));
+    let r = run(bin(&root())
+        .args(["validate-config", "--warnings-as-errors", "--config"])
+        .arg(&path));
     assert_eq!(r.code, 2);
 }
 
@@ -118,16 +192,39 @@ fn layering_order_is_base_env_overlay_extra_files_env_vars_cli() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::create_dir_all(d.join("config")).unwrap();
-    std::fs::write(d.join("config/betting.yaml"), "analytics:\n  seed: 1\n  model_weight: 0.1\n").unwrap();
-    std::fs::write(d.join("config/betting.staging.yaml"), "analytics:\n  seed: 2\n  sharp_weight: 2.0\n").unwrap();
-    std::fs::write(d.join("extra1.yaml"), "analytics:\n  seed: 3\n  history_limit: 99\n").unwrap();
-    std::fs::write(d.join("extra2.yaml"), "analytics:\n  seed: 4\n  movement_threshold: 2.5\n").unwrap();
-    let extra = format!("{}:{}", d.join("extra1.yaml").display(), d.join("extra2.yaml").display());
+    std::fs::write(
+        d.join("config/betting.yaml"),
+        "analytics:\n  seed: 1\n  model_weight: 0.1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("config/betting.staging.yaml"),
+        "analytics:\n  seed: 2\n  sharp_weight: 2.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("extra1.yaml"),
+        "analytics:\n  seed: 3\n  history_limit: 99\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("extra2.yaml"),
+        "analytics:\n  seed: 4\n  movement_threshold: 2.5\n",
+    )
+    .unwrap();
+    let extra = format!(
+        "{}:{}",
+        d.join("extra1.yaml").display(),
+        d.join("extra2.yaml").display()
+    );
     let print = |with_env_var: bool, with_cli: bool| {
         let mut c = bin(d);
-        c.args(["validate-config", "--print"]).env("NFLREADPY_BETTING_ENV", "staging").env("NFLREADPY_BETTING_CONFIG", &extra);
+        c.args(["validate-config", "--print"])
+            .env("NFLREADPY_BETTING_ENV", "staging")
+            .env("NFLREADPY_BETTING_CONFIG", &extra);
         if with_env_var {
-            c.env("NFLREADPY_BETTING__analytics__seed", "5").env("NFLREADPY_BETTING__ingestion__storage_path", "env.sqlite3");
+            c.env("NFLREADPY_BETTING__analytics__seed", "5")
+                .env("NFLREADPY_BETTING__ingestion__storage_path", "env.sqlite3");
         }
         if with_cli {
             c.args(["--storage", "cli.sqlite3"]);
@@ -137,22 +234,32 @@ fn layering_order_is_base_env_overlay_extra_files_env_vars_cli() {
         r.out
     };
     let line = |out: &str, key: &str| -> String {
-        out.lines().find(|l| l.starts_with(&format!("{key} "))).unwrap_or_else(|| panic!("{key} missing")).to_string()
+        out.lines()
+            .find(|l| l.starts_with(&format!("{key} ")))
+            .unwrap_or_else(|| panic!("{key} missing"))
+            .to_string()
     };
     let out = print(true, true);
     assert!(line(&out, "analytics.model_weight").contains("0.1  # config/betting.yaml"));
     assert!(line(&out, "analytics.sharp_weight").contains("2.0  # config/betting.staging.yaml"));
-    assert!(line(&out, "analytics.history_limit").contains("99  #") && line(&out, "analytics.history_limit").contains("extra1.yaml"));
+    assert!(
+        line(&out, "analytics.history_limit").contains("99  #")
+            && line(&out, "analytics.history_limit").contains("extra1.yaml")
+    );
     assert!(line(&out, "analytics.movement_threshold").contains("extra2.yaml"));
     assert!(line(&out, "analytics.seed").contains("5  # env NFLREADPY_BETTING__analytics__seed"));
     assert!(line(&out, "ingestion.storage_path").contains("\"cli.sqlite3\"  # --storage"));
     assert!(line(&out, "environment").contains("\"staging\""));
     // Peel the layers off one at a time: each lower layer then wins.
     let out = print(false, false);
-    assert!(line(&out, "analytics.seed").contains("4  #") && line(&out, "analytics.seed").contains("extra2.yaml"));
+    assert!(
+        line(&out, "analytics.seed").contains("4  #")
+            && line(&out, "analytics.seed").contains("extra2.yaml")
+    );
     assert!(line(&out, "ingestion.storage_path").contains("built-in default"));
     let out = print(true, false);
-    assert!(line(&out, "ingestion.storage_path").contains("\"env.sqlite3\"  # env NFLREADPY_BETTING__ingestion__storage_path"));
+    assert!(line(&out, "ingestion.storage_path")
+        .contains("\"env.sqlite3\"  # env NFLREADPY_BETTING__ingestion__storage_path"));
 }
 
 #[test]
@@ -163,12 +270,17 @@ fn list_indices_in_env_overrides_work() {
         .env("NFLREADPY_BETTING__SOURCES__2__ENABLED", "true"));
     assert_eq!(r.code, 0, "{}", r.err);
     assert!(
-        r.out.lines().any(|l| l.starts_with("sources[0].time_compression ")
-            && l.ends_with("= 42  # env NFLREADPY_BETTING__sources__0__time_compression")),
+        r.out
+            .lines()
+            .any(|l| l.starts_with("sources[0].time_compression ")
+                && l.ends_with("= 42  # env NFLREADPY_BETTING__sources__0__time_compression")),
         "{}",
         r.out
     );
-    assert!(r.out.lines().any(|l| l.starts_with("sources[2].enabled") && l.contains("true")));
+    assert!(r
+        .out
+        .lines()
+        .any(|l| l.starts_with("sources[2].enabled") && l.contains("true")));
 }
 
 #[test]
@@ -199,11 +311,19 @@ fn secrets_never_appear_in_any_output() {
         }
         let r = run(&mut c);
         assert_eq!(r.code, *want, "case {i}: {}{}", r.out, r.err);
-        assert!(!r.out.contains(secret) && !r.err.contains(secret), "case {i} leaked the secret:\n{}{}", r.out, r.err);
+        assert!(
+            !r.out.contains(secret) && !r.err.contains(secret),
+            "case {i} leaked the secret:\n{}{}",
+            r.out,
+            r.err
+        );
         assert!(!r.out.contains("7f3a9c") && !r.err.contains("7f3a9c"));
         if *want == 0 && i == 0 {
             assert!(r.out.contains("sources[1].api_key") && r.out.contains("***redacted***"));
-            assert!(r.out.lines().any(|l| l.starts_with("api.token") && l.contains("***redacted***")));
+            assert!(r
+                .out
+                .lines()
+                .any(|l| l.starts_with("api.token") && l.contains("***redacted***")));
         }
     }
 }
@@ -213,7 +333,12 @@ fn unimplemented_commands_say_so_with_exit_2() {
     // Every documented command line of the guide parses.
     for args in [
         &["ingest", "--interval", "0", "--retries", "0"][..],
-        &["simulate", "--refresh", "--alerts-config", "config/alerts.yaml"],
+        &[
+            "simulate",
+            "--refresh",
+            "--alerts-config",
+            "config/alerts.yaml",
+        ],
         &["simulate", "--enable-alerts"],
         &["dashboard", "--refresh"],
         &["scan", "--min-ev", "0.03", "--export", "x.csv"],
@@ -224,7 +349,11 @@ fn unimplemented_commands_say_so_with_exit_2() {
         let r = run(bin(&root()).args(args));
         assert!(r.code == 0 || r.code == 1 || r.code == 2, "{args:?}");
         assert!(!r.err.contains("panicked"), "{args:?}: {}", r.err);
-        assert!(!r.err.contains("unexpected argument"), "{args:?} failed to parse: {}", r.err);
+        assert!(
+            !r.err.contains("unexpected argument"),
+            "{args:?} failed to parse: {}",
+            r.err
+        );
     }
 }
 

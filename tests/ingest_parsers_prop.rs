@@ -21,7 +21,10 @@ fn check(b: &SourceBatch) {
         assert!(american_to_decimal(q.american).is_ok(), "{q:?}");
         assert_eq!(q.market.has_line(), q.line.is_some(), "{q:?}");
         assert!(q.line.is_none_or(f64::is_finite));
-        assert!(b.events.iter().any(|e| e.event_id == q.event_id), "quote without its event: {q:?}");
+        assert!(
+            b.events.iter().any(|e| e.event_id == q.event_id),
+            "quote without its event: {q:?}"
+        );
     }
 }
 
@@ -49,7 +52,9 @@ fn json_value() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(|i| json!(i)),
         (-1000i64..1000).prop_map(|i| json!(i)),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)),
         prop_oneof![
             Just("Kansas City Chiefs"),
             Just("Washington Commanders"),
@@ -69,7 +74,8 @@ fn json_value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(5, 64, 6, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((key.clone(), inner), 0..6).prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            prop::collection::vec((key.clone(), inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
         ]
     })
 }

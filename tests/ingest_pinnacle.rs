@@ -60,47 +60,97 @@ fn markets() -> serde_json::Value {
 }
 
 fn source(server: &TestServer, timeout: Duration) -> Pinnacle {
-    let cfg = PinnacleSource { enabled: true, base_url: format!("{}/0.1", server.base_url()), api_key: KEY.into(), ..PinnacleSource::default() };
+    let cfg = PinnacleSource {
+        enabled: true,
+        base_url: format!("{}/0.1", server.base_url()),
+        api_key: KEY.into(),
+        ..PinnacleSource::default()
+    };
     Pinnacle::new(&cfg, timeout, Arc::new(Normalizer::embedded())).unwrap()
 }
 
 #[tokio::test]
 async fn matchups_and_straight_markets_become_quotes() {
     let server = TestServer::start().await;
-    server.route("/0.1/leagues/889/matchups", Reply::new(200, matchups().to_string()));
-    server.route("/0.1/leagues/889/markets/straight", Reply::new(200, markets().to_string()));
-    let batch = source(&server, Duration::from_secs(5)).poll(NOW).await.unwrap();
+    server.route(
+        "/0.1/leagues/889/matchups",
+        Reply::new(200, matchups().to_string()),
+    );
+    server.route(
+        "/0.1/leagues/889/markets/straight",
+        Reply::new(200, markets().to_string()),
+    );
+    let batch = source(&server, Duration::from_secs(5))
+        .poll(NOW)
+        .await
+        .unwrap();
 
     let reqs = server.requests();
     assert_eq!(reqs.len(), 2);
-    assert!(reqs.iter().all(|r| r.header("x-api-key") == Some(KEY)), "{reqs:?}");
+    assert!(
+        reqs.iter().all(|r| r.header("x-api-key") == Some(KEY)),
+        "{reqs:?}"
+    );
 
     let ids: Vec<&str> = batch.events.iter().map(|e| e.event_id.as_str()).collect();
     assert_eq!(ids, vec!["2025_08_MIN_LAC", "2026_20270110_DEN_BUF"]);
     let q = &batch.quotes;
     let ev = "2025_08_MIN_LAC";
-    assert!(q.iter().all(|x| x.book == "pinnacle" && x.source == "pinnacle" && x.observed_ms == NOW));
+    assert!(q
+        .iter()
+        .all(|x| x.book == "pinnacle" && x.source == "pinnacle" && x.observed_ms == NOW));
     assert_eq!(find(q, ev, "pinnacle", "moneyline", "home").american, -170);
     let sp = find(q, ev, "pinnacle", "spread", "away");
     assert_eq!((sp.american, sp.line), (104, Some(3.0)));
-    let h1 = q.iter().find(|x| x.scope == Scope::H1 && x.market.as_str() == "spread" && x.selection.as_str() == "home").unwrap();
+    let h1 = q
+        .iter()
+        .find(|x| {
+            x.scope == Scope::H1 && x.market.as_str() == "spread" && x.selection.as_str() == "home"
+        })
+        .unwrap();
     assert_eq!((h1.american, h1.line), (-105, Some(-1.5)));
-    let q1 = q.iter().find(|x| x.scope == Scope::Q1 && x.selection.as_str() == "over").unwrap();
-    assert_eq!((q1.american, q1.line), (-115, Some(10.5)), "decimal 1.87 read as decimal");
+    let q1 = q
+        .iter()
+        .find(|x| x.scope == Scope::Q1 && x.selection.as_str() == "over")
+        .unwrap();
+    assert_eq!(
+        (q1.american, q1.line),
+        (-115, Some(10.5)),
+        "decimal 1.87 read as decimal"
+    );
     let alt = find(q, ev, "pinnacle", "spread_alt", "home");
-    assert_eq!((alt.american, alt.line), (180, Some(-6.5)), "child matchup's market lands on its parent");
+    assert_eq!(
+        (alt.american, alt.line),
+        (180, Some(-6.5)),
+        "child matchup's market lands on its parent"
+    );
     let tt = find(q, ev, "pinnacle", "team_total", "home_under");
     assert_eq!(tt.line, Some(24.5));
     let tie = find(q, ev, "pinnacle", "moneyline_3way", "tie");
     assert_eq!((tie.scope, tie.american), (Scope::H1, 1200));
     // BUF home moneyline kept; the +30 away price quarantined.
-    assert_eq!(find(q, "2026_20270110_DEN_BUF", "pinnacle", "moneyline", "home").american, -130);
+    assert_eq!(
+        find(q, "2026_20270110_DEN_BUF", "pinnacle", "moneyline", "home").american,
+        -130
+    );
     assert_eq!(q.len(), 2 + 2 + 2 + 2 + 2 + 2 + 2 + 3 + 1);
 
     let mut reasons: Vec<&str> = batch.rejected.iter().map(|r| r.reason.as_str()).collect();
     reasons.sort();
-    assert_eq!(reasons, vec!["invalid_odds", "unknown_team"], "{:#?}", batch.rejected);
-    assert!(batch.warnings.iter().any(|w| w.contains("period 9") && w.contains("unknown matchup")), "{:?}", batch.warnings);
+    assert_eq!(
+        reasons,
+        vec!["invalid_odds", "unknown_team"],
+        "{:#?}",
+        batch.rejected
+    );
+    assert!(
+        batch
+            .warnings
+            .iter()
+            .any(|w| w.contains("period 9") && w.contains("unknown matchup")),
+        "{:?}",
+        batch.warnings
+    );
 
     let store = TestStore::new();
     assert_eq!(store.store(&batch, NOW).await.changed, q.len());
@@ -110,19 +160,40 @@ async fn matchups_and_straight_markets_become_quotes() {
 async fn failures_of_either_endpoint_fail_the_poll() {
     let server = TestServer::start().await;
     server.route("/matchups", Reply::new(200, matchups().to_string()));
-    server.route("/markets/straight", Reply::new(401, r#"{"message":"bad key"}"#));
+    server.route(
+        "/markets/straight",
+        Reply::new(401, r#"{"message":"bad key"}"#),
+    );
     let mut src = source(&server, Duration::from_secs(5));
-    assert!(matches!(src.poll(NOW).await.unwrap_err(), SourceError::Unauthorized { status: 401, .. }));
+    assert!(matches!(
+        src.poll(NOW).await.unwrap_err(),
+        SourceError::Unauthorized { status: 401, .. }
+    ));
 
-    server.route("/markets/straight", Reply::new(200, "[{\"matchupId\": 1001,"));
-    assert!(matches!(src.poll(NOW).await.unwrap_err(), SourceError::Parse(_)));
+    server.route(
+        "/markets/straight",
+        Reply::new(200, "[{\"matchupId\": 1001,"),
+    );
+    assert!(matches!(
+        src.poll(NOW).await.unwrap_err(),
+        SourceError::Parse(_)
+    ));
 
     server.route("/markets/straight", Reply::new(200, "{}"));
-    assert!(matches!(src.poll(NOW).await.unwrap_err(), SourceError::Parse(_)));
+    assert!(matches!(
+        src.poll(NOW).await.unwrap_err(),
+        SourceError::Parse(_)
+    ));
 
-    server.route("/matchups", Reply::new(200, "[]").delay(Duration::from_secs(3)));
+    server.route(
+        "/matchups",
+        Reply::new(200, "[]").delay(Duration::from_secs(3)),
+    );
     let mut slow = source(&server, Duration::from_millis(300));
-    assert_eq!(slow.poll(NOW).await.unwrap_err(), SourceError::Timeout(Duration::from_millis(300)));
+    assert_eq!(
+        slow.poll(NOW).await.unwrap_err(),
+        SourceError::Timeout(Duration::from_millis(300))
+    );
 
     server.route("/matchups", Reply::new(200, "[]"));
     server.route("/markets/straight", Reply::new(200, "[]"));

@@ -34,7 +34,10 @@ pub struct LoadRequest {
 
 impl LoadRequest {
     pub fn from_process_env() -> Self {
-        LoadRequest { env: std::env::vars().collect(), ..Default::default() }
+        LoadRequest {
+            env: std::env::vars().collect(),
+            ..Default::default()
+        }
     }
 }
 
@@ -65,8 +68,17 @@ impl Merged {
 
     pub fn issue(&self, severity: Severity, path: &KeyPath, message: impl Into<String>) -> Issue {
         let layer = self.layer_of(path);
-        let line = layer.text.as_deref().and_then(|t| super::path::locate(t, path));
-        Issue { severity, source: layer.name.clone(), line, path: Some(path.to_string()), message: message.into() }
+        let line = layer
+            .text
+            .as_deref()
+            .and_then(|t| super::path::locate(t, path));
+        Issue {
+            severity,
+            source: layer.name.clone(),
+            line,
+            path: Some(path.to_string()),
+            message: message.into(),
+        }
     }
 }
 
@@ -78,11 +90,21 @@ pub fn load_layers(req: &LoadRequest) -> Merged {
         provenance: BTreeMap::new(),
         issues: vec![],
     };
-    apply(&mut m, Layer { name: "built-in default".into(), text: None }, defaults);
+    apply(
+        &mut m,
+        Layer {
+            name: "built-in default".into(),
+            text: None,
+        },
+        defaults,
+    );
 
     // 1. base file
     let explicit = req.config_path.is_some();
-    let base = req.config_path.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_PATH));
+    let base = req
+        .config_path
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_PATH));
     if base.exists() || explicit {
         read_file_layer(&mut m, &base);
     } else {
@@ -110,7 +132,12 @@ pub fn load_layers(req: &LoadRequest) -> Merged {
                 format!("environment {name:?} is selected but this overlay file does not exist"),
             ));
         }
-        set_leaf(&mut m, "environment layer", &KeyPath::root().key("environment"), Value::String(name.clone()));
+        set_leaf(
+            &mut m,
+            "environment layer",
+            &KeyPath::root().key("environment"),
+            Value::String(name.clone()),
+        );
     }
 
     // 3. colon-separated extra files
@@ -132,17 +159,30 @@ pub fn load_layers(req: &LoadRequest) -> Merged {
         read_alerts_layer(&mut m, alerts);
     }
     if let Some(s) = &req.storage {
-        set_leaf(&mut m, "--storage", &KeyPath::parse("ingestion.storage_path"), Value::String(s.clone()));
+        set_leaf(
+            &mut m,
+            "--storage",
+            &KeyPath::parse("ingestion.storage_path"),
+            Value::String(s.clone()),
+        );
     }
     if let Some(e) = &req.environment {
-        set_leaf(&mut m, "--environment", &KeyPath::root().key("environment"), Value::String(e.clone()));
+        set_leaf(
+            &mut m,
+            "--environment",
+            &KeyPath::root().key("environment"),
+            Value::String(e.clone()),
+        );
     }
     m
 }
 
 /// `config/betting.yaml` + `production` -> `config/betting.production.yaml`.
 pub fn overlay_path(base: &Path, env: &str) -> PathBuf {
-    let stem = base.file_stem().and_then(|s| s.to_str()).unwrap_or("betting");
+    let stem = base
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("betting");
     let ext = base.extension().and_then(|s| s.to_str()).unwrap_or("yaml");
     base.with_file_name(format!("{stem}.{env}.{ext}"))
 }
@@ -152,7 +192,11 @@ fn read_yaml(m: &mut Merged, path: &Path) -> Option<(String, Value)> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
-            m.issues.push(Issue::general(Severity::Error, name, format!("cannot read file: {e}")));
+            m.issues.push(Issue::general(
+                Severity::Error,
+                name,
+                format!("cannot read file: {e}"),
+            ));
             return None;
         }
     };
@@ -160,7 +204,11 @@ fn read_yaml(m: &mut Merged, path: &Path) -> Option<(String, Value)> {
         Ok(Value::Null) => Some((text, Value::Mapping(Mapping::new()))),
         Ok(v @ Value::Mapping(_)) => Some((text, v)),
         Ok(_) => {
-            m.issues.push(Issue::general(Severity::Error, name, "the top level must be a mapping of sections"));
+            m.issues.push(Issue::general(
+                Severity::Error,
+                name,
+                "the top level must be a mapping of sections",
+            ));
             None
         }
         Err(e) => {
@@ -168,7 +216,13 @@ fn read_yaml(m: &mut Merged, path: &Path) -> Option<(String, Value)> {
             let msg = e.to_string();
             // serde_yaml appends "at line X column Y"; the line is already in the prefix.
             let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-            m.issues.push(Issue { severity: Severity::Error, source: name, line, path: None, message: format!("YAML syntax error: {msg}") });
+            m.issues.push(Issue {
+                severity: Severity::Error,
+                source: name,
+                line,
+                path: None,
+                message: format!("YAML syntax error: {msg}"),
+            });
             None
         }
     }
@@ -176,7 +230,14 @@ fn read_yaml(m: &mut Merged, path: &Path) -> Option<(String, Value)> {
 
 fn read_file_layer(m: &mut Merged, path: &Path) {
     if let Some((text, v)) = read_yaml(m, path) {
-        apply(m, Layer { name: path.display().to_string(), text: Some(text) }, v);
+        apply(
+            m,
+            Layer {
+                name: path.display().to_string(),
+                text: Some(text),
+            },
+            v,
+        );
     }
 }
 
@@ -191,7 +252,14 @@ fn read_alerts_layer(m: &mut Merged, path: &Path) {
                 Value::Mapping(wrap)
             }
         };
-        apply(m, Layer { name: path.display().to_string(), text: Some(text) }, alerts);
+        apply(
+            m,
+            Layer {
+                name: path.display().to_string(),
+                text: Some(text),
+            },
+            alerts,
+        );
     }
 }
 
@@ -204,7 +272,13 @@ fn apply(m: &mut Merged, layer: Layer, v: Value) {
 }
 
 /// Mappings merge key by key; anything else (lists included) replaces what was there.
-fn merge(dst: &mut Value, src: Value, path: &KeyPath, layer: usize, prov: &mut BTreeMap<KeyPath, usize>) {
+fn merge(
+    dst: &mut Value,
+    src: Value,
+    path: &KeyPath,
+    layer: usize,
+    prov: &mut BTreeMap<KeyPath, usize>,
+) {
     match (dst, src) {
         (Value::Mapping(d), Value::Mapping(s)) => {
             for (k, v) in s {
@@ -254,12 +328,18 @@ fn record(prov: &mut BTreeMap<KeyPath, usize>, path: &KeyPath, v: &Value, layer:
 pub fn key_string(k: &Value) -> String {
     match k {
         Value::String(s) => s.clone(),
-        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
     }
 }
 
 fn set_leaf(m: &mut Merged, layer_name: &str, path: &KeyPath, v: Value) {
-    m.layers.push(Layer { name: layer_name.to_string(), text: None });
+    m.layers.push(Layer {
+        name: layer_name.to_string(),
+        text: None,
+    });
     let idx = m.layers.len() - 1;
     if let Err(msg) = set_path(&mut m.value, path, v.clone()) {
         m.issues.push(Issue {
@@ -282,18 +362,26 @@ fn apply_env_override(m: &mut Merged, var: &str, rest: &str, raw: &str) {
     for seg in rest.split("__") {
         let seg = seg.trim().to_ascii_lowercase().replace('-', "_");
         if seg.is_empty() {
-            m.issues.push(Issue::general(Severity::Error, layer, "empty key segment (two `__` in a row?)"));
+            m.issues.push(Issue::general(
+                Severity::Error,
+                layer,
+                "empty key segment (two `__` in a row?)",
+            ));
             return;
         }
         let is_list = matches!(cursor, Some(Value::Sequence(_)));
         match seg.parse::<usize>() {
             Ok(i) if is_list => {
                 path = path.index(i);
-                cursor = cursor.and_then(|c| c.as_sequence()).and_then(|xs| xs.get(i));
+                cursor = cursor
+                    .and_then(|c| c.as_sequence())
+                    .and_then(|xs| xs.get(i));
             }
             _ => {
                 path = path.key(&seg);
-                cursor = cursor.and_then(|c| c.as_mapping()).and_then(|mm| mm.get(Value::String(seg.clone())));
+                cursor = cursor
+                    .and_then(|c| c.as_mapping())
+                    .and_then(|mm| mm.get(Value::String(seg.clone())));
             }
         }
     }

@@ -35,8 +35,18 @@ pub struct Issue {
 }
 
 impl Issue {
-    pub fn general(severity: Severity, source: impl Into<String>, message: impl Into<String>) -> Issue {
-        Issue { severity, source: source.into(), line: None, path: None, message: message.into() }
+    pub fn general(
+        severity: Severity,
+        source: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Issue {
+        Issue {
+            severity,
+            source: source.into(),
+            line: None,
+            path: None,
+            message: message.into(),
+        }
     }
 }
 
@@ -101,10 +111,20 @@ pub fn load(req: &LoadRequest) -> Result<Loaded, Report> {
             Err(e) => issues.push(e),
         }
     }
-    let (notes, issues): (Vec<Issue>, Vec<Issue>) = issues.into_iter().partition(|i| i.severity == Severity::Note);
-    let (errors, warnings): (Vec<Issue>, Vec<Issue>) = issues.into_iter().partition(|i| i.severity == Severity::Error);
+    let (notes, issues): (Vec<Issue>, Vec<Issue>) = issues
+        .into_iter()
+        .partition(|i| i.severity == Severity::Note);
+    let (errors, warnings): (Vec<Issue>, Vec<Issue>) = issues
+        .into_iter()
+        .partition(|i| i.severity == Severity::Error);
     match typed {
-        Some(config) if errors.is_empty() => Ok(Loaded { config, merged, secrets, warnings, notes }),
+        Some(config) if errors.is_empty() => Ok(Loaded {
+            config,
+            merged,
+            secrets,
+            warnings,
+            notes,
+        }),
         _ => Err(Report { errors, warnings }),
     }
 }
@@ -114,18 +134,32 @@ impl Loaded {
     pub fn effective_lines(&self) -> Vec<String> {
         let mut rows = Vec::new();
         flatten(&self.merged.value, &KeyPath::root(), &mut rows);
-        let width = rows.iter().map(|(p, _)| p.to_string().len()).max().unwrap_or(0);
+        let width = rows
+            .iter()
+            .map(|(p, _)| p.to_string().len())
+            .max()
+            .unwrap_or(0);
         rows.into_iter()
             .map(|(p, v)| {
-                let shown = if self.is_secret(&p, &v) { "\"***redacted***\"".to_string() } else { render(&v) };
-                format!("{:width$} = {shown}  # {}", p.to_string(), self.merged.layer_of(&p).name)
+                let shown = if self.is_secret(&p, &v) {
+                    "\"***redacted***\"".to_string()
+                } else {
+                    render(&v)
+                };
+                format!(
+                    "{:width$} = {shown}  # {}",
+                    p.to_string(),
+                    self.merged.layer_of(&p).name
+                )
             })
             .collect()
     }
 
     fn is_secret(&self, p: &KeyPath, v: &Value) -> bool {
         let named = p.last_key().is_some_and(secrets::is_secret_key)
-            || p.0.iter().any(|s| matches!(s, path::Seg::Key(k) if k == "headers"));
+            || p.0
+                .iter()
+                .any(|s| matches!(s, path::Seg::Key(k) if k == "headers"));
         let empty = matches!(v, Value::Null) || v.as_str().is_some_and(|s| s.is_empty());
         self.secrets.iter().any(|s| p.starts_with(s)) || (named && !empty)
     }
@@ -166,7 +200,10 @@ fn render(v: &Value) -> String {
         Value::String(s) => format!("{s:?}"),
         Value::Mapping(_) => "{}".into(),
         Value::Sequence(_) => "[]".into(),
-        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
     }
 }
 
@@ -176,7 +213,9 @@ mod tests {
 
     #[test]
     fn shipped_yaml_equals_the_built_in_defaults() {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/betting.yaml")).unwrap();
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/betting.yaml"))
+                .unwrap();
         let parsed: Config = serde_yaml::from_str(&text).unwrap();
         assert_eq!(parsed, Config::default());
     }
@@ -184,12 +223,18 @@ mod tests {
     #[test]
     fn shipped_yaml_documents_every_key_with_a_comment() {
         // Every section header and every source/channel entry is preceded by a comment line.
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/betting.yaml")).unwrap();
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/betting.yaml"))
+                .unwrap();
         let lines: Vec<&str> = text.lines().collect();
         for (i, l) in lines.iter().enumerate() {
             let top_level = !l.starts_with(' ') && l.contains(':') && !l.starts_with('#');
             if top_level {
-                assert!(i > 0 && (lines[i - 1].starts_with('#') || lines[i - 1].is_empty()), "line {}: {l}", i + 1);
+                assert!(
+                    i > 0 && (lines[i - 1].starts_with('#') || lines[i - 1].is_empty()),
+                    "line {}: {l}",
+                    i + 1
+                );
             }
         }
     }

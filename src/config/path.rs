@@ -110,7 +110,10 @@ pub fn locate(text: &str, path: &KeyPath) -> Option<usize> {
             stack.pop();
         }
         list_counters.retain(|(i, _)| *i <= indent);
-        if let Some(rest) = body.strip_prefix("- ").or_else(|| (body == "-").then_some("")) {
+        if let Some(rest) = body
+            .strip_prefix("- ")
+            .or_else(|| (body == "-").then_some(""))
+        {
             let idx = match list_counters.iter_mut().find(|(i, _)| *i == indent) {
                 Some((_, n)) => {
                     let cur = *n;
@@ -164,8 +167,14 @@ mod tests {
     #[test]
     fn locate_finds_nested_and_list_keys() {
         let text = "environment: x\n# c\nsources:\n  - type: replay\n    enabled: true\n  - type: file\n    directory: d\nanalytics:\n  kelly_fraction: 2 # too big\n";
-        assert_eq!(locate(text, &KeyPath::parse("analytics.kelly_fraction")), Some(9));
-        assert_eq!(locate(text, &KeyPath::parse("sources[1].directory")), Some(7));
+        assert_eq!(
+            locate(text, &KeyPath::parse("analytics.kelly_fraction")),
+            Some(9)
+        );
+        assert_eq!(
+            locate(text, &KeyPath::parse("sources[1].directory")),
+            Some(7)
+        );
         assert_eq!(locate(text, &KeyPath::parse("sources[0].type")), Some(4));
         assert_eq!(locate(text, &KeyPath::parse("nope")), None);
     }

@@ -139,7 +139,15 @@ impl Default for ReplaySource {
                 "bovada".into(),
             ],
             alternate_lines: true,
-            scopes: vec!["game".into(), "1h".into(), "2h".into(), "1q".into(), "2q".into(), "3q".into(), "4q".into()],
+            scopes: vec![
+                "game".into(),
+                "1h".into(),
+                "2h".into(),
+                "1q".into(),
+                "2q".into(),
+                "3q".into(),
+                "4q".into(),
+            ],
         }
     }
 }
@@ -188,7 +196,11 @@ pub struct FileSource {
 
 impl Default for FileSource {
     fn default() -> Self {
-        FileSource { enabled: false, poll_interval_seconds: Some(5.0), directory: "drop".into() }
+        FileSource {
+            enabled: false,
+            poll_interval_seconds: Some(5.0),
+            directory: "drop".into(),
+        }
     }
 }
 
@@ -277,7 +289,10 @@ pub struct CircuitBreakerConfig {
 
 impl Default for CircuitBreakerConfig {
     fn default() -> Self {
-        CircuitBreakerConfig { failure_threshold: 5, open_seconds: 60.0 }
+        CircuitBreakerConfig {
+            failure_threshold: 5,
+            open_seconds: 60.0,
+        }
     }
 }
 
@@ -293,7 +308,11 @@ pub struct StorageConfig {
 
 impl Default for StorageConfig {
     fn default() -> Self {
-        StorageConfig { busy_timeout_ms: 5000, max_batch_ops: 64, retention_days: 30.0 }
+        StorageConfig {
+            busy_timeout_ms: 5000,
+            max_batch_ops: 64,
+            retention_days: 30.0,
+        }
     }
 }
 
@@ -342,7 +361,10 @@ impl Default for AnalyticsConfig {
             iterations: IterationsConfig::default(),
             ratings: RatingsConfig::default(),
             bankroll: BankrollConfig::default(),
-            correlation_limits: BTreeMap::from([("same_game".into(), 0.25), ("same_team".into(), 0.2)]),
+            correlation_limits: BTreeMap::from([
+                ("same_game".into(), 0.25),
+                ("same_team".into(), 0.2),
+            ]),
         }
     }
 }
@@ -358,7 +380,12 @@ pub struct IterationsConfig {
 
 impl Default for IterationsConfig {
     fn default() -> Self {
-        IterationsConfig { simulate: 20_000, scan: 10_000, dashboard: 15_000, backtest: 8_000 }
+        IterationsConfig {
+            simulate: 20_000,
+            scan: 10_000,
+            dashboard: 15_000,
+            backtest: 8_000,
+        }
     }
 }
 
@@ -398,7 +425,14 @@ pub struct BankrollConfig {
 
 impl Default for BankrollConfig {
     fn default() -> Self {
-        BankrollConfig { enabled: true, initial: 2000.0, trials: 500, periods: 52, seed: 17, ruin_fraction: 0.5 }
+        BankrollConfig {
+            enabled: true,
+            initial: 2000.0,
+            trials: 500,
+            periods: 52,
+            seed: 17,
+            ruin_fraction: 0.5,
+        }
     }
 }
 
@@ -437,7 +471,11 @@ pub struct QuietHours {
 
 impl Default for QuietHours {
     fn default() -> Self {
-        QuietHours { start: "22:00".into(), end: "07:00".into(), allow_paging: true }
+        QuietHours {
+            start: "22:00".into(),
+            end: "07:00".into(),
+            allow_paging: true,
+        }
     }
 }
 
@@ -483,7 +521,14 @@ pub enum ChannelConfig {
 }
 
 impl ChannelConfig {
-    pub const TYPES: [&'static str; 6] = ["slack", "webhook", "email", "pagerduty", "desktop", "terminal"];
+    pub const TYPES: [&'static str; 6] = [
+        "slack",
+        "webhook",
+        "email",
+        "pagerduty",
+        "desktop",
+        "terminal",
+    ];
 
     pub fn template(kind: &str) -> Option<ChannelConfig> {
         Some(match kind {
@@ -508,7 +553,11 @@ pub struct SlackChannel {
 
 impl Default for SlackChannel {
     fn default() -> Self {
-        SlackChannel { enabled: true, webhook_url: String::new(), min_severity: "info".into() }
+        SlackChannel {
+            enabled: true,
+            webhook_url: String::new(),
+            min_severity: "info".into(),
+        }
     }
 }
 
@@ -594,7 +643,10 @@ pub struct DesktopChannel {
 
 impl Default for DesktopChannel {
     fn default() -> Self {
-        DesktopChannel { enabled: true, min_severity: "warning".into() }
+        DesktopChannel {
+            enabled: true,
+            min_severity: "warning".into(),
+        }
     }
 }
 
@@ -608,7 +660,11 @@ pub struct TerminalChannel {
 
 impl Default for TerminalChannel {
     fn default() -> Self {
-        TerminalChannel { enabled: true, bell: false, min_severity: "info".into() }
+        TerminalChannel {
+            enabled: true,
+            bell: false,
+            min_severity: "info".into(),
+        }
     }
 }
 
@@ -622,7 +678,10 @@ pub struct MetricsConfig {
 
 impl Default for MetricsConfig {
     fn default() -> Self {
-        MetricsConfig { textfile: None, sample_interval_seconds: 15.0 }
+        MetricsConfig {
+            textfile: None,
+            sample_interval_seconds: 15.0,
+        }
     }
 }
 
@@ -682,6 +741,9 @@ pub struct LoggingConfig {
 
 impl Default for LoggingConfig {
     fn default() -> Self {
-        LoggingConfig { level: "info".into(), format: "text".into() }
+        LoggingConfig {
+            level: "info".into(),
+            format: "text".into(),
+        }
     }
 }

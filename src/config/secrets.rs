@@ -8,7 +8,15 @@ use serde_yaml::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Keys whose values are credentials even when written literally.
-const SECRET_KEYS: [&str; 7] = ["api_key", "token", "password", "secret", "webhook_url", "routing_key", "apikey"];
+const SECRET_KEYS: [&str; 7] = [
+    "api_key",
+    "token",
+    "password",
+    "secret",
+    "webhook_url",
+    "routing_key",
+    "apikey",
+];
 
 pub fn is_secret_key(key: &str) -> bool {
     SECRET_KEYS.contains(&key)
@@ -19,11 +27,29 @@ pub fn resolve(m: &mut Merged, env: &BTreeMap<String, String>) -> BTreeSet<KeyPa
     let mut secrets = BTreeSet::new();
     let mut missing: Vec<(KeyPath, String)> = Vec::new();
     let mut value = std::mem::replace(&mut m.value, Value::Null);
-    walk(&mut value, &KeyPath::root(), env, &mut secrets, &mut missing);
+    walk(
+        &mut value,
+        &KeyPath::root(),
+        env,
+        &mut secrets,
+        &mut missing,
+    );
     for (path, var) in missing {
-        let severity = if inside_disabled_entry(&value, &path) { Severity::Note } else { Severity::Error };
-        let tail = if severity == Severity::Note { " (the entry is disabled, so this is not used)" } else { "" };
-        let issue = m.issue(severity, &path, format!("environment variable {var} referenced as ${{{var}}} is not set{tail}"));
+        let severity = if inside_disabled_entry(&value, &path) {
+            Severity::Note
+        } else {
+            Severity::Error
+        };
+        let tail = if severity == Severity::Note {
+            " (the entry is disabled, so this is not used)"
+        } else {
+            ""
+        };
+        let issue = m.issue(
+            severity,
+            &path,
+            format!("environment variable {var} referenced as ${{{var}}} is not set{tail}"),
+        );
         m.issues.push(issue);
     }
     m.value = value;
@@ -50,11 +76,16 @@ fn walk(
             }
         }
         Value::String(s) if s.contains("${") => {
-            let whole_token = s.starts_with("${") && s.ends_with('}') && s.matches("${").count() == 1;
+            let whole_token =
+                s.starts_with("${") && s.ends_with('}') && s.matches("${").count() == 1;
             let (out, unresolved) = substitute(s, env);
             secrets.insert(path.clone());
             if unresolved.is_empty() {
-                *v = if whole_token { parse_scalar(&out) } else { Value::String(out) };
+                *v = if whole_token {
+                    parse_scalar(&out)
+                } else {
+                    Value::String(out)
+                };
             } else {
                 missing.extend(unresolved.into_iter().map(|var| (path.clone(), var)));
             }

@@ -29,7 +29,10 @@ fn levenshtein(a: &str, b: &str) -> usize {
 mod tests {
     #[test]
     fn suggests_near_misses_only() {
-        assert_eq!(super::closest("kelly_fracton", ["kelly_fraction", "seed"]), Some("kelly_fraction"));
+        assert_eq!(
+            super::closest("kelly_fracton", ["kelly_fraction", "seed"]),
+            Some("kelly_fraction")
+        );
         assert_eq!(super::closest("zzz", ["kelly_fraction"]), None);
     }
 }

@@ -34,7 +34,9 @@ fn kind(v: &Value) -> &'static str {
 fn shape(m: &Merged, v: &Value, t: &Value, path: &KeyPath, out: &mut Vec<Issue>) {
     match (v, t) {
         (Value::Mapping(vm), Value::Mapping(tm)) => {
-            let free = FREE_MAPS.iter().any(|f| path.to_string() == *f || path.last_key() == Some(f));
+            let free = FREE_MAPS
+                .iter()
+                .any(|f| path.to_string() == *f || path.last_key() == Some(f));
             if free {
                 return;
             }
@@ -48,7 +50,11 @@ fn shape(m: &Merged, v: &Value, t: &Value, path: &KeyPath, out: &mut Vec<Issue>)
                         let hint = closest(&key, known.iter().map(|s| s.as_str()))
                             .map(|s| format!("; did you mean `{s}`?"))
                             .unwrap_or_else(|| format!("; known keys here: {}", known.join(", ")));
-                        out.push(m.issue(Severity::Error, &cpath, format!("unknown key `{key}`{hint}")));
+                        out.push(m.issue(
+                            Severity::Error,
+                            &cpath,
+                            format!("unknown key `{key}`{hint}"),
+                        ));
                     }
                 }
             }
@@ -67,19 +73,35 @@ fn shape(m: &Merged, v: &Value, t: &Value, path: &KeyPath, out: &mut Vec<Issue>)
         }
         (_, Value::Null) => {} // optional key: the typed pass checks it
         (Value::Null, _) if !t.is_mapping() && !t.is_sequence() => {
-            out.push(m.issue(Severity::Error, path, format!("expected {}, got null (this key cannot be empty)", kind(t))));
+            out.push(m.issue(
+                Severity::Error,
+                path,
+                format!("expected {}, got null (this key cannot be empty)", kind(t)),
+            ));
         }
         (Value::Number(n), Value::Number(tn)) => {
             if !tn.is_f64() && n.is_f64() {
-                out.push(m.issue(Severity::Error, path, format!("expected an integer, got {n}")));
+                out.push(m.issue(
+                    Severity::Error,
+                    path,
+                    format!("expected an integer, got {n}"),
+                ));
             } else if !tn.is_f64() && n.as_i64().is_some_and(|x| x < 0) && tn.as_u64().is_some() {
-                out.push(m.issue(Severity::Error, path, format!("expected a non-negative integer, got {n}")));
+                out.push(m.issue(
+                    Severity::Error,
+                    path,
+                    format!("expected a non-negative integer, got {n}"),
+                ));
             }
         }
         (Value::String(_), Value::String(_)) | (Value::Bool(_), Value::Bool(_)) => {}
         (v, t) => {
             // Never echo strings: they may be secrets.
-            out.push(m.issue(Severity::Error, path, format!("expected {}, got {}", kind(t), kind(v))));
+            out.push(m.issue(
+                Severity::Error,
+                path,
+                format!("expected {}, got {}", kind(t), kind(v)),
+            ));
         }
     }
 }
@@ -91,9 +113,17 @@ fn is_tagged_list(path: &KeyPath) -> bool {
 
 fn tagged_entry(m: &Merged, entry: &Value, path: &KeyPath, out: &mut Vec<Issue>) {
     let is_source = matches!(path.0.first(), Some(Seg::Key(k)) if k == "sources");
-    let types: &[&str] = if is_source { &SourceConfig::TYPES } else { &ChannelConfig::TYPES };
+    let types: &[&str] = if is_source {
+        &SourceConfig::TYPES
+    } else {
+        &ChannelConfig::TYPES
+    };
     let Some(ty) = entry.get("type").and_then(|t| t.as_str()) else {
-        out.push(m.issue(Severity::Error, path, format!("missing `type`: expected one of {}", types.join(", "))));
+        out.push(m.issue(
+            Severity::Error,
+            path,
+            format!("missing `type`: expected one of {}", types.join(", ")),
+        ));
         return;
     };
     let template = if is_source {
@@ -104,11 +134,16 @@ fn tagged_entry(m: &Merged, entry: &Value, path: &KeyPath, out: &mut Vec<Issue>)
     match template {
         Some(t) => shape(m, entry, &t, path, out),
         None => {
-            let hint = closest(ty, types.iter().copied()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+            let hint = closest(ty, types.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
             out.push(m.issue(
                 Severity::Error,
                 &path.key("type"),
-                format!("unknown type `{ty}`: expected one of {}{hint}", types.join(", ")),
+                format!(
+                    "unknown type `{ty}`: expected one of {}{hint}",
+                    types.join(", ")
+                ),
             ));
         }
     }
@@ -119,7 +154,11 @@ pub fn to_typed(m: &Merged) -> Result<Config, Issue> {
     serde_path_to_error::deserialize::<_, Config>(m.value.clone()).map_err(|e| {
         let path = KeyPath::parse(&e.path().to_string());
         let inner = e.into_inner().to_string();
-        let inner = inner.split(" at line ").next().unwrap_or(&inner).to_string();
+        let inner = inner
+            .split(" at line ")
+            .next()
+            .unwrap_or(&inner)
+            .to_string();
         m.issue(Severity::Error, &path, inner)
     })
 }
@@ -145,7 +184,10 @@ impl Checker<'_> {
         if !(x.is_finite() && ok_lo && ok_hi) {
             let l = if lo_open { "(" } else { "[" };
             let h = if hi_open { ")" } else { "]" };
-            self.err(path, format!("expected a number in {l}{lo}, {hi}{h}, got {x}"));
+            self.err(
+                path,
+                format!("expected a number in {l}{lo}, {hi}{h}, got {x}"),
+            );
         }
     }
     fn positive(&mut self, path: &str, x: f64) {
@@ -155,8 +197,13 @@ impl Checker<'_> {
     }
     fn one_of(&mut self, path: &str, v: &str, allowed: &[&str]) {
         if !allowed.contains(&v) {
-            let hint = closest(v, allowed.iter().copied()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
-            self.err(path, format!("expected one of {}, got {v:?}{hint}", allowed.join(", ")));
+            let hint = closest(v, allowed.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            self.err(
+                path,
+                format!("expected one of {}, got {v:?}{hint}", allowed.join(", ")),
+            );
         }
     }
     fn url(&mut self, path: &str, v: &str, required: bool) {
@@ -165,7 +212,10 @@ impl Checker<'_> {
                 self.err(path, "expected an http(s) URL, got an empty value".into());
             }
         } else if !(v.starts_with("http://") || v.starts_with("https://")) {
-            self.err(path, "expected an http(s) URL starting with http:// or https://".into());
+            self.err(
+                path,
+                "expected an http(s) URL starting with http:// or https://".into(),
+            );
         }
     }
 }
@@ -175,7 +225,11 @@ pub const SEVERITIES: [&str; 3] = ["info", "warning", "critical"];
 pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
     let mut k = Checker { m, out: Vec::new() };
     if !c.sources.iter().any(|s| s.enabled()) {
-        k.err("sources", "no source is enabled: enable at least one (the `replay` source needs no network)".into());
+        k.err(
+            "sources",
+            "no source is enabled: enable at least one (the `replay` source needs no network)"
+                .into(),
+        );
     }
     for (i, s) in c.sources.iter().enumerate() {
         let p = format!("sources[{i}]");
@@ -184,14 +238,35 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         }
         match s {
             SourceConfig::Replay(r) => {
-                k.range(&format!("{p}.time_compression"), r.time_compression, 0.0, true, 1e7, false);
-                k.range(&format!("{p}.market_hours"), r.market_hours, 0.0, true, 2000.0, false);
+                k.range(
+                    &format!("{p}.time_compression"),
+                    r.time_compression,
+                    0.0,
+                    true,
+                    1e7,
+                    false,
+                );
+                k.range(
+                    &format!("{p}.market_hours"),
+                    r.market_hours,
+                    0.0,
+                    true,
+                    2000.0,
+                    false,
+                );
                 if r.books.len() < 2 {
-                    k.err(&format!("{p}.books"), "expected at least two books so prices can be compared".into());
+                    k.err(
+                        &format!("{p}.books"),
+                        "expected at least two books so prices can be compared".into(),
+                    );
                 }
                 for (j, sc) in r.scopes.iter().enumerate() {
                     if sc.parse::<crate::domain::Scope>().is_err() {
-                        k.one_of(&format!("{p}.scopes[{j}]"), sc, &["game", "1h", "2h", "1q", "2q", "3q", "4q"]);
+                        k.one_of(
+                            &format!("{p}.scopes[{j}]"),
+                            sc,
+                            &["game", "1h", "2h", "1q", "2q", "3q", "4q"],
+                        );
                     }
                 }
                 if let Some(w) = r.week {
@@ -200,18 +275,33 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
             }
             SourceConfig::TheOddsApi(o) => {
                 k.url(&format!("{p}.base_url"), &o.base_url, true);
-                k.one_of(&format!("{p}.odds_format"), &o.odds_format, &["american", "decimal"]);
+                k.one_of(
+                    &format!("{p}.odds_format"),
+                    &o.odds_format,
+                    &["american", "decimal"],
+                );
                 for (j, mk) in o.markets.iter().enumerate() {
-                    k.one_of(&format!("{p}.markets[{j}]"), mk, &["h2h", "spreads", "totals"]);
+                    k.one_of(
+                        &format!("{p}.markets[{j}]"),
+                        mk,
+                        &["h2h", "spreads", "totals"],
+                    );
                 }
                 k.positive(&format!("{p}.timeout_seconds"), o.timeout_seconds);
                 if o.enabled && o.api_key.trim().is_empty() {
-                    k.err(&format!("{p}.api_key"), "expected an API key (write it as ${ODDS_API_KEY}), got an empty value".into());
+                    k.err(
+                        &format!("{p}.api_key"),
+                        "expected an API key (write it as ${ODDS_API_KEY}), got an empty value"
+                            .into(),
+                    );
                 }
             }
             SourceConfig::File(f) => {
                 if f.directory.trim().is_empty() {
-                    k.err(&format!("{p}.directory"), "expected a directory path".into());
+                    k.err(
+                        &format!("{p}.directory"),
+                        "expected a directory path".into(),
+                    );
                 }
             }
             SourceConfig::Pinnacle(pn) => {
@@ -223,93 +313,388 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
 
     let ing = &c.ingestion;
     if ing.storage_path.trim().is_empty() {
-        k.err("ingestion.storage_path", "expected a SQLite file path, got an empty value".into());
+        k.err(
+            "ingestion.storage_path",
+            "expected a SQLite file path, got an empty value".into(),
+        );
     }
     k.positive("ingestion.stale_after_seconds", ing.stale_after_seconds);
-    k.positive("ingestion.freshness_target_seconds", ing.freshness_target_seconds);
-    k.range("ingestion.future_tolerance_seconds", ing.future_tolerance_seconds, 0.0, false, 86_400.0, false);
+    k.positive(
+        "ingestion.freshness_target_seconds",
+        ing.freshness_target_seconds,
+    );
+    k.range(
+        "ingestion.future_tolerance_seconds",
+        ing.future_tolerance_seconds,
+        0.0,
+        false,
+        86_400.0,
+        false,
+    );
     let s = &ing.scheduler;
-    k.range("ingestion.scheduler.interval_seconds", s.interval_seconds, 0.0, false, 86_400.0, false);
+    k.range(
+        "ingestion.scheduler.interval_seconds",
+        s.interval_seconds,
+        0.0,
+        false,
+        86_400.0,
+        false,
+    );
     if s.interval_seconds > 0.0 && s.interval_seconds < 10.0 {
         k.warn(
             "ingestion.scheduler.interval_seconds",
-            format!("a poll interval of {}s is under 10s: upstream APIs may rate-limit you", s.interval_seconds),
+            format!(
+                "a poll interval of {}s is under 10s: upstream APIs may rate-limit you",
+                s.interval_seconds
+            ),
         );
     }
-    k.range("ingestion.scheduler.jitter_seconds", s.jitter_seconds, 0.0, false, 3600.0, false);
+    k.range(
+        "ingestion.scheduler.jitter_seconds",
+        s.jitter_seconds,
+        0.0,
+        false,
+        3600.0,
+        false,
+    );
     if s.interval_seconds > 0.0 && s.jitter_seconds >= s.interval_seconds {
-        k.warn("ingestion.scheduler.jitter_seconds", "jitter is as large as the interval: polls may bunch up".into());
+        k.warn(
+            "ingestion.scheduler.jitter_seconds",
+            "jitter is as large as the interval: polls may bunch up".into(),
+        );
     }
-    k.range("ingestion.scheduler.retries", s.retries as f64, 0.0, false, 20.0, false);
-    k.range("ingestion.scheduler.retry_backoff", s.retry_backoff, 1.0, false, 10.0, false);
-    k.positive("ingestion.scheduler.max_backoff_seconds", s.max_backoff_seconds);
-    k.range("ingestion.scheduler.timeout_seconds", s.timeout_seconds, 0.0, true, 300.0, false);
-    k.range("ingestion.circuit_breaker.failure_threshold", ing.circuit_breaker.failure_threshold as f64, 1.0, false, 1000.0, false);
-    k.positive("ingestion.circuit_breaker.open_seconds", ing.circuit_breaker.open_seconds);
+    k.range(
+        "ingestion.scheduler.retries",
+        s.retries as f64,
+        0.0,
+        false,
+        20.0,
+        false,
+    );
+    k.range(
+        "ingestion.scheduler.retry_backoff",
+        s.retry_backoff,
+        1.0,
+        false,
+        10.0,
+        false,
+    );
+    k.positive(
+        "ingestion.scheduler.max_backoff_seconds",
+        s.max_backoff_seconds,
+    );
+    k.range(
+        "ingestion.scheduler.timeout_seconds",
+        s.timeout_seconds,
+        0.0,
+        true,
+        300.0,
+        false,
+    );
+    k.range(
+        "ingestion.circuit_breaker.failure_threshold",
+        ing.circuit_breaker.failure_threshold as f64,
+        1.0,
+        false,
+        1000.0,
+        false,
+    );
+    k.positive(
+        "ingestion.circuit_breaker.open_seconds",
+        ing.circuit_breaker.open_seconds,
+    );
 
-    k.range("storage.busy_timeout_ms", c.storage.busy_timeout_ms as f64, 0.0, false, 600_000.0, false);
-    k.range("storage.max_batch_ops", c.storage.max_batch_ops as f64, 1.0, false, 100_000.0, false);
+    k.range(
+        "storage.busy_timeout_ms",
+        c.storage.busy_timeout_ms as f64,
+        0.0,
+        false,
+        600_000.0,
+        false,
+    );
+    k.range(
+        "storage.max_batch_ops",
+        c.storage.max_batch_ops as f64,
+        1.0,
+        false,
+        100_000.0,
+        false,
+    );
     k.positive("storage.retention_days", c.storage.retention_days);
 
     let a = &c.analytics;
-    k.range("analytics.value_threshold", a.value_threshold, 0.0, false, 1.0, true);
+    k.range(
+        "analytics.value_threshold",
+        a.value_threshold,
+        0.0,
+        false,
+        1.0,
+        true,
+    );
     if a.value_threshold > 0.0 && a.value_threshold < 0.01 {
-        k.warn("analytics.value_threshold", format!("{} is under 1% EV: expect many marginal edges", a.value_threshold));
+        k.warn(
+            "analytics.value_threshold",
+            format!(
+                "{} is under 1% EV: expect many marginal edges",
+                a.value_threshold
+            ),
+        );
     }
-    k.range("analytics.kelly_fraction", a.kelly_fraction, 0.0, true, 1.0, false);
-    k.range("analytics.max_bet_fraction", a.max_bet_fraction, 0.0, true, 1.0, false);
+    k.range(
+        "analytics.kelly_fraction",
+        a.kelly_fraction,
+        0.0,
+        true,
+        1.0,
+        false,
+    );
+    k.range(
+        "analytics.max_bet_fraction",
+        a.max_bet_fraction,
+        0.0,
+        true,
+        1.0,
+        false,
+    );
     if a.max_bet_fraction > 0.25 {
-        k.warn("analytics.max_bet_fraction", "more than 25% of bankroll on one bet usually means the edge estimate is wrong".into());
+        k.warn(
+            "analytics.max_bet_fraction",
+            "more than 25% of bankroll on one bet usually means the edge estimate is wrong".into(),
+        );
     }
-    k.range("analytics.max_event_exposure", a.max_event_exposure, 0.0, true, 1.0, false);
-    k.range("analytics.max_team_exposure", a.max_team_exposure, 0.0, true, 1.0, false);
-    k.range("analytics.sharp_weight", a.sharp_weight, 0.0, false, 100.0, false);
-    k.range("analytics.model_weight", a.model_weight, 0.0, false, 1.0, false);
-    k.range("analytics.movement_threshold", a.movement_threshold, 0.0, false, 100.0, false);
-    k.range("analytics.history_limit", a.history_limit as f64, 1.0, false, 1e6, false);
-    k.range("analytics.threads", a.threads as f64, 0.0, false, 1024.0, false);
-    k.positive("analytics.simulation_latency_target_seconds", a.simulation_latency_target_seconds);
+    k.range(
+        "analytics.max_event_exposure",
+        a.max_event_exposure,
+        0.0,
+        true,
+        1.0,
+        false,
+    );
+    k.range(
+        "analytics.max_team_exposure",
+        a.max_team_exposure,
+        0.0,
+        true,
+        1.0,
+        false,
+    );
+    k.range(
+        "analytics.sharp_weight",
+        a.sharp_weight,
+        0.0,
+        false,
+        100.0,
+        false,
+    );
+    k.range(
+        "analytics.model_weight",
+        a.model_weight,
+        0.0,
+        false,
+        1.0,
+        false,
+    );
+    k.range(
+        "analytics.movement_threshold",
+        a.movement_threshold,
+        0.0,
+        false,
+        100.0,
+        false,
+    );
+    k.range(
+        "analytics.history_limit",
+        a.history_limit as f64,
+        1.0,
+        false,
+        1e6,
+        false,
+    );
+    k.range(
+        "analytics.threads",
+        a.threads as f64,
+        0.0,
+        false,
+        1024.0,
+        false,
+    );
+    k.positive(
+        "analytics.simulation_latency_target_seconds",
+        a.simulation_latency_target_seconds,
+    );
     for (name, n) in [
         ("simulate", a.iterations.simulate),
         ("scan", a.iterations.scan),
         ("dashboard", a.iterations.dashboard),
         ("backtest", a.iterations.backtest),
     ] {
-        k.range(&format!("analytics.iterations.{name}"), n as f64, 100.0, false, 10_000_000.0, false);
+        k.range(
+            &format!("analytics.iterations.{name}"),
+            n as f64,
+            100.0,
+            false,
+            10_000_000.0,
+            false,
+        );
     }
     let r = &a.ratings;
-    k.range("analytics.ratings.k_factor", r.k_factor, 0.0, true, 100.0, false);
-    k.range("analytics.ratings.home_field_elo", r.home_field_elo, 0.0, false, 200.0, false);
-    k.range("analytics.ratings.season_revert", r.season_revert, 0.0, false, 1.0, false);
+    k.range(
+        "analytics.ratings.k_factor",
+        r.k_factor,
+        0.0,
+        true,
+        100.0,
+        false,
+    );
+    k.range(
+        "analytics.ratings.home_field_elo",
+        r.home_field_elo,
+        0.0,
+        false,
+        200.0,
+        false,
+    );
+    k.range(
+        "analytics.ratings.season_revert",
+        r.season_revert,
+        0.0,
+        false,
+        1.0,
+        false,
+    );
     let b = &a.bankroll;
     k.positive("analytics.bankroll.initial", b.initial);
-    k.range("analytics.bankroll.trials", b.trials as f64, 1.0, false, 1_000_000.0, false);
-    k.range("analytics.bankroll.periods", b.periods as f64, 1.0, false, 10_000.0, false);
-    k.range("analytics.bankroll.ruin_fraction", b.ruin_fraction, 0.0, true, 1.0, true);
+    k.range(
+        "analytics.bankroll.trials",
+        b.trials as f64,
+        1.0,
+        false,
+        1_000_000.0,
+        false,
+    );
+    k.range(
+        "analytics.bankroll.periods",
+        b.periods as f64,
+        1.0,
+        false,
+        10_000.0,
+        false,
+    );
+    k.range(
+        "analytics.bankroll.ruin_fraction",
+        b.ruin_fraction,
+        0.0,
+        true,
+        1.0,
+        true,
+    );
     for (name, v) in &a.correlation_limits {
-        k.range(&format!("analytics.correlation_limits.{name}"), *v, 0.0, true, 1.0, false);
+        k.range(
+            &format!("analytics.correlation_limits.{name}"),
+            *v,
+            0.0,
+            true,
+            1.0,
+            false,
+        );
     }
 
     let al = &c.alerts;
-    k.range("alerts.cooldown_seconds", al.cooldown_seconds, 0.0, false, 7.0 * 86_400.0, false);
-    k.range("alerts.digest_seconds", al.digest_seconds, 0.0, false, 86_400.0, false);
+    k.range(
+        "alerts.cooldown_seconds",
+        al.cooldown_seconds,
+        0.0,
+        false,
+        7.0 * 86_400.0,
+        false,
+    );
+    k.range(
+        "alerts.digest_seconds",
+        al.digest_seconds,
+        0.0,
+        false,
+        86_400.0,
+        false,
+    );
     if let Some(q) = &al.quiet_hours {
         for (field, v) in [("start", &q.start), ("end", &q.end)] {
             if parse_hhmm(v).is_none() {
-                k.err(&format!("alerts.quiet_hours.{field}"), format!("expected a time of day as HH:MM, got {v:?}"));
+                k.err(
+                    &format!("alerts.quiet_hours.{field}"),
+                    format!("expected a time of day as HH:MM, got {v:?}"),
+                );
             }
         }
     }
     let rl = &al.rules;
-    k.range("alerts.rules.stalled_freshness_multiple", rl.stalled_freshness_multiple, 1.0, false, 100.0, false);
-    k.range("alerts.rules.failure_burst_success_rate", rl.failure_burst_success_rate, 0.0, true, 1.0, false);
-    k.range("alerts.rules.failure_burst_intervals", rl.failure_burst_intervals as f64, 1.0, false, 1000.0, false);
-    k.range("alerts.rules.backlog_runs", rl.backlog_runs as f64, 1.0, false, 1000.0, false);
-    k.range("alerts.rules.dashboard_stale_checks", rl.dashboard_stale_checks as f64, 1.0, false, 1000.0, false);
-    k.positive("alerts.rules.delivery_silence_hours", rl.delivery_silence_hours);
-    k.range("alerts.rules.delivery_error_burst", rl.delivery_error_burst as f64, 1.0, false, 1000.0, false);
-    k.range("alerts.rules.new_edge_min_ev", rl.new_edge_min_ev, 0.0, false, 1.0, false);
-    k.range("alerts.rules.line_movement_points", rl.line_movement_points, 0.0, true, 100.0, false);
+    k.range(
+        "alerts.rules.stalled_freshness_multiple",
+        rl.stalled_freshness_multiple,
+        1.0,
+        false,
+        100.0,
+        false,
+    );
+    k.range(
+        "alerts.rules.failure_burst_success_rate",
+        rl.failure_burst_success_rate,
+        0.0,
+        true,
+        1.0,
+        false,
+    );
+    k.range(
+        "alerts.rules.failure_burst_intervals",
+        rl.failure_burst_intervals as f64,
+        1.0,
+        false,
+        1000.0,
+        false,
+    );
+    k.range(
+        "alerts.rules.backlog_runs",
+        rl.backlog_runs as f64,
+        1.0,
+        false,
+        1000.0,
+        false,
+    );
+    k.range(
+        "alerts.rules.dashboard_stale_checks",
+        rl.dashboard_stale_checks as f64,
+        1.0,
+        false,
+        1000.0,
+        false,
+    );
+    k.positive(
+        "alerts.rules.delivery_silence_hours",
+        rl.delivery_silence_hours,
+    );
+    k.range(
+        "alerts.rules.delivery_error_burst",
+        rl.delivery_error_burst as f64,
+        1.0,
+        false,
+        1000.0,
+        false,
+    );
+    k.range(
+        "alerts.rules.new_edge_min_ev",
+        rl.new_edge_min_ev,
+        0.0,
+        false,
+        1.0,
+        false,
+    );
+    k.range(
+        "alerts.rules.line_movement_points",
+        rl.line_movement_points,
+        0.0,
+        true,
+        100.0,
+        false,
+    );
     for (i, ch) in al.channels.iter().enumerate() {
         let p = format!("alerts.channels[{i}]");
         let (enabled, sev) = match ch {
@@ -328,13 +713,22 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
             ChannelConfig::Email(e) => {
                 if e.enabled {
                     if e.smtp_host.trim().is_empty() {
-                        k.err(&format!("{p}.smtp_host"), "expected an SMTP host name".into());
+                        k.err(
+                            &format!("{p}.smtp_host"),
+                            "expected an SMTP host name".into(),
+                        );
                     }
                     if !e.from.contains('@') {
-                        k.err(&format!("{p}.from"), "expected a sender address like alerts@example.com".into());
+                        k.err(
+                            &format!("{p}.from"),
+                            "expected a sender address like alerts@example.com".into(),
+                        );
                     }
                     if e.to.is_empty() || e.to.iter().any(|t| !t.contains('@')) {
-                        k.err(&format!("{p}.to"), "expected a list of one or more recipient addresses".into());
+                        k.err(
+                            &format!("{p}.to"),
+                            "expected a list of one or more recipient addresses".into(),
+                        );
                     }
                 }
                 (e.enabled, &e.min_severity)
@@ -357,16 +751,39 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
 
     if let Some(tf) = &c.metrics.textfile {
         if !tf.ends_with(".prom") {
-            k.warn("metrics.textfile", "node-exporter's textfile collector only reads files ending in .prom".into());
+            k.warn(
+                "metrics.textfile",
+                "node-exporter's textfile collector only reads files ending in .prom".into(),
+            );
         }
     }
-    k.positive("metrics.sample_interval_seconds", c.metrics.sample_interval_seconds);
+    k.positive(
+        "metrics.sample_interval_seconds",
+        c.metrics.sample_interval_seconds,
+    );
 
     let d = &c.dashboard;
-    k.range("dashboard.refresh_seconds", d.refresh_seconds, 0.05, false, 3600.0, false);
-    k.range("dashboard.max_fps", d.max_fps as f64, 1.0, false, 120.0, false);
+    k.range(
+        "dashboard.refresh_seconds",
+        d.refresh_seconds,
+        0.05,
+        false,
+        3600.0,
+        false,
+    );
+    k.range(
+        "dashboard.max_fps",
+        d.max_fps as f64,
+        1.0,
+        false,
+        120.0,
+        false,
+    );
     if d.theme.trim().is_empty() {
-        k.err("dashboard.theme", "expected a theme name such as default, mono, high-contrast or colorblind".into());
+        k.err(
+            "dashboard.theme",
+            "expected a theme name such as default, mono, high-contrast or colorblind".into(),
+        );
     }
 
     match c.api.bind.parse::<std::net::SocketAddr>() {
@@ -377,9 +794,20 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         Ok(_) => {}
     }
     k.positive("api.rate_limit_per_second", c.api.rate_limit_per_second);
-    k.range("api.max_body_bytes", c.api.max_body_bytes as f64, 1.0, false, 64.0 * 1024.0 * 1024.0, false);
+    k.range(
+        "api.max_body_bytes",
+        c.api.max_body_bytes as f64,
+        1.0,
+        false,
+        64.0 * 1024.0 * 1024.0,
+        false,
+    );
 
-    k.one_of("logging.level", &c.logging.level, &["trace", "debug", "info", "warn", "error"]);
+    k.one_of(
+        "logging.level",
+        &c.logging.level,
+        &["trace", "debug", "info", "warn", "error"],
+    );
     k.one_of("logging.format", &c.logging.format, &["text", "json"]);
     k.out
 }

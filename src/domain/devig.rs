@@ -143,7 +143,10 @@ fn shin(pi: &[f64]) -> Result<Vec<f64>, DevigError> {
         // Σp(z) falls from √S at z = 0 through 1: bisection finds the same root as mberk's
         // Jullien–Salanié iteration without its slow convergence on lopsided markets.
         let total = |z: f64| -> f64 {
-            pi.iter().map(|p| ((z * z + 4.0 * (1.0 - z) * p * p / s).sqrt() - z) / (2.0 * (1.0 - z))).sum::<f64>() - 1.0
+            pi.iter()
+                .map(|p| ((z * z + 4.0 * (1.0 - z) * p * p / s).sqrt() - z) / (2.0 * (1.0 - z)))
+                .sum::<f64>()
+                - 1.0
         };
         bisect(total, 0.0, 0.999).ok_or(DevigError::NoConvergence(DevigMethod::Shin))?
     };
@@ -232,7 +235,11 @@ mod tests {
     fn shin_three_way_matches_mberk_vector() {
         let pi = implied_decimal(&[2.6, 2.4, 4.3]);
         let p = devig(&pi, DevigMethod::Shin).unwrap();
-        let want = [0.372_994_060_332_089_65, 0.404_779_410_920_018_4, 0.222_226_528_747_427_5];
+        let want = [
+            0.372_994_060_332_089_65,
+            0.404_779_410_920_018_4,
+            0.222_226_528_747_427_5,
+        ];
         for (a, b) in p.iter().zip(want) {
             assert!((a - b).abs() < 1e-9, "{a} vs {b}");
         }
@@ -254,7 +261,10 @@ mod tests {
     #[test]
     fn cno_plus900_minus3000_vector() {
         // The CNO devigger README: fair underdog +968 (mult), +1412 (add), +2192 (power).
-        let pi = vec![american_to_implied(-3000).unwrap(), american_to_implied(900).unwrap()];
+        let pi = vec![
+            american_to_implied(-3000).unwrap(),
+            american_to_implied(900).unwrap(),
+        ];
         let cases = [
             (DevigMethod::Multiplicative, 0.906_344, 968),
             (DevigMethod::Additive, 0.933_871, 1412),
@@ -267,40 +277,69 @@ mod tests {
             assert!((p[0] - fav).abs() < 1e-6, "{m}: {} vs {fav}", p[0]);
             if dog_american != 0 {
                 let got = crate::domain::odds::probability_to_american(p[1]).unwrap();
-                assert!((got - dog_american).abs() <= 1, "{m}: {got} vs {dog_american}");
+                assert!(
+                    (got - dog_american).abs() <= 1,
+                    "{m}: {got} vs {dog_american}"
+                );
             }
         }
     }
 
     #[test]
     fn worst_case_takes_the_minimum_per_side_and_is_not_coherent() {
-        let pi = vec![american_to_implied(-3000).unwrap(), american_to_implied(900).unwrap()];
+        let pi = vec![
+            american_to_implied(-3000).unwrap(),
+            american_to_implied(900).unwrap(),
+        ];
         let w = devig(&pi, DevigMethod::WorstCase).unwrap();
         assert!((w[0] - 0.906_344).abs() < 1e-6); // multiplicative is lowest for the favourite
-        let dog_min = [DevigMethod::Multiplicative, DevigMethod::Additive, DevigMethod::Power, DevigMethod::Shin]
-            .iter()
-            .map(|m| devig(&pi, *m).unwrap()[1])
-            .fold(1.0, f64::min);
+        let dog_min = [
+            DevigMethod::Multiplicative,
+            DevigMethod::Additive,
+            DevigMethod::Power,
+            DevigMethod::Shin,
+        ]
+        .iter()
+        .map(|m| devig(&pi, *m).unwrap()[1])
+        .fold(1.0, f64::min);
         assert_eq!(w[1], dog_min);
         assert!(w.iter().sum::<f64>() < 1.0);
     }
 
     #[test]
     fn bad_markets_are_rejected() {
-        assert_eq!(devig(&[0.5], DevigMethod::Power), Err(DevigError::TooFewOutcomes(1)));
-        assert!(matches!(devig(&[0.4, 0.4], DevigMethod::Power), Err(DevigError::NoMargin(_))));
-        assert!(matches!(devig(&[0.4, 1.2], DevigMethod::Power), Err(DevigError::BadProbability(_))));
+        assert_eq!(
+            devig(&[0.5], DevigMethod::Power),
+            Err(DevigError::TooFewOutcomes(1))
+        );
+        assert!(matches!(
+            devig(&[0.4, 0.4], DevigMethod::Power),
+            Err(DevigError::NoMargin(_))
+        ));
+        assert!(matches!(
+            devig(&[0.4, 1.2], DevigMethod::Power),
+            Err(DevigError::BadProbability(_))
+        ));
         assert!("nonsense".parse::<DevigMethod>().is_err());
-        assert_eq!("odds-ratio".parse::<DevigMethod>().unwrap(), DevigMethod::OddsRatio);
+        assert_eq!(
+            "odds-ratio".parse::<DevigMethod>().unwrap(),
+            DevigMethod::OddsRatio
+        );
     }
 
     fn market() -> impl Strategy<Value = Vec<f64>> {
         // 2 to 6 outcomes with a margin between 0.5% and 15%.
-        (prop::collection::vec(0.02f64..1.0, 2..6), 0.005f64..0.15).prop_map(|(w, margin)| {
-            let t: f64 = w.iter().sum();
-            w.iter().map(|x| (x / t) * (1.0 + margin)).filter(|p| *p < 0.999).collect::<Vec<_>>()
-        })
-        .prop_filter("needs two outcomes", |v| v.len() >= 2 && v.iter().sum::<f64>() >= 1.0)
+        (prop::collection::vec(0.02f64..1.0, 2..6), 0.005f64..0.15)
+            .prop_map(|(w, margin)| {
+                let t: f64 = w.iter().sum();
+                w.iter()
+                    .map(|x| (x / t) * (1.0 + margin))
+                    .filter(|p| *p < 0.999)
+                    .collect::<Vec<_>>()
+            })
+            .prop_filter("needs two outcomes", |v| {
+                v.len() >= 2 && v.iter().sum::<f64>() >= 1.0
+            })
     }
 
     proptest! {

@@ -44,7 +44,10 @@ impl MarketKind {
 
     /// Alternate and team-total markets list several lines for one selection at once.
     pub fn is_ladder(self) -> bool {
-        matches!(self, MarketKind::SpreadAlt | MarketKind::TotalAlt | MarketKind::TeamTotal)
+        matches!(
+            self,
+            MarketKind::SpreadAlt | MarketKind::TotalAlt | MarketKind::TeamTotal
+        )
     }
 
     pub fn has_line(self) -> bool {
@@ -96,8 +99,15 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 7] =
-        [Scope::Game, Scope::H1, Scope::H2, Scope::Q1, Scope::Q2, Scope::Q3, Scope::Q4];
+    pub const ALL: [Scope; 7] = [
+        Scope::Game,
+        Scope::H1,
+        Scope::H2,
+        Scope::Q1,
+        Scope::Q2,
+        Scope::Q3,
+        Scope::Q4,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

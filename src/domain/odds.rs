@@ -10,7 +10,9 @@ pub enum OddsError {
     AmericanOutOfRange(i64),
     #[error("decimal odds {0} are impossible: they must be finite and greater than 1.0")]
     DecimalTooLow(f64),
-    #[error("fractional odds {num}/{den} are impossible: need a positive numerator and denominator")]
+    #[error(
+        "fractional odds {num}/{den} are impossible: need a positive numerator and denominator"
+    )]
     BadFraction { num: i64, den: i64 },
     #[error("probability {0} is outside the open interval (0, 1)")]
     ProbabilityOutOfRange(f64),
@@ -167,8 +169,14 @@ mod tests {
 
     #[test]
     fn impossible_prices_are_rejected() {
-        assert_eq!(american_to_decimal(50), Err(OddsError::AmericanOutOfRange(50)));
-        assert_eq!(american_to_decimal(0), Err(OddsError::AmericanOutOfRange(0)));
+        assert_eq!(
+            american_to_decimal(50),
+            Err(OddsError::AmericanOutOfRange(50))
+        );
+        assert_eq!(
+            american_to_decimal(0),
+            Err(OddsError::AmericanOutOfRange(0))
+        );
         assert!(Odds::from_decimal(1.0).is_err());
         assert!(Odds::from_decimal(f64::NAN).is_err());
         assert!(Odds::from_fractional(0, 1).is_err());

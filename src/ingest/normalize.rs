@@ -82,12 +82,19 @@ const NAME_ALIASES: &[(&str, &str)] = &[
 
 /// Lower-case ASCII letters and digits only: "St. Louis Rams" and "st louis rams" are one key.
 fn key(s: &str) -> String {
-    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// The current nflverse code for any known abbreviation (historical ones included).
 pub fn franchise_code(code: &str) -> &str {
-    CODE_ALIASES.iter().find(|(from, _)| from.eq_ignore_ascii_case(code)).map(|(_, to)| *to).unwrap_or(code)
+    CODE_ALIASES
+        .iter()
+        .find(|(from, _)| from.eq_ignore_ascii_case(code))
+        .map(|(_, to)| *to)
+        .unwrap_or(code)
 }
 
 /// Team names, nicknames, cities and abbreviations to current nflverse codes.
@@ -107,13 +114,24 @@ impl Teams {
     /// `team_nick`) plus the built-in aliases. A key that would name two franchises (a city such as
     /// "Los Angeles" or "New York") is left out rather than guessed.
     pub fn from_csv(text: &str) -> Result<Teams, NormalizeError> {
-        let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-        let headers = rdr.headers().map_err(|e| NormalizeError::Schedule { line: 1, message: e.to_string() })?.clone();
-        let col = |name: &str| {
-            headers.iter().position(|h| h == name).ok_or_else(|| NormalizeError::Schedule {
+        let mut rdr = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let headers = rdr
+            .headers()
+            .map_err(|e| NormalizeError::Schedule {
                 line: 1,
-                message: format!("teams table has no `{name}` column"),
-            })
+                message: e.to_string(),
+            })?
+            .clone();
+        let col = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| NormalizeError::Schedule {
+                    line: 1,
+                    message: format!("teams table has no `{name}` column"),
+                })
         };
         let (abbr_i, name_i, nick_i) = (col("team_abbr")?, col("team_name")?, col("team_nick")?);
         let mut candidates: HashMap<String, Vec<String>> = HashMap::new();
@@ -128,9 +146,15 @@ impl Teams {
         };
         let mut codes = Vec::new();
         for (i, rec) in rdr.records().enumerate() {
-            let rec = rec.map_err(|e| NormalizeError::Schedule { line: i as u64 + 2, message: e.to_string() })?;
-            let (abbr, name, nick) =
-                (rec.get(abbr_i).unwrap_or(""), rec.get(name_i).unwrap_or(""), rec.get(nick_i).unwrap_or(""));
+            let rec = rec.map_err(|e| NormalizeError::Schedule {
+                line: i as u64 + 2,
+                message: e.to_string(),
+            })?;
+            let (abbr, name, nick) = (
+                rec.get(abbr_i).unwrap_or(""),
+                rec.get(name_i).unwrap_or(""),
+                rec.get(nick_i).unwrap_or(""),
+            );
             if abbr.is_empty() {
                 continue;
             }
@@ -142,7 +166,11 @@ impl Teams {
             add(code, code);
             add(name, code);
             add(nick, code);
-            if let Some(city) = name.strip_suffix(nick).map(str::trim).filter(|c| !c.is_empty()) {
+            if let Some(city) = name
+                .strip_suffix(nick)
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+            {
                 add(city, code);
                 // "Kansas City" + "Chiefs" written together without a space still matches via key().
             }
@@ -153,7 +181,11 @@ impl Teams {
         for (name, code) in NAME_ALIASES {
             add(name, code);
         }
-        let by_key = candidates.into_iter().filter(|(_, v)| v.len() == 1).map(|(k, mut v)| (k, v.remove(0))).collect();
+        let by_key = candidates
+            .into_iter()
+            .filter(|(_, v)| v.len() == 1)
+            .map(|(k, mut v)| (k, v.remove(0)))
+            .collect();
         codes.sort();
         Ok(Teams { by_key, codes })
     }
@@ -208,18 +240,27 @@ impl Schedule {
 
     /// Loads an nflverse `games.csv` from disk (e.g. a fresher download than the shipped copy).
     pub fn from_path(path: &Path) -> Result<Schedule, NormalizeError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| NormalizeError::Io { path: path.display().to_string(), message: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|e| NormalizeError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
         Schedule::from_csv(&text)
     }
 
     /// Parses nflverse `games.csv` text. Needs `game_id, season, game_type, week, gameday,
     /// gametime, away_team, home_team, location`; other columns are ignored.
     pub fn from_csv(text: &str) -> Result<Schedule, NormalizeError> {
-        let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+        let mut rdr = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
         let bad = |line: u64, message: String| NormalizeError::Schedule { line, message };
         let headers = rdr.headers().map_err(|e| bad(1, e.to_string()))?.clone();
-        let col = |name: &str| headers.iter().position(|h| h == name).ok_or_else(|| bad(1, format!("no `{name}` column")));
+        let col = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| bad(1, format!("no `{name}` column")))
+        };
         let idx = [
             col("game_id")?,
             col("season")?,
@@ -236,8 +277,12 @@ impl Schedule {
             let line = i as u64 + 2;
             let rec = rec.map_err(|e| bad(line, e.to_string()))?;
             let f = |j: usize| rec.get(idx[j]).unwrap_or("");
-            let season: i32 = f(1).parse().map_err(|_| bad(line, format!("season {:?} is not a year", f(1))))?;
-            let week: i32 = f(3).parse().map_err(|_| bad(line, format!("week {:?} is not a number", f(3))))?;
+            let season: i32 = f(1)
+                .parse()
+                .map_err(|_| bad(line, format!("season {:?} is not a year", f(1))))?;
+            let week: i32 = f(3)
+                .parse()
+                .map_err(|_| bad(line, format!("week {:?} is not a number", f(3))))?;
             let day = NaiveDate::parse_from_str(f(4), "%Y-%m-%d")
                 .map_err(|_| bad(line, format!("gameday {:?} is not YYYY-MM-DD", f(4))))?;
             let time = if f(5).is_empty() {
@@ -257,7 +302,10 @@ impl Schedule {
                 neutral: f(8).eq_ignore_ascii_case("neutral"),
             };
             let n = s.games.len();
-            s.by_pair.entry(pair(&game.home_team, &game.away_team)).or_default().push(n);
+            s.by_pair
+                .entry(pair(&game.home_team, &game.away_team))
+                .or_default()
+                .push(n);
             s.by_id.insert(game.game_id.clone(), n);
             s.games.push(game);
         }
@@ -338,7 +386,9 @@ pub fn eastern_to_utc_ms(local: NaiveDateTime) -> i64 {
 
 /// UTC milliseconds to US/Eastern wall-clock time.
 pub fn utc_ms_to_eastern(ms: i64) -> NaiveDateTime {
-    let utc = DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default().naive_utc();
+    let utc = DateTime::<Utc>::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .naive_utc();
     let edt = utc - chrono::Duration::hours(4);
     if eastern_dst(edt) {
         edt
@@ -391,11 +441,22 @@ impl Normalizer {
     /// nflverse `game_id`, season, week and the schedule's team codes and orientation; otherwise
     /// its id is `{season}_{YYYYMMDD}_{AWAY}_{HOME}` with the US/Eastern kickoff date (the date
     /// nflverse calls `gameday`). The kickoff is always the feed's, which follows late changes.
-    pub fn resolve(&self, home_name: &str, away_name: &str, kickoff_ms: i64) -> Result<Resolved, NormalizeError> {
-        let home = self.team(home_name).ok_or_else(|| NormalizeError::UnknownTeam(home_name.to_string()))?;
-        let away = self.team(away_name).ok_or_else(|| NormalizeError::UnknownTeam(away_name.to_string()))?;
+    pub fn resolve(
+        &self,
+        home_name: &str,
+        away_name: &str,
+        kickoff_ms: i64,
+    ) -> Result<Resolved, NormalizeError> {
+        let home = self
+            .team(home_name)
+            .ok_or_else(|| NormalizeError::UnknownTeam(home_name.to_string()))?;
+        let away = self
+            .team(away_name)
+            .ok_or_else(|| NormalizeError::UnknownTeam(away_name.to_string()))?;
         if home == away {
-            return Err(NormalizeError::UnknownTeam(format!("{home_name} vs {away_name}: the same team twice")));
+            return Err(NormalizeError::UnknownTeam(format!(
+                "{home_name} vs {away_name}: the same team twice"
+            )));
         }
         if let Some((g, swapped)) = self.schedule.find(home, away, kickoff_ms) {
             return Ok(Resolved {
@@ -433,7 +494,9 @@ mod tests {
     use super::*;
 
     fn ms(rfc3339: &str) -> i64 {
-        DateTime::parse_from_rfc3339(rfc3339).unwrap().timestamp_millis()
+        DateTime::parse_from_rfc3339(rfc3339)
+            .unwrap()
+            .timestamp_millis()
     }
 
     #[test]
@@ -459,7 +522,12 @@ mod tests {
     #[test]
     fn historical_names_map_to_current_franchises() {
         let t = Teams::embedded();
-        for n in ["Washington Redskins", "Washington Football Team", "Washington Commanders", "Washington"] {
+        for n in [
+            "Washington Redskins",
+            "Washington Football Team",
+            "Washington Commanders",
+            "Washington",
+        ] {
             assert_eq!(t.code(n), Some("WAS"), "{n}");
         }
         for n in ["Oakland Raiders", "Las Vegas Raiders", "OAK", "Raiders"] {
@@ -482,7 +550,8 @@ mod tests {
         assert_eq!(t.code("New York"), None, "two franchises");
         let n = Normalizer::new(t, Schedule::empty());
         assert_eq!(
-            n.resolve("Kansas City Chiefs", "Springfield Atoms", 0).unwrap_err(),
+            n.resolve("Kansas City Chiefs", "Springfield Atoms", 0)
+                .unwrap_err(),
             NormalizeError::UnknownTeam("Springfield Atoms".into())
         );
     }
@@ -491,13 +560,28 @@ mod tests {
     fn eastern_time_follows_daylight_saving() {
         let d = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
         // 2025-10-23 20:15 EDT is 00:15Z the next day (the MIN @ LAC Thursday game).
-        assert_eq!(eastern_to_utc_ms(d("2025-10-23 20:15")), ms("2025-10-24T00:15:00Z"));
+        assert_eq!(
+            eastern_to_utc_ms(d("2025-10-23 20:15")),
+            ms("2025-10-24T00:15:00Z")
+        );
         // After the November change-over Eastern is UTC-5.
-        assert_eq!(eastern_to_utc_ms(d("2025-11-09 13:00")), ms("2025-11-09T18:00:00Z"));
+        assert_eq!(
+            eastern_to_utc_ms(d("2025-11-09 13:00")),
+            ms("2025-11-09T18:00:00Z")
+        );
         // Pre-2007 rules: 2005-10-30 was the last Sunday of October, already standard time.
-        assert_eq!(eastern_to_utc_ms(d("2005-10-30 13:00")), ms("2005-10-30T18:00:00Z"));
-        assert_eq!(eastern_to_utc_ms(d("2005-10-23 13:00")), ms("2005-10-23T17:00:00Z"));
-        assert_eq!(utc_ms_to_eastern(ms("2025-10-24T00:15:00Z")), d("2025-10-23 20:15"));
+        assert_eq!(
+            eastern_to_utc_ms(d("2005-10-30 13:00")),
+            ms("2005-10-30T18:00:00Z")
+        );
+        assert_eq!(
+            eastern_to_utc_ms(d("2005-10-23 13:00")),
+            ms("2005-10-23T17:00:00Z")
+        );
+        assert_eq!(
+            utc_ms_to_eastern(ms("2025-10-24T00:15:00Z")),
+            d("2025-10-23 20:15")
+        );
     }
 
     #[test]
@@ -513,7 +597,9 @@ mod tests {
     fn schedule_matches_within_36_hours() {
         let n = Normalizer::embedded();
         let kick = ms("2025-10-24T00:15:00Z");
-        let r = n.resolve("Los Angeles Chargers", "Minnesota Vikings", kick).unwrap();
+        let r = n
+            .resolve("Los Angeles Chargers", "Minnesota Vikings", kick)
+            .unwrap();
         assert_eq!(r.event.event_id, "2025_08_MIN_LAC");
         assert_eq!((r.event.season, r.event.week), (Some(2025), Some(8)));
         assert!(!r.swapped);
@@ -529,19 +615,34 @@ mod tests {
         let n = Normalizer::embedded();
         let g = n.schedule.game("2025_04_MIN_PIT").unwrap().clone();
         assert!(g.neutral);
-        let r = n.resolve("Minnesota Vikings", "Pittsburgh Steelers", g.kickoff_ms).unwrap();
+        let r = n
+            .resolve("Minnesota Vikings", "Pittsburgh Steelers", g.kickoff_ms)
+            .unwrap();
         assert_eq!(r.event.event_id, "2025_04_MIN_PIT");
-        assert_eq!((r.event.home_team.as_str(), r.event.away_team.as_str()), ("PIT", "MIN"));
+        assert_eq!(
+            (r.event.home_team.as_str(), r.event.away_team.as_str()),
+            ("PIT", "MIN")
+        );
         assert!(r.swapped);
-        let r = n.resolve("Pittsburgh Steelers", "Minnesota Vikings", g.kickoff_ms).unwrap();
+        let r = n
+            .resolve("Pittsburgh Steelers", "Minnesota Vikings", g.kickoff_ms)
+            .unwrap();
         assert!(!r.swapped);
     }
 
     #[test]
     fn historical_codes_match_old_schedule_rows() {
         let n = Normalizer::embedded();
-        let g = n.schedule.games.iter().find(|g| g.season == 2015 && g.home_team == "OAK").unwrap().clone();
-        let r = n.resolve("Oakland Raiders", &g.away_team, g.kickoff_ms + 3_600_000).unwrap();
+        let g = n
+            .schedule
+            .games
+            .iter()
+            .find(|g| g.season == 2015 && g.home_team == "OAK")
+            .unwrap()
+            .clone();
+        let r = n
+            .resolve("Oakland Raiders", &g.away_team, g.kickoff_ms + 3_600_000)
+            .unwrap();
         assert_eq!(r.event.event_id, g.game_id);
         assert_eq!(r.event.home_team, "OAK");
     }
@@ -550,7 +651,13 @@ mod tests {
     fn unknown_games_get_a_synthetic_id_with_the_right_season() {
         let n = Normalizer::embedded();
         // A January 2027 playoff game is not in the shipped schedule: season 2026.
-        let r = n.resolve("Buffalo Bills", "Kansas City Chiefs", ms("2027-01-17T01:15:00Z")).unwrap();
+        let r = n
+            .resolve(
+                "Buffalo Bills",
+                "Kansas City Chiefs",
+                ms("2027-01-17T01:15:00Z"),
+            )
+            .unwrap();
         assert_eq!(r.event.event_id, "2026_20270116_KC_BUF");
         assert_eq!(r.event.season, Some(2026));
         assert_eq!(r.event.week, None);

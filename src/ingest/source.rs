@@ -34,7 +34,10 @@ pub enum SourceError {
     #[error("credentials rejected (HTTP {status}): {message}")]
     Unauthorized { status: u16, message: String },
     #[error("rate limited (HTTP 429){}: {message}", retry_after.map(|d| format!(", retry after {}s", d.as_secs())).unwrap_or_default())]
-    RateLimited { retry_after: Option<Duration>, message: String },
+    RateLimited {
+        retry_after: Option<Duration>,
+        message: String,
+    },
     #[error("request parameters rejected (HTTP 422): {0}")]
     BadRequest(String),
     #[error("timed out after {0:?}")]
@@ -52,7 +55,9 @@ impl SourceError {
     pub fn retryable(&self) -> bool {
         match self {
             SourceError::Http { status, .. } => *status >= 500,
-            SourceError::RateLimited { .. } | SourceError::Timeout(_) | SourceError::Network(_) => true,
+            SourceError::RateLimited { .. } | SourceError::Timeout(_) | SourceError::Network(_) => {
+                true
+            }
             SourceError::Parse(_) | SourceError::Io(_) => true,
             SourceError::Unauthorized { .. } | SourceError::BadRequest(_) => false,
         }

@@ -17,9 +17,16 @@ pub use writer::StoreWriter;
 #[derive(Debug, Error)]
 pub enum StoreError {
     #[error("cannot open the store at {path}: {source}")]
-    Open { path: PathBuf, source: rusqlite::Error },
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("the store at {path} has schema version {found}, newer than this build understands ({supported}); upgrade the binary")]
-    TooNew { path: PathBuf, found: i64, supported: i64 },
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
     #[error("store query failed: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("the batch could not be committed: {0}")]
@@ -27,7 +34,10 @@ pub enum StoreError {
     #[error("the store writer has stopped")]
     WriterGone,
     #[error("cannot create the folder for the store {path}: {source}")]
-    Dir { path: PathBuf, source: std::io::Error },
+    Dir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 fn configure(conn: &Connection, busy_timeout_ms: u64) -> rusqlite::Result<()> {
@@ -39,19 +49,34 @@ fn configure(conn: &Connection, busy_timeout_ms: u64) -> rusqlite::Result<()> {
 /// Opens (creating if needed) the store for writing and brings the schema up to date.
 pub fn open_for_writing(path: &Path, busy_timeout_ms: u64) -> Result<Connection, StoreError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir { path: dir.to_path_buf(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
     }
-    let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
+    let open_err = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut conn = Connection::open(path).map_err(open_err)?;
     configure(&conn, busy_timeout_ms).map_err(open_err)?;
-    conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(open_err)?;
     // NORMAL in WAL mode: a power cut may lose the last commits, never corrupts.
-    conn.pragma_update(None, "synchronous", "NORMAL").map_err(open_err)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(open_err)?;
     // A poll rewrites every latest row it confirms: keep the hot tables in memory (64 MiB).
-    conn.pragma_update(None, "cache_size", -65_536).map_err(open_err)?;
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(open_err)?;
+    conn.pragma_update(None, "cache_size", -65_536)
+        .map_err(open_err)?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(open_err)?;
     if version > schema::SCHEMA_VERSION {
-        return Err(StoreError::TooNew { path: path.to_path_buf(), found: version, supported: schema::SCHEMA_VERSION });
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: version,
+            supported: schema::SCHEMA_VERSION,
+        });
     }
     schema::migrate(&mut conn).map_err(open_err)?;
     Ok(conn)
@@ -59,9 +84,15 @@ pub fn open_for_writing(path: &Path, busy_timeout_ms: u64) -> Result<Connection,
 
 /// A read connection. Read-only so a dashboard attached to production cannot write to it.
 pub fn open_for_reading(path: &Path, busy_timeout_ms: u64) -> Result<Connection, StoreError> {
-    let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .map_err(open_err)?;
+    let open_err = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(open_err)?;
     configure(&conn, busy_timeout_ms).map_err(open_err)?;
     Ok(conn)
 }

@@ -23,7 +23,16 @@ pub fn upsert_events(conn: &Connection, events: &[Event], now_ms: i64) -> rusqli
            updated_ms = excluded.updated_ms",
     )?;
     for e in events {
-        stmt.execute(params![e.event_id, e.game_id, e.season, e.week, e.home_team, e.away_team, e.commence_ms, now_ms])?;
+        stmt.execute(params![
+            e.event_id,
+            e.game_id,
+            e.season,
+            e.week,
+            e.home_team,
+            e.away_team,
+            e.commence_ms,
+            now_ms
+        ])?;
     }
     Ok(())
 }
@@ -42,7 +51,11 @@ impl std::hash::Hasher for Fnv {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
         for b in bytes {
             h ^= u64::from(*b);
             h = h.wrapping_mul(0x0100_0000_01b3);
@@ -76,12 +89,20 @@ struct Slot {
 ///   book re-sends its board), that book's `seen_ms` moves with one range update on the primary
 ///   key prefix; otherwise the unchanged slots are touched one by one, so a market a book has
 ///   pulled never looks fresh.
-pub fn write_quotes(conn: &Connection, quotes: &[Quote], now_ms: i64) -> rusqlite::Result<QuoteWriteStats> {
-    let mut stats = QuoteWriteStats { received: quotes.len(), changed: 0 };
+pub fn write_quotes(
+    conn: &Connection,
+    quotes: &[Quote],
+    now_ms: i64,
+) -> rusqlite::Result<QuoteWriteStats> {
+    let mut stats = QuoteWriteStats {
+        received: quotes.len(),
+        changed: 0,
+    };
     if quotes.is_empty() {
         return Ok(stats);
     }
-    let mut slots: HashMap<String, Slot, FastHash> = HashMap::with_capacity_and_hasher(quotes.len() * 2, FastHash::default());
+    let mut slots: HashMap<String, Slot, FastHash> =
+        HashMap::with_capacity_and_hasher(quotes.len() * 2, FastHash::default());
     // (event, book) -> (stored slots, stored slots this batch confirms)
     let mut books: HashMap<(&str, String), (usize, usize), FastHash> = HashMap::default();
     {
@@ -104,8 +125,19 @@ pub fn write_quotes(conn: &Connection, quotes: &[Quote], now_ms: i64) -> rusqlit
                     r.get_ref(3)?.as_str()?,
                     r.get_ref(4)?.as_str()?,
                 );
-                books.entry((q.event_id.as_str(), book.to_string())).or_default().0 += 1;
-                slots.insert(k, Slot { line: r.get(5)?, american: r.get(6)?, stored: true, confirmed: false });
+                books
+                    .entry((q.event_id.as_str(), book.to_string()))
+                    .or_default()
+                    .0 += 1;
+                slots.insert(
+                    k,
+                    Slot {
+                        line: r.get(5)?,
+                        american: r.get(6)?,
+                        stored: true,
+                        confirmed: false,
+                    },
+                );
             }
         }
     }
@@ -113,9 +145,23 @@ pub fn write_quotes(conn: &Connection, quotes: &[Quote], now_ms: i64) -> rusqlit
     let mut unchanged: Vec<(&Quote, String)> = Vec::new();
     for q in quotes {
         let ladder = q.ladder_key();
-        let k = slot_key(&q.event_id, &q.book, q.market.as_str(), q.scope.as_str(), q.selection.as_str(), &ladder);
-        let slot = slots.entry(k).or_insert(Slot { line: None, american: 0, stored: false, confirmed: false });
-        let differs = (!slot.stored && !slot.confirmed) || slot.american != q.american || !same_line(slot.line, q.line);
+        let k = slot_key(
+            &q.event_id,
+            &q.book,
+            q.market.as_str(),
+            q.scope.as_str(),
+            q.selection.as_str(),
+            &ladder,
+        );
+        let slot = slots.entry(k).or_insert(Slot {
+            line: None,
+            american: 0,
+            stored: false,
+            confirmed: false,
+        });
+        let differs = (!slot.stored && !slot.confirmed)
+            || slot.american != q.american
+            || !same_line(slot.line, q.line);
         if slot.stored && !slot.confirmed {
             if let Some(b) = books.get_mut(&(q.event_id.as_str(), q.book.clone())) {
                 b.1 += 1;
@@ -142,7 +188,9 @@ pub fn write_quotes(conn: &Connection, quotes: &[Quote], now_ms: i64) -> rusqlit
         let complete = match last {
             Some((e, b, c)) if e == q.event_id && b == q.book => c,
             _ => {
-                let c = books.get(&(q.event_id.as_str(), q.book.clone())).is_some_and(|(n, c)| n == c);
+                let c = books
+                    .get(&(q.event_id.as_str(), q.book.clone()))
+                    .is_some_and(|(n, c)| n == c);
                 last = Some((&q.event_id, &q.book, c));
                 c
             }
@@ -155,7 +203,9 @@ pub fn write_quotes(conn: &Connection, quotes: &[Quote], now_ms: i64) -> rusqlit
     }
     whole.sort_unstable();
     whole.dedup();
-    let mut touch_book = conn.prepare_cached("UPDATE quotes_latest SET seen_ms = ?3 WHERE event_id = ?1 AND book = ?2")?;
+    let mut touch_book = conn.prepare_cached(
+        "UPDATE quotes_latest SET seen_ms = ?3 WHERE event_id = ?1 AND book = ?2",
+    )?;
     for (event, book) in whole {
         touch_book.execute(params![event, book, now_ms])?;
     }
@@ -166,9 +216,21 @@ pub fn write_quotes(conn: &Connection, quotes: &[Quote], now_ms: i64) -> rusqlit
 }
 
 /// The slot identity as one string; the unit separator cannot occur in any of the parts.
-fn slot_key(event: &str, book: &str, market: &str, scope: &str, selection: &str, ladder: &str) -> String {
-    let mut k = String::with_capacity(event.len() + book.len() + market.len() + scope.len() + selection.len() + ladder.len() + 5);
-    for (i, part) in [event, book, market, scope, selection, ladder].into_iter().enumerate() {
+fn slot_key(
+    event: &str,
+    book: &str,
+    market: &str,
+    scope: &str,
+    selection: &str,
+    ladder: &str,
+) -> String {
+    let mut k = String::with_capacity(
+        event.len() + book.len() + market.len() + scope.len() + selection.len() + ladder.len() + 5,
+    );
+    for (i, part) in [event, book, market, scope, selection, ladder]
+        .into_iter()
+        .enumerate()
+    {
         if i > 0 {
             k.push('\u{1f}');
         }
@@ -182,7 +244,11 @@ fn placeholders(rows: usize, cols: usize) -> String {
     vec![row; rows].join(",")
 }
 
-fn upsert_chunk(conn: &Connection, chunk: &[(&Quote, String)], now_ms: i64) -> rusqlite::Result<()> {
+fn upsert_chunk(
+    conn: &Connection,
+    chunk: &[(&Quote, String)],
+    now_ms: i64,
+) -> rusqlite::Result<()> {
     let sql = format!(
         "INSERT INTO quotes_latest (event_id, book, market, scope, selection, ladder_key, line, american, changed_ms, seen_ms, source)
          VALUES {}
@@ -192,8 +258,10 @@ fn upsert_chunk(conn: &Connection, chunk: &[(&Quote, String)], now_ms: i64) -> r
         placeholders(chunk.len(), 11)
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let names: Vec<[&'static str; 3]> =
-        chunk.iter().map(|(q, _)| [q.market.as_str(), q.scope.as_str(), q.selection.as_str()]).collect();
+    let names: Vec<[&'static str; 3]> = chunk
+        .iter()
+        .map(|(q, _)| [q.market.as_str(), q.scope.as_str(), q.selection.as_str()])
+        .collect();
     let mut values: Vec<&dyn ToSql> = Vec::with_capacity(chunk.len() * 11);
     for ((q, ladder), n) in chunk.iter().zip(&names) {
         values.extend_from_slice(&[
@@ -221,8 +289,10 @@ fn append_chunk(conn: &Connection, chunk: &[(&Quote, String)]) -> rusqlite::Resu
         placeholders(chunk.len(), 10)
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let names: Vec<[&'static str; 3]> =
-        chunk.iter().map(|(q, _)| [q.market.as_str(), q.scope.as_str(), q.selection.as_str()]).collect();
+    let names: Vec<[&'static str; 3]> = chunk
+        .iter()
+        .map(|(q, _)| [q.market.as_str(), q.scope.as_str(), q.selection.as_str()])
+        .collect();
     let mut values: Vec<&dyn ToSql> = Vec::with_capacity(chunk.len() * 10);
     for ((q, ladder), n) in chunk.iter().zip(&names) {
         values.extend_from_slice(&[
@@ -253,12 +323,21 @@ fn touch_chunk(conn: &Connection, chunk: &[(&Quote, String)], now_ms: i64) -> ru
         placeholders(chunk.len(), 6)
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let names: Vec<[&'static str; 3]> =
-        chunk.iter().map(|(q, _)| [q.market.as_str(), q.scope.as_str(), q.selection.as_str()]).collect();
+    let names: Vec<[&'static str; 3]> = chunk
+        .iter()
+        .map(|(q, _)| [q.market.as_str(), q.scope.as_str(), q.selection.as_str()])
+        .collect();
     let mut values: Vec<&dyn ToSql> = Vec::with_capacity(chunk.len() * 6 + 1);
     values.push(&now_ms);
     for ((q, ladder), n) in chunk.iter().zip(&names) {
-        values.extend_from_slice(&[&q.event_id as &dyn ToSql, &q.book, &n[0], &n[1], &n[2], ladder]);
+        values.extend_from_slice(&[
+            &q.event_id as &dyn ToSql,
+            &q.book,
+            &n[0],
+            &n[1],
+            &n[2],
+            ladder,
+        ]);
     }
     stmt.execute(values.as_slice())?;
     Ok(())
@@ -277,7 +356,14 @@ mod tests {
     use super::*;
     use crate::domain::{MarketKind, Scope, Selection};
 
-    fn q(book: &str, market: MarketKind, sel: Selection, line: Option<f64>, american: i64, t: i64) -> Quote {
+    fn q(
+        book: &str,
+        market: MarketKind,
+        sel: Selection,
+        line: Option<f64>,
+        american: i64,
+        t: i64,
+    ) -> Quote {
         Quote {
             event_id: "2025_08_MIN_LAC".into(),
             book: book.into(),
@@ -293,7 +379,10 @@ mod tests {
 
     fn rows(c: &Connection, sql: &str) -> Vec<(String, Option<f64>, i64, i64)> {
         let mut s = c.prepare(sql).unwrap();
-        s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(Result::unwrap).collect()
+        s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
     }
 
     /// History only on a change of price or line (ladders keep a slot per rung), seen_ms always,
@@ -310,17 +399,29 @@ mod tests {
             q("dk", TotalAlt, Over, Some(44.5), -110, 1),
             q("dk", TotalAlt, Over, Some(47.5), 120, 1),
         ];
-        assert_eq!(write_quotes(&c, &first, 100).unwrap(), QuoteWriteStats { received: 4, changed: 4 });
+        assert_eq!(
+            write_quotes(&c, &first, 100).unwrap(),
+            QuoteWriteStats {
+                received: 4,
+                changed: 4
+            }
+        );
         let second = vec![
-            q("dk", Spread, Home, Some(-3.5), -110, 2), // line moved
-            q("dk", Moneyline, Home, None, -150, 2),    // unchanged
+            q("dk", Spread, Home, Some(-3.5), -110, 2),   // line moved
+            q("dk", Moneyline, Home, None, -150, 2),      // unchanged
             q("dk", TotalAlt, Over, Some(44.5), -115, 2), // price moved on one rung
             q("dk", TotalAlt, Over, Some(47.5), 120, 2),  // unchanged rung
-            q("fd", Moneyline, Home, None, -145, 2),    // new slot
-            q("fd", Moneyline, Home, None, -145, 3),    // same slot again, same price
-            q("fd", Moneyline, Home, None, -140, 4),    // same slot again, new price
+            q("fd", Moneyline, Home, None, -145, 2),      // new slot
+            q("fd", Moneyline, Home, None, -145, 3),      // same slot again, same price
+            q("fd", Moneyline, Home, None, -140, 4),      // same slot again, new price
         ];
-        assert_eq!(write_quotes(&c, &second, 200).unwrap(), QuoteWriteStats { received: 7, changed: 4 });
+        assert_eq!(
+            write_quotes(&c, &second, 200).unwrap(),
+            QuoteWriteStats {
+                received: 7,
+                changed: 4
+            }
+        );
         let latest = rows(
             &c,
             "SELECT book || ' ' || market || ' ' || ladder_key, line, american, seen_ms FROM quotes_latest ORDER BY 1",
@@ -342,24 +443,49 @@ mod tests {
             .unwrap()
             .map(Result::unwrap)
             .collect();
-        assert_eq!(changed_ms, vec![1, 2, 2, 1, 4], "changed_ms is the observed time of the last change");
+        assert_eq!(
+            changed_ms,
+            vec![1, 2, 2, 1, 4],
+            "changed_ms is the observed time of the last change"
+        );
         let history = rows(
             &c,
             "SELECT book || ' ' || market || ' ' || ladder_key, line, american, observed_ms FROM quotes_history ORDER BY id",
         );
         assert_eq!(history.len(), 8);
-        assert_eq!(history[4..].iter().map(|h| (h.2, h.3)).collect::<Vec<_>>(), vec![(-110, 2), (-115, 2), (-145, 2), (-140, 4)]);
+        assert_eq!(
+            history[4..].iter().map(|h| (h.2, h.3)).collect::<Vec<_>>(),
+            vec![(-110, 2), (-115, 2), (-145, 2), (-140, 4)]
+        );
         // dk's quotes again, unchanged: nothing but the seen time moves, and only for dk.
         assert_eq!(write_quotes(&c, &second[..4], 300).unwrap().changed, 0);
         assert_eq!(crate::store::read::count(&c, "quotes_history").unwrap(), 8);
-        let seen = rows(&c, "SELECT book, NULL, 0, seen_ms FROM quotes_latest ORDER BY book");
-        assert_eq!(seen.iter().map(|r| (r.0.as_str(), r.3)).collect::<Vec<_>>(), vec![("dk", 300), ("dk", 300), ("dk", 300), ("dk", 300), ("fd", 200)]);
+        let seen = rows(
+            &c,
+            "SELECT book, NULL, 0, seen_ms FROM quotes_latest ORDER BY book",
+        );
+        assert_eq!(
+            seen.iter().map(|r| (r.0.as_str(), r.3)).collect::<Vec<_>>(),
+            vec![
+                ("dk", 300),
+                ("dk", 300),
+                ("dk", 300),
+                ("dk", 300),
+                ("fd", 200)
+            ]
+        );
         // dk pulls its 47.5 rung: the three quotes it still sends are confirmed, the rung is not.
         assert_eq!(write_quotes(&c, &second[..3], 400).unwrap().changed, 0);
         let seen = rows(&c, "SELECT book || ' ' || market || ' ' || ladder_key, NULL, 0, seen_ms FROM quotes_latest ORDER BY 1");
         assert_eq!(
             seen.iter().map(|r| (r.0.as_str(), r.3)).collect::<Vec<_>>(),
-            vec![("dk moneyline ", 400), ("dk spread ", 400), ("dk total_alt 44.5", 400), ("dk total_alt 47.5", 300), ("fd moneyline ", 200)]
+            vec![
+                ("dk moneyline ", 400),
+                ("dk spread ", 400),
+                ("dk total_alt 44.5", 400),
+                ("dk total_alt 47.5", 300),
+                ("fd moneyline ", 200)
+            ]
         );
     }
 
@@ -367,12 +493,31 @@ mod tests {
     fn large_batches_span_several_statements() {
         let dir = tempfile::tempdir().unwrap();
         let c = crate::store::open_for_writing(&dir.path().join("q.sqlite3"), 1000).unwrap();
-        let many: Vec<Quote> =
-            (0..1001).map(|i| q("dk", MarketKind::SpreadAlt, Selection::Home, Some(-50.0 + i as f64 * 0.1), -110, 1)).collect();
+        let many: Vec<Quote> = (0..1001)
+            .map(|i| {
+                q(
+                    "dk",
+                    MarketKind::SpreadAlt,
+                    Selection::Home,
+                    Some(-50.0 + i as f64 * 0.1),
+                    -110,
+                    1,
+                )
+            })
+            .collect();
         assert_eq!(write_quotes(&c, &many, 10).unwrap().changed, 1001);
         assert_eq!(write_quotes(&c, &many, 20).unwrap().changed, 0);
-        assert_eq!(crate::store::read::count(&c, "quotes_latest").unwrap(), 1001);
-        let n: i64 = c.query_row("SELECT COUNT(*) FROM quotes_latest WHERE seen_ms = 20", [], |r| r.get(0)).unwrap();
+        assert_eq!(
+            crate::store::read::count(&c, "quotes_latest").unwrap(),
+            1001
+        );
+        let n: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM quotes_latest WHERE seen_ms = 20",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
         assert_eq!(n, 1001);
     }
 }

@@ -17,9 +17,18 @@ fn quote_from_row(r: &Row<'_>) -> rusqlite::Result<Quote> {
     Ok(Quote {
         event_id: r.get(0)?,
         book: r.get(1)?,
-        market: r.get::<_, String>(2)?.parse::<MarketKind>().map_err(|e| parse_err(2, e))?,
-        scope: r.get::<_, String>(3)?.parse::<Scope>().map_err(|e| parse_err(3, e))?,
-        selection: r.get::<_, String>(4)?.parse::<Selection>().map_err(|e| parse_err(4, e))?,
+        market: r
+            .get::<_, String>(2)?
+            .parse::<MarketKind>()
+            .map_err(|e| parse_err(2, e))?,
+        scope: r
+            .get::<_, String>(3)?
+            .parse::<Scope>()
+            .map_err(|e| parse_err(3, e))?,
+        selection: r
+            .get::<_, String>(4)?
+            .parse::<Selection>()
+            .map_err(|e| parse_err(4, e))?,
         line: r.get(5)?,
         american: r.get(6)?,
         observed_ms: r.get(7)?,
@@ -32,7 +41,12 @@ pub fn latest_quotes(conn: &Connection, seen_since_ms: i64) -> rusqlite::Result<
         "SELECT event_id, book, market, scope, selection, line, american, changed_ms, source, seen_ms
          FROM quotes_latest WHERE seen_ms >= ?1",
     )?;
-    let rows = stmt.query_map(params![seen_since_ms], |r| Ok(LatestQuote { quote: quote_from_row(r)?, seen_ms: r.get(9)? }))?;
+    let rows = stmt.query_map(params![seen_since_ms], |r| {
+        Ok(LatestQuote {
+            quote: quote_from_row(r)?,
+            seen_ms: r.get(9)?,
+        })
+    })?;
     rows.collect()
 }
 
@@ -72,7 +86,14 @@ pub fn history(
          ORDER BY observed_ms, id",
     )?;
     let rows = stmt.query_map(
-        params![event_id, market.as_str(), scope.as_str(), selection.as_str(), book, limit as i64],
+        params![
+            event_id,
+            market.as_str(),
+            scope.as_str(),
+            selection.as_str(),
+            book,
+            limit as i64
+        ],
         quote_from_row,
     )?;
     rows.collect()

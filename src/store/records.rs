@@ -46,8 +46,9 @@ pub struct Quarantined {
 }
 
 pub fn insert_quarantine(conn: &Connection, rows: &[Quarantined]) -> rusqlite::Result<()> {
-    let mut stmt =
-        conn.prepare_cached("INSERT INTO quarantine (source, reason, detail, observed_ms) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO quarantine (source, reason, detail, observed_ms) VALUES (?1, ?2, ?3, ?4)",
+    )?;
     for q in rows {
         stmt.execute(params![q.source, q.reason, q.detail, q.observed_ms])?;
     }
@@ -63,7 +64,9 @@ pub struct MetricSample {
 }
 
 pub fn insert_metric_samples(conn: &Connection, rows: &[MetricSample]) -> rusqlite::Result<()> {
-    let mut stmt = conn.prepare_cached("INSERT INTO metrics_samples (ts_ms, name, labels, value) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO metrics_samples (ts_ms, name, labels, value) VALUES (?1, ?2, ?3, ?4)",
+    )?;
     for m in rows {
         stmt.execute(params![m.ts_ms, m.name, m.labels, m.value])?;
     }

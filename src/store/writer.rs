@@ -33,15 +33,27 @@ impl WriterThread {
 }
 
 impl StoreWriter {
-    pub fn spawn(path: &Path, busy_timeout_ms: u64, max_batch_ops: usize) -> Result<(StoreWriter, WriterThread), StoreError> {
+    pub fn spawn(
+        path: &Path,
+        busy_timeout_ms: u64,
+        max_batch_ops: usize,
+    ) -> Result<(StoreWriter, WriterThread), StoreError> {
         let conn = super::open_for_writing(path, busy_timeout_ms)?;
         let (tx, rx) = mpsc::channel::<Job>();
         let max = max_batch_ops.max(1);
         let handle = std::thread::Builder::new()
             .name("store-writer".into())
             .spawn(move || run(conn, rx, max))
-            .map_err(|e| StoreError::Dir { path: path.to_path_buf(), source: e })?;
-        Ok((StoreWriter { tx }, WriterThread { handle: Some(handle) }))
+            .map_err(|e| StoreError::Dir {
+                path: path.to_path_buf(),
+                source: e,
+            })?;
+        Ok((
+            StoreWriter { tx },
+            WriterThread {
+                handle: Some(handle),
+            },
+        ))
     }
 
     fn submit<T, F>(&self, f: F) -> oneshot::Receiver<Result<T, StoreError>>
@@ -53,7 +65,9 @@ impl StoreWriter {
         let job: Job = Box::new(move |conn| {
             let outcome = match conn {
                 Some(c) => f(c).map_err(StoreError::Sql),
-                None => Err(StoreError::Batch("the batch transaction could not begin".into())),
+                None => Err(StoreError::Batch(
+                    "the batch transaction could not begin".into(),
+                )),
             };
             let ok = outcome.is_ok();
             let completion: Completion = Box::new(move |commit: Result<(), String>| {
@@ -87,7 +101,9 @@ impl StoreWriter {
         T: Send + 'static,
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        self.submit(f).blocking_recv().map_err(|_| StoreError::WriterGone)?
+        self.submit(f)
+            .blocking_recv()
+            .map_err(|_| StoreError::WriterGone)?
     }
 }
 

@@ -30,7 +30,12 @@ pub struct Reply {
 
 impl Reply {
     pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Reply {
-        Reply { status, headers: vec![("Content-Type".into(), "application/json".into())], body: body.into(), delay: Duration::ZERO }
+        Reply {
+            status,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: body.into(),
+            delay: Duration::ZERO,
+        }
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Reply {
@@ -54,7 +59,10 @@ pub struct Recorded {
 
 impl Recorded {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -68,7 +76,9 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start() -> TestServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let addr = listener.local_addr().unwrap();
         let routes: Routes = Arc::new(Mutex::new(Vec::new()));
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -87,13 +97,20 @@ impl TestServer {
                     }
                     let head = String::from_utf8_lossy(&buf).to_string();
                     let mut lines = head.split("\r\n");
-                    let target = lines.next().and_then(|l| l.split(' ').nth(1)).unwrap_or("").to_string();
+                    let target = lines
+                        .next()
+                        .and_then(|l| l.split(' ').nth(1))
+                        .unwrap_or("")
+                        .to_string();
                     let headers = lines
                         .take_while(|l| !l.is_empty())
                         .filter_map(|l| l.split_once(':'))
                         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
                         .collect();
-                    requests.lock().unwrap().push(Recorded { target: target.clone(), headers });
+                    requests.lock().unwrap().push(Recorded {
+                        target: target.clone(),
+                        headers,
+                    });
                     let reply = routes
                         .lock()
                         .unwrap()
@@ -103,7 +120,11 @@ impl TestServer {
                         .map(|(_, r)| r.clone())
                         .unwrap_or_else(|| Reply::new(404, r#"{"message":"no route"}"#));
                     tokio::time::sleep(reply.delay).await;
-                    let mut out = format!("HTTP/1.1 {} Test\r\nContent-Length: {}\r\nConnection: close\r\n", reply.status, reply.body.len());
+                    let mut out = format!(
+                        "HTTP/1.1 {} Test\r\nContent-Length: {}\r\nConnection: close\r\n",
+                        reply.status,
+                        reply.body.len()
+                    );
                     for (k, v) in &reply.headers {
                         out.push_str(&format!("{k}: {v}\r\n"));
                     }
@@ -114,7 +135,11 @@ impl TestServer {
                 });
             }
         });
-        TestServer { addr, routes, requests }
+        TestServer {
+            addr,
+            routes,
+            requests,
+        }
     }
 
     pub fn base_url(&self) -> String {
@@ -132,7 +157,9 @@ impl TestServer {
 }
 
 pub fn fixture(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/odds").join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/odds")
+        .join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -148,7 +175,8 @@ pub struct TestStore {
 impl TestStore {
     pub fn new() -> TestStore {
         let dir = tempfile::tempdir().unwrap();
-        let (writer, _thread) = StoreWriter::spawn(&dir.path().join("odds.sqlite3"), 5000, 64).unwrap();
+        let (writer, _thread) =
+            StoreWriter::spawn(&dir.path().join("odds.sqlite3"), 5000, 64).unwrap();
         TestStore { dir, writer }
     }
 
@@ -158,7 +186,11 @@ impl TestStore {
 
     /// Stores a batch the way the scheduler does: events, quotes and quarantine in one job.
     pub async fn store(&self, batch: &SourceBatch, now_ms: i64) -> QuoteWriteStats {
-        let (events, quotes, rejected) = (batch.events.clone(), batch.quotes.clone(), batch.rejected.clone());
+        let (events, quotes, rejected) = (
+            batch.events.clone(),
+            batch.quotes.clone(),
+            batch.rejected.clone(),
+        );
         self.writer
             .write(move |c| {
                 upsert_events(c, &events, now_ms)?;
@@ -183,26 +215,59 @@ impl TestStore {
     /// Latest quotes, sorted, without the seen time (which moves on every poll).
     pub fn latest(&self) -> Vec<Quote> {
         let c = open_for_reading(&self.path(), 5000).unwrap();
-        let mut v: Vec<Quote> =
-            nflreadpy_betting::store::read::latest_quotes(&c, 0).unwrap().into_iter().map(|l| l.quote).collect();
+        let mut v: Vec<Quote> = nflreadpy_betting::store::read::latest_quotes(&c, 0)
+            .unwrap()
+            .into_iter()
+            .map(|l| l.quote)
+            .collect();
         v.sort_by(|a, b| {
-            (&a.event_id, &a.book, a.market, a.scope, a.selection, a.ladder_key())
-                .cmp(&(&b.event_id, &b.book, b.market, b.scope, b.selection, b.ladder_key()))
+            (
+                &a.event_id,
+                &a.book,
+                a.market,
+                a.scope,
+                a.selection,
+                a.ladder_key(),
+            )
+                .cmp(&(
+                    &b.event_id,
+                    &b.book,
+                    b.market,
+                    b.scope,
+                    b.selection,
+                    b.ladder_key(),
+                ))
         });
         v
     }
 
     pub fn quarantine_reasons(&self) -> Vec<(String, i64)> {
         let c = open_for_reading(&self.path(), 5000).unwrap();
-        let mut s = c.prepare("SELECT reason, COUNT(*) FROM quarantine GROUP BY reason ORDER BY reason").unwrap();
-        s.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<Result<_, _>>().unwrap()
+        let mut s = c
+            .prepare("SELECT reason, COUNT(*) FROM quarantine GROUP BY reason ORDER BY reason")
+            .unwrap();
+        s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
     }
 }
 
-pub fn find<'a>(quotes: &'a [Quote], event: &str, book: &str, market: &str, sel: &str) -> &'a Quote {
+pub fn find<'a>(
+    quotes: &'a [Quote],
+    event: &str,
+    book: &str,
+    market: &str,
+    sel: &str,
+) -> &'a Quote {
     quotes
         .iter()
-        .find(|q| q.event_id == event && q.book == book && q.market.as_str() == market && q.selection.as_str() == sel)
+        .find(|q| {
+            q.event_id == event
+                && q.book == book
+                && q.market.as_str() == market
+                && q.selection.as_str() == sel
+        })
         .unwrap_or_else(|| panic!("no quote {event} {book} {market} {sel}"))
 }
 

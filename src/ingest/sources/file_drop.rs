@@ -39,7 +39,10 @@
 //!   blank means the file's modification time (never the poll time).
 
 use super::the_odds_api::{market_of_key, parse_odds};
-use super::{check_line, dedup_events, oriented, reason, reject, selection_fits, OddsFormat, SharedNormalizer};
+use super::{
+    check_line, dedup_events, oriented, reason, reject, selection_fits, OddsFormat,
+    SharedNormalizer,
+};
 use crate::config::FileSource;
 use crate::domain::{Event, MarketKind, Odds, Quote, Scope, Selection};
 use crate::ingest::normalize::Normalizer;
@@ -57,7 +60,10 @@ pub struct FileDrop {
 
 impl FileDrop {
     pub fn new(cfg: &FileSource, normalizer: SharedNormalizer) -> FileDrop {
-        FileDrop { dir: PathBuf::from(&cfg.directory), normalizer }
+        FileDrop {
+            dir: PathBuf::from(&cfg.directory),
+            normalizer,
+        }
     }
 
     pub fn directory(&self) -> &Path {
@@ -81,7 +87,11 @@ fn io_err(what: &str, path: &Path, e: std::io::Error) -> SourceError {
 }
 
 /// The synchronous body of [`FileDrop::poll`].
-pub fn poll_dir(dir: &Path, normalizer: &Normalizer, now_ms: i64) -> Result<SourceBatch, SourceError> {
+pub fn poll_dir(
+    dir: &Path,
+    normalizer: &Normalizer,
+    now_ms: i64,
+) -> Result<SourceBatch, SourceError> {
     let processed = dir.join("processed");
     let rejected = dir.join("rejected");
     for d in [dir, &processed, &rejected] {
@@ -94,16 +104,26 @@ pub fn poll_dir(dir: &Path, normalizer: &Normalizer, now_ms: i64) -> Result<Sour
         .map(|e| e.path())
         .filter(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let ext = p.extension().and_then(|x| x.to_str()).unwrap_or("").to_ascii_lowercase();
+            let ext = p
+                .extension()
+                .and_then(|x| x.to_str())
+                .unwrap_or("")
+                .to_ascii_lowercase();
             !name.starts_with('.') && (ext == "json" || ext == "csv")
         })
         .collect();
     files.sort();
     let mut batch = SourceBatch::default();
     for path in files {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?").to_string();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("?")
+            .to_string();
         match read_file(&path, normalizer, now_ms) {
-            Ok(mut b) if !(b.quotes.is_empty() && b.events.is_empty() && !b.rejected.is_empty()) => {
+            Ok(mut b)
+                if !(b.quotes.is_empty() && b.events.is_empty() && !b.rejected.is_empty()) =>
+            {
                 batch.events.append(&mut b.events);
                 batch.quotes.append(&mut b.quotes);
                 batch.rejected.append(&mut b.rejected);
@@ -111,16 +131,33 @@ pub fn poll_dir(dir: &Path, normalizer: &Normalizer, now_ms: i64) -> Result<Sour
                 move_aside(&path, &processed, None)?;
             }
             Ok(b) => {
-                let first: Vec<String> =
-                    b.rejected.iter().take(5).map(|r| format!("{}: {}", r.reason, r.detail)).collect();
-                let why = format!("every row was rejected ({}); the first:\n{}\n", b.rejected.len(), first.join("\n"));
+                let first: Vec<String> = b
+                    .rejected
+                    .iter()
+                    .take(5)
+                    .map(|r| format!("{}: {}", r.reason, r.detail))
+                    .collect();
+                let why = format!(
+                    "every row was rejected ({}); the first:\n{}\n",
+                    b.rejected.len(),
+                    first.join("\n")
+                );
                 batch.rejected.extend(b.rejected);
-                batch.warnings.push(format!("file drop: {name} rejected: every row was bad"));
+                batch
+                    .warnings
+                    .push(format!("file drop: {name} rejected: every row was bad"));
                 move_aside(&path, &rejected, Some(&why))?;
             }
             Err(e) => {
-                batch.warnings.push(format!("file drop: {name} rejected: {e}"));
-                batch.rejected.push(reject(SOURCE, reason::INVALID_FIELD, format!("{name}: {e}"), now_ms));
+                batch
+                    .warnings
+                    .push(format!("file drop: {name} rejected: {e}"));
+                batch.rejected.push(reject(
+                    SOURCE,
+                    reason::INVALID_FIELD,
+                    format!("{name}: {e}"),
+                    now_ms,
+                ));
                 move_aside(&path, &rejected, Some(&format!("{e}\n")))?;
             }
         }
@@ -131,25 +168,47 @@ pub fn poll_dir(dir: &Path, normalizer: &Normalizer, now_ms: i64) -> Result<Sour
 
 /// Moves `path` into `dest_dir` under a name not yet taken, writing `<name>.reason` when given.
 fn move_aside(path: &Path, dest_dir: &Path, why: Option<&str>) -> Result<(), SourceError> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file").to_string();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("file")
+        .to_string();
     let mut target = dest_dir.join(&name);
     let mut n = 1;
-    while target.exists() || dest_dir.join(format!("{}.reason", target.file_name().and_then(|f| f.to_str()).unwrap_or(""))).exists() {
+    while target.exists()
+        || dest_dir
+            .join(format!(
+                "{}.reason",
+                target.file_name().and_then(|f| f.to_str()).unwrap_or("")
+            ))
+            .exists()
+    {
         target = dest_dir.join(format!("{name}.{n}"));
         n += 1;
     }
     std::fs::rename(path, &target).map_err(|e| io_err("cannot move", path, e))?;
     if let Some(why) = why {
-        let reason_path = dest_dir.join(format!("{}.reason", target.file_name().and_then(|f| f.to_str()).unwrap_or("")));
+        let reason_path = dest_dir.join(format!(
+            "{}.reason",
+            target.file_name().and_then(|f| f.to_str()).unwrap_or("")
+        ));
         std::fs::write(&reason_path, why).map_err(|e| io_err("cannot write", &reason_path, e))?;
     }
     Ok(())
 }
 
-fn read_file(path: &Path, normalizer: &Normalizer, now_ms: i64) -> Result<SourceBatch, SourceError> {
+fn read_file(
+    path: &Path,
+    normalizer: &Normalizer,
+    now_ms: i64,
+) -> Result<SourceBatch, SourceError> {
     let meta = std::fs::metadata(path).map_err(|e| io_err("cannot stat", path, e))?;
     if meta.len() > MAX_FILE_BYTES {
-        return Err(SourceError::Io(format!("{} is {} bytes, over the {MAX_FILE_BYTES}-byte limit", path.display(), meta.len())));
+        return Err(SourceError::Io(format!(
+            "{} is {} bytes, over the {MAX_FILE_BYTES}-byte limit",
+            path.display(),
+            meta.len()
+        )));
     }
     let mtime_ms = meta
         .modified()
@@ -159,7 +218,10 @@ fn read_file(path: &Path, normalizer: &Normalizer, now_ms: i64) -> Result<Source
         .unwrap_or(now_ms);
     let bytes = std::fs::read(path).map_err(|e| io_err("cannot read", path, e))?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
-    let is_csv = path.extension().and_then(|x| x.to_str()).is_some_and(|x| x.eq_ignore_ascii_case("csv"));
+    let is_csv = path
+        .extension()
+        .and_then(|x| x.to_str())
+        .is_some_and(|x| x.eq_ignore_ascii_case("csv"));
     let mut batch = if is_csv {
         parse_csv(&bytes, normalizer, SOURCE, mtime_ms, now_ms)?
     } else {
@@ -194,7 +256,11 @@ fn market_and_scope(market: &str, scope: &str) -> Option<(MarketKind, Scope)> {
         Ok(k) => (k, None),
         Err(_) => market_of_key(&m).map(|(k, s)| (k, Some(s)))?,
     };
-    let scope = if scope.trim().is_empty() { key_scope.unwrap_or(Scope::Game) } else { scope.parse::<Scope>().ok()? };
+    let scope = if scope.trim().is_empty() {
+        key_scope.unwrap_or(Scope::Game)
+    } else {
+        scope.parse::<Scope>().ok()?
+    };
     Some((kind, scope))
 }
 
@@ -203,7 +269,9 @@ fn parse_time(s: &str) -> Option<i64> {
     if let Ok(ms) = s.parse::<i64>() {
         return Some(ms);
     }
-    chrono::DateTime::parse_from_rfc3339(s).ok().map(|d| d.timestamp_millis())
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.timestamp_millis())
 }
 
 /// Parses a quote CSV (format in the module docs). Fails as a whole when the text is not CSV or
@@ -220,12 +288,23 @@ pub fn parse_csv(
         .comment(Some(b'#'))
         .flexible(true)
         .from_reader(bytes);
-    let headers = rdr.headers().map_err(|e| SourceError::Parse(format!("CSV header: {e}")))?.clone();
+    let headers = rdr
+        .headers()
+        .map_err(|e| SourceError::Parse(format!("CSV header: {e}")))?
+        .clone();
     let pos: Vec<Option<usize>> = COLUMNS
         .iter()
-        .map(|c| headers.iter().position(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(c)))
+        .map(|c| {
+            headers
+                .iter()
+                .position(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(c))
+        })
         .collect();
-    let missing: Vec<&str> = REQUIRED.iter().copied().filter(|c| pos[COLUMNS.iter().position(|x| x == c).unwrap_or(0)].is_none()).collect();
+    let missing: Vec<&str> = REQUIRED
+        .iter()
+        .copied()
+        .filter(|c| pos[COLUMNS.iter().position(|x| x == c).unwrap_or(0)].is_none())
+        .collect();
     if !missing.is_empty() {
         return Err(SourceError::Parse(format!(
             "CSV header lacks {}; expected columns {}",
@@ -242,7 +321,8 @@ pub fn parse_csv(
             Err(e) => return Err(SourceError::Parse(format!("CSV: {e}"))),
         }
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        let fields: [&str; 11] = std::array::from_fn(|c| pos[c].and_then(|i| rec.get(i)).unwrap_or(""));
+        let fields: [&str; 11] =
+            std::array::from_fn(|c| pos[c].and_then(|i| rec.get(i)).unwrap_or(""));
         match csv_row(fields, normalizer, source, default_observed_ms) {
             Ok((event, quote)) => {
                 batch.events.push(event);
@@ -250,7 +330,12 @@ pub fn parse_csv(
             }
             Err((r, problem)) => {
                 let raw: Vec<&str> = rec.iter().collect();
-                batch.rejected.push(reject(source, r, format!("line {line}: {problem}; row {:?}", raw.join(",")), now_ms));
+                batch.rejected.push(reject(
+                    source,
+                    r,
+                    format!("line {line}: {problem}; row {:?}", raw.join(",")),
+                    now_ms,
+                ));
             }
         }
     }
@@ -264,16 +349,20 @@ fn csv_row(
     source: &str,
     default_observed_ms: i64,
 ) -> Result<(Event, Quote), (&'static str, String)> {
-    let [event_id, commence, home, away, book, market, scope, selection, line, price, observed] = fields;
+    let [event_id, commence, home, away, book, market, scope, selection, line, price, observed] =
+        fields;
     let resolved = if !event_id.is_empty() {
-        let g = normalizer
-            .schedule
-            .game(event_id)
-            .ok_or((reason::UNKNOWN_EVENT, format!("event_id {event_id:?} is not an nflverse game_id the schedule knows")))?;
+        let g = normalizer.schedule.game(event_id).ok_or((
+            reason::UNKNOWN_EVENT,
+            format!("event_id {event_id:?} is not an nflverse game_id the schedule knows"),
+        ))?;
         let kick = if commence.is_empty() {
             g.kickoff_ms
         } else {
-            parse_time(commence).ok_or((reason::INVALID_FIELD, format!("commence_time {commence:?} is not a time")))?
+            parse_time(commence).ok_or((
+                reason::INVALID_FIELD,
+                format!("commence_time {commence:?} is not a time"),
+            ))?
         };
         let (h, a) = (g.home_team.clone(), g.away_team.clone());
         let mut r = normalizer
@@ -282,54 +371,93 @@ fn csv_row(
         r.event.commence_ms = kick;
         // Named teams must be this game's; the listed home decides the orientation.
         if !home.is_empty() || !away.is_empty() {
-            let code = |n: &str| normalizer.team(n).map(crate::ingest::normalize::franchise_code);
-            let (gh, ga) = (crate::ingest::normalize::franchise_code(&h), crate::ingest::normalize::franchise_code(&a));
+            let code = |n: &str| {
+                normalizer
+                    .team(n)
+                    .map(crate::ingest::normalize::franchise_code)
+            };
+            let (gh, ga) = (
+                crate::ingest::normalize::franchise_code(&h),
+                crate::ingest::normalize::franchise_code(&a),
+            );
             match (code(home), code(away)) {
                 (Some(x), Some(y)) if x == gh && y == ga => {}
                 (Some(x), Some(y)) if x == ga && y == gh => r.swapped = true,
-                _ => return Err((reason::UNKNOWN_TEAM, format!("{away} @ {home} are not the teams of {event_id}"))),
+                _ => {
+                    return Err((
+                        reason::UNKNOWN_TEAM,
+                        format!("{away} @ {home} are not the teams of {event_id}"),
+                    ))
+                }
             }
         }
         r
     } else {
-        for (col, v) in [("commence_time", commence), ("home_team", home), ("away_team", away)] {
+        for (col, v) in [
+            ("commence_time", commence),
+            ("home_team", home),
+            ("away_team", away),
+        ] {
             if v.is_empty() {
                 return Err((reason::MISSING_FIELD, format!("no {col} (and no event_id)")));
             }
         }
-        let kick = parse_time(commence).ok_or((reason::INVALID_FIELD, format!("commence_time {commence:?} is not a time")))?;
-        normalizer.resolve(home, away, kick).map_err(|e| (reason::UNKNOWN_TEAM, e.to_string()))?
+        let kick = parse_time(commence).ok_or((
+            reason::INVALID_FIELD,
+            format!("commence_time {commence:?} is not a time"),
+        ))?;
+        normalizer
+            .resolve(home, away, kick)
+            .map_err(|e| (reason::UNKNOWN_TEAM, e.to_string()))?
     };
     if book.is_empty() {
         return Err((reason::MISSING_FIELD, "no book".into()));
     }
-    let (kind, scope) = market_and_scope(market, scope)
-        .ok_or((reason::UNKNOWN_MARKET, format!("market {market:?} / scope {scope:?} is not in the taxonomy")))?;
+    let (kind, scope) = market_and_scope(market, scope).ok_or((
+        reason::UNKNOWN_MARKET,
+        format!("market {market:?} / scope {scope:?} is not in the taxonomy"),
+    ))?;
     let sel = selection
         .trim()
         .to_ascii_lowercase()
         .parse::<Selection>()
         .map_err(|e| (reason::UNMATCHED_OUTCOME, e))?;
     if !selection_fits(kind, sel) {
-        return Err((reason::UNMATCHED_OUTCOME, format!("selection {sel} does not belong to a {kind} market")));
+        return Err((
+            reason::UNMATCHED_OUTCOME,
+            format!("selection {sel} does not belong to a {kind} market"),
+        ));
     }
     let line = if line.is_empty() {
         None
     } else {
-        Some(line.parse::<f64>().map_err(|_| (reason::INVALID_LINE, format!("line {line:?} is not a number")))?)
+        Some(line.parse::<f64>().map_err(|_| {
+            (
+                reason::INVALID_LINE,
+                format!("line {line:?} is not a number"),
+            )
+        })?)
     };
     let line = check_line(kind, line).map_err(|m| (reason::INVALID_LINE, m))?;
     if price.is_empty() {
         return Err((reason::MISSING_FIELD, "no price".into()));
     }
-    let american = Odds::parse(price).map_err(|e| (reason::INVALID_ODDS, e.to_string()))?.american();
-    if american.abs() > super::MAX_AMERICAN || american.abs() < 100 {
-        return Err((reason::INVALID_ODDS, format!("price {price} is out of range")));
+    let american = Odds::parse(price)
+        .map_err(|e| (reason::INVALID_ODDS, e.to_string()))?
+        .american();
+    if american.unsigned_abs() > super::MAX_AMERICAN as u64 || american.unsigned_abs() < 100 {
+        return Err((
+            reason::INVALID_ODDS,
+            format!("price {price} is out of range"),
+        ));
     }
     let observed_ms = if observed.is_empty() {
         default_observed_ms
     } else {
-        parse_time(observed).ok_or((reason::INVALID_FIELD, format!("observed_at {observed:?} is not a time")))?
+        parse_time(observed).ok_or((
+            reason::INVALID_FIELD,
+            format!("observed_at {observed:?} is not a time"),
+        ))?
     };
     let quote = Quote {
         event_id: resolved.event.event_id.clone(),

@@ -90,11 +90,12 @@ pub fn american_from_json(v: &Value, format: OddsFormat) -> Result<i64, String> 
         if a.fract() != 0.0 || !a.is_finite() {
             return Err(format!("American price {a} is not a whole number"));
         }
-        let a = a as i64;
-        american_to_decimal(a).map_err(|e| e.to_string())?;
-        if a.abs() > MAX_AMERICAN {
+        // Range first: the conversion below must never see a value it could overflow on.
+        if a.abs() > MAX_AMERICAN as f64 {
             return Err(format!("American price {a} is beyond +/-{MAX_AMERICAN}"));
         }
+        let a = a as i64;
+        american_to_decimal(a).map_err(|e| e.to_string())?;
         Ok(a)
     };
     let as_decimal = |d: f64| -> Result<i64, String> {
@@ -102,8 +103,10 @@ pub fn american_from_json(v: &Value, format: OddsFormat) -> Result<i64, String> 
             return Err(format!("decimal price {d} must be greater than 1.0"));
         }
         let a = decimal_to_american(d);
-        if a.abs() > MAX_AMERICAN {
-            return Err(format!("decimal price {d} is beyond +/-{MAX_AMERICAN} American"));
+        if a.unsigned_abs() > MAX_AMERICAN as u64 {
+            return Err(format!(
+                "decimal price {d} is beyond +/-{MAX_AMERICAN} American"
+            ));
         }
         // Rounding can land on -99 for prices a hair above 2.0: snap to even money.
         Ok(if a.abs() < 100 { 100 } else { a })
@@ -147,7 +150,9 @@ pub fn check_line(kind: MarketKind, line: Option<f64>) -> Result<Option<f64>, St
 pub fn selection_fits(kind: MarketKind, sel: Selection) -> bool {
     use Selection::*;
     match kind {
-        MarketKind::Moneyline | MarketKind::Spread | MarketKind::SpreadAlt => matches!(sel, Home | Away),
+        MarketKind::Moneyline | MarketKind::Spread | MarketKind::SpreadAlt => {
+            matches!(sel, Home | Away)
+        }
         MarketKind::Moneyline3Way => matches!(sel, Home | Away | Tie),
         MarketKind::Total | MarketKind::TotalAlt => matches!(sel, Over | Under),
         MarketKind::TeamTotal => matches!(sel, HomeOver | HomeUnder | AwayOver | AwayUnder),
@@ -185,8 +190,13 @@ pub fn scope_of_period(period: i64) -> Option<Scope> {
 /// Parses an ISO-8601 time (`...Z` or with an offset) or Unix seconds to epoch milliseconds.
 pub fn time_ms(v: &Value) -> Option<i64> {
     match v {
-        Value::String(s) => chrono::DateTime::parse_from_rfc3339(s.trim()).ok().map(|d| d.timestamp_millis()),
-        Value::Number(n) => n.as_f64().filter(|x| x.is_finite() && *x >= 0.0 && *x < 1e11).map(|s| (s * 1000.0) as i64),
+        Value::String(s) => chrono::DateTime::parse_from_rfc3339(s.trim())
+            .ok()
+            .map(|d| d.timestamp_millis()),
+        Value::Number(n) => n
+            .as_f64()
+            .filter(|x| x.is_finite() && *x >= 0.0 && *x < 1e11)
+            .map(|s| (s * 1000.0) as i64),
         _ => None,
     }
 }
@@ -209,7 +219,12 @@ pub fn clip(s: &str, max: usize) -> String {
 }
 
 pub(crate) fn reject(source: &str, reason: &str, detail: String, now_ms: i64) -> Quarantined {
-    Quarantined { source: source.to_string(), reason: reason.to_string(), detail: clip(&detail, 1000), observed_ms: now_ms }
+    Quarantined {
+        source: source.to_string(),
+        reason: reason.to_string(),
+        detail: clip(&detail, 1000),
+        observed_ms: now_ms,
+    }
 }
 
 /// Pushes a quote after orienting it to the canonical event.
@@ -293,11 +308,22 @@ pub fn parse_retry_after(v: &str) -> Option<Duration> {
 }
 
 /// Sends a GET and maps statuses onto [`SourceError`]; the secret never reaches an error text.
-pub(crate) async fn fetch(req: reqwest::RequestBuilder, timeout: Duration, secret: &str) -> Result<Fetched, SourceError> {
-    let resp = req.send().await.map_err(|e| transport_error(e, timeout, secret))?;
+pub(crate) async fn fetch(
+    req: reqwest::RequestBuilder,
+    timeout: Duration,
+    secret: &str,
+) -> Result<Fetched, SourceError> {
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| transport_error(e, timeout, secret))?;
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
-    let body = resp.bytes().await.map_err(|e| transport_error(e, timeout, secret))?.to_vec();
+    let body = resp
+        .bytes()
+        .await
+        .map_err(|e| transport_error(e, timeout, secret))?
+        .to_vec();
     if (200..300).contains(&status) {
         return Ok(Fetched { headers, body });
     }
@@ -306,7 +332,10 @@ pub(crate) async fn fetch(req: reqwest::RequestBuilder, timeout: Duration, secre
         401 | 403 => SourceError::Unauthorized { status, message },
         422 => SourceError::BadRequest(message),
         429 => SourceError::RateLimited {
-            retry_after: headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after),
+            retry_after: headers
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after),
             message,
         },
         _ => SourceError::Http { status, message },
@@ -323,26 +352,44 @@ mod tests {
 
     #[test]
     fn prices_in_each_format() {
-        assert_eq!(american_from_json(&json!(-110), OddsFormat::American), Ok(-110));
-        assert_eq!(american_from_json(&json!(150.0), OddsFormat::American), Ok(150));
+        assert_eq!(
+            american_from_json(&json!(-110), OddsFormat::American),
+            Ok(-110)
+        );
+        assert_eq!(
+            american_from_json(&json!(150.0), OddsFormat::American),
+            Ok(150)
+        );
         assert!(american_from_json(&json!(50), OddsFormat::American).is_err());
         assert!(american_from_json(&json!(-99), OddsFormat::American).is_err());
         assert!(american_from_json(&json!(1.91), OddsFormat::American).is_err());
         assert!(american_from_json(&json!("-110"), OddsFormat::American).is_err());
-        assert_eq!(american_from_json(&json!(2.5), OddsFormat::Decimal), Ok(150));
-        assert_eq!(american_from_json(&json!(1.5), OddsFormat::Decimal), Ok(-200));
+        assert_eq!(
+            american_from_json(&json!(2.5), OddsFormat::Decimal),
+            Ok(150)
+        );
+        assert_eq!(
+            american_from_json(&json!(1.5), OddsFormat::Decimal),
+            Ok(-200)
+        );
         assert_eq!(american_from_json(&json!(2), OddsFormat::Decimal), Ok(100));
         assert!(american_from_json(&json!(1.0), OddsFormat::Decimal).is_err());
         assert!(american_from_json(&json!(0.5), OddsFormat::Decimal).is_err());
         assert_eq!(american_from_json(&json!(-120), OddsFormat::Auto), Ok(-120));
         assert_eq!(american_from_json(&json!(1.8), OddsFormat::Auto), Ok(-125));
         assert!(american_from_json(&json!(50), OddsFormat::Auto).is_err());
+        // Found by proptest: i64::MIN once reached a negation that overflows.
+        assert!(american_from_json(&json!(i64::MIN), OddsFormat::Auto).is_err());
+        assert!(american_from_json(&json!(-9.3e18), OddsFormat::American).is_err());
     }
 
     #[test]
     fn redaction_covers_plain_and_encoded_keys() {
         let s = "GET /v4?apiKey=ab%2Bc%2Fd&x=1 and ab+c/d";
-        assert_eq!(redact(s, "ab+c/d"), "GET /v4?apiKey=REDACTED&x=1 and REDACTED");
+        assert_eq!(
+            redact(s, "ab+c/d"),
+            "GET /v4?apiKey=REDACTED&x=1 and REDACTED"
+        );
         assert_eq!(redact("nothing", ""), "nothing");
     }
 
@@ -350,7 +397,10 @@ mod tests {
     fn retry_after_seconds() {
         assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
         assert_eq!(parse_retry_after("soon"), None);
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
     }
 
     #[test]

@@ -22,8 +22,8 @@
 //! time: it is a snapshot of the live board.
 
 use super::{
-    american_from_json, check_line, dedup_events, fetch, http_client, oriented, reason, reject, scope_of_period,
-    short, time_ms, OddsFormat, SetupError, SharedNormalizer,
+    american_from_json, check_line, dedup_events, fetch, http_client, oriented, reason, reject,
+    scope_of_period, short, time_ms, OddsFormat, SetupError, SharedNormalizer,
 };
 use crate::config::PinnacleSource;
 use crate::domain::{MarketKind, Quote, Selection};
@@ -46,11 +46,19 @@ pub struct Pinnacle {
 }
 
 impl Pinnacle {
-    pub fn new(cfg: &PinnacleSource, timeout: Duration, normalizer: SharedNormalizer) -> Result<Pinnacle, SetupError> {
+    pub fn new(
+        cfg: &PinnacleSource,
+        timeout: Duration,
+        normalizer: SharedNormalizer,
+    ) -> Result<Pinnacle, SetupError> {
         let base = cfg.base_url.trim().trim_end_matches('/');
         let parse = |path: &str| {
-            reqwest::Url::parse(&format!("{base}/leagues/{}/{path}", cfg.league_id))
-                .map_err(|e| SetupError::BaseUrl { url: cfg.base_url.clone(), message: e.to_string() })
+            reqwest::Url::parse(&format!("{base}/leagues/{}/{path}", cfg.league_id)).map_err(|e| {
+                SetupError::BaseUrl {
+                    url: cfg.base_url.clone(),
+                    message: e.to_string(),
+                }
+            })
         };
         Ok(Pinnacle {
             cfg: cfg.clone(),
@@ -66,7 +74,10 @@ impl Pinnacle {
     pub async fn poll(&mut self, now_ms: i64) -> Result<SourceBatch, SourceError> {
         let key = self.cfg.api_key.as_str();
         let req = |url: &reqwest::Url| {
-            self.client.get(url.clone()).header("X-API-Key", key).header("Accept", "application/json")
+            self.client
+                .get(url.clone())
+                .header("X-API-Key", key)
+                .header("Accept", "application/json")
         };
         let (matchups, markets) = tokio::join!(
             fetch(req(&self.matchups_url), self.timeout, key),
@@ -74,9 +85,11 @@ impl Pinnacle {
         );
         let (matchups, markets) = (matchups?.body, markets?.body);
         let normalizer = self.normalizer.clone();
-        tokio::task::spawn_blocking(move || parse_pinnacle(&matchups, &markets, &normalizer, now_ms))
-            .await
-            .map_err(|e| SourceError::Parse(format!("parser task failed: {e}")))?
+        tokio::task::spawn_blocking(move || {
+            parse_pinnacle(&matchups, &markets, &normalizer, now_ms)
+        })
+        .await
+        .map_err(|e| SourceError::Parse(format!("parser task failed: {e}")))?
     }
 }
 
@@ -96,8 +109,12 @@ pub fn parse_pinnacle(
     let array = |bytes: &[u8], what: &str| -> Result<Vec<Value>, SourceError> {
         match serde_json::from_slice::<Value>(bytes) {
             Ok(Value::Array(a)) => Ok(a),
-            Ok(_) => Err(SourceError::Parse(format!("pinnacle {what}: expected a JSON array"))),
-            Err(e) => Err(SourceError::Parse(format!("pinnacle {what}: invalid JSON: {e}"))),
+            Ok(_) => Err(SourceError::Parse(format!(
+                "pinnacle {what}: expected a JSON array"
+            ))),
+            Err(e) => Err(SourceError::Parse(format!(
+                "pinnacle {what}: invalid JSON: {e}"
+            ))),
         }
     };
     let (matchups, markets) = (array(matchups, "matchups")?, array(markets, "markets")?);
@@ -112,43 +129,70 @@ pub fn parse_pinnacle(
             continue; // specials and futures are outside the taxonomy
         }
         let Some(id) = id else {
-            batch.rejected.push(rej(reason::MISSING_FIELD, format!("matchup without a numeric `id`: {}", short(m))));
+            batch.rejected.push(rej(
+                reason::MISSING_FIELD,
+                format!("matchup without a numeric `id`: {}", short(m)),
+            ));
             continue;
         };
         let parts = m.get("participants").and_then(Value::as_array);
         let side = |al: &str| {
-            parts?.iter().find(|p| p.get("alignment").and_then(Value::as_str) == Some(al))?.get("name")?.as_str()
+            parts?
+                .iter()
+                .find(|p| p.get("alignment").and_then(Value::as_str) == Some(al))?
+                .get("name")?
+                .as_str()
         };
         if let (Some(parent), None) = (m.get("parentId").and_then(Value::as_i64), side("home")) {
             children.push((id, parent));
             continue;
         }
         let (Some(home), Some(away)) = (side("home"), side("away")) else {
-            batch.rejected.push(rej(reason::MISSING_FIELD, format!("matchup {id}: no home and away participants")));
+            batch.rejected.push(rej(
+                reason::MISSING_FIELD,
+                format!("matchup {id}: no home and away participants"),
+            ));
             continue;
         };
         let Some(kick) = m.get("startTime").and_then(time_ms) else {
-            batch.rejected.push(rej(reason::MISSING_FIELD, format!("matchup {id} ({away} @ {home}): no readable `startTime`")));
+            batch.rejected.push(rej(
+                reason::MISSING_FIELD,
+                format!("matchup {id} ({away} @ {home}): no readable `startTime`"),
+            ));
             continue;
         };
         match normalizer.resolve(home, away, kick) {
             Ok(r) => {
-                by_id.insert(id, Matchup { event_id: r.event.event_id.clone(), swapped: r.swapped });
+                by_id.insert(
+                    id,
+                    Matchup {
+                        event_id: r.event.event_id.clone(),
+                        swapped: r.swapped,
+                    },
+                );
                 batch.events.push(r.event);
             }
-            Err(e) => batch.rejected.push(rej(reason::UNKNOWN_TEAM, format!("matchup {id}: {e}"))),
+            Err(e) => batch
+                .rejected
+                .push(rej(reason::UNKNOWN_TEAM, format!("matchup {id}: {e}"))),
         }
     }
     for (child, parent) in children {
         if let Some(p) = by_id.get(&parent) {
-            let m = Matchup { event_id: p.event_id.clone(), swapped: p.swapped };
+            let m = Matchup {
+                event_id: p.event_id.clone(),
+                swapped: p.swapped,
+            };
             by_id.insert(child, m);
         }
     }
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     for mk in &markets {
         let Some(mid) = mk.get("matchupId").and_then(Value::as_i64) else {
-            batch.rejected.push(rej(reason::MISSING_FIELD, format!("market without `matchupId`: {}", short(mk))));
+            batch.rejected.push(rej(
+                reason::MISSING_FIELD,
+                format!("market without `matchupId`: {}", short(mk)),
+            ));
             continue;
         };
         let Some(matchup) = by_id.get(&mid) else {
@@ -156,13 +200,23 @@ pub fn parse_pinnacle(
             *skipped.entry("unknown matchup".into()).or_default() += 1;
             continue;
         };
-        if mk.get("status").and_then(Value::as_str).is_some_and(|s| s != "open") {
+        if mk
+            .get("status")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s != "open")
+        {
             continue;
         }
         let ty = mk.get("type").and_then(Value::as_str).unwrap_or("");
-        let alt = mk.get("isAlternate").and_then(Value::as_bool).unwrap_or(false);
+        let alt = mk
+            .get("isAlternate")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         let Some(period) = mk.get("period").and_then(Value::as_i64) else {
-            batch.rejected.push(rej(reason::MISSING_FIELD, format!("market {}: no numeric `period`", short(mk))));
+            batch.rejected.push(rej(
+                reason::MISSING_FIELD,
+                format!("market {}: no numeric `period`", short(mk)),
+            ));
             continue;
         };
         let Some(scope) = scope_of_period(period) else {
@@ -170,10 +224,15 @@ pub fn parse_pinnacle(
             continue;
         };
         let Some(prices) = mk.get("prices").and_then(Value::as_array) else {
-            batch.rejected.push(rej(reason::MISSING_FIELD, format!("market {}: no `prices` array", short(mk))));
+            batch.rejected.push(rej(
+                reason::MISSING_FIELD,
+                format!("market {}: no `prices` array", short(mk)),
+            ));
             continue;
         };
-        let has_draw = prices.iter().any(|p| p.get("designation").and_then(Value::as_str) == Some("draw"));
+        let has_draw = prices
+            .iter()
+            .any(|p| p.get("designation").and_then(Value::as_str) == Some("draw"));
         let kind = match (ty, alt) {
             ("moneyline", _) if has_draw => MarketKind::Moneyline3Way,
             ("moneyline", _) => MarketKind::Moneyline,
@@ -211,21 +270,33 @@ pub fn parse_pinnacle(
                 ));
                 continue;
             };
-            let american = match p.get("price").map(|v| american_from_json(v, OddsFormat::Auto)) {
+            let american = match p
+                .get("price")
+                .map(|v| american_from_json(v, OddsFormat::Auto))
+            {
                 Some(Ok(a)) => a,
                 Some(Err(m)) => {
-                    batch.rejected.push(rej(reason::INVALID_ODDS, format!("matchup {mid} {ty} {designation}: {m}")));
+                    batch.rejected.push(rej(
+                        reason::INVALID_ODDS,
+                        format!("matchup {mid} {ty} {designation}: {m}"),
+                    ));
                     continue;
                 }
                 None => {
-                    batch.rejected.push(rej(reason::MISSING_FIELD, format!("matchup {mid} {ty} {designation}: no `price`")));
+                    batch.rejected.push(rej(
+                        reason::MISSING_FIELD,
+                        format!("matchup {mid} {ty} {designation}: no `price`"),
+                    ));
                     continue;
                 }
             };
             let line = match check_line(kind, p.get("points").and_then(Value::as_f64)) {
                 Ok(l) => l,
                 Err(m) => {
-                    batch.rejected.push(rej(reason::INVALID_LINE, format!("matchup {mid} {ty} {designation}: {m}")));
+                    batch.rejected.push(rej(
+                        reason::INVALID_LINE,
+                        format!("matchup {mid} {ty} {designation}: {m}"),
+                    ));
                     continue;
                 }
             };
@@ -245,7 +316,9 @@ pub fn parse_pinnacle(
     }
     if !skipped.is_empty() {
         let list: Vec<String> = skipped.iter().map(|(k, n)| format!("{k} ({n})")).collect();
-        batch.warnings.push(format!("pinnacle: skipped markets: {}", list.join(", ")));
+        batch
+            .warnings
+            .push(format!("pinnacle: skipped markets: {}", list.join(", ")));
     }
     dedup_events(&mut batch.events);
     Ok(batch)

@@ -13,8 +13,8 @@
 //! been checked against a recording.
 
 use super::{
-    american_from_json, check_line, dedup_events, fetch, http_client, oriented, redact, reject, reason, short,
-    time_ms, OddsFormat, SetupError, SharedNormalizer,
+    american_from_json, check_line, dedup_events, fetch, http_client, oriented, reason, redact,
+    reject, short, time_ms, OddsFormat, SetupError, SharedNormalizer,
 };
 use crate::config::TheOddsApiSource;
 use crate::domain::{MarketKind, Quote, Scope, Selection};
@@ -60,10 +60,18 @@ impl TheOddsApi {
     /// The request URL, key included: never log it; see [`TheOddsApi::redacted_url`].
     fn url(&self) -> Result<reqwest::Url, SetupError> {
         let base = self.cfg.base_url.trim().trim_end_matches('/');
-        let mut url = reqwest::Url::parse(&format!("{base}/v4/sports/{SPORT_KEY}/odds"))
-            .map_err(|e| SetupError::BaseUrl { url: self.cfg.base_url.clone(), message: e.to_string() })?;
+        let mut url =
+            reqwest::Url::parse(&format!("{base}/v4/sports/{SPORT_KEY}/odds")).map_err(|e| {
+                SetupError::BaseUrl {
+                    url: self.cfg.base_url.clone(),
+                    message: e.to_string(),
+                }
+            })?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(SetupError::BaseUrl { url: self.cfg.base_url.clone(), message: "expected http(s)".into() });
+            return Err(SetupError::BaseUrl {
+                url: self.cfg.base_url.clone(),
+                message: "expected http(s)".into(),
+            });
         }
         {
             let mut q = url.query_pairs_mut();
@@ -81,7 +89,9 @@ impl TheOddsApi {
 
     /// The request URL with the key replaced by `REDACTED`, for logs.
     pub fn redacted_url(&self) -> String {
-        self.url().map(|u| redact(u.as_str(), &self.cfg.api_key)).unwrap_or_default()
+        self.url()
+            .map(|u| redact(u.as_str(), &self.cfg.api_key))
+            .unwrap_or_default()
     }
 
     /// The quota headers of the last successful response.
@@ -90,16 +100,20 @@ impl TheOddsApi {
     }
 
     pub async fn poll(&mut self, now_ms: i64) -> Result<SourceBatch, SourceError> {
-        let url = self.url().map_err(|e| SourceError::BadRequest(redact(&e.to_string(), &self.cfg.api_key)))?;
+        let url = self
+            .url()
+            .map_err(|e| SourceError::BadRequest(redact(&e.to_string(), &self.cfg.api_key)))?;
         let fetched = fetch(self.client.get(url), self.timeout, &self.cfg.api_key).await?;
         let quota = quota_from_headers(&fetched.headers);
         let normalizer = self.normalizer.clone();
         let format = self.format;
         let body = fetched.body;
         // A full slate with alternates is megabytes of JSON: parse off the async workers.
-        let parsed = tokio::task::spawn_blocking(move || parse_odds(&body, &normalizer, format, SOURCE, now_ms))
-            .await
-            .map_err(|e| SourceError::Parse(format!("parser task failed: {e}")))?;
+        let parsed = tokio::task::spawn_blocking(move || {
+            parse_odds(&body, &normalizer, format, SOURCE, now_ms)
+        })
+        .await
+        .map_err(|e| SourceError::Parse(format!("parser task failed: {e}")))?;
         let mut batch = parsed.map_err(|e| match e {
             SourceError::Parse(m) => SourceError::Parse(redact(&m, &self.cfg.api_key)),
             other => other,
@@ -127,7 +141,11 @@ pub fn quota_from_headers(h: &reqwest::header::HeaderMap) -> Option<Quota> {
             .filter(|x| x.is_finite() && *x >= 0.0)
             .map(|x| x.round() as u64)
     };
-    let q = Quota { remaining: get("x-requests-remaining"), used: get("x-requests-used"), last: get("x-requests-last") };
+    let q = Quota {
+        remaining: get("x-requests-remaining"),
+        used: get("x-requests-used"),
+        last: get("x-requests-last"),
+    };
     (q != Quota::default()).then_some(q)
 }
 
@@ -189,19 +207,41 @@ pub fn parse_odds(
     source: &str,
     now_ms: i64,
 ) -> Result<SourceBatch, SourceError> {
-    let root: Value = serde_json::from_slice(body).map_err(|e| SourceError::Parse(format!("invalid JSON: {e}")))?;
+    let root: Value = serde_json::from_slice(body)
+        .map_err(|e| SourceError::Parse(format!("invalid JSON: {e}")))?;
     let events = events_of(&root).ok_or_else(|| {
-        let hint = root.get("message").and_then(Value::as_str).map(|m| format!(" (message: {m})")).unwrap_or_default();
-        SourceError::Parse(format!("expected a JSON array of events, got {}{hint}", kind_of(&root)))
+        let hint = root
+            .get("message")
+            .and_then(Value::as_str)
+            .map(|m| format!(" (message: {m})"))
+            .unwrap_or_default();
+        SourceError::Parse(format!(
+            "expected a JSON array of events, got {}{hint}",
+            kind_of(&root)
+        ))
     })?;
-    let mut p = Parser { normalizer, format, source, now_ms, batch: SourceBatch::default(), skipped: BTreeMap::new() };
+    let mut p = Parser {
+        normalizer,
+        format,
+        source,
+        now_ms,
+        batch: SourceBatch::default(),
+        skipped: BTreeMap::new(),
+    };
     for (i, ev) in events.iter().enumerate() {
         p.event(i, ev);
     }
     dedup_events(&mut p.batch.events);
     if !p.skipped.is_empty() {
-        let list: Vec<String> = p.skipped.iter().map(|(k, n)| format!("{k} ({n})")).collect();
-        p.batch.warnings.push(format!("{source}: skipped outcomes of markets outside the taxonomy: {}", list.join(", ")));
+        let list: Vec<String> = p
+            .skipped
+            .iter()
+            .map(|(k, n)| format!("{k} ({n})"))
+            .collect();
+        p.batch.warnings.push(format!(
+            "{source}: skipped outcomes of markets outside the taxonomy: {}",
+            list.join(", ")
+        ));
     }
     Ok(p.batch)
 }
@@ -231,15 +271,24 @@ fn req_str<'v>(o: &'v Map<String, Value>, field: &str) -> Result<&'v str, (&'sta
     match o.get(field) {
         None | Some(Value::Null) => Err((reason::MISSING_FIELD, format!("no `{field}`"))),
         Some(Value::String(s)) => Ok(s),
-        Some(other) => Err((reason::INVALID_FIELD, format!("`{field}` is {} not a string", kind_of(other)))),
+        Some(other) => Err((
+            reason::INVALID_FIELD,
+            format!("`{field}` is {} not a string", kind_of(other)),
+        )),
     }
 }
 
-fn req_array<'v>(o: &'v Map<String, Value>, field: &str) -> Result<&'v [Value], (&'static str, String)> {
+fn req_array<'v>(
+    o: &'v Map<String, Value>,
+    field: &str,
+) -> Result<&'v [Value], (&'static str, String)> {
     match o.get(field) {
         None | Some(Value::Null) => Err((reason::MISSING_FIELD, format!("no `{field}`"))),
         Some(Value::Array(a)) => Ok(a),
-        Some(other) => Err((reason::INVALID_FIELD, format!("`{field}` is {} not an array", kind_of(other)))),
+        Some(other) => Err((
+            reason::INVALID_FIELD,
+            format!("`{field}` is {} not an array", kind_of(other)),
+        )),
     }
 }
 
@@ -256,12 +305,17 @@ struct EventCtx<'a> {
 
 impl<'a> Parser<'a> {
     fn reject(&mut self, reason: &str, detail: String) {
-        self.batch.rejected.push(reject(self.source, reason, detail, self.now_ms));
+        self.batch
+            .rejected
+            .push(reject(self.source, reason, detail, self.now_ms));
     }
 
     fn event(&mut self, i: usize, ev: &Value) {
         let Some(o) = ev.as_object() else {
-            return self.reject(reason::INVALID_FIELD, format!("event #{i} is {} not an object", kind_of(ev)));
+            return self.reject(
+                reason::INVALID_FIELD,
+                format!("event #{i} is {} not an object", kind_of(ev)),
+            );
         };
         let label = match o.get("id").and_then(Value::as_str) {
             Some(id) => format!("event {id}"),
@@ -270,9 +324,13 @@ impl<'a> Parser<'a> {
         let fields = (|| {
             let home = req_str(o, "home_team")?;
             let away = req_str(o, "away_team")?;
-            let commence = o.get("commence_time").ok_or((reason::MISSING_FIELD, "no `commence_time`".to_string()))?;
-            let kick = time_ms(commence)
-                .ok_or((reason::INVALID_FIELD, format!("`commence_time` {} is not a time", short(commence))))?;
+            let commence = o
+                .get("commence_time")
+                .ok_or((reason::MISSING_FIELD, "no `commence_time`".to_string()))?;
+            let kick = time_ms(commence).ok_or((
+                reason::INVALID_FIELD,
+                format!("`commence_time` {} is not a time", short(commence)),
+            ))?;
             Ok::<_, (&str, String)>((home, away, kick))
         })();
         let (home, away, kick) = match fields {
@@ -284,11 +342,17 @@ impl<'a> Parser<'a> {
         let resolved = match self.normalizer.resolve(home, away, kick) {
             Ok(r) => r,
             Err(e) => {
-                return self.reject(reason::UNKNOWN_TEAM, format!("{label}: {e}; {n_outcomes} outcomes dropped"))
+                return self.reject(
+                    reason::UNKNOWN_TEAM,
+                    format!("{label}: {e}; {n_outcomes} outcomes dropped"),
+                )
             }
         };
         let teams = &self.normalizer.teams;
-        let (home_code, away_code) = (teams.code(home).unwrap_or_default(), teams.code(away).unwrap_or_default());
+        let (home_code, away_code) = (
+            teams.code(home).unwrap_or_default(),
+            teams.code(away).unwrap_or_default(),
+        );
         let event_id = resolved.event.event_id.clone();
         self.batch.events.push(resolved.event);
         let books = match req_array(o, "bookmakers") {
@@ -311,16 +375,24 @@ impl<'a> Parser<'a> {
 
     fn bookmaker(&mut self, ev: &EventCtx<'_>, b: &Value) {
         let Some(o) = b.as_object() else {
-            return self.reject(reason::INVALID_FIELD, format!("{}: bookmaker {} is not an object", ev.label, short(b)));
+            return self.reject(
+                reason::INVALID_FIELD,
+                format!("{}: bookmaker {} is not an object", ev.label, short(b)),
+            );
         };
         let parts = req_str(o, "key").and_then(|k| Ok((k, req_array(o, "markets")?)));
         let (key, markets) = match parts {
             Ok(p) => p,
-            Err((r, problem)) => return self.reject(r, format!("{}: bookmaker: {problem}", ev.label)),
+            Err((r, problem)) => {
+                return self.reject(r, format!("{}: bookmaker: {problem}", ev.label))
+            }
         };
         let book = key.trim().to_ascii_lowercase();
         if book.is_empty() {
-            return self.reject(reason::INVALID_FIELD, format!("{}: bookmaker with an empty key", ev.label));
+            return self.reject(
+                reason::INVALID_FIELD,
+                format!("{}: bookmaker with an empty key", ev.label),
+            );
         }
         let book_update = o.get("last_update").and_then(time_ms);
         for m in markets {
@@ -331,7 +403,10 @@ impl<'a> Parser<'a> {
     fn market(&mut self, ev: &EventCtx<'_>, book: &str, book_update: Option<i64>, m: &Value) {
         let ctx = format!("{} book {book}", ev.label);
         let Some(o) = m.as_object() else {
-            return self.reject(reason::INVALID_FIELD, format!("{ctx}: market {} is not an object", short(m)));
+            return self.reject(
+                reason::INVALID_FIELD,
+                format!("{ctx}: market {} is not an object", short(m)),
+            );
         };
         let parts = req_str(o, "key").and_then(|k| Ok((k, req_array(o, "outcomes")?)));
         let (key, outcomes) = match parts {
@@ -342,14 +417,12 @@ impl<'a> Parser<'a> {
             *self.skipped.entry(key.to_string()).or_default() += outcomes.len();
             return;
         };
-        let observed = match o.get("last_update").and_then(time_ms).or(book_update) {
-            Some(t) => t,
-            None => {
-                return self.reject(
-                    reason::MISSING_FIELD,
-                    format!("{ctx} market {key}: no readable `last_update` on the market or its bookmaker"),
-                )
-            }
+        let Some(observed) = o.get("last_update").and_then(time_ms).or(book_update) else {
+            let problem = "no readable `last_update` on the market or its bookmaker";
+            return self.reject(
+                reason::MISSING_FIELD,
+                format!("{ctx} market {key}: {problem}"),
+            );
         };
         for out in outcomes {
             match self.outcome(ev, kind, out) {
@@ -367,13 +440,24 @@ impl<'a> Parser<'a> {
                     };
                     self.batch.quotes.push(oriented(q, ev.swapped));
                 }
-                Err((r, problem)) => self.reject(r, format!("{ctx} market {key}: {problem}; outcome {}", short(out))),
+                Err((r, problem)) => self.reject(
+                    r,
+                    format!("{ctx} market {key}: {problem}; outcome {}", short(out)),
+                ),
             }
         }
     }
 
-    fn outcome(&self, ev: &EventCtx<'_>, kind: MarketKind, out: &Value) -> Result<(Selection, Option<f64>, i64), (&'static str, String)> {
-        let o = out.as_object().ok_or((reason::INVALID_FIELD, "outcome is not an object".to_string()))?;
+    fn outcome(
+        &self,
+        ev: &EventCtx<'_>,
+        kind: MarketKind,
+        out: &Value,
+    ) -> Result<(Selection, Option<f64>, i64), (&'static str, String)> {
+        let o = out.as_object().ok_or((
+            reason::INVALID_FIELD,
+            "outcome is not an object".to_string(),
+        ))?;
         let name = req_str(o, "name")?;
         let team = |n: &str| -> Option<bool> {
             if n == ev.home_name {
@@ -393,7 +477,12 @@ impl<'a> Parser<'a> {
             "under" => Some(false),
             _ => None,
         };
-        let unmatched = || (reason::UNMATCHED_OUTCOME, format!("`name` {name:?} is not a side of this market"));
+        let unmatched = || {
+            (
+                reason::UNMATCHED_OUTCOME,
+                format!("`name` {name:?} is not a side of this market"),
+            )
+        };
         let selection = match kind {
             MarketKind::Moneyline | MarketKind::Spread | MarketKind::SpreadAlt => {
                 match team(name).ok_or_else(unmatched)? {
@@ -408,15 +497,19 @@ impl<'a> Parser<'a> {
                     false => Selection::Away,
                 },
             },
-            MarketKind::Total | MarketKind::TotalAlt => match over_under(name).ok_or_else(unmatched)? {
-                true => Selection::Over,
-                false => Selection::Under,
-            },
+            MarketKind::Total | MarketKind::TotalAlt => {
+                match over_under(name).ok_or_else(unmatched)? {
+                    true => Selection::Over,
+                    false => Selection::Under,
+                }
+            }
             MarketKind::TeamTotal => {
                 let over = over_under(name).ok_or_else(unmatched)?;
                 let desc = req_str(o, "description")?;
-                let home = team(desc)
-                    .ok_or((reason::UNMATCHED_OUTCOME, format!("`description` {desc:?} is not a team of this event")))?;
+                let home = team(desc).ok_or((
+                    reason::UNMATCHED_OUTCOME,
+                    format!("`description` {desc:?} is not a team of this event"),
+                ))?;
                 match (home, over) {
                     (true, true) => Selection::HomeOver,
                     (true, false) => Selection::HomeUnder,
@@ -425,13 +518,23 @@ impl<'a> Parser<'a> {
                 }
             }
         };
-        let price = o.get("price").ok_or((reason::MISSING_FIELD, "no `price`".to_string()))?;
-        let american = american_from_json(price, self.format).map_err(|m| (reason::INVALID_ODDS, m))?;
+        let price = o
+            .get("price")
+            .ok_or((reason::MISSING_FIELD, "no `price`".to_string()))?;
+        let american =
+            american_from_json(price, self.format).map_err(|m| (reason::INVALID_ODDS, m))?;
         let line = if kind.has_line() {
             let point = match o.get("point") {
-                None | Some(Value::Null) => return Err((reason::MISSING_FIELD, "no `point`".to_string())),
+                None | Some(Value::Null) => {
+                    return Err((reason::MISSING_FIELD, "no `point`".to_string()))
+                }
                 Some(Value::Number(n)) => n.as_f64(),
-                Some(other) => return Err((reason::INVALID_FIELD, format!("`point` {} is not a number", short(other)))),
+                Some(other) => {
+                    return Err((
+                        reason::INVALID_FIELD,
+                        format!("`point` {} is not a number", short(other)),
+                    ))
+                }
             };
             check_line(kind, point).map_err(|m| (reason::INVALID_LINE, m))?
         } else {
@@ -443,7 +546,9 @@ impl<'a> Parser<'a> {
 
 fn count_outcomes(ev: &Map<String, Value>) -> usize {
     fn arr(v: Option<&Value>) -> &[Value] {
-        v.and_then(Value::as_array).map(|a| a.as_slice()).unwrap_or_default()
+        v.and_then(Value::as_array)
+            .map(|a| a.as_slice())
+            .unwrap_or_default()
     }
     arr(ev.get("bookmakers"))
         .iter()
@@ -458,13 +563,34 @@ mod tests {
 
     #[test]
     fn market_keys() {
-        assert_eq!(market_of_key("h2h"), Some((MarketKind::Moneyline, Scope::Game)));
-        assert_eq!(market_of_key("h2h_q1"), Some((MarketKind::Moneyline, Scope::Q1)));
-        assert_eq!(market_of_key("h2h_3_way_h1"), Some((MarketKind::Moneyline3Way, Scope::H1)));
-        assert_eq!(market_of_key("spreads"), Some((MarketKind::Spread, Scope::Game)));
-        assert_eq!(market_of_key("alternate_spreads_q4"), Some((MarketKind::SpreadAlt, Scope::Q4)));
-        assert_eq!(market_of_key("totals_h2"), Some((MarketKind::Total, Scope::H2)));
-        assert_eq!(market_of_key("alternate_team_totals"), Some((MarketKind::TeamTotal, Scope::Game)));
+        assert_eq!(
+            market_of_key("h2h"),
+            Some((MarketKind::Moneyline, Scope::Game))
+        );
+        assert_eq!(
+            market_of_key("h2h_q1"),
+            Some((MarketKind::Moneyline, Scope::Q1))
+        );
+        assert_eq!(
+            market_of_key("h2h_3_way_h1"),
+            Some((MarketKind::Moneyline3Way, Scope::H1))
+        );
+        assert_eq!(
+            market_of_key("spreads"),
+            Some((MarketKind::Spread, Scope::Game))
+        );
+        assert_eq!(
+            market_of_key("alternate_spreads_q4"),
+            Some((MarketKind::SpreadAlt, Scope::Q4))
+        );
+        assert_eq!(
+            market_of_key("totals_h2"),
+            Some((MarketKind::Total, Scope::H2))
+        );
+        assert_eq!(
+            market_of_key("alternate_team_totals"),
+            Some((MarketKind::TeamTotal, Scope::Game))
+        );
         assert_eq!(market_of_key("player_pass_tds"), None);
         assert_eq!(market_of_key("h2h_p1"), None);
         assert_eq!(market_of_key("outrights"), None);
