@@ -6,6 +6,9 @@ pub mod breaker;
 pub mod health;
 pub mod replay;
 pub mod scheduler;
+pub mod normalize;
 pub mod source;
+pub mod sources;
 
+pub use normalize::Normalizer;
 pub use source::{Quota, SourceBatch, SourceError};
