@@ -2,8 +2,12 @@
 //! The engine modules know nothing of any front end; front ends read snapshots and send commands.
 
 pub mod app;
+pub mod backtest;
+pub mod bankroll;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod edges;
 pub mod ingest;
+pub mod pricing;
 pub mod store;
