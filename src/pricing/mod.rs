@@ -160,6 +160,11 @@ pub struct SlateSimulation {
 }
 
 impl SlateSimulation {
+    /// A slate with no events: every model query answers `None` (market-only scanning).
+    pub fn empty() -> Self {
+        SlateSimulation { iterations: 0, seed: 0, events: BTreeMap::new() }
+    }
+
     pub fn iterations(&self) -> u32 {
         self.iterations
     }
