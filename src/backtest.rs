@@ -72,28 +72,54 @@ pub fn run(games: &[GameRecord], cfg: &AnalyticsConfig, start: i32, end: i32) ->
         if g.season < start || g.season > end {
             continue;
         }
-        let (Some(margin), Some(hm), Some(am)) = (g.margin(), g.home_moneyline, g.away_moneyline) else { continue };
+        let (Some(margin), Some(hm), Some(am)) = (g.margin(), g.home_moneyline, g.away_moneyline)
+        else {
+            continue;
+        };
         if margin == 0 {
             continue;
         }
-        let (Ok(ph), Ok(pa)) = (american_to_implied(hm), american_to_implied(am)) else { continue };
-        let Ok(fair) = devig(&[ph, pa], DevigMethod::Power) else { continue };
-        let table = tables.entry(g.season).or_insert_with(|| KeyNumberTable::fit(games, i32::MIN..=g.season - 1));
+        let (Ok(ph), Ok(pa)) = (american_to_implied(hm), american_to_implied(am)) else {
+            continue;
+        };
+        let Ok(fair) = devig(&[ph, pa], DevigMethod::Power) else {
+            continue;
+        };
+        let table = tables
+            .entry(g.season)
+            .or_insert_with(|| KeyNumberTable::fit(games, i32::MIN..=g.season - 1));
         let spread = diff / crate::pricing::ratings::ELO_PER_POINT;
         let model = match table {
             Some(t) => win_given_no_tie(&t.margin_pmf(spread)),
             None => crate::pricing::ratings::logistic(*diff),
         };
-        rows.push(Row { season: g.season, home_won: margin > 0, model, market: fair[0] });
+        rows.push(Row {
+            season: g.season,
+            home_won: margin > 0,
+            model,
+            market: fair[0],
+        });
     }
     let w = cfg.model_weight.clamp(0.0, 1.0);
     let blend_sweep = [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 1.0]
         .iter()
-        .map(|&x| (x, metrics(rows.iter().map(|r| (x * r.model + (1.0 - x) * r.market, r.home_won))).brier))
+        .map(|&x| {
+            (
+                x,
+                metrics(
+                    rows.iter()
+                        .map(|r| (x * r.model + (1.0 - x) * r.market, r.home_won)),
+                )
+                .brier,
+            )
+        })
         .collect();
     let by_season = (start..=end)
         .filter(|s| rows.iter().any(|r| r.season == *s))
-        .map(|s| SeasonReport { season: s, scored: score(rows.iter().filter(|r| r.season == s), w) })
+        .map(|s| SeasonReport {
+            season: s,
+            scored: score(rows.iter().filter(|r| r.season == s), w),
+        })
         .collect();
     BacktestReport {
         start_season: start,
@@ -169,12 +195,15 @@ mod tests {
         assert_eq!(m.n, 4);
         assert_eq!(m.calibration[8].n, 2);
         assert!((m.calibration[8].observed - 0.5).abs() < 1e-12);
-        assert!((metrics([(0.5, true), (0.5, false)].into_iter()).log_loss - 2f64.ln()).abs() < 1e-12);
+        assert!(
+            (metrics([(0.5, true), (0.5, false)].into_iter()).log_loss - 2f64.ln()).abs() < 1e-12
+        );
     }
 
     #[test]
     fn walk_forward_2020_2024() {
-        let games = load_games(concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv")).expect("games");
+        let games =
+            load_games(concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv")).expect("games");
         let cfg = AnalyticsConfig::default();
         let r = run(&games, &cfg, 2020, 2024);
         let o = &r.overall;
@@ -185,14 +214,27 @@ mod tests {
         for s in &r.by_season {
             println!(
                 "  {}: n={} market {:.4} model {:.4} blend {:.4}",
-                s.season, s.scored.market.n, s.scored.market.brier, s.scored.model.brier, s.scored.blend.brier
+                s.season,
+                s.scored.market.n,
+                s.scored.market.brier,
+                s.scored.model.brier,
+                s.scored.blend.brier
             );
         }
         println!("  blend sweep (w, Brier): {:?}", r.blend_sweep);
         assert!(o.market.n > 1300);
-        assert!((0.19..=0.23).contains(&o.market.brier), "{}", o.market.brier);
+        assert!(
+            (0.19..=0.23).contains(&o.market.brier),
+            "{}",
+            o.market.brier
+        );
         assert!((0.20..=0.24).contains(&o.model.brier), "{}", o.model.brier);
-        assert!(o.blend.brier <= o.market.brier + 0.002, "blend {} market {}", o.blend.brier, o.market.brier);
+        assert!(
+            o.blend.brier <= o.market.brier + 0.002,
+            "blend {} market {}",
+            o.blend.brier,
+            o.market.brier
+        );
         assert_eq!(r.by_season.len(), 5);
         let json = serde_json::to_value(&r).expect("json");
         assert!(json["by_season"][0]["market"]["brier"].is_number());

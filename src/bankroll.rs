@@ -111,7 +111,12 @@ pub fn simulate(bets: &[PathBet], cfg: &BankrollConfig) -> BankrollReport {
         .iter()
         .map(|b| {
             let (which, s) = side(b.selection);
-            (game_of.get(b.event_id.as_str()).copied().unwrap_or(0), which, s, b)
+            (
+                game_of.get(b.event_id.as_str()).copied().unwrap_or(0),
+                which,
+                s,
+                b,
+            )
         })
         .collect();
     let floor = cfg.ruin_fraction * cfg.initial;
@@ -168,7 +173,11 @@ pub fn simulate(bets: &[PathBet], cfg: &BankrollConfig) -> BankrollReport {
         drawdown_p95: quantile(&dd, 0.95),
         risk_of_ruin: paths.iter().filter(|p| p.2).count() as f64 / n,
         ruin_fraction: cfg.ruin_fraction,
-        mean_log_growth: terminal.iter().map(|t| (t.max(1e-300) / cfg.initial).ln() / periods).sum::<f64>() / n,
+        mean_log_growth: terminal
+            .iter()
+            .map(|t| (t.max(1e-300) / cfg.initial).ln() / periods)
+            .sum::<f64>()
+            / n,
     }
 }
 
@@ -189,11 +198,23 @@ mod tests {
     use crate::edges::kelly::{kelly, log_growth};
 
     fn bet(event: &str, selection: Selection, win: f64, d: f64, fraction: f64) -> PathBet {
-        PathBet { event_id: event.into(), selection, win, push: 0.0, decimal: d, fraction }
+        PathBet {
+            event_id: event.into(),
+            selection,
+            win,
+            push: 0.0,
+            decimal: d,
+            fraction,
+        }
     }
 
     fn cfg(trials: u32, periods: u32) -> BankrollConfig {
-        BankrollConfig { trials, periods, initial: 1.0, ..BankrollConfig::default() }
+        BankrollConfig {
+            trials,
+            periods,
+            initial: 1.0,
+            ..BankrollConfig::default()
+        }
     }
 
     #[test]
@@ -203,7 +224,10 @@ mod tests {
         let f = 0.5 * kelly(0.5445, 0.0, d);
         let r = simulate(&[bet("g", Selection::Home, 0.5445, d, f)], &cfg(4000, 500));
         let theory = log_growth(0.5445, 0.0, d, f);
-        println!("half-Kelly log growth per bet: simulated {:.6}, theory {theory:.6}", r.mean_log_growth);
+        println!(
+            "half-Kelly log growth per bet: simulated {:.6}, theory {theory:.6}",
+            r.mean_log_growth
+        );
         assert!((r.mean_log_growth - theory).abs() < 0.25 * theory, "{r:?}");
         assert!(r.median_terminal > 1.0 && r.drawdown_p95 >= r.drawdown_p50);
     }
@@ -214,7 +238,10 @@ mod tests {
         let d = 1.0 + 100.0 / 110.0;
         let f = kelly(0.5445, 0.0, d);
         let r = simulate(&[bet("g", Selection::Home, 0.5445, d, f)], &cfg(2000, 2000));
-        println!("full-Kelly risk of halving over 2000 bets: {:.3}", r.risk_of_ruin);
+        println!(
+            "full-Kelly risk of halving over 2000 bets: {:.3}",
+            r.risk_of_ruin
+        );
         assert!((0.35..0.52).contains(&r.risk_of_ruin), "{}", r.risk_of_ruin);
     }
 
@@ -222,10 +249,19 @@ mod tests {
     fn same_game_bets_are_correlated() {
         // Home and away of one game never both win; two independent games sometimes do.
         let d = 2.0;
-        let one_game = [bet("g", Selection::Home, 0.5, d, 0.5), bet("g", Selection::Away, 0.5, d, 0.5)];
+        let one_game = [
+            bet("g", Selection::Home, 0.5, d, 0.5),
+            bet("g", Selection::Away, 0.5, d, 0.5),
+        ];
         let r = simulate(&one_game, &cfg(200, 10));
-        assert!((r.median_terminal - 1.0).abs() < 1e-12 && r.drawdown_p95 < 1e-12, "a perfect hedge: {r:?}");
-        let two_games = [bet("g", Selection::Home, 0.5, d, 0.5), bet("h", Selection::Away, 0.5, d, 0.5)];
+        assert!(
+            (r.median_terminal - 1.0).abs() < 1e-12 && r.drawdown_p95 < 1e-12,
+            "a perfect hedge: {r:?}"
+        );
+        let two_games = [
+            bet("g", Selection::Home, 0.5, d, 0.5),
+            bet("h", Selection::Away, 0.5, d, 0.5),
+        ];
         assert!(simulate(&two_games, &cfg(200, 10)).drawdown_p95 > 0.4);
     }
 
@@ -241,9 +277,15 @@ mod tests {
 
     #[test]
     fn thread_count_does_not_change_the_report() {
-        let bets = [bet("g", Selection::Home, 0.55, 2.0, 0.05), bet("g", Selection::Over, 0.52, 1.95, 0.02)];
+        let bets = [
+            bet("g", Selection::Home, 0.55, 2.0, 0.05),
+            bet("g", Selection::Over, 0.52, 1.95, 0.02),
+        ];
         let run = |n: usize| {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(n).build().expect("pool");
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .expect("pool");
             pool.install(|| simulate(&bets, &cfg(300, 52)))
         };
         let (a, b) = (run(1), run(2));

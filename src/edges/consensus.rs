@@ -26,7 +26,9 @@ impl MarketKey {
         let hundredths = |l: f64| (l * 100.0).round() as i64;
         let line = q.line.filter(|l| l.is_finite());
         let (side, line) = match (q.market, q.selection) {
-            (M::Moneyline, S::Home | S::Away) | (M::Moneyline3Way, S::Home | S::Away | S::Tie) => (0, None),
+            (M::Moneyline, S::Home | S::Away) | (M::Moneyline3Way, S::Home | S::Away | S::Tie) => {
+                (0, None)
+            }
             (M::Spread | M::SpreadAlt, S::Home) => (0, Some(hundredths(line?))),
             (M::Spread | M::SpreadAlt, S::Away) => (0, Some(hundredths(-line?))),
             (M::Total | M::TotalAlt, S::Over | S::Under) => (0, Some(hundredths(line?))),
@@ -34,7 +36,13 @@ impl MarketKey {
             (M::TeamTotal, S::AwayOver | S::AwayUnder) => (2, Some(hundredths(line?))),
             _ => return None,
         };
-        Some(MarketKey { event_id: q.event_id.clone(), market: q.market, scope: q.scope, side, line })
+        Some(MarketKey {
+            event_id: q.event_id.clone(),
+            market: q.market,
+            scope: q.scope,
+            side,
+            line,
+        })
     }
 
     /// The selections that make the market complete.
@@ -75,7 +83,10 @@ pub fn consensus(key: &MarketKey, quotes: &[&Quote], cfg: &AnalyticsConfig) -> O
     for q in quotes {
         let d = q.decimal();
         if d.is_finite() && d > 1.0 {
-            by_book.entry(q.book.as_str()).or_default().insert(q.selection, 1.0 / d);
+            by_book
+                .entry(q.book.as_str())
+                .or_default()
+                .insert(q.selection, 1.0 / d);
         }
     }
     let mut weight_sum = 0.0;
@@ -85,13 +96,24 @@ pub fn consensus(key: &MarketKey, quotes: &[&Quote], cfg: &AnalyticsConfig) -> O
     let mut hi: BTreeMap<Selection, f64> = BTreeMap::new();
     let mut books = Vec::new();
     for (book, implied) in by_book {
-        let Some(pi) = wanted.iter().map(|s| implied.get(s).copied()).collect::<Option<Vec<f64>>>() else {
+        let Some(pi) = wanted
+            .iter()
+            .map(|s| implied.get(s).copied())
+            .collect::<Option<Vec<f64>>>()
+        else {
             continue;
         };
-        let (Ok(fair), Ok(wc)) = (devig(&pi, cfg.devig_method), devig(&pi, DevigMethod::WorstCase)) else {
+        let (Ok(fair), Ok(wc)) = (
+            devig(&pi, cfg.devig_method),
+            devig(&pi, DevigMethod::WorstCase),
+        ) else {
             continue;
         };
-        let w = if is_sharp(book, cfg) { cfg.sharp_weight.max(0.0) } else { 1.0 };
+        let w = if is_sharp(book, cfg) {
+            cfg.sharp_weight.max(0.0)
+        } else {
+            1.0
+        };
         if w == 0.0 {
             continue;
         }
@@ -111,6 +133,19 @@ pub fn consensus(key: &MarketKey, quotes: &[&Quote], cfg: &AnalyticsConfig) -> O
     }
     prob.values_mut().for_each(|p| *p /= weight_sum);
     worst.values_mut().for_each(|p| *p /= weight_sum);
-    let width = wanted.iter().map(|s| (*s, hi.get(s).copied().unwrap_or(0.0) - lo.get(s).copied().unwrap_or(0.0))).collect();
-    Some(Consensus { prob, worst, width, books })
+    let width = wanted
+        .iter()
+        .map(|s| {
+            (
+                *s,
+                hi.get(s).copied().unwrap_or(0.0) - lo.get(s).copied().unwrap_or(0.0),
+            )
+        })
+        .collect();
+    Some(Consensus {
+        prob,
+        worst,
+        width,
+        books,
+    })
 }

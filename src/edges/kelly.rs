@@ -11,7 +11,7 @@ pub fn expected_value(win: f64, push: f64, d: f64) -> f64 {
 pub fn kelly(win: f64, push: f64, d: f64) -> f64 {
     let b = d - 1.0;
     let lose = (1.0 - win - push).max(0.0);
-    if !(b > 0.0) || win + lose <= 0.0 {
+    if b.is_nan() || b <= 0.0 || win + lose <= 0.0 {
         return 0.0;
     }
     ((b * win - lose) / (b * (win + lose))).max(0.0)
@@ -30,7 +30,9 @@ pub fn thorp_shrink(f: f64) -> f64 {
 /// p − R/d on each. Returns a fraction per outcome, zero for those left out.
 pub fn kelly_mutually_exclusive(probs: &[f64], decimals: &[f64]) -> Vec<f64> {
     let n = probs.len().min(decimals.len());
-    let mut order: Vec<usize> = (0..n).filter(|&i| decimals[i] > 1.0 && probs[i] > 0.0).collect();
+    let mut order: Vec<usize> = (0..n)
+        .filter(|&i| decimals[i] > 1.0 && probs[i] > 0.0)
+        .collect();
     order.sort_by(|&a, &b| (probs[b] * decimals[b]).total_cmp(&(probs[a] * decimals[a])));
     let (mut sum_p, mut sum_inv) = (0.0, 0.0);
     let mut reserve = 1.0;
@@ -43,7 +45,11 @@ pub fn kelly_mutually_exclusive(probs: &[f64], decimals: &[f64]) -> Vec<f64> {
         sum_p += probs[i];
         sum_inv += 1.0 / decimals[i];
         chosen = k + 1;
-        reserve = if sum_inv < 1.0 { ((1.0 - sum_p) / (1.0 - sum_inv)).max(0.0) } else { 0.0 };
+        reserve = if sum_inv < 1.0 {
+            ((1.0 - sum_p) / (1.0 - sum_inv)).max(0.0)
+        } else {
+            0.0
+        };
     }
     let mut out = vec![0.0; probs.len()];
     for &i in &order[..chosen] {
@@ -86,8 +92,13 @@ mod tests {
     fn thorp_shrink_is_the_two_bet_optimum() {
         // Brute-force the joint growth of two independent even-money bets at p = 0.55.
         let (p, q) = (0.55, 0.45);
-        let g = |f: f64| p * p * (1.0 + 2.0 * f).ln() + 2.0 * p * q * 1.0f64.ln() + q * q * (1.0 - 2.0 * f).ln();
-        let best = (0..=20_000).map(|i| i as f64 * 1e-5).max_by(|a, b| g(*a).total_cmp(&g(*b))).unwrap_or(0.0);
+        let g = |f: f64| {
+            p * p * (1.0 + 2.0 * f).ln() + 2.0 * p * q * 1.0f64.ln() + q * q * (1.0 - 2.0 * f).ln()
+        };
+        let best = (0..=20_000)
+            .map(|i| i as f64 * 1e-5)
+            .max_by(|a, b| g(*a).total_cmp(&g(*b)))
+            .unwrap_or(0.0);
         assert!((best - thorp_shrink(0.10)).abs() < 2e-5, "{best}");
     }
 

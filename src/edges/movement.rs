@@ -22,5 +22,9 @@ pub fn line_movement(path: &[Quote]) -> Option<LineMovement> {
         (Some(a), Some(b)) => Some(b - a),
         _ => None,
     };
-    Some(LineMovement { points, prob: implied(last)? - implied(first)?, observations: path.len() })
+    Some(LineMovement {
+        points,
+        prob: implied(last)? - implied(first)?,
+        observations: path.len(),
+    })
 }

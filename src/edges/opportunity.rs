@@ -73,7 +73,14 @@ pub fn find_opportunities(
 ) -> Vec<Opportunity> {
     let mut paths: BTreeMap<SlotKey, Vec<&Quote>> = BTreeMap::new();
     for q in quotes {
-        let key = (q.event_id.clone(), q.book.clone(), q.market, q.scope, q.selection, q.ladder_key());
+        let key = (
+            q.event_id.clone(),
+            q.book.clone(),
+            q.market,
+            q.scope,
+            q.selection,
+            q.ladder_key(),
+        );
         paths.entry(key).or_default().push(q);
     }
     for p in paths.values_mut() {
@@ -87,27 +94,43 @@ pub fn find_opportunities(
             }
         }
     }
-    let labels: BTreeMap<&str, String> = events.iter().map(|e| (e.event_id.as_str(), e.label())).collect();
+    let labels: BTreeMap<&str, String> = events
+        .iter()
+        .map(|e| (e.event_id.as_str(), e.label()))
+        .collect();
     let mw = cfg.model_weight.clamp(0.0, 1.0);
     let mut out = Vec::new();
     for (key, latest) in &markets {
-        let Some(cons) = consensus(key, latest, cfg) else { continue };
+        let Some(cons) = consensus(key, latest, cfg) else {
+            continue;
+        };
         for &selection in key.selections() {
             let Some(best) = latest
                 .iter()
-                .filter(|q| q.selection == selection && q.decimal().is_finite() && q.decimal() > 1.0)
-                .max_by(|a, b| a.decimal().total_cmp(&b.decimal()).then_with(|| b.book.cmp(&a.book)))
+                .filter(|q| {
+                    q.selection == selection && q.decimal().is_finite() && q.decimal() > 1.0
+                })
+                .max_by(|a, b| {
+                    a.decimal()
+                        .total_cmp(&b.decimal())
+                        .then_with(|| b.book.cmp(&a.book))
+                })
             else {
                 continue;
             };
-            let (Some(&cons_p), Some(&worst_p)) = (cons.prob.get(&selection), cons.worst.get(&selection)) else {
+            let (Some(&cons_p), Some(&worst_p)) =
+                (cons.prob.get(&selection), cons.worst.get(&selection))
+            else {
                 continue;
             };
             let model = sim.outcome(&key.event_id, key.market, key.scope, selection, best.line);
             let push = model.map_or(0.0, |m| m.push);
             // De-vigged prices say who wins given action; the model supplies the push share.
             let (fair_cond, worst_cond) = match model {
-                Some(m) => (mw * m.win_given_action() + (1.0 - mw) * cons_p, mw * m.win_given_action() + (1.0 - mw) * worst_p),
+                Some(m) => (
+                    mw * m.win_given_action() + (1.0 - mw) * cons_p,
+                    mw * m.win_given_action() + (1.0 - mw) * worst_p,
+                ),
                 None => (cons_p, worst_p),
             };
             let action = 1.0 - push;
@@ -115,19 +138,33 @@ pub fn find_opportunities(
             let fair = fair_cond * action;
             let ev = expected_value(fair, push, d);
             let worst_case_ev = expected_value(worst_cond * action, push, d);
-            if ev < cfg.value_threshold || (cfg.worst_case_gate && worst_case_ev < cfg.value_threshold) {
+            if ev < cfg.value_threshold
+                || (cfg.worst_case_gate && worst_case_ev < cfg.value_threshold)
+            {
                 continue;
             }
             let kelly_full = kelly(fair, push, d);
-            let stake_fraction = (cfg.kelly_fraction * kelly_full).min(cfg.max_bet_fraction).max(0.0);
-            let path_key = (key.event_id.clone(), best.book.clone(), key.market, key.scope, selection, best.ladder_key());
+            let stake_fraction = (cfg.kelly_fraction * kelly_full)
+                .min(cfg.max_bet_fraction)
+                .max(0.0);
+            let path_key = (
+                key.event_id.clone(),
+                best.book.clone(),
+                key.market,
+                key.scope,
+                selection,
+                best.ladder_key(),
+            );
             let movement = paths.get(&path_key).and_then(|p| {
                 let owned: Vec<Quote> = p.iter().map(|q| (*q).clone()).collect();
                 line_movement(&owned)
             });
             out.push(Opportunity {
                 event_id: key.event_id.clone(),
-                event: labels.get(key.event_id.as_str()).cloned().unwrap_or_else(|| key.event_id.clone()),
+                event: labels
+                    .get(key.event_id.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| key.event_id.clone()),
                 market: key.market,
                 scope: key.scope,
                 selection,
@@ -153,6 +190,9 @@ pub fn find_opportunities(
             });
         }
     }
-    out.sort_by(|a, b| b.ev.total_cmp(&a.ev).then_with(|| a.event_id.cmp(&b.event_id)));
+    out.sort_by(|a, b| {
+        b.ev.total_cmp(&a.ev)
+            .then_with(|| a.event_id.cmp(&b.event_id))
+    });
     out
 }

@@ -20,7 +20,12 @@ pub struct Portfolio {
 }
 
 impl Portfolio {
-    pub fn allocate(opportunities: &[Opportunity], events: &[Event], cfg: &AnalyticsConfig, bankroll: f64) -> Portfolio {
+    pub fn allocate(
+        opportunities: &[Opportunity],
+        events: &[Event],
+        cfg: &AnalyticsConfig,
+        bankroll: f64,
+    ) -> Portfolio {
         let mut bets: Vec<Opportunity> = opportunities.to_vec();
         let mut full: Vec<f64> = bets.iter().map(|b| b.kelly_full).collect();
 
@@ -44,9 +49,14 @@ impl Portfolio {
             b.stake_fraction = (cfg.kelly_fraction * f).clamp(0.0, cfg.max_bet_fraction);
         }
 
-        let by_id: BTreeMap<&str, &Event> = events.iter().map(|e| (e.event_id.as_str(), e)).collect();
-        scale_groups(&mut bets, cfg.max_event_exposure, |b| Some(b.event_id.clone()));
-        scale_groups(&mut bets, cfg.max_team_exposure, |b| b.team(&by_id).map(str::to_string));
+        let by_id: BTreeMap<&str, &Event> =
+            events.iter().map(|e| (e.event_id.as_str(), e)).collect();
+        scale_groups(&mut bets, cfg.max_event_exposure, |b| {
+            Some(b.event_id.clone())
+        });
+        scale_groups(&mut bets, cfg.max_team_exposure, |b| {
+            b.team(&by_id).map(str::to_string)
+        });
 
         bets.retain(|b| b.stake_fraction > 0.0);
         for b in &mut bets {
@@ -64,7 +74,12 @@ impl Portfolio {
         let event_exposure = sum_by(&|b| Some(b.event_id.clone()));
         let team_exposure = sum_by(&|b| b.team(&by_id).map(str::to_string));
         let total_fraction = bets.iter().map(|b| b.stake_fraction).sum();
-        Portfolio { bets, total_fraction, event_exposure, team_exposure }
+        Portfolio {
+            bets,
+            total_fraction,
+            event_exposure,
+            team_exposure,
+        }
     }
 }
 

@@ -18,7 +18,8 @@ impl AliasTable {
     /// `weights` need not sum to one; `None` when they are empty, negative, non-finite or all zero.
     pub fn new(weights: &[f64]) -> Option<Self> {
         let n = weights.len();
-        if n == 0 || n > u32::MAX as usize || weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
+        if n == 0 || n > u32::MAX as usize || weights.iter().any(|w| !(w.is_finite() && *w >= 0.0))
+        {
             return None;
         }
         let total: f64 = weights.iter().sum();
@@ -26,10 +27,19 @@ impl AliasTable {
             return None;
         }
         let mut scaled: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
-        let mut entries: Vec<Entry> = (0..n).map(|i| Entry { threshold: u32::MAX, alias: i as u32 }).collect();
-        let (mut small, mut large): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| scaled[i] < 1.0);
+        let mut entries: Vec<Entry> = (0..n)
+            .map(|i| Entry {
+                threshold: u32::MAX,
+                alias: i as u32,
+            })
+            .collect();
+        let (mut small, mut large): (Vec<usize>, Vec<usize>) =
+            (0..n).partition(|&i| scaled[i] < 1.0);
         while let (Some(s), Some(&l)) = (small.pop(), large.last()) {
-            entries[s] = Entry { threshold: to_threshold(scaled[s]), alias: l as u32 };
+            entries[s] = Entry {
+                threshold: to_threshold(scaled[s]),
+                alias: l as u32,
+            };
             scaled[l] -= 1.0 - scaled[s];
             if scaled[l] < 1.0 {
                 large.pop();
@@ -77,7 +87,9 @@ impl AliasTable {
 }
 
 fn to_threshold(u: f64) -> u32 {
-    (u.clamp(0.0, 1.0) * 4_294_967_296.0).round().min(u32::MAX as f64) as u32
+    (u.clamp(0.0, 1.0) * 4_294_967_296.0)
+        .round()
+        .min(u32::MAX as f64) as u32
 }
 
 #[cfg(test)]
@@ -98,7 +110,9 @@ mod tests {
         let t = AliasTable::new(&[0.0, 1.0, 0.0, 3.0]).unwrap();
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
         for _ in 0..10_000 {
-            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             let i = t.sample(x);
             assert!(i == 1 || i == 3);
         }

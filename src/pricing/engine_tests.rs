@@ -6,19 +6,41 @@ use std::sync::OnceLock;
 
 fn history() -> &'static [GameRecord] {
     static G: OnceLock<Vec<GameRecord>> = OnceLock::new();
-    G.get_or_init(|| load_games(concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv")).expect("games.csv"))
+    G.get_or_init(|| {
+        load_games(concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv")).expect("games.csv")
+    })
 }
 
 fn engine() -> &'static PricingEngine {
     static E: OnceLock<PricingEngine> = OnceLock::new();
-    E.get_or_init(|| PricingEngine::from_games(history(), &AnalyticsConfig::default()).expect("engine"))
+    E.get_or_init(|| {
+        PricingEngine::from_games(history(), &AnalyticsConfig::default()).expect("engine")
+    })
 }
 
 fn slate() -> Vec<(String, GameInputs)> {
     vec![
-        ("fav3".into(), GameInputs { mean_margin: 3.0, mean_total: 44.5 }),
-        ("dog7".into(), GameInputs { mean_margin: -7.0, mean_total: 51.0 }),
-        ("pick".into(), GameInputs { mean_margin: 0.0, mean_total: 38.0 }),
+        (
+            "fav3".into(),
+            GameInputs {
+                mean_margin: 3.0,
+                mean_total: 44.5,
+            },
+        ),
+        (
+            "dog7".into(),
+            GameInputs {
+                mean_margin: -7.0,
+                mean_total: 51.0,
+            },
+        ),
+        (
+            "pick".into(),
+            GameInputs {
+                mean_margin: 0.0,
+                mean_total: 38.0,
+            },
+        ),
     ]
 }
 
@@ -64,14 +86,24 @@ fn probabilities_are_valid_and_complements_sum_to_one() {
                 for (m, s, l) in queries() {
                     let o = get(m, s, l);
                     for p in [o.win, o.push, o.lose] {
-                        assert!((0.0..=1.0 + 1e-12).contains(&p), "{id} {scope} {m} {s} {l:?}: {o:?}");
+                        assert!(
+                            (0.0..=1.0 + 1e-12).contains(&p),
+                            "{id} {scope} {m} {s} {l:?}: {o:?}"
+                        );
                     }
                     assert!((o.win + o.push + o.lose - 1.0).abs() < 1e-9, "{o:?}");
                     if let Some(opp) = s.opposite() {
                         if m != MarketKind::Moneyline3Way {
-                            let l2 = if matches!(m, MarketKind::Spread) { l.map(|x| -x) } else { l };
+                            let l2 = if matches!(m, MarketKind::Spread) {
+                                l.map(|x| -x)
+                            } else {
+                                l
+                            };
                             let other = get(m, opp, l2);
-                            assert!((o.win - other.lose).abs() < 1e-12 && (o.push - other.push).abs() < 1e-12);
+                            assert!(
+                                (o.win - other.lose).abs() < 1e-12
+                                    && (o.push - other.push).abs() < 1e-12
+                            );
                         }
                     }
                 }
@@ -82,20 +114,49 @@ fn probabilities_are_valid_and_complements_sum_to_one() {
                 assert!((three - 1.0).abs() < 1e-9, "three-way sums to {three}");
                 let ml = get(MarketKind::Moneyline, Selection::Home, None);
                 let tie = get(MarketKind::Moneyline3Way, Selection::Tie, None);
-                assert!((ml.push - tie.win).abs() < 1e-12, "a moneyline pushes exactly on a tie");
+                assert!(
+                    (ml.push - tie.win).abs() < 1e-12,
+                    "a moneyline pushes exactly on a tie"
+                );
             }
         }
     }
-    assert!(sim.outcome("fav3", MarketKind::Spread, Scope::Game, Selection::Home, None).is_none());
-    assert!(sim.outcome("fav3", MarketKind::Total, Scope::Game, Selection::Home, Some(44.5)).is_none());
-    assert!(sim.outcome("nope", MarketKind::Moneyline, Scope::Game, Selection::Home, None).is_none());
+    assert!(sim
+        .outcome(
+            "fav3",
+            MarketKind::Spread,
+            Scope::Game,
+            Selection::Home,
+            None
+        )
+        .is_none());
+    assert!(sim
+        .outcome(
+            "fav3",
+            MarketKind::Total,
+            Scope::Game,
+            Selection::Home,
+            Some(44.5)
+        )
+        .is_none());
+    assert!(sim
+        .outcome(
+            "nope",
+            MarketKind::Moneyline,
+            Scope::Game,
+            Selection::Home,
+            None
+        )
+        .is_none());
 }
 
 #[test]
 fn league_average_game_matches_history_2015_2024() {
     let e = engine();
-    let recent: Vec<&GameRecord> =
-        history().iter().filter(|g| (2015..=2024).contains(&g.season) && g.is_played()).collect();
+    let recent: Vec<&GameRecord> = history()
+        .iter()
+        .filter(|g| (2015..=2024).contains(&g.season) && g.is_played())
+        .collect();
     let n = recent.len() as f64;
     let hist_total = recent.iter().filter_map(|g| g.total()).sum::<i32>() as f64 / n;
     let hist_margin = recent.iter().filter_map(|g| g.margin()).sum::<i32>() as f64 / n;
@@ -135,10 +196,37 @@ fn push_at_three_matches_history() {
         }
     }
     let empirical = pushes / games;
-    let sim = engine().simulate_slate(&[("g".into(), GameInputs { mean_margin: 3.0, mean_total: 44.0 })], 200_000, 5);
-    let exact = sim.exact_outcome("g", MarketKind::Spread, Scope::Game, Selection::Home, Some(-3.0)).expect("priced");
-    let simulated = sim.outcome("g", MarketKind::Spread, Scope::Game, Selection::Home, Some(-3.0)).expect("priced");
-    let normal_only = crate::domain::normal::cdf(0.5 / 13.2) - crate::domain::normal::cdf(-0.5 / 13.2);
+    let sim = engine().simulate_slate(
+        &[(
+            "g".into(),
+            GameInputs {
+                mean_margin: 3.0,
+                mean_total: 44.0,
+            },
+        )],
+        200_000,
+        5,
+    );
+    let exact = sim
+        .exact_outcome(
+            "g",
+            MarketKind::Spread,
+            Scope::Game,
+            Selection::Home,
+            Some(-3.0),
+        )
+        .expect("priced");
+    let simulated = sim
+        .outcome(
+            "g",
+            MarketKind::Spread,
+            Scope::Game,
+            Selection::Home,
+            Some(-3.0),
+        )
+        .expect("priced");
+    let normal_only =
+        crate::domain::normal::cdf(0.5 / 13.2) - crate::domain::normal::cdf(-0.5 / 13.2);
     println!(
         "push at -3: empirical {empirical:.4} (n={games}), model exact {:.4}, simulated {:.4}, bare normal {normal_only:.4}",
         exact.push, simulated.push
@@ -149,17 +237,37 @@ fn push_at_three_matches_history() {
 
 #[test]
 fn key_numbers_show_in_the_margin() {
-    let sim = engine().simulate_slate(&[("g".into(), GameInputs { mean_margin: 2.0, mean_total: 45.0 })], 1, 1);
-    let m: BTreeMap<i32, f64> = sim.exact_margin_distribution("g", Scope::Game).expect("dist").into_iter().collect();
+    let sim = engine().simulate_slate(
+        &[(
+            "g".into(),
+            GameInputs {
+                mean_margin: 2.0,
+                mean_total: 45.0,
+            },
+        )],
+        1,
+        1,
+    );
+    let m: BTreeMap<i32, f64> = sim
+        .exact_margin_distribution("g", Scope::Game)
+        .expect("dist")
+        .into_iter()
+        .collect();
     let at = |k: i32| m.get(&k).copied().unwrap_or(0.0) + m.get(&-k).copied().unwrap_or(0.0);
     assert!(at(3) > 0.12 && at(3) > 2.0 * at(2) && at(7) > at(8) && at(7) > at(6));
     assert!(at(10) > at(11) && at(14) > at(13));
     assert!(at(0) < 0.01, "full-game ties are rare: {}", at(0));
     // Quarters tie often, halves sometimes, full games almost never.
     let tie = |scope| {
-        sim.exact_outcome("g", MarketKind::Moneyline3Way, scope, Selection::Tie, None).expect("tie").win
+        sim.exact_outcome("g", MarketKind::Moneyline3Way, scope, Selection::Tie, None)
+            .expect("tie")
+            .win
     };
-    assert!(tie(Scope::Q1) > 0.15 && tie(Scope::Q3) > 0.15, "1q tie {}", tie(Scope::Q1));
+    assert!(
+        tie(Scope::Q1) > 0.15 && tie(Scope::Q3) > 0.15,
+        "1q tie {}",
+        tie(Scope::Q1)
+    );
     assert!(tie(Scope::H1) > 0.05 && tie(Scope::H1) < tie(Scope::Q1));
     // Halves add up to about the game.
     let mean = |scope| sim.joint("g", scope).expect("joint").mean_total();
@@ -170,8 +278,18 @@ fn key_numbers_show_in_the_margin() {
 #[test]
 fn game_total_matches_the_market_total() {
     for total in [37.5, 44.0, 52.5] {
-        let j = engine().model().joint(&GameInputs { mean_margin: -6.5, mean_total: total }, Scope::Game);
-        assert!((j.mean_total() - total).abs() < 1e-6, "{total}: {}", j.mean_total());
+        let j = engine().model().joint(
+            &GameInputs {
+                mean_margin: -6.5,
+                mean_total: total,
+            },
+            Scope::Game,
+        );
+        assert!(
+            (j.mean_total() - total).abs() < 1e-6,
+            "{total}: {}",
+            j.mean_total()
+        );
         assert!((j.mean_margin() + 6.5).abs() < 1e-3, "{}", j.mean_margin());
     }
 }
@@ -197,7 +315,12 @@ fn monte_carlo_matches_exact_within_three_standard_errors() {
                 let se = (ex.win * (1.0 - ex.win) / 50_000.0).sqrt().max(1e-12);
                 let z = (mc.win - ex.win).abs() / se;
                 worst = worst.max(z);
-                assert!(z <= 3.0, "{id} {scope} {m} {s} {l:?}: mc {} exact {} se {se}", mc.win, ex.win);
+                assert!(
+                    z <= 3.0,
+                    "{id} {scope} {m} {s} {l:?}: mc {} exact {} se {se}",
+                    mc.win,
+                    ex.win
+                );
                 assert_eq!(mc.std_error, (mc.win * (1.0 - mc.win) / 50_000.0).sqrt());
             }
         }
@@ -208,7 +331,10 @@ fn monte_carlo_matches_exact_within_three_standard_errors() {
 #[test]
 fn same_seed_same_bits_on_one_and_two_threads() {
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
         pool.install(|| engine().simulate_slate(&slate(), 30_000, 42))
     };
     let (a, b) = (run(1), run(2));
@@ -216,26 +342,38 @@ fn same_seed_same_bits_on_one_and_two_threads() {
     for (id, _) in slate() {
         for scope in Scope::ALL {
             for (m, s, l) in queries() {
-                let (x, y) = (a.outcome(&id, m, scope, s, l), b.outcome(&id, m, scope, s, l));
+                let (x, y) = (
+                    a.outcome(&id, m, scope, s, l),
+                    b.outcome(&id, m, scope, s, l),
+                );
                 let (x, y) = (x.expect("a"), y.expect("b"));
                 assert_eq!(x.win.to_bits(), y.win.to_bits());
                 assert_eq!(x.push.to_bits(), y.push.to_bits());
                 assert_eq!(x.std_error.to_bits(), y.std_error.to_bits());
                 compared += 1;
             }
-            assert_eq!(a.margin_distribution(&id, scope), b.margin_distribution(&id, scope));
+            assert_eq!(
+                a.margin_distribution(&id, scope),
+                b.margin_distribution(&id, scope)
+            );
         }
     }
     assert!(compared > 1000);
     let c = engine().simulate_slate(&slate(), 30_000, 43);
-    assert_ne!(a.margin_distribution("fav3", Scope::Game), c.margin_distribution("fav3", Scope::Game));
+    assert_ne!(
+        a.margin_distribution("fav3", Scope::Game),
+        c.margin_distribution("fav3", Scope::Game)
+    );
 }
 
 #[test]
 fn an_event_prices_the_same_in_any_slate() {
     let full = engine().simulate_slate(&slate(), 10_000, 8);
     let alone = engine().simulate_slate(&slate()[1..2], 10_000, 8);
-    assert_eq!(full.margin_distribution("dog7", Scope::Q3), alone.margin_distribution("dog7", Scope::Q3));
+    assert_eq!(
+        full.margin_distribution("dog7", Scope::Q3),
+        alone.margin_distribution("dog7", Scope::Q3)
+    );
 }
 
 #[test]
@@ -256,7 +394,10 @@ fn inputs_follow_ratings_and_market() {
     assert_eq!(a.mean_total, 47.5);
     assert!((b.mean_total - e.league_total()).abs() < 1e-12);
     let unknown = e.inputs(&ev("AAA", "BBB"), None, Some(-4.5));
-    assert_eq!(unknown.mean_margin, 4.5, "unknown teams fall back to the market spread");
+    assert_eq!(
+        unknown.mean_margin, 4.5,
+        "unknown teams fall back to the market spread"
+    );
 }
 
 #[test]
@@ -264,10 +405,12 @@ fn price_sheet_covers_every_scope_and_ladder() {
     let sim = engine().simulate_slate(&slate()[..1], 5_000, 1);
     let sheet = sim.price_sheet("fav3");
     for scope in Scope::ALL {
-        assert!(sheet.iter().any(|p| p.scope == scope && p.market == MarketKind::SpreadAlt));
-        assert!(sheet.iter().any(|p| p.scope == scope && p.market == MarketKind::TeamTotal));
+        assert!(sheet
+            .iter()
+            .any(|p| p.scope == scope && p.market == MarketKind::SpreadAlt));
+        assert!(sheet
+            .iter()
+            .any(|p| p.scope == scope && p.market == MarketKind::TeamTotal));
     }
     assert!(sheet.len() > 7 * 100, "{}", sheet.len());
 }
-
-

@@ -7,13 +7,26 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum GamesError {
     #[error("cannot read games file {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}:{line}: malformed CSV: {source}")]
-    Csv { path: PathBuf, line: u64, source: csv::Error },
+    Csv {
+        path: PathBuf,
+        line: u64,
+        source: csv::Error,
+    },
     #[error("{path}: missing column {column:?} in the header")]
     MissingColumn { path: PathBuf, column: &'static str },
     #[error("{path}:{line}: column {column:?} has {value:?}, expected {expected}")]
-    BadField { path: PathBuf, line: u64, column: &'static str, value: String, expected: &'static str },
+    BadField {
+        path: PathBuf,
+        line: u64,
+        column: &'static str,
+        value: String,
+        expected: &'static str,
+    },
 }
 
 /// One scheduled or played game. Scores are `None` for games not yet played.
@@ -75,16 +88,28 @@ const COLUMNS: [&str; 15] = [
 /// Reads every game in file order (nflverse sorts by season, week, kickoff).
 pub fn load_games(path: impl AsRef<Path>) -> Result<Vec<GameRecord>, GamesError> {
     let path = path.as_ref();
-    let file = std::fs::File::open(path).map_err(|source| GamesError::Io { path: path.to_path_buf(), source })?;
+    let file = std::fs::File::open(path).map_err(|source| GamesError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     read_games(file, path)
 }
 
 /// As [`load_games`] from any reader; `origin` names the source in errors.
-pub fn read_games(reader: impl std::io::Read, origin: &Path) -> Result<Vec<GameRecord>, GamesError> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
+pub fn read_games(
+    reader: impl std::io::Read,
+    origin: &Path,
+) -> Result<Vec<GameRecord>, GamesError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(reader);
     let csv_err = |source: csv::Error| {
         let line = source.position().map(|p| p.line()).unwrap_or(1);
-        GamesError::Csv { path: origin.to_path_buf(), line, source }
+        GamesError::Csv {
+            path: origin.to_path_buf(),
+            line,
+            source,
+        }
     };
     let headers = rdr.headers().map_err(csv_err)?.clone();
     let mut idx = [0usize; COLUMNS.len()];
@@ -92,7 +117,10 @@ pub fn read_games(reader: impl std::io::Read, origin: &Path) -> Result<Vec<GameR
         *slot = headers
             .iter()
             .position(|h| h.trim() == name)
-            .ok_or(GamesError::MissingColumn { path: origin.to_path_buf(), column: name })?;
+            .ok_or(GamesError::MissingColumn {
+                path: origin.to_path_buf(),
+                column: name,
+            })?;
     }
     let mut out = Vec::new();
     for rec in rdr.records() {
@@ -107,12 +135,26 @@ pub fn read_games(reader: impl std::io::Read, origin: &Path) -> Result<Vec<GameR
             expected,
         };
         let req_int = |i: usize| field(i).parse::<i32>().map_err(|_| bad(i, "an integer"));
-        let opt = |i: usize| -> Option<&str> { Some(field(i)).filter(|s| !s.is_empty() && *s != "NA") };
-        let opt_i32 = |i: usize| opt(i).map(|s| s.parse::<i32>().map_err(|_| bad(i, "an integer or blank"))).transpose();
-        let opt_i64 = |i: usize| opt(i).map(|s| s.parse::<i64>().map_err(|_| bad(i, "an integer or blank"))).transpose();
+        let opt =
+            |i: usize| -> Option<&str> { Some(field(i)).filter(|s| !s.is_empty() && *s != "NA") };
+        let opt_i32 = |i: usize| {
+            opt(i)
+                .map(|s| s.parse::<i32>().map_err(|_| bad(i, "an integer or blank")))
+                .transpose()
+        };
+        let opt_i64 = |i: usize| {
+            opt(i)
+                .map(|s| s.parse::<i64>().map_err(|_| bad(i, "an integer or blank")))
+                .transpose()
+        };
         let opt_f64 = |i: usize| {
             opt(i)
-                .map(|s| s.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| bad(i, "a number or blank")))
+                .map(|s| {
+                    s.parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite())
+                        .ok_or_else(|| bad(i, "a number or blank"))
+                })
                 .transpose()
         };
         let neutral = match field(13) {
@@ -172,12 +214,23 @@ mod tests {
 
     #[test]
     fn errors_name_file_line_and_column() {
-        let text = format!("{HEADER}\n1999_01_MIN_ATL,1999,REG,1,1999-09-12,MIN,17,ATL,xx,Home,-3,0,,,-4,49\n");
-        let e = read_games(text.as_bytes(), Path::new("games.csv")).unwrap_err().to_string();
-        assert!(e.contains("games.csv:2") && e.contains("home_score") && e.contains("\"xx\""), "{e}");
-        let e = read_games("game_id,season\n".as_bytes(), Path::new("g.csv")).unwrap_err().to_string();
+        let text = format!(
+            "{HEADER}\n1999_01_MIN_ATL,1999,REG,1,1999-09-12,MIN,17,ATL,xx,Home,-3,0,,,-4,49\n"
+        );
+        let e = read_games(text.as_bytes(), Path::new("games.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("games.csv:2") && e.contains("home_score") && e.contains("\"xx\""),
+            "{e}"
+        );
+        let e = read_games("game_id,season\n".as_bytes(), Path::new("g.csv"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("missing column"), "{e}");
-        let e = load_games("/nonexistent/games.csv").unwrap_err().to_string();
+        let e = load_games("/nonexistent/games.csv")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("/nonexistent/games.csv"), "{e}");
     }
 

@@ -36,7 +36,12 @@ impl KeyNumberTable {
         }
         let n = rows.len() as f64;
         let mean_res = rows.iter().map(|(s, m)| *m as f64 - s).sum::<f64>() / n;
-        let sigma = (rows.iter().map(|(s, m)| (*m as f64 - s - mean_res).powi(2)).sum::<f64>() / n).sqrt();
+        let sigma = (rows
+            .iter()
+            .map(|(s, m)| (*m as f64 - s - mean_res).powi(2))
+            .sum::<f64>()
+            / n)
+            .sqrt();
         let size = MAX_MARGIN as usize + 1;
         let mut observed = vec![0.0; size];
         let mut expected = vec![0.0; size];
@@ -46,8 +51,16 @@ impl KeyNumberTable {
                 expected[m.unsigned_abs() as usize] += p;
             }
         }
-        let weights = observed.iter().zip(&expected).map(|(o, e)| (o + SHRINK) / (e + SHRINK)).collect();
-        Some(KeyNumberTable { sigma, weights, games: rows.len() })
+        let weights = observed
+            .iter()
+            .zip(&expected)
+            .map(|(o, e)| (o + SHRINK) / (e + SHRINK))
+            .collect();
+        Some(KeyNumberTable {
+            sigma,
+            weights,
+            games: rows.len(),
+        })
     }
 
     pub fn sigma(&self) -> f64 {
@@ -60,7 +73,10 @@ impl KeyNumberTable {
 
     /// How much likelier |margin| = `m` is than the normal says.
     pub fn weight(&self, m: i32) -> f64 {
-        self.weights.get(m.unsigned_abs() as usize).copied().unwrap_or(1.0)
+        self.weights
+            .get(m.unsigned_abs() as usize)
+            .copied()
+            .unwrap_or(1.0)
     }
 
     /// Exact margin probabilities for margins -MAX_MARGIN..=MAX_MARGIN (index 0 is -MAX_MARGIN),
@@ -92,7 +108,9 @@ impl KeyNumberTable {
     }
 
     fn weighted(&self, centre: f64) -> Vec<f64> {
-        let mut p: Vec<f64> = discretised_normal(centre, self.sigma).map(|(m, p)| p * self.weight(m)).collect();
+        let mut p: Vec<f64> = discretised_normal(centre, self.sigma)
+            .map(|(m, p)| p * self.weight(m))
+            .collect();
         let t: f64 = p.iter().sum();
         p.iter_mut().for_each(|x| *x /= t);
         p
@@ -101,15 +119,26 @@ impl KeyNumberTable {
 
 /// Mean of a margin pmf indexed from -MAX_MARGIN.
 pub fn pmf_mean(p: &[f64]) -> f64 {
-    p.iter().enumerate().map(|(i, x)| (i as f64 - MAX_MARGIN as f64) * x).sum()
+    p.iter()
+        .enumerate()
+        .map(|(i, x)| (i as f64 - MAX_MARGIN as f64) * x)
+        .sum()
 }
 
 /// P(round(N(mu, sigma)) = m) for every m in range, tails folded into the end points.
 fn discretised_normal(mu: f64, sigma: f64) -> impl Iterator<Item = (i32, f64)> {
     let cdf = move |x: f64| normal::cdf((x - mu) / sigma);
     (-MAX_MARGIN..=MAX_MARGIN).map(move |m| {
-        let lo = if m == -MAX_MARGIN { 0.0 } else { cdf(m as f64 - 0.5) };
-        let hi = if m == MAX_MARGIN { 1.0 } else { cdf(m as f64 + 0.5) };
+        let lo = if m == -MAX_MARGIN {
+            0.0
+        } else {
+            cdf(m as f64 - 0.5)
+        };
+        let hi = if m == MAX_MARGIN {
+            1.0
+        } else {
+            cdf(m as f64 + 0.5)
+        };
         (m, hi - lo)
     })
 }
@@ -128,10 +157,19 @@ mod tests {
     fn key_numbers_outweigh_their_neighbours() {
         let t = table();
         assert!((12.5..14.5).contains(&t.sigma()), "sigma {}", t.sigma());
-        assert!(t.weight(3) > 2.0 && t.weight(7) > 1.3, "w3 {} w7 {}", t.weight(3), t.weight(7));
+        assert!(
+            t.weight(3) > 2.0 && t.weight(7) > 1.3,
+            "w3 {} w7 {}",
+            t.weight(3),
+            t.weight(7)
+        );
         assert!(t.weight(3) > t.weight(2) && t.weight(3) > t.weight(5));
         assert!(t.weight(7) > t.weight(8) && t.weight(10) > t.weight(9));
-        assert!(t.weight(0) < 0.2, "ties are rare after overtime: {}", t.weight(0));
+        assert!(
+            t.weight(0) < 0.2,
+            "ties are rare after overtime: {}",
+            t.weight(0)
+        );
     }
 
     #[test]
@@ -140,7 +178,11 @@ mod tests {
         for mean in [-14.0, -3.0, 0.0, 2.5, 3.0, 6.5, 17.0] {
             let p = t.margin_pmf(mean);
             assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-            assert!((pmf_mean(&p) - mean).abs() < 1e-6, "{mean}: {}", pmf_mean(&p));
+            assert!(
+                (pmf_mean(&p) - mean).abs() < 1e-6,
+                "{mean}: {}",
+                pmf_mean(&p)
+            );
         }
     }
 }

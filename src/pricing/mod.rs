@@ -18,7 +18,6 @@ pub use ratings::EloRatings;
 
 use crate::config::schema::AnalyticsConfig;
 use crate::domain::{Event, MarketKind, Scope, Selection};
-use alias::AliasTable;
 use keynumbers::KeyNumberTable;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashSet};
@@ -48,20 +47,41 @@ impl PricingEngine {
     pub fn from_games(games: &[GameRecord], cfg: &AnalyticsConfig) -> Result<Self, PricingError> {
         let ratings = EloRatings::fit(games, &cfg.ratings, None);
         let keys = KeyNumberTable::fit(games, i32::MIN..=i32::MAX).ok_or_else(|| {
-            PricingError::TooLittleHistory(games.iter().filter(|g| g.spread_line.is_some() && g.is_played()).count())
+            PricingError::TooLittleHistory(
+                games
+                    .iter()
+                    .filter(|g| g.spread_line.is_some() && g.is_played())
+                    .count(),
+            )
         })?;
-        let residuals: Vec<f64> =
-            games.iter().filter_map(|g| Some(g.total()? as f64 - g.total_line?)).collect();
+        let residuals: Vec<f64> = games
+            .iter()
+            .filter_map(|g| Some(g.total()? as f64 - g.total_line?))
+            .collect();
         let total_sigma = std_dev(&residuals).filter(|s| *s > 1.0).unwrap_or(13.5);
-        let last = games.iter().filter(|g| g.is_played()).map(|g| g.season).max().unwrap_or(0);
+        let last = games
+            .iter()
+            .filter(|g| g.is_played())
+            .map(|g| g.season)
+            .max()
+            .unwrap_or(0);
         let recent: Vec<f64> = games
             .iter()
             .filter(|g| g.season > last - LEAGUE_TOTAL_SEASONS)
             .filter_map(|g| g.total().map(f64::from))
             .collect();
         let league_total = mean(&recent).unwrap_or(45.0);
-        let neutral_games = games.iter().filter(|g| g.neutral).map(|g| g.game_id.clone()).collect();
-        Ok(PricingEngine { ratings, model: ScoreModel::new(keys, total_sigma), league_total, neutral_games })
+        let neutral_games = games
+            .iter()
+            .filter(|g| g.neutral)
+            .map(|g| g.game_id.clone())
+            .collect();
+        Ok(PricingEngine {
+            ratings,
+            model: ScoreModel::new(keys, total_sigma),
+            league_total,
+            neutral_games,
+        })
     }
 
     pub fn ratings(&self) -> &EloRatings {
@@ -81,42 +101,64 @@ impl PricingEngine {
     /// selection's line, negative when home is favoured) is used only when the ratings do not
     /// know a team, so the model stays an independent opinion to blend with the market. The
     /// total comes from the market when given (ratings carry no total information).
-    pub fn inputs(&self, event: &Event, market_total: Option<f64>, market_spread: Option<f64>) -> GameInputs {
-        let neutral = event.game_id.as_ref().is_some_and(|id| self.neutral_games.contains(id));
-        let mean_margin = if self.ratings.knows(&event.home_team) && self.ratings.knows(&event.away_team) {
-            match event.season {
-                Some(season) => {
-                    let mut r = self.ratings.clone();
-                    r.advance_to(season);
-                    r.spread(&event.home_team, &event.away_team, neutral)
+    pub fn inputs(
+        &self,
+        event: &Event,
+        market_total: Option<f64>,
+        market_spread: Option<f64>,
+    ) -> GameInputs {
+        let neutral = event
+            .game_id
+            .as_ref()
+            .is_some_and(|id| self.neutral_games.contains(id));
+        let mean_margin =
+            if self.ratings.knows(&event.home_team) && self.ratings.knows(&event.away_team) {
+                match event.season {
+                    Some(season) => {
+                        let mut r = self.ratings.clone();
+                        r.advance_to(season);
+                        r.spread(&event.home_team, &event.away_team, neutral)
+                    }
+                    None => self
+                        .ratings
+                        .spread(&event.home_team, &event.away_team, neutral),
                 }
-                None => self.ratings.spread(&event.home_team, &event.away_team, neutral),
-            }
-        } else if let Some(line) = market_spread.filter(|l| l.is_finite()) {
-            -line
-        } else if neutral {
-            0.0
-        } else {
-            self.ratings.home_field_points()
-        };
-        let mean_total = market_total.filter(|t| t.is_finite() && *t > 0.0).unwrap_or(self.league_total);
-        GameInputs { mean_margin, mean_total }
+            } else if let Some(line) = market_spread.filter(|l| l.is_finite()) {
+                -line
+            } else if neutral {
+                0.0
+            } else {
+                self.ratings.home_field_points()
+            };
+        let mean_total = market_total
+            .filter(|t| t.is_finite() && *t > 0.0)
+            .unwrap_or(self.league_total);
+        GameInputs {
+            mean_margin,
+            mean_total,
+        }
     }
 
     /// Simulates every scope of every game with `iterations` draws each, on the current rayon
     /// pool. Output depends only on (inputs, iterations, seed, event ids), never on thread count.
-    pub fn simulate_slate(&self, games: &[(String, GameInputs)], iterations: u32, seed: u64) -> SlateSimulation {
+    pub fn simulate_slate(
+        &self,
+        games: &[(String, GameInputs)],
+        iterations: u32,
+        seed: u64,
+    ) -> SlateSimulation {
         let iterations = iterations.max(1);
-        let tasks: Vec<(usize, Scope)> =
-            (0..games.len()).flat_map(|i| Scope::ALL.into_iter().map(move |s| (i, s))).collect();
+        let tasks: Vec<(usize, Scope)> = (0..games.len())
+            .flat_map(|i| Scope::ALL.into_iter().map(move |s| (i, s)))
+            .collect();
         let sims: Vec<ScopeSim> = tasks
             .par_iter()
             .map(|&(i, scope)| {
                 let (id, inputs) = &games[i];
                 let joint = self.model.joint(inputs, scope);
                 let key = montecarlo::key_of(id) ^ montecarlo::mix64(scope as u64);
-                let counts = match AliasTable::new(joint.cells()) {
-                    Some(table) => montecarlo::sample_counts(&table, iterations, seed, key),
+                let counts = match montecarlo::GridSampler::new(&joint) {
+                    Some(sampler) => sampler.sample_counts(iterations, seed, key),
                     None => vec![0; joint.cells().len()],
                 };
                 let cells: Vec<f64> = counts.iter().map(|c| *c as f64).collect();
@@ -131,9 +173,19 @@ impl PricingEngine {
         let mut sims = sims.into_iter();
         for (id, inputs) in games {
             let scopes: Vec<ScopeSim> = sims.by_ref().take(Scope::ALL.len()).collect();
-            events.insert(id.clone(), EventSim { inputs: *inputs, scopes });
+            events.insert(
+                id.clone(),
+                EventSim {
+                    inputs: *inputs,
+                    scopes,
+                },
+            );
         }
-        SlateSimulation { iterations, seed, events }
+        SlateSimulation {
+            iterations,
+            seed,
+            events,
+        }
     }
 }
 
@@ -162,7 +214,11 @@ pub struct SlateSimulation {
 impl SlateSimulation {
     /// A slate with no events: every model query answers `None` (market-only scanning).
     pub fn empty() -> Self {
-        SlateSimulation { iterations: 0, seed: 0, events: BTreeMap::new() }
+        SlateSimulation {
+            iterations: 0,
+            seed: 0,
+            events: BTreeMap::new(),
+        }
     }
 
     pub fn iterations(&self) -> u32 {
@@ -195,7 +251,9 @@ impl SlateSimulation {
         selection: Selection,
         line: Option<f64>,
     ) -> Option<OutcomeProb> {
-        self.scope(event_id, scope)?.simulated.outcome(market, selection, line)
+        self.scope(event_id, scope)?
+            .simulated
+            .outcome(market, selection, line)
     }
 
     /// The same query answered from the exact distribution the simulation samples.
@@ -207,7 +265,9 @@ impl SlateSimulation {
         selection: Selection,
         line: Option<f64>,
     ) -> Option<OutcomeProb> {
-        self.scope(event_id, scope)?.exact.outcome(market, selection, line)
+        self.scope(event_id, scope)?
+            .exact
+            .outcome(market, selection, line)
     }
 
     /// Simulated home-minus-away margin frequencies (non-zero entries, ascending margin).
@@ -215,7 +275,11 @@ impl SlateSimulation {
         Some(self.scope(event_id, scope)?.simulated.margin.entries())
     }
 
-    pub fn exact_margin_distribution(&self, event_id: &str, scope: Scope) -> Option<Vec<(i32, f64)>> {
+    pub fn exact_margin_distribution(
+        &self,
+        event_id: &str,
+        scope: Scope,
+    ) -> Option<Vec<(i32, f64)>> {
         Some(self.scope(event_id, scope)?.exact.margin.entries())
     }
 

@@ -23,6 +23,10 @@ pub struct GameInputs {
     pub mean_total: f64,
 }
 
+/// Cells below this probability are set to zero: their total mass is under 1e-8, and dropping
+/// them halves the grid the sampler touches, keeping its tables in L1 cache.
+pub const NEGLIGIBLE: f64 = 1e-12;
+
 /// Probability of every (home, away) score in a square grid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JointPmf {
@@ -40,6 +44,10 @@ impl JointPmf {
         if !(t.is_finite() && t > 0.0) {
             return None;
         }
+        probs
+            .iter_mut()
+            .for_each(|p| *p = if *p / t < NEGLIGIBLE { 0.0 } else { *p });
+        let t: f64 = probs.iter().sum();
         probs.iter_mut().for_each(|p| *p /= t);
         Some(JointPmf { side, probs })
     }
@@ -51,6 +59,13 @@ impl JointPmf {
 
     pub fn cells(&self) -> &[f64] {
         &self.probs
+    }
+
+    /// Indices of the cells with positive probability.
+    pub fn support(&self) -> Vec<u32> {
+        (0..self.probs.len() as u32)
+            .filter(|&i| self.probs[i as usize] > 0.0)
+            .collect()
     }
 
     pub fn prob(&self, home: usize, away: usize) -> f64 {
@@ -115,7 +130,9 @@ impl ScoreModel {
 
     fn game_joint(&self, inputs: &GameInputs) -> JointPmf {
         let margin = self.keys.margin_pmf(inputs.mean_margin);
-        let target = inputs.mean_total.clamp(10.0, 2.0 * MAX_TEAM_POINTS as f64 - 40.0);
+        let target = inputs
+            .mean_total
+            .clamp(10.0, 2.0 * MAX_TEAM_POINTS as f64 - 40.0);
         // The floor at |margin| (the loser cannot score below zero) lifts the mean a little for
         // low totals; re-centre the latent normal until the grid's mean total is the target.
         let mut centre = target;
@@ -135,8 +152,9 @@ impl ScoreModel {
         let side = MAX_TEAM_POINTS + 1;
         let max_total = 2 * MAX_TEAM_POINTS;
         // cdf[k] = P(latent total < k); totals with a given parity own the interval [t-1, t+1).
-        let cdf: Vec<f64> =
-            (0..=max_total + 2).map(|k| normal::cdf((k as f64 - centre) / self.total_sigma)).collect();
+        let cdf: Vec<f64> = (0..=max_total + 2)
+            .map(|k| normal::cdf((k as f64 - centre) / self.total_sigma))
+            .collect();
         let mut probs = vec![0.0; side * side];
         for (i, pm) in margin.iter().enumerate() {
             if *pm == 0.0 {
@@ -176,5 +194,8 @@ fn period_joint(inputs: &GameInputs, scope: Scope) -> JointPmf {
 }
 
 fn uniform(side: usize) -> JointPmf {
-    JointPmf { side, probs: vec![1.0 / (side * side) as f64; side * side] }
+    JointPmf {
+        side,
+        probs: vec![1.0 / (side * side) as f64; side * side],
+    }
 }

@@ -93,8 +93,14 @@ mod tests {
 
     #[test]
     fn shares_add_up() {
-        let q: f64 = [Scope::Q1, Scope::Q2, Scope::Q3, Scope::Q4].iter().map(|s| points_share(*s)).sum();
-        assert!((points_share(Scope::H1) - points_share(Scope::Q1) - points_share(Scope::Q2)).abs() < 1e-12);
+        let q: f64 = [Scope::Q1, Scope::Q2, Scope::Q3, Scope::Q4]
+            .iter()
+            .map(|s| points_share(*s))
+            .sum();
+        assert!(
+            (points_share(Scope::H1) - points_share(Scope::Q1) - points_share(Scope::Q2)).abs()
+                < 1e-12
+        );
         assert!((points_share(Scope::H1) + points_share(Scope::H2) - 1.0).abs() < 1e-12);
         assert!(q < 1.0 && q > 0.98, "quarters leave room for overtime");
     }

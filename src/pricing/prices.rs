@@ -55,7 +55,10 @@ impl IntPmf {
 
     /// P(X = x).
     pub fn at(&self, x: i32) -> f64 {
-        usize::try_from(x - self.offset).ok().and_then(|i| self.pmf.get(i).copied()).unwrap_or(0.0)
+        usize::try_from(x - self.offset)
+            .ok()
+            .and_then(|i| self.pmf.get(i).copied())
+            .unwrap_or(0.0)
     }
 
     /// P(X < x) for real x.
@@ -74,17 +77,31 @@ impl IntPmf {
     /// (P(X > x), P(X = x), P(X < x)) for real x; the middle is zero off the integers.
     pub fn split(&self, x: f64) -> (f64, f64, f64) {
         let below = self.below(x);
-        let eq = if x.fract() == 0.0 && x.abs() < 1e6 { self.at(x as i32) } else { 0.0 };
+        let eq = if x.fract() == 0.0 && x.abs() < 1e6 {
+            self.at(x as i32)
+        } else {
+            0.0
+        };
         let above = (self.total_mass() - below - eq).max(0.0);
         (above, eq, below)
     }
 
     pub fn mean(&self) -> f64 {
-        self.pmf.iter().enumerate().map(|(i, p)| (self.offset + i as i32) as f64 * p).sum::<f64>() / self.total_mass()
+        self.pmf
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (self.offset + i as i32) as f64 * p)
+            .sum::<f64>()
+            / self.total_mass()
     }
 
     pub fn entries(&self) -> Vec<(i32, f64)> {
-        self.pmf.iter().enumerate().filter(|(_, p)| **p > 0.0).map(|(i, p)| (self.offset + i as i32, *p)).collect()
+        self.pmf
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| **p > 0.0)
+            .map(|(i, p)| (self.offset + i as i32, *p))
+            .collect()
     }
 }
 
@@ -134,7 +151,12 @@ impl ScopeDist {
 
     /// Settles `selection` of `market` at `line` (see `Quote.line`). `None` when the selection
     /// does not belong to the market or a line is missing where one is needed.
-    pub fn outcome(&self, market: MarketKind, selection: Selection, line: Option<f64>) -> Option<OutcomeProb> {
+    pub fn outcome(
+        &self,
+        market: MarketKind,
+        selection: Selection,
+        line: Option<f64>,
+    ) -> Option<OutcomeProb> {
         use MarketKind as M;
         use Selection as S;
         let (win, push, lose) = match (market, selection) {
@@ -162,7 +184,12 @@ impl ScopeDist {
             Some(n) if n > 0 => (win * (1.0 - win) / n as f64).sqrt(),
             _ => 0.0,
         };
-        Some(OutcomeProb { win, push, lose, std_error })
+        Some(OutcomeProb {
+            win,
+            push,
+            lose,
+            std_error,
+        })
     }
 }
 
@@ -207,9 +234,20 @@ pub fn price_sheet(dist: &ScopeDist, scope: crate::domain::Scope, width: f64) ->
     let mut out = Vec::with_capacity(256);
     let mut push = |market: M, selection: S, line: Option<f64>| {
         if let Some(prob) = dist.outcome(market, selection, line) {
-            let p = if market == M::Moneyline3Way { prob.win } else { prob.win_given_action() };
+            let p = if market == M::Moneyline3Way {
+                prob.win
+            } else {
+                prob.win_given_action()
+            };
             let fair_american = crate::domain::odds::probability_to_american(p).ok();
-            out.push(Price { market, scope, selection, line, prob, fair_american });
+            out.push(Price {
+                market,
+                scope,
+                selection,
+                line,
+                prob,
+                fair_american,
+            });
         }
     };
     push(M::Moneyline, S::Home, None);

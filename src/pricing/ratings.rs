@@ -100,7 +100,11 @@ impl EloRatings {
         let Some(margin) = g.margin() else { return };
         self.advance_to(g.season);
         let first = *self.first_season.get_or_insert(g.season);
-        let start = if g.season == first { MEAN_ELO } else { EXPANSION_ELO };
+        let start = if g.season == first {
+            MEAN_ELO
+        } else {
+            EXPANSION_ELO
+        };
         let home = canonical_team(&g.home_team).to_string();
         let away = canonical_team(&g.away_team).to_string();
         self.ratings.entry(home.clone()).or_insert(start);
@@ -120,7 +124,11 @@ impl EloRatings {
             } else {
                 0.0
             };
-            let damp = if result == 0.5 { 1.0 } else { winner_diff * 0.001 + 2.2 };
+            let damp = if result == 0.5 {
+                1.0
+            } else {
+                winner_diff * 0.001 + 2.2
+            };
             ((margin.abs().max(1) as f64) + 1.0).ln() * 2.2 / damp
         } else {
             1.0
@@ -208,7 +216,10 @@ mod tests {
     }
 
     fn cfg538() -> RatingsConfig {
-        RatingsConfig { home_field_elo: 65.0, ..RatingsConfig::default() }
+        RatingsConfig {
+            home_field_elo: 65.0,
+            ..RatingsConfig::default()
+        }
     }
 
     #[test]
@@ -224,23 +235,41 @@ mod tests {
 
     #[test]
     fn seasons_revert_and_relocations_carry() {
-        let games = [game(2000, 1, "OAK", "B", 30, 0), game(2001, 1, "LV", "B", 0, 0)];
+        let games = [
+            game(2000, 1, "OAK", "B", 30, 0),
+            game(2001, 1, "LV", "B", 0, 0),
+        ];
         let before = EloRatings::fit(&games[..1], &cfg538(), None);
         let r0 = before.rating("LV").unwrap();
-        assert_eq!(before.rating("OAK"), Some(r0), "OAK and LV are one franchise");
+        assert_eq!(
+            before.rating("OAK"),
+            Some(r0),
+            "OAK and LV are one franchise"
+        );
         let next = EloRatings::fit(&games[..1], &cfg538(), Some((2001, 1)));
         let want = 1505.0 / 3.0 + r0 * 2.0 / 3.0;
         assert!((next.rating("LV").unwrap() - want).abs() < 1e-9);
         // A team first seen after the first season is an expansion franchise.
-        let exp = EloRatings::fit(&[games[0].clone(), game(2002, 1, "HOU", "B", 0, 0)], &cfg538(), None);
+        let exp = EloRatings::fit(
+            &[games[0].clone(), game(2002, 1, "HOU", "B", 0, 0)],
+            &cfg538(),
+            None,
+        );
         assert!(exp.rating("HOU").unwrap() < 1400.0);
     }
 
     #[test]
     fn spread_and_probability_agree_in_direction() {
-        let e = EloRatings::fit(&[game(2000, 1, "A", "B", 35, 0)], &RatingsConfig::default(), None);
+        let e = EloRatings::fit(
+            &[game(2000, 1, "A", "B", 35, 0)],
+            &RatingsConfig::default(),
+            None,
+        );
         assert!(e.spread("A", "B", false) > e.spread("A", "B", true));
-        assert!(e.home_win_prob("A", "B", false) > 0.5 && e.home_win_prob("B", "A", false) < 0.5 + 1e-12);
+        assert!(
+            e.home_win_prob("A", "B", false) > 0.5
+                && e.home_win_prob("B", "A", false) < 0.5 + 1e-12
+        );
         assert!((e.spread("X", "Y", false) - 48.0 / 25.0).abs() < 1e-12);
     }
 
