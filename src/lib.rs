@@ -3,13 +3,17 @@
 
 pub mod api;
 pub mod app;
+pub mod backtest;
+pub mod bankroll;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod edges;
 pub mod engine;
 pub mod headless;
 pub mod ingest;
 pub mod logging;
+pub mod pricing;
 pub mod store;
 pub mod tui;

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs the Rust pricing bench and the numpy kernel back to back and prints the speed ratio.
+# Usage: benches/pricing_vs_numpy.sh   (from anywhere; takes a minute or two)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -c 'import numpy' 2>/dev/null || { echo "numpy missing: pip install numpy" >&2; exit 2; }
+rust_out=$(cargo bench --bench pricing -- --noplot 2>&1 | tee /dev/stderr)
+numpy_out=$(python3 benches/numpy_baseline.py)
+echo "$numpy_out"
+rust_ns=$(echo "$rust_out" | sed -n 's/^RUST_NS_PER_GAME=\([0-9.]*\).*/\1/p')
+slate_ms=$(echo "$rust_out" | sed -n 's/^RUST_SLATE_MS=\([0-9.]*\).*/\1/p')
+numpy_ns=$(echo "$numpy_out" | sed -n 's/^NUMPY_NS_PER_GAME=\([0-9.]*\).*/\1/p')
+python3 - "$rust_ns" "$numpy_ns" "$slate_ms" <<'PY'
+import sys
+rust, numpy, slate = map(float, sys.argv[1:])
+print(f"rust {rust:.2f} ns/game (1 thread) | numpy {numpy:.2f} ns/game | ratio {numpy / rust:.1f}x | 16-game slate, all markets and scopes, 20k iterations: {slate:.1f} ms")
+PY

@@ -1,0 +1,244 @@
+//! The nflverse schedule (`data/games.csv`): scores and closing lines, the history every model
+//! here is fitted on. Columns are found by header name so upstream column reordering is harmless.
+
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum GamesError {
+    #[error("cannot read games file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: malformed CSV: {source}")]
+    Csv {
+        path: PathBuf,
+        line: u64,
+        source: csv::Error,
+    },
+    #[error("{path}: missing column {column:?} in the header")]
+    MissingColumn { path: PathBuf, column: &'static str },
+    #[error("{path}:{line}: column {column:?} has {value:?}, expected {expected}")]
+    BadField {
+        path: PathBuf,
+        line: u64,
+        column: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+/// One scheduled or played game. Scores are `None` for games not yet played.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GameRecord {
+    pub game_id: String,
+    pub season: i32,
+    /// REG, WC, DIV, CON or SB.
+    pub game_type: String,
+    pub week: i32,
+    /// Kickoff date as written in the file (YYYY-MM-DD); sorts chronologically as text.
+    pub gameday: String,
+    pub home_team: String,
+    pub away_team: String,
+    pub home_score: Option<i32>,
+    pub away_score: Option<i32>,
+    /// Closing spread, positive when the home team is favoured.
+    pub spread_line: Option<f64>,
+    pub total_line: Option<f64>,
+    pub home_moneyline: Option<i64>,
+    pub away_moneyline: Option<i64>,
+    pub neutral: bool,
+    pub overtime: bool,
+}
+
+impl GameRecord {
+    /// Home minus away points, once played.
+    pub fn margin(&self) -> Option<i32> {
+        Some(self.home_score? - self.away_score?)
+    }
+
+    pub fn total(&self) -> Option<i32> {
+        Some(self.home_score? + self.away_score?)
+    }
+
+    pub fn is_played(&self) -> bool {
+        self.home_score.is_some() && self.away_score.is_some()
+    }
+}
+
+const COLUMNS: [&str; 15] = [
+    "game_id",
+    "season",
+    "game_type",
+    "week",
+    "gameday",
+    "home_team",
+    "away_team",
+    "home_score",
+    "away_score",
+    "spread_line",
+    "total_line",
+    "home_moneyline",
+    "away_moneyline",
+    "location",
+    "overtime",
+];
+
+/// Reads every game in file order (nflverse sorts by season, week, kickoff).
+pub fn load_games(path: impl AsRef<Path>) -> Result<Vec<GameRecord>, GamesError> {
+    let path = path.as_ref();
+    let file = std::fs::File::open(path).map_err(|source| GamesError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read_games(file, path)
+}
+
+/// As [`load_games`] from any reader; `origin` names the source in errors.
+pub fn read_games(
+    reader: impl std::io::Read,
+    origin: &Path,
+) -> Result<Vec<GameRecord>, GamesError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(reader);
+    let csv_err = |source: csv::Error| {
+        let line = source.position().map(|p| p.line()).unwrap_or(1);
+        GamesError::Csv {
+            path: origin.to_path_buf(),
+            line,
+            source,
+        }
+    };
+    let headers = rdr.headers().map_err(csv_err)?.clone();
+    let mut idx = [0usize; COLUMNS.len()];
+    for (slot, name) in idx.iter_mut().zip(COLUMNS) {
+        *slot = headers
+            .iter()
+            .position(|h| h.trim() == name)
+            .ok_or(GamesError::MissingColumn {
+                path: origin.to_path_buf(),
+                column: name,
+            })?;
+    }
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(csv_err)?;
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let field = |i: usize| rec.get(idx[i]).unwrap_or("").trim();
+        let bad = |i: usize, expected: &'static str| GamesError::BadField {
+            path: origin.to_path_buf(),
+            line,
+            column: COLUMNS[i],
+            value: field(i).to_string(),
+            expected,
+        };
+        let req_int = |i: usize| field(i).parse::<i32>().map_err(|_| bad(i, "an integer"));
+        let opt =
+            |i: usize| -> Option<&str> { Some(field(i)).filter(|s| !s.is_empty() && *s != "NA") };
+        let opt_i32 = |i: usize| {
+            opt(i)
+                .map(|s| s.parse::<i32>().map_err(|_| bad(i, "an integer or blank")))
+                .transpose()
+        };
+        let opt_i64 = |i: usize| {
+            opt(i)
+                .map(|s| s.parse::<i64>().map_err(|_| bad(i, "an integer or blank")))
+                .transpose()
+        };
+        let opt_f64 = |i: usize| {
+            opt(i)
+                .map(|s| {
+                    s.parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite())
+                        .ok_or_else(|| bad(i, "a number or blank"))
+                })
+                .transpose()
+        };
+        let neutral = match field(13) {
+            "Home" | "" => false,
+            "Neutral" => true,
+            _ => return Err(bad(13, "Home or Neutral")),
+        };
+        let overtime = match field(14) {
+            "1" => true,
+            "0" | "" | "NA" => false,
+            _ => return Err(bad(14, "0, 1 or blank")),
+        };
+        let game_id = field(0).to_string();
+        if game_id.is_empty() {
+            return Err(bad(0, "a game id"));
+        }
+        out.push(GameRecord {
+            game_id,
+            season: req_int(1)?,
+            game_type: field(2).to_string(),
+            week: req_int(3)?,
+            gameday: field(4).to_string(),
+            home_team: field(5).to_string(),
+            away_team: field(6).to_string(),
+            home_score: opt_i32(7)?,
+            away_score: opt_i32(8)?,
+            spread_line: opt_f64(9)?,
+            total_line: opt_f64(10)?,
+            home_moneyline: opt_i64(11)?,
+            away_moneyline: opt_i64(12)?,
+            neutral,
+            overtime,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "game_id,season,game_type,week,gameday,away_team,away_score,home_team,home_score,location,result,overtime,away_moneyline,home_moneyline,spread_line,total_line";
+
+    #[test]
+    fn reads_rows_and_blanks() {
+        let text = format!(
+            "{HEADER}\n1999_01_MIN_ATL,1999,REG,1,1999-09-12,MIN,17,ATL,14,Home,-3,0,,,-4,49\n2025_18_X_Y,2025,REG,18,2026-01-04,X,,Y,,Neutral,,,-150,130,3.5,44.5\n"
+        );
+        let g = read_games(text.as_bytes(), Path::new("t.csv")).unwrap();
+        assert_eq!(g.len(), 2);
+        assert_eq!(g[0].margin(), Some(-3));
+        assert_eq!(g[0].spread_line, Some(-4.0));
+        assert!(!g[0].neutral && g[1].neutral);
+        assert_eq!(g[1].home_score, None);
+        assert_eq!(g[1].away_moneyline, Some(-150));
+    }
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        let text = format!(
+            "{HEADER}\n1999_01_MIN_ATL,1999,REG,1,1999-09-12,MIN,17,ATL,xx,Home,-3,0,,,-4,49\n"
+        );
+        let e = read_games(text.as_bytes(), Path::new("games.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("games.csv:2") && e.contains("home_score") && e.contains("\"xx\""),
+            "{e}"
+        );
+        let e = read_games("game_id,season\n".as_bytes(), Path::new("g.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("missing column"), "{e}");
+        let e = load_games("/nonexistent/games.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("/nonexistent/games.csv"), "{e}");
+    }
+
+    #[test]
+    fn shipped_file_loads() {
+        let g = load_games(concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv")).unwrap();
+        assert!(g.len() > 7000);
+        assert!(g.iter().any(|r| r.neutral));
+        assert!(g.iter().filter(|r| r.season == 2015).all(|r| r.is_played()));
+    }
+}
