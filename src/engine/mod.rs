@@ -2,7 +2,9 @@
 //! immutable snapshots and taking commands. Front ends never reach past this module.
 
 pub mod command;
+pub mod export;
 pub mod handle;
+pub mod pricer;
 pub mod runtime;
 pub mod snapshot;
 

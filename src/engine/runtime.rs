@@ -3,6 +3,7 @@
 
 use super::command::{Command, DetailView, HistoryPoint, Reply};
 use super::handle::{EngineHandle, EngineSide};
+use super::pricer::{MarketData, Pricer, PricerError, PricingRun};
 use super::snapshot::*;
 use crate::config::Config;
 use crate::domain::MarketKind;
@@ -39,6 +40,8 @@ pub enum EngineError {
     Sources(#[from] BuildError),
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    #[error("cannot load the pricing model: {0}")]
+    Pricer(#[from] PricerError),
     #[error("--attach needs an existing store, and {0} does not exist (start `ingest` first or pass --storage)")]
     NoStore(PathBuf),
 }
@@ -58,6 +61,13 @@ struct Ctx {
     state: Option<SharedIngestState>,
     controls: Controls,
     version: u64,
+    pricer: Option<Arc<Pricer>>,
+    writer: Option<StoreWriter>,
+    last_run: Option<Arc<PricingRun>>,
+    simulations: std::collections::VecDeque<SimulationRun>,
+    priced_stamp: Option<(i64, Option<i64>)>,
+    priced_at: Option<std::time::Instant>,
+    pricing_seq: u64,
 }
 
 impl Engine {
@@ -66,6 +76,8 @@ impl Engine {
         let controls = Controls::new();
         let mut tasks = JoinSet::new();
         let mut writer_thread = None;
+        let mut engine_writer = None;
+        let pricer = Arc::new(Pricer::load(&cfg, None)?);
         let mut state = None;
         if opts.mode == Mode::Live {
             let settings = SchedulerSettings::from_config(&cfg.ingestion);
@@ -76,6 +88,7 @@ impl Engine {
                 cfg.storage.max_batch_ops,
             )?;
             writer_thread = Some(thread);
+            engine_writer = Some(writer.clone());
             let runners: Vec<Runner> = slots
                 .into_iter()
                 .map(|s| Runner::new(s, &settings))
@@ -100,6 +113,13 @@ impl Engine {
             return Err(EngineError::NoStore(storage));
         }
         let mut ctx = Ctx {
+            pricer: Some(pricer),
+            writer: engine_writer,
+            last_run: None,
+            simulations: Default::default(),
+            priced_stamp: None,
+            priced_at: None,
+            pricing_seq: 0,
             cfg,
             opts,
             storage,
@@ -147,7 +167,17 @@ impl Ctx {
         loop {
             tokio::select! {
                 _ = tick.tick() => {
-                    let snap = self.build_snapshot().await;
+                    let mut snap = self.build_snapshot().await;
+                    let stamp = (snap.ingest.quotes_history, snap.ingest.last_poll_ms);
+                    let due = self.priced_at.is_none_or(|t| t.elapsed().as_secs_f64() >= self.opts.refresh_seconds.max(2.0));
+                    if snap.ingest.quotes_latest > 0 && due && self.priced_stamp != Some(stamp) {
+                        self.priced_stamp = Some(stamp);
+                        let iterations = self.opts.iterations;
+                        if let Err(e) = self.reprice(iterations, "refresh").await {
+                            tracing::warn!(error = %e, "pricing failed");
+                        }
+                        self.fill_pricing(&mut snap);
+                    }
                     let changed = {
                         let cur = side.snapshots.borrow();
                         !same_content(&cur, &snap)
@@ -195,9 +225,28 @@ impl Ctx {
                 Reply::Done("ingestion resumed".into())
             }
             Command::Detail { key } => self.detail(key).await,
-            Command::Simulate { .. } | Command::Scan | Command::Export { .. } => {
-                Reply::Error("pricing is not available in this build".into())
+            Command::Simulate { iterations } => {
+                let n = iterations.unwrap_or(self.opts.iterations);
+                match self.reprice(n, "simulate").await {
+                    Ok(run) => Reply::Done(format!(
+                        "simulated {} games x {} iterations in {:.0} ms: {} opportunities",
+                        run.run.events,
+                        n,
+                        run.run.latency_ms,
+                        run.edges.len()
+                    )),
+                    Err(e) => Reply::Error(e),
+                }
             }
+            Command::Scan => match self.reprice(self.opts.iterations, "scan").await {
+                Ok(run) => Reply::Done(format!(
+                    "scan: {} opportunities above {:.1}% EV",
+                    run.edges.len(),
+                    self.cfg.analytics.value_threshold * 100.0
+                )),
+                Err(e) => Reply::Error(e),
+            },
+            Command::Export { format, path } => self.export(format, path),
             Command::Ack { .. } | Command::Silence { .. } => {
                 Reply::Error("alerts are not available in this build".into())
             }
@@ -245,6 +294,80 @@ impl Ctx {
             })),
             Ok(Err(e)) => Reply::Error(e.to_string()),
             Err(e) => Reply::Error(format!("detail query failed: {e}")),
+        }
+    }
+
+    /// One pricing pass over the stored quotes; persisted when this process owns the store.
+    async fn reprice(&mut self, iterations: u32, trigger: &str) -> Result<Arc<PricingRun>, String> {
+        let pricer = self.pricer.clone().ok_or("pricing is not available")?;
+        let (path, busy, cfg) = (
+            self.storage.clone(),
+            self.cfg.storage.busy_timeout_ms,
+            self.cfg.clone(),
+        );
+        self.pricing_seq += 1;
+        // A fresh seed per pass, derived from the configured one: reproducible from the log.
+        let seed = cfg.analytics.seed.wrapping_add(self.pricing_seq);
+        let trigger = trigger.to_string();
+        let run = tokio::task::spawn_blocking(move || -> Result<PricingRun, String> {
+            let conn = store::open_for_reading(&path, busy).map_err(|e| e.to_string())?;
+            let now = now_ms();
+            let data =
+                MarketData::read(&conn, &cfg, now).map_err(|e| format!("reading quotes: {e}"))?;
+            Ok(pricer.price(
+                &data,
+                iterations,
+                seed,
+                cfg.analytics.bankroll.initial,
+                false,
+                &trigger,
+                now,
+            ))
+        })
+        .await
+        .map_err(|e| format!("pricing task failed: {e}"))??;
+        let run = Arc::new(run);
+        if let Some(w) = &self.writer {
+            let (sim, opps) = super::pricer::records(&run);
+            if let Err(e) = w
+                .write(move |c| crate::store::records::insert_simulation(c, &sim, &opps))
+                .await
+            {
+                tracing::warn!(error = %e, "cannot store the simulation");
+            }
+        }
+        self.simulations.push_back(run.run.clone());
+        while self.simulations.len() > 30 {
+            self.simulations.pop_front();
+        }
+        self.priced_at = Some(std::time::Instant::now());
+        self.last_run = Some(run.clone());
+        Ok(run)
+    }
+
+    fn fill_pricing(&self, snap: &mut Snapshot) {
+        if let Some(run) = &self.last_run {
+            snap.edges = run.edges.clone();
+        }
+        snap.simulations = self.simulations.iter().cloned().collect();
+    }
+
+    fn export(&self, format: super::command::ExportFormat, path: Option<PathBuf>) -> Reply {
+        let Some(run) = &self.last_run else {
+            return Reply::Error("nothing to export yet: no pricing pass has run".into());
+        };
+        let ext = match format {
+            super::command::ExportFormat::Csv => "csv",
+            super::command::ExportFormat::Json => "json",
+        };
+        let path = path.unwrap_or_else(|| {
+            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+            PathBuf::from(&self.cfg.dashboard.export_dir)
+                .join(format!("opportunities-{stamp}.{ext}"))
+        });
+        match super::export::write(&run.edges, format, &path) {
+            Ok(n) => Reply::Done(format!("exported {n} opportunities to {}", path.display())),
+            Err(e) => Reply::Error(format!("export to {} failed: {e}", path.display())),
         }
     }
 
@@ -309,8 +432,12 @@ impl Ctx {
             },
             ingest,
             events,
-            edges: vec![],
-            simulations: vec![],
+            edges: self
+                .last_run
+                .as_ref()
+                .map(|r| r.edges.clone())
+                .unwrap_or_default(),
+            simulations: self.simulations.iter().cloned().collect(),
             alerts: AlertsView::default(),
             health,
             version: self.version,

@@ -1,18 +1,28 @@
 //! The enabled sources of a configuration, built into pollable adapters.
 
+use super::normalize::Normalizer;
 use super::replay::{ReplayFeed, WeekError};
 use super::source::{SourceBatch, SourceError};
+use super::sources::{FileDrop, Pinnacle, SetupError, TheOddsApi};
 use crate::config::{Config, SourceConfig};
+use std::sync::Arc;
+use std::time::Duration;
 use thiserror::Error;
 
 pub enum SourceAdapter {
     Replay(Box<ReplayFeed>),
+    TheOddsApi(Box<TheOddsApi>),
+    File(Box<FileDrop>),
+    Pinnacle(Box<Pinnacle>),
 }
 
 impl SourceAdapter {
     pub async fn poll(&mut self, now_ms: i64) -> Result<SourceBatch, SourceError> {
         match self {
             SourceAdapter::Replay(r) => r.poll(now_ms).await,
+            SourceAdapter::TheOddsApi(s) => s.poll(now_ms).await,
+            SourceAdapter::File(s) => s.poll(now_ms).await,
+            SourceAdapter::Pinnacle(s) => s.poll(now_ms).await,
         }
     }
 }
@@ -21,8 +31,8 @@ impl SourceAdapter {
 pub enum BuildError {
     #[error("source `replay`: {0}")]
     Replay(#[from] WeekError),
-    #[error("source `{0}` is enabled but not available in this build")]
-    Unavailable(String),
+    #[error("source `{0}`: {1}")]
+    Setup(String, SetupError),
     #[error("--source {0}: no enabled source of that type (enabled: {1})")]
     NotEnabled(String, String),
 }
@@ -50,6 +60,7 @@ pub fn build(
         }
     }
     let mut out = Vec::new();
+    let normalizer = Arc::new(Normalizer::embedded());
     for s in enabled
         .into_iter()
         .filter(|s| only.is_empty() || only.iter().any(|o| o == s.kind()))
@@ -57,7 +68,25 @@ pub fn build(
         let interval = s.poll_interval_seconds().unwrap_or(default_interval);
         let adapter = match s {
             SourceConfig::Replay(r) => SourceAdapter::Replay(Box::new(ReplayFeed::new(r, 0)?)),
-            other => return Err(BuildError::Unavailable(other.kind().to_string())),
+            SourceConfig::TheOddsApi(c) => SourceAdapter::TheOddsApi(Box::new(
+                TheOddsApi::new(
+                    c,
+                    Duration::from_secs_f64(c.timeout_seconds),
+                    normalizer.clone(),
+                )
+                .map_err(|e| BuildError::Setup("the-odds-api".into(), e))?,
+            )),
+            SourceConfig::File(c) => {
+                SourceAdapter::File(Box::new(FileDrop::new(c, normalizer.clone())))
+            }
+            SourceConfig::Pinnacle(c) => SourceAdapter::Pinnacle(Box::new(
+                Pinnacle::new(
+                    c,
+                    Duration::from_secs_f64(c.timeout_seconds),
+                    normalizer.clone(),
+                )
+                .map_err(|e| BuildError::Setup("pinnacle".into(), e))?,
+            )),
         };
         out.push(SourceSlot {
             name: s.kind().to_string(),

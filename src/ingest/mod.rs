@@ -4,9 +4,9 @@
 pub mod adapter;
 pub mod breaker;
 pub mod health;
+pub mod normalize;
 pub mod replay;
 pub mod scheduler;
-pub mod normalize;
 pub mod source;
 pub mod sources;
 

@@ -172,3 +172,41 @@ pub fn event_quote_counts(conn: &Connection) -> rusqlite::Result<Vec<(String, i6
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     rows.collect()
 }
+
+/// The odds path of every slot of the given events, oldest first, capped at `limit` newest rows.
+pub fn history_for_events(
+    conn: &Connection,
+    since_ms: i64,
+    limit: usize,
+) -> rusqlite::Result<Vec<Quote>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT event_id, book, market, scope, selection, line, american, observed_ms, source FROM (
+           SELECT * FROM quotes_history WHERE observed_ms >= ?1 ORDER BY observed_ms DESC, id DESC LIMIT ?2)
+         ORDER BY observed_ms, id",
+    )?;
+    let rows = stmt.query_map(params![since_ms, limit as i64], quote_from_row)?;
+    rows.collect()
+}
+
+/// The most recent pricing runs, oldest first: (started_ms, latency_ms, iterations, events, markets, max_std_error, trigger).
+pub fn recent_simulations(
+    conn: &Connection,
+    limit: usize,
+) -> rusqlite::Result<Vec<(i64, f64, u32, i64, i64, f64, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT started_ms, latency_ms, iterations, events, markets, max_std_error, trigger FROM (
+           SELECT * FROM simulations ORDER BY id DESC LIMIT ?1) ORDER BY started_ms",
+    )?;
+    let rows = stmt.query_map(params![limit as i64], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+        ))
+    })?;
+    rows.collect()
+}

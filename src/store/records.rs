@@ -110,3 +110,82 @@ pub fn prune_older_than(conn: &Connection, cutoff_ms: i64) -> rusqlite::Result<P
         )?,
     })
 }
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimulationRecord {
+    pub started_ms: i64,
+    pub latency_ms: f64,
+    pub iterations: u32,
+    pub seed: u64,
+    pub events: usize,
+    pub markets: usize,
+    pub max_std_error: f64,
+    pub trigger: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpportunityRecord {
+    pub detected_ms: i64,
+    pub event_id: String,
+    pub market: String,
+    pub scope: String,
+    pub selection: String,
+    pub line: Option<f64>,
+    pub book: String,
+    pub american: i64,
+    pub fair_prob: f64,
+    pub push_prob: f64,
+    pub ev: f64,
+    pub kelly: f64,
+    pub stake: f64,
+    /// The full opportunity as JSON, for exports and audits.
+    pub detail: String,
+}
+
+/// One pricing run and the opportunities it found, in one transaction.
+pub fn insert_simulation(
+    conn: &Connection,
+    sim: &SimulationRecord,
+    opps: &[OpportunityRecord],
+) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO simulations (started_ms, latency_ms, iterations, seed, events, markets, max_std_error, trigger)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        sim.started_ms,
+        sim.latency_ms,
+        sim.iterations,
+        sim.seed as i64,
+        sim.events as i64,
+        sim.markets as i64,
+        sim.max_std_error,
+        sim.trigger
+    ])?;
+    let id = conn.last_insert_rowid();
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO opportunities (simulation_id, detected_ms, event_id, market, scope, selection, line, book, american,
+                                    fair_prob, push_prob, ev, kelly, stake, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?;
+    for o in opps {
+        stmt.execute(params![
+            id,
+            o.detected_ms,
+            o.event_id,
+            o.market,
+            o.scope,
+            o.selection,
+            o.line,
+            o.book,
+            o.american,
+            o.fair_prob,
+            o.push_prob,
+            o.ev,
+            o.kelly,
+            o.stake,
+            o.detail
+        ])?;
+    }
+    Ok(id)
+}

@@ -1,0 +1,311 @@
+//! The pricing pipeline every front end shares: stored quotes in, priced opportunities, portfolio
+//! and bankroll out. `simulate`, `scan`, the dashboard engine and the API all call `Pricer::price`.
+
+use super::snapshot::{BookPrice, EdgeRow, SimulationRun};
+use crate::bankroll::{self, BankrollReport, PathBet};
+use crate::config::Config;
+use crate::domain::{Event, MarketKind, Quote, Scope, Selection};
+use crate::edges::{find_opportunities, Opportunity, Portfolio};
+use crate::pricing::{games, PricingEngine, SlateSimulation};
+use crate::store::read::{self, LatestQuote};
+use crate::store::records::{OpportunityRecord, SimulationRecord};
+use rusqlite::Connection;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum PricerError {
+    #[error(transparent)]
+    Games(#[from] games::GamesError),
+    #[error(transparent)]
+    Pricing(#[from] crate::pricing::PricingError),
+}
+
+/// Quotes and events read from the store for one pricing pass.
+#[derive(Debug, Default, Clone)]
+pub struct MarketData {
+    pub latest: Vec<LatestQuote>,
+    pub history: Vec<Quote>,
+    pub events: Vec<Event>,
+}
+
+impl MarketData {
+    /// Fresh latest quotes (confirmed within `stale_after_seconds`) with their recent odds paths.
+    pub fn read(conn: &Connection, cfg: &Config, now_ms: i64) -> rusqlite::Result<MarketData> {
+        let since = now_ms - (cfg.ingestion.stale_after_seconds * 1000.0) as i64;
+        let latest = read::latest_quotes(conn, since)?;
+        // The odds path since the market opened, bounded so pricing time stays flat.
+        let history = read::history_for_events(conn, now_ms - 7 * 86_400_000, 200_000)?;
+        Ok(MarketData {
+            latest,
+            history,
+            events: read::events(conn)?,
+        })
+    }
+}
+
+/// Everything one pricing pass produced.
+#[derive(Debug, Clone)]
+pub struct PricingRun {
+    pub opportunities: Vec<Opportunity>,
+    pub portfolio: Portfolio,
+    pub bankroll: Option<BankrollReport>,
+    pub run: SimulationRun,
+    pub edges: Vec<EdgeRow>,
+    pub sim: SlateSimulation,
+    pub seed: u64,
+}
+
+pub struct Pricer {
+    engine: PricingEngine,
+    cfg: Config,
+}
+
+impl Pricer {
+    /// Fits ratings and the score model from `games` (default `analytics.ratings.games_path`).
+    pub fn load(cfg: &Config, games_path: Option<&Path>) -> Result<Pricer, PricerError> {
+        let path = games_path
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| cfg.analytics.ratings.games_path.clone().into());
+        let games = games::load_games(&path)?;
+        Ok(Pricer {
+            engine: PricingEngine::from_games(&games, &cfg.analytics)?,
+            cfg: cfg.clone(),
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    pub fn price(
+        &self,
+        data: &MarketData,
+        iterations: u32,
+        seed: u64,
+        bankroll: f64,
+        with_bankroll: bool,
+        trigger: &str,
+        now_ms: i64,
+    ) -> PricingRun {
+        let started = Instant::now();
+        let live_events: Vec<&Event> = data
+            .events
+            .iter()
+            .filter(|e| data.latest.iter().any(|q| q.quote.event_id == e.event_id))
+            .collect();
+        let slate: Vec<(String, crate::pricing::GameInputs)> = live_events
+            .iter()
+            .map(|e| {
+                let (total, spread) = market_lines(&data.latest, &e.event_id);
+                (e.event_id.clone(), self.engine.inputs(e, total, spread))
+            })
+            .collect();
+        let sim = self.engine.simulate_slate(&slate, iterations, seed);
+        // Paths for the fresh slots only: a book that stopped quoting a market is not a price.
+        let fresh: std::collections::HashSet<String> =
+            data.latest.iter().map(|l| slot(&l.quote)).collect();
+        let mut quotes: Vec<Quote> = data
+            .history
+            .iter()
+            .filter(|q| fresh.contains(&slot(q)))
+            .cloned()
+            .collect();
+        quotes.extend(data.latest.iter().map(|l| l.quote.clone()));
+        let events: Vec<Event> = live_events.iter().map(|e| (*e).clone()).collect();
+        let opportunities =
+            find_opportunities(&quotes, &events, &sim, &self.cfg.analytics, bankroll);
+        let portfolio = Portfolio::allocate(&opportunities, &events, &self.cfg.analytics, bankroll);
+        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let bankroll_report = (with_bankroll && !portfolio.bets.is_empty()).then(|| {
+            let bets: Vec<PathBet> = portfolio.bets.iter().map(PathBet::from).collect();
+            let mut bcfg = self.cfg.analytics.bankroll.clone();
+            bcfg.initial = bankroll;
+            bankroll::simulate(&bets, &bcfg)
+        });
+        let markets = data.latest.len();
+        let max_std_error = opportunities
+            .iter()
+            .filter_map(|o| o.std_error)
+            .fold(0.0, f64::max);
+        let run = SimulationRun {
+            started_ms: now_ms,
+            latency_ms,
+            iterations,
+            events: slate.len(),
+            markets,
+            max_std_error,
+            trigger: trigger.to_string(),
+            target_ms: self.cfg.analytics.simulation_latency_target_seconds
+                * 1000.0
+                * iterations as f64
+                / 20_000.0,
+        };
+        let stakes: BTreeMap<String, (f64, f64)> = portfolio
+            .bets
+            .iter()
+            .map(|b| (edge_key(b), (b.stake_fraction, b.stake)))
+            .collect();
+        let edges = opportunities
+            .iter()
+            .map(|o| edge_row(o, &data.latest, &stakes, now_ms))
+            .collect();
+        PricingRun {
+            opportunities,
+            portfolio,
+            bankroll: bankroll_report,
+            run,
+            edges,
+            sim,
+            seed,
+        }
+    }
+}
+
+/// Records for the store: the run and every opportunity.
+pub fn records(p: &PricingRun) -> (SimulationRecord, Vec<OpportunityRecord>) {
+    let sim = SimulationRecord {
+        started_ms: p.run.started_ms,
+        latency_ms: p.run.latency_ms,
+        iterations: p.run.iterations,
+        seed: p.seed,
+        events: p.run.events,
+        markets: p.run.markets,
+        max_std_error: p.run.max_std_error,
+        trigger: p.run.trigger.clone(),
+    };
+    let opps = p
+        .edges
+        .iter()
+        .map(|e| OpportunityRecord {
+            detected_ms: p.run.started_ms,
+            event_id: e.event_id.clone(),
+            market: e.market.clone(),
+            scope: e.scope.clone(),
+            selection: e.selection.clone(),
+            line: e.line,
+            book: e.book.clone(),
+            american: e.american,
+            fair_prob: e.fair_prob,
+            push_prob: e.push_prob,
+            ev: e.ev,
+            kelly: e.kelly,
+            stake: e.stake,
+            detail: serde_json::to_string(e).unwrap_or_default(),
+        })
+        .collect();
+    (sim, opps)
+}
+
+fn slot(q: &Quote) -> String {
+    format!(
+        "{}|{}|{}|{}|{}|{}",
+        q.event_id,
+        q.book,
+        q.market,
+        q.scope,
+        q.selection,
+        q.ladder_key()
+    )
+}
+
+/// The stable key of an opportunity: event|market|scope|selection|line|book.
+pub fn edge_key(o: &Opportunity) -> String {
+    format!(
+        "{}|{}|{}|{}|{}|{}",
+        o.event_id,
+        o.market,
+        o.scope,
+        o.selection,
+        o.line.map(|l| format!("{l:.1}")).unwrap_or_default(),
+        o.book
+    )
+}
+
+/// Median main-line total and home spread across books, for the model's inputs.
+fn market_lines(latest: &[LatestQuote], event_id: &str) -> (Option<f64>, Option<f64>) {
+    let pick = |market: MarketKind, sel: Selection| {
+        let mut v: Vec<f64> = latest
+            .iter()
+            .map(|l| &l.quote)
+            .filter(|q| {
+                q.event_id == event_id
+                    && q.market == market
+                    && q.scope == Scope::Game
+                    && q.selection == sel
+            })
+            .filter_map(|q| q.line)
+            .collect();
+        v.sort_by(f64::total_cmp);
+        (!v.is_empty()).then(|| v[v.len() / 2])
+    };
+    (
+        pick(MarketKind::Total, Selection::Over),
+        pick(MarketKind::Spread, Selection::Home),
+    )
+}
+
+fn edge_row(
+    o: &Opportunity,
+    latest: &[LatestQuote],
+    stakes: &BTreeMap<String, (f64, f64)>,
+    now_ms: i64,
+) -> EdgeRow {
+    let key = edge_key(o);
+    let same = |q: &Quote| {
+        q.event_id == o.event_id
+            && q.market == o.market
+            && q.scope == o.scope
+            && q.selection == o.selection
+            && (!o.market.is_ladder()
+                || q.line
+                    .zip(o.line)
+                    .is_some_and(|(a, b)| (a - b).abs() < 1e-9))
+    };
+    let mut other_books: Vec<BookPrice> = latest
+        .iter()
+        .filter(|l| same(&l.quote))
+        .map(|l| BookPrice {
+            book: l.quote.book.clone(),
+            american: l.quote.american,
+            line: l.quote.line,
+        })
+        .collect();
+    other_books.sort_by(|a, b| a.book.cmp(&b.book));
+    let changed = latest
+        .iter()
+        .find(|l| same(&l.quote) && l.quote.book == o.book)
+        .map(|l| l.quote.observed_ms);
+    let (kelly, stake) = stakes.get(&key).copied().unwrap_or((0.0, 0.0));
+    EdgeRow {
+        key,
+        event_id: o.event_id.clone(),
+        event: o.event.clone(),
+        market: o.market.to_string(),
+        scope: o.scope.to_string(),
+        selection: o.selection.to_string(),
+        line: o.line,
+        book: o.book.clone(),
+        american: o.american,
+        decimal: o.decimal,
+        fair_prob: o.fair_prob,
+        model_prob: o.model_prob,
+        consensus_prob: Some(o.consensus_prob),
+        push_prob: o.push_prob,
+        ev: o.ev,
+        worst_case_ev: Some(o.worst_case_ev),
+        kelly,
+        stake,
+        std_error: o.std_error.unwrap_or(0.0),
+        age_seconds: changed
+            .map(|c| (now_ms - c).max(0) as f64 / 1000.0)
+            .unwrap_or(0.0),
+        movement_points: o.movement_points,
+        movement_prob: o.movement_prob,
+        books_used: o.books_used.clone(),
+        width: o.width,
+        other_books,
+    }
+}
