@@ -1,0 +1,69 @@
+//! `dashboard` (also the default command): the engine in background tasks and the full-screen
+//! UI, or its headless twin printing one snapshot per refresh.
+
+use crate::app::{load_config, Failure, Outcome};
+use crate::cli::{DashboardArgs, GlobalArgs};
+use crate::engine::{Engine, EngineOptions, Mode};
+use crate::{headless, tui};
+use anyhow::Context;
+use std::io::IsTerminal;
+
+pub fn run(g: &GlobalArgs, a: &DashboardArgs) -> Outcome {
+    let loaded = load_config(g)?;
+    let mut cfg = loaded.config;
+    let refresh = match a.refresh {
+        Some(Some(s)) if !(s.is_finite() && s > 0.0) => {
+            return Err(Failure::Usage(format!("error: --refresh expects a positive number of seconds, got {s}")));
+        }
+        Some(Some(s)) => s,
+        _ => cfg.dashboard.refresh_seconds,
+    };
+    cfg.dashboard.refresh_seconds = refresh;
+    if let Some(t) = &a.theme {
+        cfg.dashboard.theme = t.clone();
+    }
+    let duration = match &a.duration {
+        Some(d) => Some(tui::command::parse_duration(d).map_err(|e| Failure::Usage(format!("error: --duration: {e}")))?),
+        None => None,
+    };
+    if !a.headless && !std::io::stdout().is_terminal() {
+        return Err(Failure::Usage(
+            "error: the dashboard needs a terminal, and stdout is not one.\n\
+             For scripts and cron use `nflreadpy-betting dashboard --headless` (add --log-format json for JSON lines)."
+                .into(),
+        ));
+    }
+    let mode = if a.attach { Mode::Attach } else { Mode::Live };
+    let iterations = a.iterations.unwrap_or(cfg.analytics.iterations.dashboard);
+    if a.headless {
+        crate::logging::init(g, &cfg);
+    } else {
+        let filter = tracing_subscriber::EnvFilter::try_from_env("NFLREADPY_BETTING_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("nflreadpy_betting=info,warn"));
+        tui::init_tui_logging(filter);
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    rt.block_on(async {
+        let opts = EngineOptions { mode, refresh_seconds: refresh, iterations };
+        let (handle, engine) = Engine::start(cfg.clone(), opts).map_err(|e| Failure::Usage(format!("error: {e}")))?;
+        let result = if a.headless {
+            let hopts = headless::HeadlessOptions {
+                refresh_seconds: refresh,
+                json: crate::logging::json_output(g, &cfg),
+                cycles: a.cycles,
+                duration,
+            };
+            match headless::run(handle, hopts).await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(Failure::Code(1)),
+                Err(e) => Err(Failure::Runtime(e)),
+            }
+        } else {
+            let topts = tui::TuiOptions::from_config(&cfg.dashboard, a.attach, !crate::logging::color_enabled(g));
+            tui::run(handle, topts).await.map_err(Failure::Runtime)
+        };
+        // Ingestion stops after the poll in flight; every acknowledged batch is committed.
+        engine.shutdown().await;
+        result
+    })
+}
