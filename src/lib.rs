@@ -1,6 +1,7 @@
 //! nflreadpy-betting: odds ingestion, pricing, edges and alerts for NFL betting desks.
 //! The engine modules know nothing of any front end; front ends read snapshots and send commands.
 
+pub mod alerts;
 pub mod app;
 pub mod cli;
 pub mod commands;
@@ -9,4 +10,5 @@ pub mod domain;
 pub mod engine;
 pub mod ingest;
 pub mod logging;
+pub mod metrics;
 pub mod store;

@@ -1,3 +1,4 @@
 //! One module per CLI command: each loads what it needs and calls engine functions.
 
 pub mod ingest;
+pub mod status;
