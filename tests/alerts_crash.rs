@@ -83,7 +83,7 @@ async fn sigkill_mid_delivery_then_restart_delivers_each_alert_exactly_once() {
         BufReader::new(stdout)
             .lines()
             .map_while(Result::ok)
-            .any(|l| l == "enqueued")
+            .any(|l| l.ends_with("enqueued"))
     })
     .await
     .unwrap();

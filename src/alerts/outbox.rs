@@ -400,90 +400,98 @@ impl Dispatcher {
             let me = self.clone();
             tasks.spawn(async move { me.deliver_channel(route, rows).await });
         }
-        let mut outcomes = Vec::new();
+        let mut attempted = 0;
         while let Some(res) = tasks.join_next().await {
             match res {
-                Ok(o) => outcomes.extend(o),
+                Ok(n) => attempted += n,
                 Err(e) => tracing::warn!(error = %e, "an alert channel task failed"),
             }
-        }
-        let attempted = outcomes.len();
-        if !outcomes.is_empty() {
-            self.writer.write(move |c| apply(c, &outcomes)).await?;
         }
         self.refresh_stats().await?;
         Ok(attempted)
     }
 
-    async fn deliver_channel(&self, route: Route, rows: Vec<PendingRow>) -> Vec<Outcome> {
-        let mut out = Vec::new();
+    /// Sends a channel's due rows in order and records each outcome as soon as it is known, so
+    /// a crash can repeat at most the one send in flight (which the idempotency key absorbs).
+    async fn deliver_channel(&self, route: Route, rows: Vec<PendingRow>) -> usize {
+        let mut attempted = 0;
         for row in rows {
-            let n: Notification = match serde_json::from_str(&row.payload) {
-                Ok(n) => n,
-                Err(e) => {
-                    out.push(Outcome::Invalid {
-                        id: row.id,
-                        error: format!("unreadable payload: {e}"),
-                    });
-                    continue;
+            let outcome = self.deliver_row(&route, &row).await;
+            let failed = matches!(outcome, Outcome::Failed { .. });
+            attempted += 1;
+            if let Err(e) = self.writer.write(move |c| apply(c, &[outcome])).await {
+                tracing::warn!(error = %e, "cannot record an alert delivery outcome");
+            }
+            if failed {
+                // Later rows of this channel wait behind this one, so order is kept.
+                break;
+            }
+        }
+        attempted
+    }
+
+    async fn deliver_row(&self, route: &Route, row: &PendingRow) -> Outcome {
+        let n: Notification = match serde_json::from_str(&row.payload) {
+            Ok(n) => n,
+            Err(e) => {
+                return Outcome::Invalid {
+                    id: row.id,
+                    error: format!("unreadable payload: {e}"),
                 }
-            };
-            let key = key_digest(&format!("{}|{}", row.dedup_key, row.channel));
-            let result = channels::send(&route, &n, &key, &self.ctx).await;
-            let at = now_ms();
-            let mut stats = match self.stats.lock() {
-                Ok(s) => s,
-                Err(p) => p.into_inner(),
-            };
-            match result {
-                Ok(Delivered::Sent) => {
-                    let c = stats.channel(&route.name);
-                    c.sent += 1;
-                    c.consecutive_errors = 0;
-                    c.last_delivery_ms = Some(at);
-                    c.last_error = None;
-                    c.latency
-                        .observe((at - n.detected_ms).max(0) as f64 / 1000.0);
-                    *stats.delivered_by_alert.entry(n.alert_id).or_default() += 1;
-                    out.push(Outcome::Delivered {
-                        id: row.id,
-                        at_ms: at,
-                    });
+            }
+        };
+        let key = key_digest(&format!("{}|{}", row.dedup_key, row.channel));
+        let result = channels::send(route, &n, &key, &self.ctx).await;
+        let at = now_ms();
+        let mut stats = match self.stats.lock() {
+            Ok(s) => s,
+            Err(p) => p.into_inner(),
+        };
+        match result {
+            Ok(Delivered::Sent) => {
+                let c = stats.channel(&route.name);
+                c.sent += 1;
+                c.consecutive_errors = 0;
+                c.last_delivery_ms = Some(at);
+                c.last_error = None;
+                c.latency
+                    .observe((at - n.detected_ms).max(0) as f64 / 1000.0);
+                *stats.delivered_by_alert.entry(n.alert_id).or_default() += 1;
+                Outcome::Delivered {
+                    id: row.id,
+                    at_ms: at,
                 }
-                Ok(Delivered::Skipped(reason)) => {
-                    let c = stats.channel(&route.name);
-                    c.skipped += 1;
-                    if c.skipped == 1 {
-                        tracing::info!(channel = %route.name, reason = %reason, "alert channel unavailable here; skipping its notifications");
-                    }
-                    out.push(Outcome::Skipped {
-                        id: row.id,
-                        at_ms: at,
-                        reason,
-                    });
+            }
+            Ok(Delivered::Skipped(reason)) => {
+                let c = stats.channel(&route.name);
+                c.skipped += 1;
+                if c.skipped == 1 {
+                    tracing::info!(channel = %route.name, reason = %reason, "alert channel unavailable here; skipping its notifications");
                 }
-                Err(error) => {
-                    let c = stats.channel(&route.name);
-                    c.failed += 1;
-                    c.consecutive_errors += 1;
-                    c.last_error = Some(error.clone());
-                    let wait = self.backoff_ms(c.consecutive_errors);
-                    tracing::warn!(channel = %route.name, attempts = row.attempts + 1, retry_in_ms = wait, error = %error, "alert delivery failed; will retry");
-                    drop(stats);
-                    if let Ok(mut h) = self.hold.lock() {
-                        h.insert(route.name.clone(), at + wait);
-                    }
-                    out.push(Outcome::Failed {
-                        id: row.id,
-                        next_ms: at + wait,
-                        error,
-                    });
-                    // Later rows of this channel wait behind this one, so order is kept.
-                    break;
+                Outcome::Skipped {
+                    id: row.id,
+                    at_ms: at,
+                    reason,
+                }
+            }
+            Err(error) => {
+                let c = stats.channel(&route.name);
+                c.failed += 1;
+                c.consecutive_errors += 1;
+                c.last_error = Some(error.clone());
+                let wait = self.backoff_ms(c.consecutive_errors);
+                tracing::warn!(channel = %route.name, attempts = row.attempts + 1, retry_in_ms = wait, error = %error, "alert delivery failed; will retry");
+                drop(stats);
+                if let Ok(mut h) = self.hold.lock() {
+                    h.insert(route.name.clone(), at + wait);
+                }
+                Outcome::Failed {
+                    id: row.id,
+                    next_ms: at + wait,
+                    error,
                 }
             }
         }
-        out
     }
 
     /// Delivers until `shutdown` turns true. Wakes on `wake` (new rows), on the next due retry,
