@@ -63,7 +63,7 @@ fn dispatch(cli: Cli) -> Outcome {
         None => crate::commands::dashboard::run(&g, &crate::cli::DashboardArgs::default()),
         Some(Command::Backtest(_)) => not_available("backtest"),
         Some(Command::Serve(a)) => crate::commands::serve::run(&g, &a),
-        Some(Command::Status(_)) => not_available("status"),
+        Some(Command::Status(a)) => crate::commands::status::run(&g, &a),
     }
 }
 

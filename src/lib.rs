@@ -1,6 +1,7 @@
 //! nflreadpy-betting: odds ingestion, pricing, edges and alerts for NFL betting desks.
 //! The engine modules know nothing of any front end; front ends read snapshots and send commands.
 
+pub mod alerts;
 pub mod api;
 pub mod app;
 pub mod backtest;
@@ -14,6 +15,7 @@ pub mod engine;
 pub mod headless;
 pub mod ingest;
 pub mod logging;
+pub mod metrics;
 pub mod pricing;
 pub mod store;
 pub mod tui;

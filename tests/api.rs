@@ -4,7 +4,6 @@ use nflreadpy_betting::api::{self, ApiSettings, ApiState};
 use nflreadpy_betting::config::{Config, SourceConfig};
 use nflreadpy_betting::engine::{Engine, EngineOptions, Mode};
 use serde_json::Value;
-use std::sync::Arc;
 use std::time::Duration;
 
 struct Server {
@@ -32,11 +31,7 @@ async fn start(token: Option<&str>) -> Server {
     };
     let (handle, engine) = Engine::start(
         cfg.clone(),
-        EngineOptions {
-            mode: Mode::Live,
-            refresh_seconds: 0.2,
-            iterations: 1000,
-        },
+        EngineOptions::new(Mode::Live, 0.2, 1000),
     )
     .unwrap();
     let mut rx = handle.subscribe();
@@ -46,13 +41,7 @@ async fn start(token: Option<&str>) -> Server {
         }
         let _ = tokio::time::timeout(Duration::from_millis(200), rx.changed()).await;
     }
-    let state = ApiState::new(
-        handle,
-        dir.path().join("api.sqlite3"),
-        5000,
-        &settings,
-        Arc::new(|_| "# test\n".to_string()),
-    );
+    let state = ApiState::new(handle, dir.path().join("api.sqlite3"), 5000, &settings);
     let (listener, addr) = api::bind(&settings).await.unwrap();
     let app = api::router(state, &settings);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

@@ -35,11 +35,7 @@ async fn wait_for<F: Fn(&nflreadpy_betting::engine::Snapshot) -> bool>(
 async fn live_engine_publishes_replay_data_and_obeys_commands() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path());
-    let opts = EngineOptions {
-        mode: Mode::Live,
-        refresh_seconds: 0.1,
-        iterations: 1000,
-    };
+    let opts = EngineOptions::new(Mode::Live, 0.1, 1000);
     let (handle, engine) = Engine::start(cfg.clone(), opts).unwrap();
     assert!(
         wait_for(&handle, |s| s.ingest.quotes_latest > 1000
@@ -75,11 +71,7 @@ async fn live_engine_publishes_replay_data_and_obeys_commands() {
     assert!(matches!(handle.send(Command::Resume).await, Reply::Done(_)));
 
     // A second process attaches read-only to the same store.
-    let attach = EngineOptions {
-        mode: Mode::Attach,
-        refresh_seconds: 0.1,
-        iterations: 1000,
-    };
+    let attach = EngineOptions::new(Mode::Attach, 0.1, 1000);
     let (ro, ro_engine) = Engine::start(cfg, attach).unwrap();
     assert!(
         wait_for(&ro, |s| s.ingest.quotes_latest > 1000
@@ -98,11 +90,7 @@ async fn attach_without_a_store_is_a_clear_error() {
     let cfg = config(dir.path());
     let err = Engine::start(
         cfg,
-        EngineOptions {
-            mode: Mode::Attach,
-            refresh_seconds: 1.0,
-            iterations: 1,
-        },
+        EngineOptions::new(Mode::Attach, 1.0, 1),
     )
     .err()
     .unwrap();

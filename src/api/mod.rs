@@ -30,8 +30,6 @@ pub struct ApiState {
     pub busy_timeout_ms: u64,
     pub token: Option<String>,
     limiter: Arc<guard::TokenBucket>,
-    /// Prometheus text for `/metrics`, rendered from the latest snapshot.
-    pub metrics: Arc<dyn Fn(&crate::engine::Snapshot) -> String + Send + Sync>,
 }
 
 #[derive(Debug, Clone)]
@@ -59,7 +57,6 @@ impl ApiState {
         storage: PathBuf,
         busy_timeout_ms: u64,
         settings: &ApiSettings,
-        metrics: Arc<dyn Fn(&crate::engine::Snapshot) -> String + Send + Sync>,
     ) -> Self {
         ApiState {
             handle,
@@ -67,7 +64,6 @@ impl ApiState {
             busy_timeout_ms,
             token: settings.token.clone().filter(|t| !t.is_empty()),
             limiter: Arc::new(guard::TokenBucket::new(settings.rate_limit_per_second)),
-            metrics,
         }
     }
 
@@ -181,7 +177,7 @@ async fn openapi() -> axum::response::Response {
 async fn metrics(
     axum::extract::State(st): axum::extract::State<ApiState>,
 ) -> axum::response::Response {
-    let text = (st.metrics)(&st.handle.latest());
+    let text = st.handle.metrics_text();
     (
         [(
             header::CONTENT_TYPE,

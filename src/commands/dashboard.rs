@@ -44,7 +44,8 @@ pub fn run(g: &GlobalArgs, a: &DashboardArgs) -> Outcome {
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     rt.block_on(async {
-        let opts = EngineOptions { mode, refresh_seconds: refresh, iterations };
+        let mut opts = EngineOptions::new(mode, refresh, iterations);
+        opts.terminal_alerts_json = a.headless && crate::logging::json_output(g, &cfg);
         let (handle, engine) = Engine::start(cfg.clone(), opts).map_err(|e| Failure::Usage(format!("error: {e}")))?;
         let result = if a.headless {
             let hopts = headless::HeadlessOptions {

@@ -6,7 +6,6 @@ use crate::cli::{GlobalArgs, ServeArgs};
 use crate::engine::{Engine, EngineOptions, Mode};
 use anyhow::Context;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 pub fn run(g: &GlobalArgs, a: &ServeArgs) -> Outcome {
     let loaded = load_config(g)?;
@@ -29,11 +28,10 @@ pub fn run(g: &GlobalArgs, a: &ServeArgs) -> Outcome {
             _ => Failure::Usage(format!("error: {e}")),
         })?;
         let mode = if a.attach { Mode::Attach } else { Mode::Live };
-        let opts = EngineOptions { mode, refresh_seconds: cfg.dashboard.refresh_seconds, iterations: cfg.analytics.iterations.dashboard };
+        let opts = EngineOptions::new(mode, cfg.dashboard.refresh_seconds, cfg.analytics.iterations.dashboard);
         let storage = PathBuf::from(&cfg.ingestion.storage_path);
         let (handle, engine) = Engine::start(cfg.clone(), opts).map_err(|e| Failure::Runtime(e.into()))?;
-        let metrics: Arc<dyn Fn(&crate::engine::Snapshot) -> String + Send + Sync> = Arc::new(crate::commands::metrics_text);
-        let state = ApiState::new(handle, storage, cfg.storage.busy_timeout_ms, &settings, metrics);
+        let state = ApiState::new(handle, storage, cfg.storage.busy_timeout_ms, &settings);
         let app = api::router(state, &settings);
         eprintln!("Serving on http://{addr}/ (API under /api/v1, probes /healthz /readyz, metrics /metrics). Ctrl+C to stop.");
         let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;

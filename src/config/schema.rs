@@ -445,6 +445,12 @@ pub struct AlertsConfig {
     pub quiet_hours: Option<QuietHours>,
     pub rules: AlertRules,
     pub channels: Vec<ChannelConfig>,
+    /// First retry delay for a failing channel; doubles per consecutive failure.
+    pub retry_base_seconds: f64,
+    /// Longest delay between retries (undelivered alerts are retried forever, never dropped).
+    pub retry_max_seconds: f64,
+    /// Per-send timeout for HTTP, SMTP and desktop notifications.
+    pub send_timeout_seconds: f64,
 }
 
 impl Default for AlertsConfig {
@@ -456,6 +462,9 @@ impl Default for AlertsConfig {
             quiet_hours: None,
             rules: AlertRules::default(),
             channels: vec![ChannelConfig::Terminal(TerminalChannel::default())],
+            retry_base_seconds: 2.0,
+            retry_max_seconds: 300.0,
+            send_timeout_seconds: 10.0,
         }
     }
 }

@@ -616,6 +616,9 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         86_400.0,
         false,
     );
+    k.positive("alerts.retry_base_seconds", al.retry_base_seconds);
+    k.positive("alerts.retry_max_seconds", al.retry_max_seconds);
+    k.positive("alerts.send_timeout_seconds", al.send_timeout_seconds);
     if let Some(q) = &al.quiet_hours {
         for (field, v) in [("start", &q.start), ("end", &q.end)] {
             if parse_hhmm(v).is_none() {

@@ -3,7 +3,8 @@
 
 use super::command::{Command, Reply};
 use super::snapshot::Snapshot;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot, watch};
 
 pub type Request = (Command, oneshot::Sender<Reply>);
@@ -13,28 +14,33 @@ pub struct EngineHandle {
     snapshots: watch::Receiver<Arc<Snapshot>>,
     commands: mpsc::Sender<Request>,
     read_only: bool,
+    shared: Arc<Shared>,
+}
+
+/// Figures that flow outside snapshots: front ends report render time, the engine publishes
+/// its Prometheus text.
+#[derive(Default)]
+pub struct Shared {
+    /// Last frame time reported by a front end, microseconds; 0 = none yet.
+    pub render_latency_us: AtomicU64,
+    pub metrics_text: Mutex<String>,
 }
 
 /// The engine's ends of the channels.
 pub struct EngineSide {
     pub snapshots: watch::Sender<Arc<Snapshot>>,
     pub commands: mpsc::Receiver<Request>,
+    pub shared: Arc<Shared>,
 }
 
 impl EngineHandle {
     pub fn channel(initial: Snapshot, read_only: bool) -> (EngineHandle, EngineSide) {
         let (stx, srx) = watch::channel(Arc::new(initial));
         let (ctx, crx) = mpsc::channel(64);
+        let shared = Arc::new(Shared::default());
         (
-            EngineHandle {
-                snapshots: srx,
-                commands: ctx,
-                read_only,
-            },
-            EngineSide {
-                snapshots: stx,
-                commands: crx,
-            },
+            EngineHandle { snapshots: srx, commands: ctx, read_only, shared: shared.clone() },
+            EngineSide { snapshots: stx, commands: crx, shared },
         )
     }
 
@@ -49,6 +55,17 @@ impl EngineHandle {
 
     pub fn read_only(&self) -> bool {
         self.read_only
+    }
+
+    /// `dashboard.render_latency`: front ends report how long their last frame took.
+    pub fn report_render_latency(&self, seconds: f64) {
+        let us = (seconds * 1e6).clamp(1.0, u64::MAX as f64) as u64;
+        self.shared.render_latency_us.store(us, Ordering::Relaxed);
+    }
+
+    /// The Prometheus text of the latest snapshot.
+    pub fn metrics_text(&self) -> String {
+        self.shared.metrics_text.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
     /// Queues a command without waiting; the reply arrives on the returned receiver.

@@ -3,6 +3,7 @@
 
 use super::command::{Command, DetailView, HistoryPoint, Reply};
 use super::handle::{EngineHandle, EngineSide};
+use crate::alerts::{AlertsEngine, DispatchOptions};
 use super::pricer::{MarketData, Pricer, PricerError, PricingRun};
 use super::snapshot::*;
 use crate::config::Config;
@@ -32,6 +33,14 @@ pub struct EngineOptions {
     pub mode: Mode,
     pub refresh_seconds: f64,
     pub iterations: u32,
+    /// Headless runs print terminal-channel alerts as JSON lines on stdout.
+    pub terminal_alerts_json: bool,
+}
+
+impl EngineOptions {
+    pub fn new(mode: Mode, refresh_seconds: f64, iterations: u32) -> Self {
+        EngineOptions { mode, refresh_seconds, iterations, terminal_alerts_json: false }
+    }
 }
 
 #[derive(Debug, Error)]
@@ -40,6 +49,8 @@ pub enum EngineError {
     Sources(#[from] BuildError),
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Alerts(#[from] crate::alerts::AlertsError),
     #[error("cannot load the pricing model: {0}")]
     Pricer(#[from] PricerError),
     #[error("--attach needs an existing store, and {0} does not exist (start `ingest` first or pass --storage)")]
@@ -68,6 +79,8 @@ struct Ctx {
     priced_stamp: Option<(i64, Option<i64>)>,
     priced_at: Option<std::time::Instant>,
     pricing_seq: u64,
+    alerts: AlertsEngine,
+    textfile_at: Option<std::time::Instant>,
 }
 
 impl Engine {
@@ -112,7 +125,17 @@ impl Engine {
         } else if !storage.exists() {
             return Err(EngineError::NoStore(storage));
         }
+        let alerts = AlertsEngine::new(&cfg, engine_writer.clone())?;
+        if let Some(d) = alerts.dispatcher(DispatchOptions::from_config(&cfg.alerts)) {
+            let d = match opts.terminal_alerts_json {
+                true => d.with_terminal_output(crate::alerts::channels::TerminalOutput::json_lines(Box::new(std::io::stdout()))),
+                false => d,
+            };
+            tasks.spawn(d.run(controls.shutdown.subscribe()));
+        }
         let mut ctx = Ctx {
+            alerts,
+            textfile_at: None,
             pricer: Some(pricer),
             writer: engine_writer,
             last_run: None,
@@ -178,6 +201,7 @@ impl Ctx {
                         }
                         self.fill_pricing(&mut snap);
                     }
+                    self.observe_alerts(&mut snap, &side.shared).await;
                     let changed = {
                         let cur = side.snapshots.borrow();
                         !same_content(&cur, &snap)
@@ -248,7 +272,8 @@ impl Ctx {
             },
             Command::Export { format, path } => self.export(format, path),
             Command::Ack { .. } | Command::Silence { .. } => {
-                Reply::Error("alerts are not available in this build".into())
+                let reply = self.alerts.handle(&cmd, now_ms());
+                reply.unwrap_or_else(|| Reply::Error("unhandled alert command".into()))
             }
         }
     }
@@ -343,6 +368,30 @@ impl Ctx {
         self.priced_at = Some(std::time::Instant::now());
         self.last_run = Some(run.clone());
         Ok(run)
+    }
+
+    /// Runs the alert rules over the snapshot, queues notifications, and publishes metrics.
+    async fn observe_alerts(&mut self, snap: &mut Snapshot, shared: &super::handle::Shared) {
+        let us = shared.render_latency_us.load(std::sync::atomic::Ordering::Relaxed);
+        self.alerts.set_frontend((us > 0).then(|| us as f64 / 1e6), None);
+        if let Err(e) = self.alerts.observe_and_enqueue(snap, snap.taken_ms).await {
+            tracing::warn!(error = %e, "cannot queue alerts");
+        }
+        snap.alerts = self.alerts.view();
+        let text = crate::metrics::collect(snap, &self.alerts.metrics_extra()).to_prometheus();
+        if let Ok(mut m) = shared.metrics_text.lock() {
+            m.clone_from(&text);
+        }
+        if let Some(path) = self.cfg.metrics.textfile.clone() {
+            let due = self.textfile_at.is_none_or(|t| t.elapsed().as_secs_f64() >= self.cfg.metrics.sample_interval_seconds);
+            if due {
+                self.textfile_at = Some(std::time::Instant::now());
+                let res = tokio::task::spawn_blocking(move || crate::metrics::write_textfile(std::path::Path::new(&path), &text)).await;
+                if let Ok(Err(e)) = res {
+                    tracing::warn!(error = %e, "cannot write the metrics textfile");
+                }
+            }
+        }
     }
 
     fn fill_pricing(&self, snap: &mut Snapshot) {

@@ -1,0 +1,67 @@
+//! Email over SMTP (lettre): STARTTLS and AUTH when configured, plain SMTP otherwise (a local
+//! relay or a loopback test sink). The Message-ID derives from the idempotency key, so a
+//! retried message can be recognised as the same one.
+
+use super::{Delivered, SendContext};
+use crate::alerts::notification::{key_digest, Notification};
+use crate::config::EmailChannel;
+use lettre::message::header::ContentType;
+use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+pub async fn send(
+    ctx: &SendContext,
+    c: &EmailChannel,
+    n: &Notification,
+    idempotency_key: &str,
+) -> Result<Delivered, String> {
+    if c.to.is_empty() {
+        return Err("no recipients (to) configured".into());
+    }
+    let from: Mailbox = c
+        .from
+        .parse()
+        .map_err(|e| format!("from address {:?}: {e}", c.from))?;
+    let mut builder = Message::builder()
+        .from(from)
+        .subject(n.subject())
+        .message_id(Some(format!(
+            "<{}@nflreadpy-betting>",
+            key_digest(idempotency_key)
+        )))
+        .header(ContentType::TEXT_PLAIN);
+    for to in &c.to {
+        let mb: Mailbox = to.parse().map_err(|e| format!("recipient {to:?}: {e}"))?;
+        builder = builder.to(mb);
+    }
+    let msg = builder
+        .body(n.body())
+        .map_err(|e| format!("cannot build the message: {e}"))?;
+    let mut transport = if c.starttls {
+        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&c.smtp_host)
+            .map_err(|e| format!("SMTP {}: {e}", c.smtp_host))?
+    } else {
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&c.smtp_host)
+    }
+    .port(c.smtp_port)
+    .timeout(Some(ctx.timeout));
+    if !c.username.is_empty() {
+        transport = transport.credentials(Credentials::new(c.username.clone(), c.password.clone()));
+    }
+    let mailer = transport.build();
+    let resp = mailer
+        .send(msg)
+        .await
+        .map_err(|e| format!("SMTP {}:{}: {e}", c.smtp_host, c.smtp_port))?;
+    if resp.is_positive() {
+        Ok(Delivered::Sent)
+    } else {
+        Err(format!(
+            "SMTP {}:{} answered {}",
+            c.smtp_host,
+            c.smtp_port,
+            resp.code()
+        ))
+    }
+}

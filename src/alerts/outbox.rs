@@ -1,0 +1,538 @@
+//! The outbox: every notification is a row in `alert_outbox` (one per channel) before anything is
+//! sent, and leaves `pending` only when its channel confirms. The dispatcher delivers due rows,
+//! backs a failing channel off exponentially, and picks pending rows up again after a crash.
+//! Channels with an idempotency key (webhook `Idempotency-Key`, PagerDuty `dedup_key`) turn the
+//! at-least-once retries into exactly-once at the receiver.
+
+use super::channels::{self, Delivered, SendContext, TerminalOutput};
+use super::notification::{key_digest, Notification};
+use super::policy::Route;
+use super::AlertsError;
+use crate::metrics::ChannelCounters;
+use crate::store::{self, now_ms, StoreWriter};
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{watch, Notify};
+
+pub const PENDING: &str = "pending";
+pub const DELIVERED: &str = "delivered";
+pub const SKIPPED: &str = "skipped";
+/// A row whose payload cannot be read back (written by a newer or broken build); never retried.
+pub const INVALID: &str = "invalid";
+
+/// A row to insert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRow {
+    /// Unique per (notification, channel): `<incident>:<action>`; duplicates are ignored, so
+    /// re-observing after a restart cannot enqueue the same notification twice.
+    pub dedup_key: String,
+    pub rule: String,
+    pub severity: String,
+    pub channel: String,
+    pub payload: String,
+    pub created_ms: i64,
+    pub next_attempt_ms: i64,
+}
+
+/// Inserts rows, ignoring ones already present; returns how many were new.
+pub fn enqueue(conn: &Connection, rows: &[NewRow]) -> rusqlite::Result<usize> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR IGNORE INTO alert_outbox
+           (dedup_key, rule, severity, channel, payload, created_ms, state, attempts, next_attempt_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7)",
+    )?;
+    let mut n = 0;
+    for r in rows {
+        n += stmt.execute(params![
+            r.dedup_key,
+            r.rule,
+            r.severity,
+            r.channel,
+            r.payload,
+            r.created_ms,
+            r.next_attempt_ms
+        ])?;
+    }
+    Ok(n)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingRow {
+    pub id: i64,
+    pub dedup_key: String,
+    pub channel: String,
+    pub payload: String,
+    pub attempts: i64,
+    pub created_ms: i64,
+}
+
+/// Pending rows due at `now_ms`, oldest first.
+pub fn due(conn: &Connection, now_ms: i64, limit: usize) -> rusqlite::Result<Vec<PendingRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, dedup_key, channel, payload, attempts, created_ms FROM alert_outbox
+         WHERE state = 'pending' AND next_attempt_ms <= ?1 ORDER BY id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![now_ms, limit as i64], |r| {
+        Ok(PendingRow {
+            id: r.get(0)?,
+            dedup_key: r.get(1)?,
+            channel: r.get(2)?,
+            payload: r.get(3)?,
+            attempts: r.get(4)?,
+            created_ms: r.get(5)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The earliest `next_attempt_ms` among pending rows, per channel.
+pub fn next_due_by_channel(conn: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT channel, MIN(next_attempt_ms) FROM alert_outbox WHERE state = 'pending' GROUP BY channel",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// The outcome of one attempt, applied in one transaction per round.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Delivered {
+        id: i64,
+        at_ms: i64,
+    },
+    Skipped {
+        id: i64,
+        at_ms: i64,
+        reason: String,
+    },
+    Failed {
+        id: i64,
+        next_ms: i64,
+        error: String,
+    },
+    Invalid {
+        id: i64,
+        error: String,
+    },
+}
+
+pub fn apply(conn: &Connection, outcomes: &[Outcome]) -> rusqlite::Result<()> {
+    for o in outcomes {
+        match o {
+            Outcome::Delivered { id, at_ms } => conn.execute(
+                "UPDATE alert_outbox SET state = 'delivered', attempts = attempts + 1,
+                   delivered_ms = ?2, last_error = NULL WHERE id = ?1",
+                params![id, at_ms],
+            )?,
+            Outcome::Skipped { id, at_ms, reason } => conn.execute(
+                "UPDATE alert_outbox SET state = 'skipped', attempts = attempts + 1,
+                   next_attempt_ms = ?2, last_error = ?3 WHERE id = ?1",
+                params![id, at_ms, reason],
+            )?,
+            Outcome::Failed { id, next_ms, error } => conn.execute(
+                "UPDATE alert_outbox SET attempts = attempts + 1, next_attempt_ms = ?2,
+                   last_error = ?3 WHERE id = ?1",
+                params![id, next_ms, error],
+            )?,
+            Outcome::Invalid { id, error } => conn.execute(
+                "UPDATE alert_outbox SET state = 'invalid', last_error = ?2 WHERE id = ?1",
+                params![id, error],
+            )?,
+        };
+    }
+    Ok(())
+}
+
+/// Per-channel figures from the table (what survives restarts).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ChannelSummary {
+    pub channel: String,
+    pub pending: u64,
+    pub delivered: u64,
+    pub oldest_pending_ms: Option<i64>,
+    pub last_delivery_ms: Option<i64>,
+    pub last_error: Option<String>,
+    /// Attempts of the oldest pending row (how long the channel has been failing).
+    pub pending_attempts: u64,
+}
+
+pub fn channel_summary(conn: &Connection) -> rusqlite::Result<Vec<ChannelSummary>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT channel,
+                SUM(state = 'pending'),
+                SUM(state = 'delivered'),
+                MIN(CASE WHEN state = 'pending' THEN created_ms END),
+                MAX(CASE WHEN state = 'delivered' THEN delivered_ms END),
+                MAX(CASE WHEN state = 'pending' THEN attempts ELSE 0 END)
+         FROM alert_outbox GROUP BY channel ORDER BY channel",
+    )?;
+    let mut out: Vec<ChannelSummary> = stmt
+        .query_map([], |r| {
+            Ok(ChannelSummary {
+                channel: r.get(0)?,
+                pending: r.get::<_, i64>(1)? as u64,
+                delivered: r.get::<_, i64>(2)? as u64,
+                oldest_pending_ms: r.get(3)?,
+                last_delivery_ms: r.get(4)?,
+                last_error: None,
+                pending_attempts: r.get::<_, i64>(5)? as u64,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for s in &mut out {
+        s.last_error = conn
+            .query_row(
+                "SELECT last_error FROM alert_outbox WHERE channel = ?1 AND state = 'pending'
+                   AND last_error IS NOT NULL ORDER BY id LIMIT 1",
+                [&s.channel],
+                |r| r.get(0),
+            )
+            .optional()?;
+    }
+    Ok(out)
+}
+
+/// Recently created keys (for cooldowns that survive a restart): (dedup_key, created_ms).
+pub fn recent_keys(conn: &Connection, since_ms: i64) -> rusqlite::Result<Vec<(String, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT dedup_key, MAX(created_ms) FROM alert_outbox WHERE created_ms >= ?1 GROUP BY dedup_key",
+    )?;
+    let rows = stmt.query_map([since_ms], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// What the dispatcher has seen, shared with the engine (rules, view) and the metrics.
+#[derive(Debug, Clone, Default)]
+pub struct DispatchStats {
+    pub channels: BTreeMap<String, ChannelCounters>,
+    /// Channels that confirmed each alert, by alert id (for the alert pane's delivered column).
+    pub delivered_by_alert: HashMap<i64, usize>,
+}
+
+pub type SharedStats = Arc<Mutex<DispatchStats>>;
+
+impl DispatchStats {
+    pub fn shared(routes: &[Route]) -> SharedStats {
+        let mut s = DispatchStats::default();
+        for r in routes {
+            s.channel(&r.name);
+        }
+        Arc::new(Mutex::new(s))
+    }
+
+    fn channel(&mut self, name: &str) -> &mut ChannelCounters {
+        self.channels
+            .entry(name.to_string())
+            .or_insert_with(|| ChannelCounters {
+                channel: name.to_string(),
+                ..Default::default()
+            })
+    }
+
+    /// Merges the table's view (pending counts, oldest pending, last delivery).
+    pub fn merge_summary(&mut self, rows: &[ChannelSummary]) {
+        for c in self.channels.values_mut() {
+            c.pending = 0;
+            c.oldest_pending_ms = None;
+        }
+        for r in rows {
+            let c = self.channel(&r.channel);
+            c.pending = r.pending;
+            c.oldest_pending_ms = r.oldest_pending_ms;
+            c.last_delivery_ms = c.last_delivery_ms.max(r.last_delivery_ms);
+            // The table's count survives restarts, so the counter stays monotonic across them.
+            c.sent = c.sent.max(r.delivered);
+            if r.pending == 0 {
+                c.last_error = None;
+            } else if r.last_error.is_some() {
+                c.last_error = r.last_error.clone();
+            }
+        }
+    }
+
+    pub fn counters(&self) -> Vec<ChannelCounters> {
+        self.channels.values().cloned().collect()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DispatchOptions {
+    /// Longest sleep between outbox scans when nothing wakes the dispatcher.
+    pub poll_interval: Duration,
+    /// First retry delay for a failing channel; doubles per consecutive failure.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Rows read per scan.
+    pub batch: usize,
+    /// Per-send timeout (HTTP, SMTP, D-Bus).
+    pub send_timeout: Duration,
+    pub busy_timeout_ms: u64,
+}
+
+impl DispatchOptions {
+    pub fn from_config(a: &crate::config::AlertsConfig) -> DispatchOptions {
+        DispatchOptions {
+            base_backoff: Duration::from_secs_f64(a.retry_base_seconds.max(0.001)),
+            max_backoff: Duration::from_secs_f64(a.retry_max_seconds.max(0.001)),
+            send_timeout: Duration::from_secs_f64(a.send_timeout_seconds.max(0.1)),
+            ..Default::default()
+        }
+    }
+}
+
+impl Default for DispatchOptions {
+    fn default() -> Self {
+        DispatchOptions {
+            poll_interval: Duration::from_secs(1),
+            base_backoff: Duration::from_secs(2),
+            max_backoff: Duration::from_secs(300),
+            batch: 200,
+            send_timeout: Duration::from_secs(10),
+            busy_timeout_ms: 5000,
+        }
+    }
+}
+
+/// Delivers outbox rows. Cheap to clone; `run` until shutdown, or `run_once` from tests.
+#[derive(Clone)]
+pub struct Dispatcher {
+    store_path: PathBuf,
+    writer: StoreWriter,
+    routes: Arc<Vec<Route>>,
+    ctx: SendContext,
+    stats: SharedStats,
+    wake: Arc<Notify>,
+    opts: DispatchOptions,
+    /// Per channel: no attempt before this instant (channel-level backoff keeps rows in order).
+    hold: Arc<Mutex<HashMap<String, i64>>>,
+}
+
+impl Dispatcher {
+    pub fn new(
+        store_path: PathBuf,
+        writer: StoreWriter,
+        routes: Vec<Route>,
+        stats: SharedStats,
+        wake: Arc<Notify>,
+        opts: DispatchOptions,
+    ) -> Dispatcher {
+        Dispatcher {
+            store_path,
+            writer,
+            routes: Arc::new(routes),
+            ctx: SendContext::new(opts.send_timeout),
+            stats,
+            wake,
+            opts,
+            hold: Arc::default(),
+        }
+    }
+
+    /// Headless runs print terminal-channel notifications as JSON lines here.
+    pub fn with_terminal_output(mut self, out: TerminalOutput) -> Dispatcher {
+        self.ctx.terminal = out;
+        self
+    }
+
+    pub fn stats(&self) -> SharedStats {
+        self.stats.clone()
+    }
+
+    fn backoff_ms(&self, consecutive: u32) -> i64 {
+        let base = self.opts.base_backoff.as_millis() as f64;
+        let max = self.opts.max_backoff.as_millis() as f64;
+        (base * 2f64.powi(consecutive.saturating_sub(1).min(30) as i32)).min(max) as i64
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T, AlertsError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let (path, busy) = (self.store_path.clone(), self.opts.busy_timeout_ms);
+        tokio::task::spawn_blocking(move || {
+            let conn = store::open_for_reading(&path, busy)?;
+            f(&conn).map_err(store::StoreError::Sql)
+        })
+        .await
+        .map_err(|e| AlertsError::Outbox(e.to_string()))?
+        .map_err(AlertsError::Store)
+    }
+
+    /// Refreshes pending counts and last deliveries from the table.
+    pub async fn refresh_stats(&self) -> Result<(), AlertsError> {
+        let rows = self.read(channel_summary).await?;
+        if let Ok(mut s) = self.stats.lock() {
+            s.merge_summary(&rows);
+        }
+        Ok(())
+    }
+
+    /// One scan: sends every due row (channels in parallel, rows of one channel in order) and
+    /// records the outcomes. Returns how many rows were attempted.
+    pub async fn run_once(&self, now: i64) -> Result<usize, AlertsError> {
+        let batch = self.opts.batch;
+        let rows = self.read(move |c| due(c, now, batch)).await?;
+        let mut by_channel: BTreeMap<String, Vec<PendingRow>> = BTreeMap::new();
+        {
+            let hold = self
+                .hold
+                .lock()
+                .map_err(|_| AlertsError::Outbox("poisoned".into()))?;
+            for r in rows {
+                if hold.get(&r.channel).is_some_and(|t| *t > now) {
+                    continue;
+                }
+                by_channel.entry(r.channel.clone()).or_default().push(r);
+            }
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for (channel, rows) in by_channel {
+            let Some(route) = self.routes.iter().find(|r| r.name == channel).cloned() else {
+                // The channel was removed from the configuration: its rows wait for it to return.
+                tracing::debug!(channel = %channel, rows = rows.len(), "outbox rows for an unconfigured channel");
+                continue;
+            };
+            let me = self.clone();
+            tasks.spawn(async move { me.deliver_channel(route, rows).await });
+        }
+        let mut attempted = 0;
+        while let Some(res) = tasks.join_next().await {
+            match res {
+                Ok(n) => attempted += n,
+                Err(e) => tracing::warn!(error = %e, "an alert channel task failed"),
+            }
+        }
+        self.refresh_stats().await?;
+        Ok(attempted)
+    }
+
+    /// Sends a channel's due rows in order and records each outcome as soon as it is known, so
+    /// a crash can repeat at most the one send in flight (which the idempotency key absorbs).
+    async fn deliver_channel(&self, route: Route, rows: Vec<PendingRow>) -> usize {
+        let mut attempted = 0;
+        for row in rows {
+            let outcome = self.deliver_row(&route, &row).await;
+            let failed = matches!(outcome, Outcome::Failed { .. });
+            attempted += 1;
+            if let Err(e) = self.writer.write(move |c| apply(c, &[outcome])).await {
+                tracing::warn!(error = %e, "cannot record an alert delivery outcome");
+            }
+            if failed {
+                // Later rows of this channel wait behind this one, so order is kept.
+                break;
+            }
+        }
+        attempted
+    }
+
+    async fn deliver_row(&self, route: &Route, row: &PendingRow) -> Outcome {
+        let n: Notification = match serde_json::from_str(&row.payload) {
+            Ok(n) => n,
+            Err(e) => {
+                return Outcome::Invalid {
+                    id: row.id,
+                    error: format!("unreadable payload: {e}"),
+                }
+            }
+        };
+        let key = key_digest(&format!("{}|{}", row.dedup_key, row.channel));
+        let result = channels::send(route, &n, &key, &self.ctx).await;
+        let at = now_ms();
+        let mut stats = match self.stats.lock() {
+            Ok(s) => s,
+            Err(p) => p.into_inner(),
+        };
+        match result {
+            Ok(Delivered::Sent) => {
+                let c = stats.channel(&route.name);
+                c.sent += 1;
+                c.consecutive_errors = 0;
+                c.last_delivery_ms = Some(at);
+                c.last_error = None;
+                c.latency
+                    .observe((at - n.detected_ms).max(0) as f64 / 1000.0);
+                *stats.delivered_by_alert.entry(n.alert_id).or_default() += 1;
+                Outcome::Delivered {
+                    id: row.id,
+                    at_ms: at,
+                }
+            }
+            Ok(Delivered::Skipped(reason)) => {
+                let c = stats.channel(&route.name);
+                c.skipped += 1;
+                if c.skipped == 1 {
+                    tracing::info!(channel = %route.name, reason = %reason, "alert channel unavailable here; skipping its notifications");
+                }
+                Outcome::Skipped {
+                    id: row.id,
+                    at_ms: at,
+                    reason,
+                }
+            }
+            Err(error) => {
+                let c = stats.channel(&route.name);
+                c.failed += 1;
+                c.consecutive_errors += 1;
+                c.last_error = Some(error.clone());
+                let wait = self.backoff_ms(c.consecutive_errors);
+                tracing::warn!(channel = %route.name, attempts = row.attempts + 1, retry_in_ms = wait, error = %error, "alert delivery failed; will retry");
+                drop(stats);
+                if let Ok(mut h) = self.hold.lock() {
+                    h.insert(route.name.clone(), at + wait);
+                }
+                Outcome::Failed {
+                    id: row.id,
+                    next_ms: at + wait,
+                    error,
+                }
+            }
+        }
+    }
+
+    /// Delivers until `shutdown` turns true. Wakes on `wake` (new rows), on the next due retry,
+    /// or every `poll_interval`.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        if let Err(e) = self.refresh_stats().await {
+            tracing::debug!(error = %e, "outbox not readable yet");
+        }
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let attempted = match self.run_once(now_ms()).await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "alert dispatcher scan failed");
+                    0
+                }
+            };
+            if attempted >= self.opts.batch {
+                continue;
+            }
+            let mut sleep = self.opts.poll_interval;
+            if let Ok(next) = self.read(next_due_by_channel).await {
+                let hold = self.hold.lock().map(|h| h.clone()).unwrap_or_default();
+                // A held channel's rows are due only when its hold ends.
+                let wake_at = next
+                    .iter()
+                    .filter(|(ch, _)| self.routes.iter().any(|r| &r.name == ch))
+                    .map(|(ch, t)| (*t).max(hold.get(ch).copied().unwrap_or(0)))
+                    .min();
+                if let Some(at) = wake_at {
+                    let wait = (at - now_ms()).max(5) as u64;
+                    sleep = sleep.min(Duration::from_millis(wait));
+                }
+            }
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(sleep) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,375 @@
+//! Builds the registry from a `Snapshot` and the few figures a snapshot does not carry.
+
+use super::{Family, Kind, Registry};
+use crate::domain::MarketKind;
+use crate::engine::snapshot::Snapshot;
+use serde::Serialize;
+
+/// Upper bounds (seconds) of the dispatch-latency histogram buckets; the guide's target is 10 s.
+pub const LATENCY_BUCKETS: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// A cumulative latency histogram (seconds), as Prometheus wants it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LatencyHistogram {
+    /// Count of observations at or under each of `LATENCY_BUCKETS`.
+    pub buckets: Vec<u64>,
+    pub sum: f64,
+    pub count: u64,
+}
+
+impl Default for LatencyHistogram {
+    fn default() -> Self {
+        LatencyHistogram {
+            buckets: vec![0; LATENCY_BUCKETS.len()],
+            sum: 0.0,
+            count: 0,
+        }
+    }
+}
+
+impl LatencyHistogram {
+    pub fn observe(&mut self, seconds: f64) {
+        let s = seconds.max(0.0);
+        for (i, le) in LATENCY_BUCKETS.iter().enumerate() {
+            if s <= *le {
+                self.buckets[i] += 1;
+            }
+        }
+        self.sum += s;
+        self.count += 1;
+    }
+}
+
+/// Per-channel delivery counters kept by the alert dispatcher.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ChannelCounters {
+    pub channel: String,
+    pub sent: u64,
+    pub failed: u64,
+    pub skipped: u64,
+    pub pending: u64,
+    pub consecutive_errors: u32,
+    pub latency: LatencyHistogram,
+    pub last_delivery_ms: Option<i64>,
+    /// Creation time of the oldest undelivered row (the delivery-silence rule reads it).
+    pub oldest_pending_ms: Option<i64>,
+    /// The latest failure, secret-free.
+    pub last_error: Option<String>,
+}
+
+/// What the snapshot does not carry: the front end's render time and the dispatcher's counters.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Extra {
+    /// `dashboard.render_latency`: the last frame or API response time, seconds.
+    pub render_latency_seconds: Option<f64>,
+    /// The latest health probe of the dashboard or API (`/healthz`), when a front end runs one.
+    pub health_check_ok: Option<bool>,
+    pub channels: Vec<ChannelCounters>,
+}
+
+fn group_of(market: &str) -> &str {
+    market
+        .parse::<MarketKind>()
+        .map(|m| m.group())
+        .unwrap_or(market)
+}
+
+/// Collects every family. Families always appear (with HELP and TYPE) even before they have
+/// samples, so scrapers and `status` can tell "no data yet" from "metric missing".
+pub fn collect(snap: &Snapshot, extra: &Extra) -> Registry {
+    let mut fams = Vec::new();
+    let ing = &snap.ingest;
+
+    let mut f = Family::new(
+        "ingestion.poll_latency",
+        Kind::Gauge,
+        "Seconds between the scheduled and the actual start of the latest poll, per source.",
+    );
+    for s in &ing.sources {
+        if let Some(v) = s.poll_latency_seconds.back() {
+            f.push(&[("source", &s.name)], *v);
+        }
+    }
+    fams.push(f);
+
+    let mut f = Family::new(
+        "ingestion.success_rate",
+        Kind::Gauge,
+        "Share (0-1) of successful polls over the recent window, per source.",
+    );
+    for s in &ing.sources {
+        f.push(&[("source", &s.name)], s.success_rate);
+    }
+    fams.push(f);
+
+    let mut f = Family::new(
+        "ingestion.quote_freshness_seconds",
+        Kind::Gauge,
+        "Age in seconds of the newest quote per book and market group.",
+    );
+    for r in &ing.freshness {
+        f.push(
+            &[("book", &r.book), ("market_group", &r.market_group)],
+            r.age_seconds,
+        );
+    }
+    fams.push(f);
+
+    let mut f = Family::new(
+        "ingestion.stalled_after_seconds",
+        Kind::Gauge,
+        "Freshness above which ingestion counts as stalled (multiple of the poll interval).",
+    );
+    f.push(&[], ing.stalled_after_seconds);
+    fams.push(f);
+
+    let mut polls = Family::new(
+        "ingestion.polls_total",
+        Kind::Counter,
+        "Polls per source and outcome.",
+    );
+    let mut received = Family::new(
+        "ingestion.quotes_received_total",
+        Kind::Counter,
+        "Quotes received per source.",
+    );
+    let mut changed = Family::new(
+        "ingestion.quotes_changed_total",
+        Kind::Counter,
+        "Quotes whose price or line changed, per source.",
+    );
+    let mut rejected = Family::new(
+        "ingestion.quotes_rejected_total",
+        Kind::Counter,
+        "Quotes rejected by validation, per source and reason.",
+    );
+    let mut errors = Family::new(
+        "ingestion.poll_errors_total",
+        Kind::Counter,
+        "Failed polls per source and error kind.",
+    );
+    let mut breaker = Family::new(
+        "ingestion.breaker_state",
+        Kind::Gauge,
+        "Circuit breaker state per source: 1 for the current state, 0 for the others.",
+    );
+    let mut consecutive = Family::new(
+        "ingestion.consecutive_failures",
+        Kind::Gauge,
+        "Failed polls in a row per source.",
+    );
+    for s in &ing.sources {
+        let src = s.name.as_str();
+        polls.push(&[("source", src), ("outcome", "ok")], s.polls_ok as f64);
+        polls.push(
+            &[("source", src), ("outcome", "error")],
+            s.polls_total.saturating_sub(s.polls_ok) as f64,
+        );
+        received.push(&[("source", src)], s.quotes_received as f64);
+        changed.push(&[("source", src)], s.quotes_changed as f64);
+        for (reason, n) in &s.rejected_by_reason {
+            rejected.push(&[("source", src), ("reason", reason)], *n as f64);
+        }
+        for (reason, n) in &s.errors_by_reason {
+            errors.push(&[("source", src), ("reason", reason)], *n as f64);
+        }
+        for state in ["closed", "open", "half_open"] {
+            let on = s.breaker.as_str() == state;
+            breaker.push(
+                &[("source", src), ("state", state)],
+                f64::from(u8::from(on)),
+            );
+        }
+        consecutive.push(&[("source", src)], f64::from(s.consecutive_failures));
+    }
+    fams.extend([
+        polls,
+        received,
+        changed,
+        rejected,
+        errors,
+        breaker,
+        consecutive,
+    ]);
+
+    let mut f = Family::new(
+        "ingestion.quotes_stored",
+        Kind::Gauge,
+        "Rows in the store: latest prices, price history and quarantined quotes.",
+    );
+    f.push(&[("table", "latest")], ing.quotes_latest as f64);
+    f.push(&[("table", "history")], ing.quotes_history as f64);
+    f.push(&[("table", "quarantine")], ing.quarantined as f64);
+    fams.push(f);
+
+    let mut f = Family::new(
+        "analytics.simulation_latency",
+        Kind::Gauge,
+        "Duration in seconds of the latest Monte Carlo run, per trigger.",
+    );
+    let mut target = Family::new(
+        "analytics.simulation_latency_target",
+        Kind::Gauge,
+        "Target duration in seconds for the latest run (5 s per 20k iterations, scaled).",
+    );
+    let mut seen: Vec<&str> = Vec::new();
+    let mut runs: Vec<_> = snap.simulations.iter().collect();
+    runs.sort_by_key(|r| std::cmp::Reverse(r.started_ms));
+    for r in runs {
+        if seen.contains(&r.trigger.as_str()) {
+            continue;
+        }
+        seen.push(&r.trigger);
+        f.push(&[("trigger", &r.trigger)], r.latency_ms / 1000.0);
+        target.push(&[("trigger", &r.trigger)], r.target_ms / 1000.0);
+    }
+    fams.extend([f, target]);
+
+    let mut f = Family::new(
+        "analytics.edge_count",
+        Kind::Gauge,
+        "Opportunities above the value threshold (investigate sudden drops to zero).",
+    );
+    f.push(&[], snap.edges.len() as f64);
+    fams.push(f);
+    let mut f = Family::new(
+        "analytics.edges_by_group",
+        Kind::Gauge,
+        "Opportunities above the value threshold per book and market group.",
+    );
+    let mut groups: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+    for e in &snap.edges {
+        *groups.entry((&e.book, group_of(&e.market))).or_default() += 1;
+    }
+    for ((book, group), n) in groups {
+        f.push(&[("book", book), ("market_group", group)], n as f64);
+    }
+    fams.push(f);
+
+    let mut lat = Family::new(
+        "alerts.dispatch_latency",
+        Kind::Histogram,
+        "Seconds from detection to confirmed delivery, per channel.",
+    );
+    let mut sent = Family::new(
+        "alerts.sent_total",
+        Kind::Counter,
+        "Notifications confirmed by the channel.",
+    );
+    let mut failed = Family::new(
+        "alerts.failed_total",
+        Kind::Counter,
+        "Delivery attempts that failed (each is retried with backoff).",
+    );
+    let mut skipped = Family::new(
+        "alerts.skipped_total",
+        Kind::Counter,
+        "Notifications a channel could not show here and dropped on purpose (desktop without a session).",
+    );
+    let mut pending = Family::new(
+        "alerts.outbox_pending",
+        Kind::Gauge,
+        "Notifications written to the outbox and not yet delivered, per channel.",
+    );
+    let mut consecutive = Family::new(
+        "alerts.channel_consecutive_errors",
+        Kind::Gauge,
+        "Failed delivery attempts in a row, per channel.",
+    );
+    for c in &extra.channels {
+        let ch = c.channel.as_str();
+        let mut acc = 0;
+        for (i, le) in super::collect::LATENCY_BUCKETS.iter().enumerate() {
+            acc = c.latency.buckets.get(i).copied().unwrap_or(acc);
+            lat.push_suffixed(
+                "_bucket",
+                &[("channel", ch), ("le", &le.to_string())],
+                acc as f64,
+            );
+        }
+        lat.push_suffixed(
+            "_bucket",
+            &[("channel", ch), ("le", "+Inf")],
+            c.latency.count as f64,
+        );
+        lat.push_suffixed("_sum", &[("channel", ch)], c.latency.sum);
+        lat.push_suffixed("_count", &[("channel", ch)], c.latency.count as f64);
+        sent.push(&[("channel", ch)], c.sent as f64);
+        failed.push(&[("channel", ch)], c.failed as f64);
+        skipped.push(&[("channel", ch)], c.skipped as f64);
+        pending.push(&[("channel", ch)], c.pending as f64);
+        consecutive.push(&[("channel", ch)], f64::from(c.consecutive_errors));
+    }
+    if extra.channels.is_empty() {
+        for c in &snap.alerts.channels {
+            pending.push(&[("channel", &c.channel)], c.pending as f64);
+        }
+    }
+    fams.extend([lat, sent, failed, skipped, pending, consecutive]);
+
+    let mut f = Family::new(
+        "alerts.firing",
+        Kind::Gauge,
+        "Alerts currently firing or acknowledged, per rule and severity.",
+    );
+    let mut firing: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+    for a in &snap.alerts.alerts {
+        if a.state != "resolved" {
+            *firing.entry((&a.rule, &a.severity)).or_default() += 1;
+        }
+    }
+    for ((rule, sev), n) in firing {
+        f.push(&[("rule", rule), ("severity", sev)], n as f64);
+    }
+    fams.push(f);
+
+    let mut f = Family::new(
+        "dashboard.render_latency",
+        Kind::Gauge,
+        "Seconds to draw the latest dashboard frame or answer the latest API request.",
+    );
+    if let Some(v) = extra.render_latency_seconds {
+        f.push(&[], v);
+    }
+    fams.push(f);
+
+    let mut f = Family::new(
+        "health.ok",
+        Kind::Gauge,
+        "1 when every health target of the operations guide holds, else 0.",
+    );
+    f.push(&[], f64::from(u8::from(snap.health.ok)));
+    fams.push(f);
+
+    Registry {
+        taken_ms: snap.taken_ms,
+        families: fams,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_is_cumulative() {
+        let mut h = LatencyHistogram::default();
+        h.observe(0.003);
+        h.observe(0.2);
+        h.observe(100.0);
+        assert_eq!(h.buckets[0], 1);
+        assert_eq!(h.buckets[5], 2); // le 0.25
+        assert_eq!(*h.buckets.last().unwrap(), 2);
+        assert_eq!(h.count, 3);
+    }
+
+    #[test]
+    fn every_guide_metric_is_a_family_even_when_empty() {
+        let reg = collect(&Snapshot::default(), &Extra::default());
+        for name in super::super::GUIDE_METRICS {
+            assert!(reg.family(name).is_some(), "{name} missing");
+        }
+    }
+}

@@ -1,0 +1,438 @@
+//! Every policy of the operations guide (plus new-edge and line-movement) fires and resolves,
+//! driven by a controlled clock; routing, cooldown, silence, ack, digest and quiet hours.
+
+use nflreadpy_betting::alerts::outbox::NewRow;
+use nflreadpy_betting::alerts::rules::{ChannelObs, Observation};
+use nflreadpy_betting::alerts::{AlertEvent, AlertsEngine, EventKind, Notification};
+use nflreadpy_betting::config::{
+    ChannelConfig, Config, PagerDutyChannel, QuietHours, SlackChannel, TerminalChannel,
+};
+use nflreadpy_betting::engine::command::{Command, Reply};
+use nflreadpy_betting::engine::snapshot::{EdgeRow, SimulationRun, Snapshot};
+use nflreadpy_betting::ingest::health::{FreshnessRow, SourceHealth};
+
+/// 2023-11-14 22:13:20 UTC.
+const T0: i64 = 1_700_000_000_000;
+const S: i64 = 1000;
+
+fn config() -> Config {
+    let mut cfg = Config::default();
+    cfg.ingestion.storage_path = "/nonexistent/alerts-rules-test.sqlite3".into();
+    cfg.alerts.digest_seconds = 0.0;
+    cfg.alerts.channels = vec![
+        ChannelConfig::Terminal(TerminalChannel::default()),
+        ChannelConfig::Slack(SlackChannel {
+            webhook_url: "http://127.0.0.1:9/slack".into(),
+            min_severity: "info".into(),
+            ..Default::default()
+        }),
+        ChannelConfig::Pagerduty(PagerDutyChannel {
+            routing_key: "rk".into(),
+            events_url: "http://127.0.0.1:9/pd".into(),
+            min_severity: "critical".into(),
+            ..Default::default()
+        }),
+    ];
+    cfg
+}
+
+fn engine(cfg: &Config) -> AlertsEngine {
+    let mut e = AlertsEngine::new(cfg, None).unwrap();
+    e.set_utc_offset_minutes(Some(0));
+    e
+}
+
+fn fired<'a>(ev: &'a [AlertEvent], rule: &str) -> Option<&'a AlertEvent> {
+    ev.iter()
+        .find(|e| e.kind == EventKind::Fired && e.alert.rule == rule)
+}
+
+fn resolved<'a>(ev: &'a [AlertEvent], rule: &str) -> Option<&'a AlertEvent> {
+    ev.iter()
+        .find(|e| e.kind == EventKind::Resolved && e.alert.rule == rule)
+}
+
+fn channels(rows: &[NewRow]) -> Vec<&str> {
+    let mut v: Vec<&str> = rows.iter().map(|r| r.channel.as_str()).collect();
+    v.sort();
+    v
+}
+
+fn payload(r: &NewRow) -> Notification {
+    serde_json::from_str(&r.payload).unwrap()
+}
+
+fn stale_snapshot(age: f64, now: i64) -> Snapshot {
+    let mut s = Snapshot {
+        taken_ms: now,
+        ..Default::default()
+    };
+    s.ingest.stalled_after_seconds = 30.0;
+    s.ingest.freshness = vec![
+        FreshnessRow {
+            book: "pinnacle".into(),
+            market_group: "spread".into(),
+            age_seconds: age,
+        },
+        FreshnessRow {
+            book: "draftkings".into(),
+            market_group: "total".into(),
+            age_seconds: 2.0,
+        },
+    ];
+    s
+}
+
+#[test]
+fn ingestion_stalled_fires_and_resolves() {
+    let mut e = engine(&config());
+    assert!(e.observe(&stale_snapshot(12.0, T0), T0).is_empty());
+    let ev = e.observe(&stale_snapshot(31.0, T0 + 19 * S), T0 + 19 * S);
+    let f = fired(&ev, "ingestion_stalled").expect("fires past 3x the poll interval");
+    assert_eq!(f.alert.severity, "warning");
+    assert!(
+        f.alert.message.contains("pinnacle spread"),
+        "{}",
+        f.alert.message
+    );
+    // Warning goes to terminal and Slack, not to the paging channel.
+    assert_eq!(channels(&e.take_staged()), ["slack", "terminal"]);
+    // Still stalled: no new transition, no new rows.
+    assert!(e
+        .observe(&stale_snapshot(45.0, T0 + 33 * S), T0 + 33 * S)
+        .is_empty());
+    assert!(e.staged().is_empty());
+    let ev = e.observe(&stale_snapshot(1.0, T0 + 40 * S), T0 + 40 * S);
+    assert!(resolved(&ev, "ingestion_stalled").is_some());
+    let rows = e.take_staged();
+    assert_eq!(channels(&rows), ["slack", "terminal"]);
+    assert!(rows.iter().all(|r| r.dedup_key.ends_with(":resolve")));
+}
+
+fn source_snapshot(rate: f64, poll_ms: i64) -> Snapshot {
+    let mut h = SourceHealth::new("the-odds-api", 10.0);
+    h.success_rate = rate;
+    h.last_poll_ms = Some(poll_ms);
+    let mut s = Snapshot {
+        taken_ms: poll_ms,
+        ..Default::default()
+    };
+    s.ingest.sources = vec![h];
+    s
+}
+
+#[test]
+fn scraper_failure_burst_pages_after_five_bad_intervals_and_resolves() {
+    let mut e = engine(&config());
+    for i in 0..4 {
+        let t = T0 + i * 10 * S;
+        assert!(e.observe(&source_snapshot(0.80, t), t).is_empty());
+        // Observing the same poll again does not count as another interval.
+        assert!(e.observe(&source_snapshot(0.80, t), t + S).is_empty());
+    }
+    let t = T0 + 40 * S;
+    let ev = e.observe(&source_snapshot(0.80, t), t);
+    let f = fired(&ev, "scraper_failure_burst").expect("fires on the fifth interval");
+    assert_eq!(f.alert.severity, "critical");
+    let rows = e.take_staged();
+    assert_eq!(channels(&rows), ["pagerduty", "slack", "terminal"]);
+    let trigger = payload(rows.iter().find(|r| r.channel == "pagerduty").unwrap());
+
+    let t = T0 + 50 * S;
+    let ev = e.observe(&source_snapshot(0.96, t), t);
+    assert!(resolved(&ev, "scraper_failure_burst").is_some());
+    let rows = e.take_staged();
+    let resolve = payload(rows.iter().find(|r| r.channel == "pagerduty").unwrap());
+    assert_eq!(resolve.action.as_str(), "resolve");
+    assert_eq!(
+        resolve.incident_key, trigger.incident_key,
+        "PagerDuty resolve must close the incident it opened"
+    );
+}
+
+fn runs(latencies_ms: &[f64]) -> Snapshot {
+    let simulations = latencies_ms
+        .iter()
+        .enumerate()
+        .map(|(i, l)| SimulationRun {
+            started_ms: T0 + i as i64 * 60 * S,
+            latency_ms: *l,
+            iterations: 20_000,
+            target_ms: 5000.0,
+            trigger: "schedule".into(),
+            ..Default::default()
+        })
+        .collect();
+    Snapshot {
+        simulations,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn analytics_backlog_warns_after_three_slow_runs_and_resolves() {
+    let mut e = engine(&config());
+    assert!(e.observe(&runs(&[6000.0, 7000.0]), T0).is_empty());
+    assert!(e
+        .observe(&runs(&[1000.0, 6000.0, 7000.0]), T0 + S)
+        .is_empty());
+    let ev = e.observe(&runs(&[1000.0, 6000.0, 7000.0, 8000.0]), T0 + 2 * S);
+    let f = fired(&ev, "analytics_backlog").expect("three slow runs in a row");
+    assert_eq!(f.alert.severity, "warning");
+    let ev = e.observe(&runs(&[6000.0, 7000.0, 8000.0, 900.0]), T0 + 3 * S);
+    assert!(resolved(&ev, "analytics_backlog").is_some());
+}
+
+#[test]
+fn dashboard_stale_fires_on_slow_renders_or_failing_checks_and_resolves() {
+    let mut e = engine(&config());
+    let snap = Snapshot::default();
+    // Render latency over the 10 s ingestion cadence for three checks.
+    e.set_frontend(Some(12.5), None);
+    assert!(e.observe(&snap, T0).is_empty());
+    assert!(e.observe(&snap, T0 + S).is_empty());
+    let ev = e.observe(&snap, T0 + 2 * S);
+    let f = fired(&ev, "dashboard_stale").expect("third slow check");
+    assert!(
+        f.alert.message.contains("render latency"),
+        "{}",
+        f.alert.message
+    );
+    e.set_frontend(Some(0.04), Some(true));
+    let ev = e.observe(&snap, T0 + 3 * S);
+    assert!(resolved(&ev, "dashboard_stale").is_some());
+
+    // Failing health checks, repeatedly.
+    e.set_frontend(Some(0.04), Some(false));
+    assert!(e.observe(&snap, T0 + 4 * S).is_empty());
+    assert!(e.observe(&snap, T0 + 5 * S).is_empty());
+    let ev = e.observe(&snap, T0 + 6 * S);
+    assert!(fired(&ev, "dashboard_stale").is_some());
+    e.set_frontend(Some(0.04), Some(true));
+    assert!(resolved(&e.observe(&snap, T0 + 7 * S), "dashboard_stale").is_some());
+}
+
+fn delivery_obs(now: i64, ch: ChannelObs) -> Observation {
+    Observation {
+        now_ms: now,
+        freshness: vec![],
+        stalled_after_seconds: 30.0,
+        cadence_seconds: 10.0,
+        sources: vec![],
+        simulations: vec![],
+        render_latency_seconds: None,
+        health_check_ok: None,
+        edges: vec![],
+        channels: vec![ch],
+    }
+}
+
+#[test]
+fn alert_delivery_failure_fires_on_error_bursts_and_silence_and_resolves() {
+    let mut e = engine(&config());
+    let ch = |errors, last, oldest| ChannelObs {
+        channel: "slack".into(),
+        consecutive_errors: errors,
+        last_delivery_ms: last,
+        oldest_pending_ms: oldest,
+    };
+    assert!(e
+        .observe_conditions(&delivery_obs(T0, ch(2, None, Some(T0))))
+        .is_empty());
+    let ev = e.observe_conditions(&delivery_obs(T0 + S, ch(3, None, Some(T0))));
+    let f = fired(&ev, "alert_delivery_failure").expect("three errors in a row");
+    assert_eq!(f.alert.severity, "warning");
+    // Not sent down the failing channel itself.
+    assert_eq!(channels(&e.take_staged()), ["terminal"]);
+    let ev = e.observe_conditions(&delivery_obs(T0 + 2 * S, ch(0, Some(T0 + 2 * S), None)));
+    assert!(resolved(&ev, "alert_delivery_failure").is_some());
+
+    // Six hours without a delivery while alerts wait in the outbox.
+    let h = 3_600 * S;
+    let later = T0 + 7 * h;
+    assert!(e
+        .observe_conditions(&delivery_obs(later, ch(0, Some(T0), Some(later - 5 * h))))
+        .is_empty());
+    let ev = e.observe_conditions(&delivery_obs(later, ch(0, Some(T0), Some(later - 6 * h))));
+    let f = fired(&ev, "alert_delivery_failure").expect("six silent hours");
+    assert!(
+        f.alert.message.contains("nothing delivered"),
+        "{}",
+        f.alert.message
+    );
+    let ev = e.observe_conditions(&delivery_obs(later + S, ch(0, Some(later + S), None)));
+    assert!(resolved(&ev, "alert_delivery_failure").is_some());
+}
+
+fn edge(key: &str, ev: f64, movement: Option<f64>) -> EdgeRow {
+    EdgeRow {
+        key: key.into(),
+        event: "BAL @ KC".into(),
+        market: "spread".into(),
+        selection: "home".into(),
+        line: Some(-3.5),
+        book: "fanduel".into(),
+        american: 110,
+        ev,
+        movement_points: movement,
+        ..Default::default()
+    }
+}
+
+fn edges(v: Vec<EdgeRow>, now: i64) -> Snapshot {
+    Snapshot {
+        taken_ms: now,
+        edges: v,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn new_edge_and_line_movement_fire_and_resolve() {
+    let mut e = engine(&config());
+    let ev = e.observe(&edges(vec![edge("a", 0.01, Some(0.5))], T0), T0);
+    assert!(ev.is_empty(), "below both thresholds: {ev:?}");
+    let ev = e.observe(&edges(vec![edge("a", 0.05, Some(-2.0))], T0 + S), T0 + S);
+    let f = fired(&ev, "new_edge").expect("EV above new_edge_min_ev");
+    assert_eq!(f.alert.severity, "info");
+    assert!(f.alert.message.contains("EV +5.0%"), "{}", f.alert.message);
+    assert!(fired(&ev, "line_movement").is_some());
+    // Info goes to terminal and Slack only.
+    assert_eq!(
+        channels(&e.take_staged()),
+        ["slack", "slack", "terminal", "terminal"]
+    );
+    let ev = e.observe(&edges(vec![], T0 + 2 * S), T0 + 2 * S);
+    assert!(resolved(&ev, "new_edge").is_some());
+    assert!(resolved(&ev, "line_movement").is_some());
+}
+
+#[test]
+fn cooldown_suppresses_a_refire_of_the_same_key() {
+    let mut e = engine(&config());
+    e.observe(&stale_snapshot(60.0, T0), T0);
+    assert_eq!(e.take_staged().len(), 2);
+    e.observe(&stale_snapshot(1.0, T0 + S), T0 + S);
+    e.take_staged();
+    let ev = e.observe(&stale_snapshot(60.0, T0 + 60 * S), T0 + 60 * S);
+    let f = fired(&ev, "ingestion_stalled").unwrap();
+    assert!(f.suppressed.as_deref().unwrap().starts_with("cooldown"));
+    assert!(e.staged().is_empty());
+    // Its resolve is not sent either: nobody heard the trigger.
+    e.observe(&stale_snapshot(1.0, T0 + 61 * S), T0 + 61 * S);
+    assert!(e.staged().is_empty());
+    // After the cooldown (900 s) it notifies again.
+    let t = T0 + 1000 * S;
+    let ev = e.observe(&stale_snapshot(60.0, t), t);
+    assert!(fired(&ev, "ingestion_stalled")
+        .unwrap()
+        .suppressed
+        .is_none());
+    assert_eq!(e.take_staged().len(), 2);
+}
+
+#[test]
+fn silence_and_ack_work_through_commands() {
+    let mut e = engine(&config());
+    let reply = e
+        .handle(
+            &Command::Silence {
+                rule: "ingestion-stalled".into(),
+                seconds: 600.0,
+            },
+            T0,
+        )
+        .unwrap();
+    assert!(matches!(reply, Reply::Done(_)), "{reply:?}");
+    assert_eq!(e.view().silences.len(), 1);
+    let ev = e.observe(&stale_snapshot(60.0, T0 + S), T0 + S);
+    let f = fired(&ev, "ingestion_stalled").unwrap();
+    assert_eq!(f.suppressed.as_deref(), Some("silenced"));
+    assert!(e.staged().is_empty());
+    // Detection goes on: the pane shows it, and it can be acknowledged.
+    let id = f.alert.id;
+    assert!(matches!(
+        e.handle(&Command::Ack { id }, T0 + 2 * S),
+        Some(Reply::Done(_))
+    ));
+    let v = e.view();
+    assert_eq!(v.alerts[0].state, "acked");
+    assert!(matches!(
+        e.handle(&Command::Ack { id: 999 }, T0),
+        Some(Reply::Error(_))
+    ));
+    assert!(matches!(
+        e.handle(
+            &Command::Silence {
+                rule: "nonsense".into(),
+                seconds: 5.0
+            },
+            T0
+        ),
+        Some(Reply::Error(_))
+    ));
+    // The silence expires.
+    e.observe(&stale_snapshot(1.0, T0 + 700 * S), T0 + 700 * S);
+    assert!(e.view().silences.is_empty());
+    assert!(e.handle(&Command::Scan, T0).is_none());
+}
+
+#[test]
+fn informational_alerts_are_digested_after_the_first_of_a_window() {
+    let mut cfg = config();
+    cfg.alerts.digest_seconds = 300.0;
+    let mut e = engine(&cfg);
+    let three = vec![
+        edge("a", 0.05, None),
+        edge("b", 0.06, None),
+        edge("c", 0.07, None),
+    ];
+    let ev = e.observe(&edges(three.clone(), T0), T0);
+    assert_eq!(ev.len(), 3);
+    // One immediate notification per channel; the other two wait for the digest.
+    assert_eq!(channels(&e.take_staged()), ["slack", "terminal"]);
+    e.observe(&edges(three.clone(), T0 + 100 * S), T0 + 100 * S);
+    assert!(e.staged().is_empty());
+    e.observe(&edges(three, T0 + 301 * S), T0 + 301 * S);
+    let rows = e.take_staged();
+    assert_eq!(channels(&rows), ["slack", "terminal"]);
+    let d = payload(&rows[0]);
+    assert_eq!(d.rule, "digest");
+    assert_eq!(d.items.len(), 2);
+    assert!(d.body().contains("new_edge"));
+}
+
+#[test]
+fn quiet_hours_hold_everything_but_paging() {
+    let mut cfg = config();
+    cfg.alerts.quiet_hours = Some(QuietHours {
+        start: "22:00".into(),
+        end: "07:00".into(),
+        allow_paging: true,
+    });
+    let mut e = engine(&cfg);
+    // T0 is 22:13 UTC: inside quiet hours.
+    for i in 0..5 {
+        let t = T0 + i * 10 * S;
+        e.observe(&source_snapshot(0.5, t), t);
+    }
+    let rows = e.take_staged();
+    assert_eq!(channels(&rows), ["pagerduty", "slack", "terminal"]);
+    let t = T0 + 40 * S;
+    let seven_am = 1_700_031_600_000; // 2023-11-15 07:00 UTC
+    for r in &rows {
+        if r.channel == "pagerduty" {
+            assert_eq!(r.next_attempt_ms, t, "paging goes out at once");
+        } else {
+            assert_eq!(r.next_attempt_ms, seven_am, "{} held to 07:00", r.channel);
+        }
+    }
+}
+
+#[test]
+fn disabled_alerts_never_fire() {
+    let mut cfg = config();
+    cfg.alerts.enabled = false;
+    let mut e = engine(&cfg);
+    assert!(e.observe(&stale_snapshot(600.0, T0), T0).is_empty());
+}
