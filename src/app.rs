@@ -57,20 +57,14 @@ fn dispatch(cli: Cli) -> Outcome {
             Ok(())
         }
         Some(Command::Ingest(a)) => crate::commands::ingest::run(&g, &a),
-        Some(Command::Simulate(_)) => not_available("simulate"),
-        Some(Command::Scan(_)) => not_available("scan"),
+        Some(Command::Simulate(a)) => crate::commands::analytics::simulate(&g, &a),
+        Some(Command::Scan(a)) => crate::commands::analytics::scan(&g, &a),
         Some(Command::Dashboard(a)) => crate::commands::dashboard::run(&g, &a),
         None => crate::commands::dashboard::run(&g, &crate::cli::DashboardArgs::default()),
-        Some(Command::Backtest(_)) => not_available("backtest"),
+        Some(Command::Backtest(a)) => crate::commands::analytics::backtest(&g, &a),
         Some(Command::Serve(a)) => crate::commands::serve::run(&g, &a),
         Some(Command::Status(a)) => crate::commands::status::run(&g, &a),
     }
-}
-
-fn not_available(name: &str) -> Outcome {
-    Err(Failure::Usage(format!(
-        "error: `{name}` is not available in this build"
-    )))
 }
 
 pub fn load_request(g: &GlobalArgs) -> LoadRequest {

@@ -29,11 +29,8 @@ async fn start(token: Option<&str>) -> Server {
         rate_limit_per_second: 10_000.0,
         max_body_bytes: 4096,
     };
-    let (handle, engine) = Engine::start(
-        cfg.clone(),
-        EngineOptions::new(Mode::Live, 0.2, 1000),
-    )
-    .unwrap();
+    let (handle, engine) =
+        Engine::start(cfg.clone(), EngineOptions::new(Mode::Live, 0.2, 1000)).unwrap();
     let mut rx = handle.subscribe();
     for _ in 0..50 {
         if rx.borrow().ingest.quotes_latest > 0 {

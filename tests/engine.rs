@@ -88,11 +88,8 @@ async fn live_engine_publishes_replay_data_and_obeys_commands() {
 async fn attach_without_a_store_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path());
-    let err = Engine::start(
-        cfg,
-        EngineOptions::new(Mode::Attach, 1.0, 1),
-    )
-    .err()
-    .unwrap();
+    let err = Engine::start(cfg, EngineOptions::new(Mode::Attach, 1.0, 1))
+        .err()
+        .unwrap();
     assert!(err.to_string().contains("does not exist"), "{err}");
 }

@@ -319,7 +319,7 @@ impl AlertsEngine {
             a.notified = targets;
             self.last_notified.insert(key.clone(), now);
         }
-        tracing::info!(alert_id = id, rule = c.rule.as_str(), severity = c.severity.as_str(), message = %c.message, suppressed = ?suppressed, "alert fired");
+        tracing::debug!(alert_id = id, rule = c.rule.as_str(), severity = c.severity.as_str(), message = %c.message, suppressed = ?suppressed, "alert fired");
         let ev = AlertEvent {
             kind: EventKind::Fired,
             alert: self.row_of(&a, "firing"),

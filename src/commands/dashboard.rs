@@ -13,7 +13,9 @@ pub fn run(g: &GlobalArgs, a: &DashboardArgs) -> Outcome {
     let mut cfg = loaded.config;
     let refresh = match a.refresh {
         Some(Some(s)) if !(s.is_finite() && s > 0.0) => {
-            return Err(Failure::Usage(format!("error: --refresh expects a positive number of seconds, got {s}")));
+            return Err(Failure::Usage(format!(
+                "error: --refresh expects a positive number of seconds, got {s}"
+            )));
         }
         Some(Some(s)) => s,
         _ => cfg.dashboard.refresh_seconds,
@@ -23,7 +25,10 @@ pub fn run(g: &GlobalArgs, a: &DashboardArgs) -> Outcome {
         cfg.dashboard.theme = t.clone();
     }
     let duration = match &a.duration {
-        Some(d) => Some(tui::command::parse_duration(d).map_err(|e| Failure::Usage(format!("error: --duration: {e}")))?),
+        Some(d) => Some(
+            tui::command::parse_duration(d)
+                .map_err(|e| Failure::Usage(format!("error: --duration: {e}")))?,
+        ),
         None => None,
     };
     if !a.headless && !std::io::stdout().is_terminal() {
@@ -42,11 +47,15 @@ pub fn run(g: &GlobalArgs, a: &DashboardArgs) -> Outcome {
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("nflreadpy_betting=info,warn"));
         tui::init_tui_logging(filter);
     }
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
     rt.block_on(async {
         let mut opts = EngineOptions::new(mode, refresh, iterations);
         opts.terminal_alerts_json = a.headless && crate::logging::json_output(g, &cfg);
-        let (handle, engine) = Engine::start(cfg.clone(), opts).map_err(|e| Failure::Usage(format!("error: {e}")))?;
+        let (handle, engine) =
+            Engine::start(cfg.clone(), opts).map_err(|e| Failure::Usage(format!("error: {e}")))?;
         let result = if a.headless {
             let hopts = headless::HeadlessOptions {
                 refresh_seconds: refresh,
@@ -60,7 +69,11 @@ pub fn run(g: &GlobalArgs, a: &DashboardArgs) -> Outcome {
                 Err(e) => Err(Failure::Runtime(e)),
             }
         } else {
-            let topts = tui::TuiOptions::from_config(&cfg.dashboard, a.attach, !crate::logging::color_enabled(g));
+            let topts = tui::TuiOptions::from_config(
+                &cfg.dashboard,
+                a.attach,
+                !crate::logging::color_enabled(g),
+            );
             tui::run(handle, topts).await.map_err(Failure::Runtime)
         };
         // Ingestion stops after the poll in flight; every acknowledged batch is committed.

@@ -1,5 +1,6 @@
 //! One module per CLI command: each loads what it needs and calls engine functions.
 
+pub mod analytics;
 pub mod dashboard;
 pub mod ingest;
 pub mod serve;

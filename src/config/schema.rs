@@ -352,7 +352,7 @@ impl Default for AnalyticsConfig {
             worst_case_gate: true,
             sharp_books: vec!["pinnacle".into(), "circa".into(), "lowvig".into()],
             sharp_weight: 3.0,
-            model_weight: 0.25,
+            model_weight: 0.1,
             movement_threshold: 1.5,
             history_limit: 256,
             seed: 17,

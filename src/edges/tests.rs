@@ -370,7 +370,8 @@ fn model_supplies_pushes_and_blends() {
         .expect("model");
     assert!(o.push_prob > 0.06 && (o.push_prob - m.push).abs() < 1e-15);
     assert!((o.ev - (o.fair_prob * o.decimal + o.push_prob - 1.0)).abs() < 1e-12);
-    let blended = 0.25 * m.win_given_action() + 0.75 * o.consensus_prob / (1.0 - o.push_prob);
+    let w = cfg.model_weight;
+    let blended = w * m.win_given_action() + (1.0 - w) * o.consensus_prob / (1.0 - o.push_prob);
     assert!((o.fair_prob - blended * (1.0 - o.push_prob)).abs() < 1e-12);
     assert_eq!(o.model_prob, Some(m.win));
     assert!(o.std_error.expect("se") > 0.0);

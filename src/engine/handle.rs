@@ -39,8 +39,17 @@ impl EngineHandle {
         let (ctx, crx) = mpsc::channel(64);
         let shared = Arc::new(Shared::default());
         (
-            EngineHandle { snapshots: srx, commands: ctx, read_only, shared: shared.clone() },
-            EngineSide { snapshots: stx, commands: crx, shared },
+            EngineHandle {
+                snapshots: srx,
+                commands: ctx,
+                read_only,
+                shared: shared.clone(),
+            },
+            EngineSide {
+                snapshots: stx,
+                commands: crx,
+                shared,
+            },
         )
     }
 
@@ -65,7 +74,11 @@ impl EngineHandle {
 
     /// The Prometheus text of the latest snapshot.
     pub fn metrics_text(&self) -> String {
-        self.shared.metrics_text.lock().map(|s| s.clone()).unwrap_or_default()
+        self.shared
+            .metrics_text
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
     }
 
     /// Queues a command without waiting; the reply arrives on the returned receiver.

@@ -58,6 +58,18 @@ pub struct PricingRun {
     pub seed: u64,
 }
 
+/// The knobs of one pricing pass.
+#[derive(Debug, Clone, Copy)]
+pub struct Pass<'a> {
+    pub iterations: u32,
+    pub seed: u64,
+    pub bankroll: f64,
+    pub with_bankroll: bool,
+    /// What asked for it: refresh, scan, simulate.
+    pub trigger: &'a str,
+    pub now_ms: i64,
+}
+
 pub struct Pricer {
     engine: PricingEngine,
     cfg: Config,
@@ -80,16 +92,16 @@ impl Pricer {
         &self.cfg
     }
 
-    pub fn price(
-        &self,
-        data: &MarketData,
-        iterations: u32,
-        seed: u64,
-        bankroll: f64,
-        with_bankroll: bool,
-        trigger: &str,
-        now_ms: i64,
-    ) -> PricingRun {
+    pub fn price(&self, data: &MarketData, pass: &Pass) -> PricingRun {
+        let Pass {
+            iterations,
+            seed,
+            bankroll,
+            with_bankroll,
+            now_ms,
+            ..
+        } = *pass;
+        let trigger = pass.trigger;
         let started = Instant::now();
         let live_events: Vec<&Event> = data
             .events

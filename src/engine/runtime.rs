@@ -3,9 +3,9 @@
 
 use super::command::{Command, DetailView, HistoryPoint, Reply};
 use super::handle::{EngineHandle, EngineSide};
-use crate::alerts::{AlertsEngine, DispatchOptions};
 use super::pricer::{MarketData, Pricer, PricerError, PricingRun};
 use super::snapshot::*;
+use crate::alerts::{AlertsEngine, DispatchOptions};
 use crate::config::Config;
 use crate::domain::MarketKind;
 use crate::ingest::adapter::{self, BuildError};
@@ -39,7 +39,12 @@ pub struct EngineOptions {
 
 impl EngineOptions {
     pub fn new(mode: Mode, refresh_seconds: f64, iterations: u32) -> Self {
-        EngineOptions { mode, refresh_seconds, iterations, terminal_alerts_json: false }
+        EngineOptions {
+            mode,
+            refresh_seconds,
+            iterations,
+            terminal_alerts_json: false,
+        }
     }
 }
 
@@ -128,7 +133,11 @@ impl Engine {
         let alerts = AlertsEngine::new(&cfg, engine_writer.clone())?;
         if let Some(d) = alerts.dispatcher(DispatchOptions::from_config(&cfg.alerts)) {
             let d = match opts.terminal_alerts_json {
-                true => d.with_terminal_output(crate::alerts::channels::TerminalOutput::json_lines(Box::new(std::io::stdout()))),
+                true => {
+                    d.with_terminal_output(crate::alerts::channels::TerminalOutput::json_lines(
+                        Box::new(std::io::stdout()),
+                    ))
+                }
                 false => d,
             };
             tasks.spawn(d.run(controls.shutdown.subscribe()));
@@ -341,12 +350,14 @@ impl Ctx {
                 MarketData::read(&conn, &cfg, now).map_err(|e| format!("reading quotes: {e}"))?;
             Ok(pricer.price(
                 &data,
-                iterations,
-                seed,
-                cfg.analytics.bankroll.initial,
-                false,
-                &trigger,
-                now,
+                &super::pricer::Pass {
+                    iterations,
+                    seed,
+                    bankroll: cfg.analytics.bankroll.initial,
+                    with_bankroll: false,
+                    trigger: &trigger,
+                    now_ms: now,
+                },
             ))
         })
         .await
@@ -372,8 +383,11 @@ impl Ctx {
 
     /// Runs the alert rules over the snapshot, queues notifications, and publishes metrics.
     async fn observe_alerts(&mut self, snap: &mut Snapshot, shared: &super::handle::Shared) {
-        let us = shared.render_latency_us.load(std::sync::atomic::Ordering::Relaxed);
-        self.alerts.set_frontend((us > 0).then(|| us as f64 / 1e6), None);
+        let us = shared
+            .render_latency_us
+            .load(std::sync::atomic::Ordering::Relaxed);
+        self.alerts
+            .set_frontend((us > 0).then(|| us as f64 / 1e6), None);
         if let Err(e) = self.alerts.observe_and_enqueue(snap, snap.taken_ms).await {
             tracing::warn!(error = %e, "cannot queue alerts");
         }
@@ -383,10 +397,15 @@ impl Ctx {
             m.clone_from(&text);
         }
         if let Some(path) = self.cfg.metrics.textfile.clone() {
-            let due = self.textfile_at.is_none_or(|t| t.elapsed().as_secs_f64() >= self.cfg.metrics.sample_interval_seconds);
+            let due = self.textfile_at.is_none_or(|t| {
+                t.elapsed().as_secs_f64() >= self.cfg.metrics.sample_interval_seconds
+            });
             if due {
                 self.textfile_at = Some(std::time::Instant::now());
-                let res = tokio::task::spawn_blocking(move || crate::metrics::write_textfile(std::path::Path::new(&path), &text)).await;
+                let res = tokio::task::spawn_blocking(move || {
+                    crate::metrics::write_textfile(std::path::Path::new(&path), &text)
+                })
+                .await;
                 if let Ok(Err(e)) = res {
                     tracing::warn!(error = %e, "cannot write the metrics textfile");
                 }

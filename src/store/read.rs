@@ -187,26 +187,3 @@ pub fn history_for_events(
     let rows = stmt.query_map(params![since_ms, limit as i64], quote_from_row)?;
     rows.collect()
 }
-
-/// The most recent pricing runs, oldest first: (started_ms, latency_ms, iterations, events, markets, max_std_error, trigger).
-pub fn recent_simulations(
-    conn: &Connection,
-    limit: usize,
-) -> rusqlite::Result<Vec<(i64, f64, u32, i64, i64, f64, String)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT started_ms, latency_ms, iterations, events, markets, max_std_error, trigger FROM (
-           SELECT * FROM simulations ORDER BY id DESC LIMIT ?1) ORDER BY started_ms",
-    )?;
-    let rows = stmt.query_map(params![limit as i64], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-            r.get(6)?,
-        ))
-    })?;
-    rows.collect()
-}

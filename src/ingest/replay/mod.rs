@@ -202,8 +202,16 @@ impl ReplayFeed {
                 w / (w + l),
             );
         } else {
-            let (w, t, l) = outcome(mu, sd, 0.0);
-            ctx.three_way(out, scope, [w, t, l]);
+            // Quarters tie far more often than a rounded normal says (0-0, 7-7, 3-3): books
+            // price the tie from empirical quarter-score rates and split the rest by the margin.
+            let (w, _, l) = outcome(mu, sd, 0.0);
+            let tie = quarter_tie_rate(scope);
+            let share = w / (w + l);
+            ctx.three_way(
+                out,
+                scope,
+                [(1.0 - tie) * share, tie, (1.0 - tie) * (1.0 - share)],
+            );
         }
         // Spread: home line -main_spread (home gives the points it is expected to win by).
         let (w, _, l) = outcome(mu, sd, -main_spread);
@@ -365,6 +373,15 @@ fn outcome(mu: f64, sd: f64, line: f64) -> (f64, f64, f64) {
     let lose = cdf((need.ceil() - 0.5 - mu) / sd);
     let push = (1.0 - win - lose).max(0.0);
     (win, push, lose)
+}
+
+/// Share of NFL quarters that end level: first and third quarters open cagier than the others.
+fn quarter_tie_rate(scope: Scope) -> f64 {
+    match scope {
+        Scope::Q1 => 0.24,
+        Scope::Q3 => 0.22,
+        _ => 0.15,
+    }
 }
 
 fn half_point(x: f64) -> f64 {

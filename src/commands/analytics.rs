@@ -1,0 +1,559 @@
+//! `simulate`, `scan` and `backtest`: the pricing pipeline as one-shot commands for operators
+//! and scripts. They call the same `Pricer` the dashboard engine runs.
+
+use crate::alerts::{send_test_alert, AlertsEngine, DispatchOptions};
+use crate::app::{load_config, Failure, Outcome};
+use crate::cli::{BacktestArgs, GlobalArgs, OutputFormat, ScanArgs, SimulateArgs};
+use crate::config::Config;
+use crate::engine::pricer::{self, MarketData, Pricer, PricingRun};
+use crate::engine::{EdgeRow, ExportFormat, Snapshot};
+use crate::ingest::adapter;
+use crate::ingest::scheduler::{single_pass, IngestState, Runner, SchedulerSettings};
+use crate::store::{self, now_ms, records, StoreWriter};
+use anyhow::Context;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+fn usage(msg: String) -> Failure {
+    Failure::Usage(format!("error: {msg}"))
+}
+
+fn check_range(
+    flag: &str,
+    v: Option<f64>,
+    ok: impl Fn(f64) -> bool,
+    expected: &str,
+) -> Result<(), Failure> {
+    match v {
+        Some(x) if !(x.is_finite() && ok(x)) => {
+            Err(usage(format!("{flag} expects {expected}, got {x}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Polls every enabled source once into the store, printing one line per source.
+async fn refresh(cfg: &Config, writer: &StoreWriter, json: bool) -> Result<bool, Failure> {
+    let settings = SchedulerSettings::from_config(&cfg.ingestion);
+    let slots =
+        adapter::build(cfg, &[], settings.interval_seconds).map_err(|e| usage(e.to_string()))?;
+    let mut runners: Vec<Runner> = slots
+        .into_iter()
+        .map(|s| Runner::new(s, &settings))
+        .collect();
+    let state = IngestState::new(&runners);
+    let reports = single_pass(&mut runners, &settings, writer, &state).await;
+    for r in &reports {
+        if json {
+            eprintln!(
+                "{}",
+                json!({"event": "ingest_poll", "source": r.source, "ok": r.ok, "quotes_received": r.quotes_received, "error": r.error})
+            );
+        } else {
+            eprintln!(
+                "refresh: source={} {} received={} changed={}{}",
+                r.source,
+                if r.ok { "ok" } else { "FAILED" },
+                r.quotes_received,
+                r.quotes_changed,
+                r.error
+                    .as_ref()
+                    .map(|e| format!(" error=\"{e}\""))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    Ok(reports.iter().all(|r| r.ok))
+}
+
+async fn read_market(cfg: &Config) -> Result<MarketData, Failure> {
+    let (path, busy, c) = (
+        PathBuf::from(&cfg.ingestion.storage_path),
+        cfg.storage.busy_timeout_ms,
+        cfg.clone(),
+    );
+    tokio::task::spawn_blocking(move || -> anyhow::Result<MarketData> {
+        let conn = store::open_for_reading(&path, busy)?;
+        Ok(MarketData::read(&conn, &c, now_ms())?)
+    })
+    .await
+    .context("reading the store")?
+    .map_err(Failure::Runtime)
+}
+
+struct Session {
+    cfg: Config,
+    writer: StoreWriter,
+    thread: store::writer::WriterThread,
+}
+
+impl Session {
+    fn open(cfg: Config) -> Result<Session, Failure> {
+        let (writer, thread) = StoreWriter::spawn(
+            Path::new(&cfg.ingestion.storage_path),
+            cfg.storage.busy_timeout_ms,
+            cfg.storage.max_batch_ops,
+        )
+        .context("opening the store")?;
+        Ok(Session {
+            cfg,
+            writer,
+            thread,
+        })
+    }
+
+    /// Fresh quotes, polling the sources first when asked or when the store has none.
+    async fn market(&self, force_refresh: bool, json: bool) -> Result<(MarketData, bool), Failure> {
+        let mut refreshed_ok = true;
+        let mut data = if force_refresh {
+            MarketData::default()
+        } else {
+            read_market(&self.cfg).await?
+        };
+        if force_refresh || data.latest.is_empty() {
+            refreshed_ok = refresh(&self.cfg, &self.writer, json).await?;
+            data = read_market(&self.cfg).await?;
+        }
+        if data.latest.is_empty() {
+            return Err(Failure::Runtime(anyhow::anyhow!(
+                "no fresh quotes in {} (none confirmed in the last {:.0}s); check `ingest --interval 0 --retries 0`",
+                self.cfg.ingestion.storage_path,
+                self.cfg.ingestion.stale_after_seconds
+            )));
+        }
+        Ok((data, refreshed_ok))
+    }
+
+    async fn persist(&self, run: &PricingRun) {
+        let (sim, opps) = pricer::records(run);
+        if let Err(e) = self
+            .writer
+            .write(move |c| records::insert_simulation(c, &sim, &opps))
+            .await
+        {
+            tracing::warn!(error = %e, "cannot store the simulation");
+        }
+    }
+
+    fn close(self) {
+        drop(self.writer);
+        self.thread.join();
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?)
+}
+
+fn load_pricer(cfg: &Config, games: Option<&Path>) -> Result<Pricer, Failure> {
+    Pricer::load(cfg, games).map_err(|e| usage(e.to_string()))
+}
+
+pub fn simulate(g: &GlobalArgs, a: &SimulateArgs) -> Outcome {
+    let mut cfg = load_config(g)?.config;
+    check_range(
+        "--value-threshold",
+        a.value_threshold,
+        |x| (0.0..1.0).contains(&x),
+        "a number in [0, 1)",
+    )?;
+    check_range(
+        "--kelly-fraction",
+        a.kelly_fraction,
+        |x| x > 0.0 && x <= 1.0,
+        "a number in (0, 1]",
+    )?;
+    check_range("--bankroll", a.bankroll, |x| x > 0.0, "a positive number")?;
+    if a.iterations == Some(0) {
+        return Err(usage("--iterations expects at least 1".into()));
+    }
+    if let Some(v) = a.value_threshold {
+        cfg.analytics.value_threshold = v;
+    }
+    if let Some(v) = a.kelly_fraction {
+        cfg.analytics.kelly_fraction = v;
+    }
+    if let Some(v) = a.bankroll {
+        cfg.analytics.bankroll.initial = v;
+    }
+    if a.no_bankroll {
+        cfg.analytics.bankroll.enabled = false;
+    }
+    crate::logging::init(g, &cfg);
+    let json = a.format == OutputFormat::Json;
+    let iterations = a.iterations.unwrap_or(cfg.analytics.iterations.simulate);
+    let seed = a.seed.unwrap_or(cfg.analytics.seed);
+    let pricer = load_pricer(&cfg, a.games.as_deref())?;
+    let rt = runtime()?;
+    let session = Session::open(cfg.clone())?;
+    let result = rt.block_on(async {
+        let mut failed = false;
+        let mut test_alerts = Vec::new();
+        if a.enable_alerts {
+            for (channel, res) in send_test_alert(&cfg, &session.writer).await {
+                // A channel that cannot exist here (desktop over SSH) is skipped, not failed.
+                let skipped = res.as_ref().err().is_some_and(|e| e.starts_with("skipped"));
+                failed |= res.is_err() && !skipped;
+                if !json {
+                    match &res {
+                        Ok(()) => println!("test alert: {channel}: delivered"),
+                        Err(e) => println!("test alert: {channel}: {e}"),
+                    }
+                }
+                test_alerts.push(json!({"channel": channel, "ok": res.is_ok(), "detail": res.err()}));
+            }
+        }
+        let (data, refreshed_ok) = session.market(a.refresh, json).await?;
+        failed |= !refreshed_ok;
+        let run = pricer.price(&data, &pricer::Pass { iterations, seed, bankroll: cfg.analytics.bankroll.initial, with_bankroll: cfg.analytics.bankroll.enabled, trigger: "simulate", now_ms: now_ms() });
+        session.persist(&run).await;
+        let alerts = if cfg.alerts.enabled { pipeline_alerts(&cfg, &session, &run, &data).await } else { json!(null) };
+        if json {
+            println!(
+                "{}",
+                json!({
+                    "opportunities": run.edges, "portfolio": run.portfolio, "bankroll": run.bankroll,
+                    "analytics.simulation_latency": run.run.latency_ms / 1000.0, "simulation": run.run,
+                    "seed": seed, "alerts": alerts, "test_alerts": test_alerts,
+                })
+            );
+        } else {
+            print_edges(&run.edges, &cfg);
+            print_portfolio(&run);
+            print_bankroll(&run, &cfg);
+            print_latency(&run, &cfg, seed);
+            if !alerts.is_null() {
+                println!("Alerts: {} fired, {} notification(s) delivered", alerts["fired"], alerts["delivered"]);
+            }
+        }
+        if failed { Err(Failure::Code(1)) } else { Ok(()) }
+    });
+    session.close();
+    result
+}
+
+/// `simulate` runs the whole pipeline: the rules see this pass and notifications go out now.
+async fn pipeline_alerts(
+    cfg: &Config,
+    session: &Session,
+    run: &PricingRun,
+    data: &MarketData,
+) -> serde_json::Value {
+    let mut engine = match AlertsEngine::new(cfg, Some(session.writer.clone())) {
+        Ok(e) => e,
+        Err(e) => return json!({"error": e.to_string()}),
+    };
+    let now = now_ms();
+    let snap = Snapshot {
+        taken_ms: now,
+        edges: run.edges.clone(),
+        simulations: vec![run.run.clone()],
+        events: data
+            .events
+            .iter()
+            .map(|e| crate::engine::EventView {
+                event_id: e.event_id.clone(),
+                label: e.label(),
+                home_team: e.home_team.clone(),
+                away_team: e.away_team.clone(),
+                commence_ms: e.commence_ms,
+                books: 0,
+                quotes: 0,
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let fired = match engine.observe_and_enqueue(&snap, now).await {
+        Ok(events) => events.len(),
+        Err(e) => return json!({"error": e.to_string()}),
+    };
+    let delivered = match engine.dispatcher(DispatchOptions::from_config(&cfg.alerts)) {
+        Some(d) => d.run_once(now_ms()).await.unwrap_or(0),
+        None => 0,
+    };
+    json!({"fired": fired, "delivered": delivered})
+}
+
+pub fn scan(g: &GlobalArgs, a: &ScanArgs) -> Outcome {
+    let mut cfg = load_config(g)?.config;
+    check_range(
+        "--min-ev",
+        a.min_ev,
+        |x| (0.0..1.0).contains(&x),
+        "a number in [0, 1)",
+    )?;
+    if let Some(v) = a.min_ev {
+        cfg.analytics.value_threshold = v;
+    }
+    let export = match &a.export {
+        None => None,
+        Some(p) => match p
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("csv") => Some((p.clone(), ExportFormat::Csv)),
+            Some("json") => Some((p.clone(), ExportFormat::Json)),
+            _ => {
+                return Err(usage(format!(
+                    "--export {}: the file name must end in .csv or .json",
+                    p.display()
+                )))
+            }
+        },
+    };
+    let prune = match &a.prune_older_than {
+        None => None,
+        Some(d) => {
+            let dur = crate::tui::command::parse_duration(d)
+                .map_err(|e| usage(format!("--prune-older-than: {e}")))?;
+            Some(dur)
+        }
+    };
+    crate::logging::init(g, &cfg);
+    let json = a.format == OutputFormat::Json;
+    let iterations = a.iterations.unwrap_or(cfg.analytics.iterations.scan);
+    let seed = a.seed.unwrap_or(cfg.analytics.seed);
+    let pricer = load_pricer(&cfg, None)?;
+    let rt = runtime()?;
+    let session = Session::open(cfg.clone())?;
+    let result = rt.block_on(async {
+        let mut pruned = None;
+        if let Some(dur) = prune {
+            let cutoff = now_ms() - dur.as_millis() as i64;
+            let stats = session.writer.write(move |c| records::prune_older_than(c, cutoff)).await.context("pruning history")?;
+            if !json {
+                println!(
+                    "Pruned history older than {}: {} quote changes, {} latest quotes of started games, {} ingest runs, {} opportunities, {} delivered alerts",
+                    a.prune_older_than.as_deref().unwrap_or(""),
+                    stats.quotes_history,
+                    stats.quotes_latest,
+                    stats.ingest_runs,
+                    stats.opportunities,
+                    stats.alert_outbox
+                );
+            }
+            pruned = Some(stats);
+        }
+        let (data, _) = session.market(false, json).await?;
+        let run = pricer.price(&data, &pricer::Pass { iterations, seed, bankroll: cfg.analytics.bankroll.initial, with_bankroll: false, trigger: "scan", now_ms: now_ms() });
+        session.persist(&run).await;
+        let mut exported = None;
+        if let Some((path, format)) = &export {
+            let n = crate::engine::export::write(&run.edges, *format, path).with_context(|| format!("writing {}", path.display()))?;
+            exported = Some(json!({"path": path.display().to_string(), "rows": n}));
+            if !json {
+                println!("Exported {n} opportunities to {}", path.display());
+            }
+        }
+        if json {
+            println!("{}", json!({"opportunities": run.edges, "simulation": run.run, "exported": exported, "pruned": pruned}));
+        } else {
+            print_edges(&run.edges, &cfg);
+            print_latency(&run, &cfg, seed);
+        }
+        Ok(())
+    });
+    session.close();
+    result
+}
+
+pub fn backtest(g: &GlobalArgs, a: &BacktestArgs) -> Outcome {
+    let cfg = load_config(g)?.config;
+    if a.start_season > a.end_season {
+        return Err(usage(format!(
+            "--start-season {} is after --end-season {}",
+            a.start_season, a.end_season
+        )));
+    }
+    crate::logging::init(g, &cfg);
+    let path = a
+        .games
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&cfg.analytics.ratings.games_path));
+    let games = crate::pricing::games::load_games(&path).map_err(|e| usage(e.to_string()))?;
+    let report = crate::backtest::run(&games, &cfg.analytics, a.start_season, a.end_season);
+    if report.overall.market.n == 0 {
+        return Err(Failure::Runtime(anyhow::anyhow!(
+            "{} has no finished games with closing moneylines in seasons {}-{}",
+            path.display(),
+            a.start_season,
+            a.end_season
+        )));
+    }
+    if a.format == OutputFormat::Json {
+        println!(
+            "{}",
+            serde_json::to_string(&report).context("encoding the report")?
+        );
+        return Ok(());
+    }
+    println!(
+        "Walk-forward backtest {}-{} ({} games; ratings trained on earlier games only; market = {}-de-vigged closing moneyline; blend weight {:.2})",
+        report.start_season, report.end_season, report.overall.market.n, report.devig_method, report.model_weight
+    );
+    println!(
+        "{:<8} {:>6} {:>9} {:>9} {:>9} {:>10} {:>10} {:>10}",
+        "season",
+        "games",
+        "Brier-mdl",
+        "Brier-mkt",
+        "Brier-bln",
+        "LogL-mdl",
+        "LogL-mkt",
+        "LogL-bln"
+    );
+    let row = |label: String, s: &crate::backtest::Scored| {
+        println!(
+            "{label:<8} {:>6} {:>9.4} {:>9.4} {:>9.4} {:>10.4} {:>10.4} {:>10.4}",
+            s.market.n,
+            s.model.brier,
+            s.market.brier,
+            s.blend.brier,
+            s.model.log_loss,
+            s.market.log_loss,
+            s.blend.log_loss
+        )
+    };
+    for s in &report.by_season {
+        row(s.season.to_string(), &s.scored);
+    }
+    row("all".into(), &report.overall);
+    println!("\nCalibration (all seasons): predicted vs observed home-win rate per bin");
+    println!(
+        "{:<11} {:>6} {:>8} {:>8} {:>8} {:>8}",
+        "bin", "n", "model", "obs", "market", "obs"
+    );
+    for (m, k) in report
+        .overall
+        .model
+        .calibration
+        .iter()
+        .zip(&report.overall.market.calibration)
+    {
+        println!(
+            "{:<11} {:>6} {:>8.3} {:>8.3} {:>8.3} {:>8.3}",
+            format!("{:.1}-{:.1}", m.lower, m.upper),
+            format!("{}/{}", m.n, k.n),
+            m.mean_predicted,
+            m.observed,
+            k.mean_predicted,
+            k.observed
+        );
+    }
+    if !report.blend_sweep.is_empty() {
+        let sweep: Vec<String> = report
+            .blend_sweep
+            .iter()
+            .map(|(w, b)| format!("w={w:.2}: {b:.4}"))
+            .collect();
+        println!(
+            "\nBlend Brier by model weight (in-sample, for choosing analytics.model_weight): {}",
+            sweep.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn print_edges(edges: &[EdgeRow], cfg: &Config) {
+    if edges.is_empty() {
+        println!(
+            "No actionable opportunities identified (threshold {:.1}% EV).",
+            cfg.analytics.value_threshold * 100.0
+        );
+        return;
+    }
+    println!(
+        "Opportunities: {} above {:.1}% EV ({}-de-vigged consensus blended with the model at weight {:.2}; EV = fair x dec + push - 1)",
+        edges.len(),
+        cfg.analytics.value_threshold * 100.0,
+        cfg.analytics.devig_method,
+        cfg.analytics.model_weight
+    );
+    println!(
+        "{:<16} {:<14} {:<5} {:<16} {:<10} {:>6} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8}",
+        "Event",
+        "Market",
+        "Scope",
+        "Selection",
+        "Book",
+        "US",
+        "Dec",
+        "Fair",
+        "Push",
+        "EV%",
+        "Stake%",
+        "Move"
+    );
+    for e in edges {
+        let sel = match e.line {
+            Some(l) => format!("{} {:+}", e.selection, l),
+            None => e.selection.clone(),
+        };
+        println!(
+            "{:<16} {:<14} {:<5} {:<16} {:<10} {:>6} {:>7.4} {:>7.4} {:>7.4} {:>7.2} {:>7.2} {:>8}",
+            truncate(&e.event, 16),
+            truncate(&e.market, 14),
+            e.scope,
+            truncate(&sel, 16),
+            truncate(&e.book, 10),
+            format!("{:+}", e.american),
+            e.decimal,
+            e.fair_prob,
+            e.push_prob,
+            e.ev * 100.0,
+            e.kelly * 100.0,
+            e.movement_points
+                .map(|m| format!("{m:+.1}"))
+                .unwrap_or_else(|| "-".into())
+        );
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 1).chain(std::iter::once('~')).collect()
+    }
+}
+
+fn print_portfolio(run: &PricingRun) {
+    let p = &run.portfolio;
+    if p.bets.is_empty() {
+        println!("\nPortfolio: no bets allocated.");
+        return;
+    }
+    let total: f64 = p.bets.iter().map(|b| b.stake).sum();
+    println!("\nPortfolio: {} bets, {:.2} units staked ({:.2}% of bankroll) after Kelly fraction, caps and exposure limits", p.bets.len(), total, p.total_fraction * 100.0);
+    for (event, x) in &p.event_exposure {
+        println!("  exposure {event:<20} {:>6.2}%", x * 100.0);
+    }
+}
+
+fn print_bankroll(run: &PricingRun, cfg: &Config) {
+    match &run.bankroll {
+        None if !cfg.analytics.bankroll.enabled => println!("\nBankroll simulation: off (--no-bankroll or analytics.bankroll.enabled: false)."),
+        None => println!("\nBankroll simulation: nothing to simulate (no bets allocated)."),
+        Some(b) => println!(
+            "\nBankroll simulation ({} trials x {} periods from {:.0}): mean {:.0}, median {:.0}, p05 {:.0}, p95 {:.0}; drawdown p50 {:.1}%, p95 {:.1}%; risk of ruin (below {:.0}%) {:.2}%",
+            b.trials, b.periods, b.initial, b.mean_terminal, b.median_terminal, b.p05_terminal, b.p95_terminal,
+            b.drawdown_p50 * 100.0, b.drawdown_p95 * 100.0, b.ruin_fraction * 100.0, b.risk_of_ruin * 100.0
+        ),
+    }
+}
+
+fn print_latency(run: &PricingRun, cfg: &Config, seed: u64) {
+    println!(
+        "\nanalytics.simulation_latency: {:.3} s for {} games x {} iterations x 7 scopes (target {:.1} s for 20k iterations; seed {seed}; max standard error {:.4})",
+        run.run.latency_ms / 1000.0,
+        run.run.events,
+        run.run.iterations,
+        cfg.analytics.simulation_latency_target_seconds,
+        run.run.max_std_error
+    );
+}

@@ -1,0 +1,242 @@
+//! `simulate`, `scan` and `backtest` through the real binary on the replay feed and games.csv.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str], db: &Path) -> (i32, String, String) {
+    let out = Command::cargo_bin("nflreadpy-betting")
+        .unwrap()
+        .current_dir(root())
+        .env_remove("NFLREADPY_BETTING_ENV")
+        .env_remove("NFLREADPY_BETTING_CONFIG")
+        .args(args)
+        .arg("--storage")
+        .arg(db)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn simulate_prints_edges_whose_ev_is_recomputable_from_the_printed_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sim.sqlite3");
+    let (code, out, err) = run(
+        &[
+            "simulate",
+            "--refresh",
+            "--iterations",
+            "20000",
+            "--seed",
+            "7",
+            "--value-threshold",
+            "0",
+        ],
+        &db,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("analytics.simulation_latency:"), "{out}");
+    assert!(out.contains("Bankroll simulation ("), "{out}");
+    let rows: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("Event "))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert!(
+        !rows.is_empty(),
+        "the replay market should show edges:\n{out}"
+    );
+    for row in rows {
+        // ... US Dec Fair Push EV% Stake% Move: the numbers are the last seven columns.
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        let n = cols.len();
+        let dec: f64 = cols[n - 6].parse().unwrap();
+        let fair: f64 = cols[n - 5].parse().unwrap();
+        let push: f64 = cols[n - 4].parse().unwrap();
+        let ev_pct: f64 = cols[n - 3].parse().unwrap();
+        let american: i64 = cols[n - 7].parse().unwrap();
+        let dec_from_us = if american > 0 {
+            1.0 + american as f64 / 100.0
+        } else {
+            1.0 + 100.0 / (-american) as f64
+        };
+        assert!((dec - dec_from_us).abs() < 1e-3, "{row}");
+        let by_hand = (fair * dec + push - 1.0) * 100.0;
+        // Printed to 4 decimals: rounding moves EV by at most dec * 0.00005 + 0.00005.
+        assert!(
+            (by_hand - ev_pct).abs() < 0.05,
+            "{row}: {by_hand:.3} vs {ev_pct}"
+        );
+        assert!(ev_pct >= -0.005, "{row}");
+    }
+
+    // JSON for scripts, the same seed gives the same numbers; --no-bankroll turns the paths off.
+    let (code, a, _) = run(
+        &[
+            "simulate",
+            "--format",
+            "json",
+            "--seed",
+            "7",
+            "--no-bankroll",
+            "--value-threshold",
+            "0",
+        ],
+        &db,
+    );
+    assert_eq!(code, 0);
+    let (_, b, _) = run(
+        &[
+            "simulate",
+            "--format",
+            "json",
+            "--seed",
+            "7",
+            "--no-bankroll",
+            "--value-threshold",
+            "0",
+        ],
+        &db,
+    );
+    let strip = |text: &str| {
+        // Ages move with the wall clock; every priced figure must not.
+        let mut v: Value = serde_json::from_str(text).unwrap();
+        for o in v["opportunities"].as_array_mut().unwrap() {
+            o.as_object_mut().unwrap().remove("age_seconds");
+        }
+        v
+    };
+    let (a, b) = (strip(&a), strip(&b));
+    assert_eq!(a["opportunities"], b["opportunities"]);
+    assert!(a["bankroll"].is_null());
+    assert!(a["analytics.simulation_latency"].as_f64().unwrap() > 0.0);
+    let o = &a["opportunities"][0];
+    for k in [
+        "event_id",
+        "market",
+        "scope",
+        "selection",
+        "book",
+        "american",
+        "decimal",
+        "fair_prob",
+        "push_prob",
+        "ev",
+        "kelly",
+        "stake",
+    ] {
+        assert!(o.get(k).is_some(), "missing {k}");
+    }
+}
+
+#[test]
+fn scan_exports_csv_and_json_and_prunes_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("scan.sqlite3");
+    let csv_path = dir.path().join("out/edges.csv");
+    let (code, out, err) = run(
+        &[
+            "scan",
+            "--min-ev",
+            "0.01",
+            "--export",
+            csv_path.to_str().unwrap(),
+        ],
+        &db,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let mut rdr = csv::Reader::from_path(&csv_path).unwrap();
+    let headers = rdr.headers().unwrap().clone();
+    assert_eq!(&headers[0], "event_id");
+    assert!(headers.iter().any(|h| h == "ev"));
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert!(!rows.is_empty());
+    let ev_col = headers.iter().position(|h| h == "ev").unwrap();
+    assert!(rows
+        .iter()
+        .all(|r| r[ev_col].parse::<f64>().unwrap() >= 0.01));
+
+    let json_path = dir.path().join("edges.json");
+    let (code, _, _) = run(
+        &[
+            "scan",
+            "--export",
+            json_path.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &db,
+    );
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    assert!(v.as_array().is_some());
+
+    let (code, _, err) = run(&["scan", "--export", "edges.txt"], &db);
+    assert_eq!(code, 2);
+    assert!(err.contains(".csv or .json"), "{err}");
+
+    // The runbook: prune history with scan. A tiny horizon drops the history just written.
+    let conn = nflreadpy_betting::store::open_for_reading(&db, 5000).unwrap();
+    let before: i64 = conn
+        .query_row("SELECT COUNT(*) FROM quotes_history", [], |r| r.get(0))
+        .unwrap();
+    assert!(before > 0);
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let (code, out, _) = run(&["scan", "--prune-older-than", "0.01"], &db);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Pruned history older than"), "{out}");
+    let after: i64 = conn
+        .query_row("SELECT COUNT(*) FROM quotes_history", [], |r| r.get(0))
+        .unwrap();
+    assert!(after < before, "{after} vs {before}");
+    let (code, _, err) = run(&["scan", "--prune-older-than", "soon"], &db);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn backtest_reports_market_model_and_blend_briers_walk_forward() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bt.sqlite3");
+    let (code, out, err) = run(
+        &[
+            "backtest",
+            "--start-season",
+            "2020",
+            "--end-season",
+            "2024",
+            "--format",
+            "json",
+        ],
+        &db,
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let market = v["overall"]["market"]["brier"].as_f64().unwrap();
+    let model = v["overall"]["model"]["brier"].as_f64().unwrap();
+    let blend = v["overall"]["blend"]["brier"].as_f64().unwrap();
+    assert!((0.19..0.23).contains(&market), "{market}");
+    assert!(model > 0.19 && model < 0.26, "{model}");
+    assert!(blend <= market + 0.002, "blend {blend} vs market {market}");
+    assert_eq!(v["by_season"].as_array().unwrap().len(), 5);
+    let (code, text, _) = run(
+        &["backtest", "--start-season", "2020", "--end-season", "2024"],
+        &db,
+    );
+    assert_eq!(code, 0);
+    assert!(text.contains("Calibration"), "{text}");
+    let (code, _, _) = run(
+        &["backtest", "--start-season", "2024", "--end-season", "2020"],
+        &db,
+    );
+    assert_eq!(code, 2);
+}

@@ -1,0 +1,144 @@
+//! The dashboard through the real binary: the headless twin, the not-a-terminal message, and a
+//! tmux smoke test of the full-screen UI on the default configuration.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command as Proc;
+use std::time::{Duration, Instant};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn headless_prints_parseable_json_snapshots_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("nflreadpy-betting")
+        .unwrap()
+        .current_dir(root())
+        .args([
+            "dashboard",
+            "--headless",
+            "--cycles",
+            "3",
+            "--log-format",
+            "json",
+            "--refresh",
+            "0.5",
+            "--storage",
+        ])
+        .arg(dir.path().join("h.sqlite3"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snaps: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .filter(|v| v.get("type").and_then(|t| t.as_str()) != Some("alert"))
+        .collect();
+    assert_eq!(snaps.len(), 3, "{stdout}");
+    for s in &snaps {
+        assert!(s.get("ingest").is_some() && s.get("health").is_some() && s.get("edges").is_some());
+    }
+}
+
+#[test]
+fn without_a_terminal_it_says_so_and_suggests_headless() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("nflreadpy-betting")
+        .unwrap()
+        .current_dir(root())
+        .args(["dashboard", "--storage"])
+        .arg(dir.path().join("t.sqlite3"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--headless"));
+}
+
+fn tmux(args: &[&str]) -> String {
+    let out = Proc::new("tmux").args(args).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn wait_for_screen(session: &str, needle: &str, secs: u64) -> Option<String> {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(secs) {
+        let screen = tmux(&["capture-pane", "-p", "-t", session]);
+        if screen.contains(needle) {
+            return Some(screen);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    None
+}
+
+#[test]
+fn tmux_smoke_test_of_the_full_screen_dashboard() {
+    if Proc::new("tmux").arg("-V").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "CI must install tmux");
+        eprintln!("skipping: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tui.sqlite3");
+    let exports = dir.path().join("exports");
+    let session = format!("nflb-smoke-{}", std::process::id());
+    let cmd = format!(
+        "NFLREADPY_BETTING__dashboard__export_dir={} {} dashboard --storage {}; echo EXITED=$?; sleep 30",
+        exports.display(),
+        env!("CARGO_BIN_EXE_nflreadpy-betting"),
+        db.display()
+    );
+    let root = root();
+    Proc::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "-c",
+            root.to_str().unwrap(),
+            &cmd,
+        ])
+        .status()
+        .unwrap();
+    let cleanup = || {
+        let _ = Proc::new("tmux")
+            .args(["kill-session", "-t", &session])
+            .status();
+    };
+    // Live replay data within 5 seconds: a book name from the replay feed on screen.
+    let screen = wait_for_screen(&session, "pinnacle", 5);
+    if screen.is_none() {
+        let s = tmux(&["capture-pane", "-p", "-t", &session]);
+        cleanup();
+        panic!("no live data within 5 s:\n{s}");
+    }
+    tmux(&["send-keys", "-t", &session, ":scan", "Enter"]);
+    let scanned = wait_for_screen(&session, "scan:", 10);
+    tmux(&["send-keys", "-t", &session, ":export csv", "Enter"]);
+    let exported = wait_for_screen(&session, "exported", 10);
+    tmux(&["send-keys", "-t", &session, "q"]);
+    let exited = wait_for_screen(&session, "EXITED=0", 15);
+    let last = tmux(&["capture-pane", "-p", "-t", &session]);
+    cleanup();
+    assert!(scanned.is_some(), "`:scan` gave no answer:\n{last}");
+    assert!(exported.is_some(), "`:export csv` gave no answer:\n{last}");
+    assert!(exited.is_some(), "did not quit cleanly:\n{last}");
+    // The terminal is restored: the shell's echo line is plain text on the normal screen.
+    assert!(!last.contains("Odds freshness") || last.contains("EXITED=0"));
+    let files: Vec<_> = std::fs::read_dir(&exports).unwrap().collect();
+    assert_eq!(files.len(), 1, "one CSV export expected");
+}
