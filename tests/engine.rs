@@ -93,3 +93,53 @@ async fn attach_without_a_store_is_a_clear_error() {
         .unwrap();
     assert!(err.to_string().contains("does not exist"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pricing_runs_and_detail_carries_history_and_the_model_distribution() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.analytics.ratings.games_path =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv").into();
+    cfg.analytics.value_threshold = 0.0;
+    let (handle, engine) = Engine::start(cfg, EngineOptions::new(Mode::Live, 0.1, 2000)).unwrap();
+    assert!(
+        wait_for(&handle, |s| !s.simulations.is_empty()
+            && !s.edges.is_empty())
+        .await,
+        "no pricing pass"
+    );
+    let snap = handle.latest();
+    let run = snap.simulations.last().unwrap();
+    assert_eq!(run.iterations, 2000);
+    assert!(run.events >= 13);
+    let edge = &snap.edges[0];
+    match handle
+        .send(Command::Detail {
+            key: edge.key.clone(),
+        })
+        .await
+    {
+        Reply::Detail(d) => {
+            assert!(!d.history.is_empty());
+            assert!(
+                !d.margin_distribution.is_empty(),
+                "no model distribution for {}",
+                edge.key
+            );
+            let total: f64 = d.margin_distribution.iter().map(|(_, p)| p).sum();
+            assert!((total - 1.0).abs() < 1e-6);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(handle.send(Command::Scan).await, Reply::Done(_)));
+    let path = dir.path().join("x.json");
+    let reply = handle
+        .send(Command::Export {
+            format: nflreadpy_betting::engine::ExportFormat::Json,
+            path: Some(path.clone()),
+        })
+        .await;
+    assert!(matches!(reply, Reply::Done(_)), "{reply:?}");
+    assert!(path.exists());
+    engine.shutdown().await;
+}

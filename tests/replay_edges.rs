@@ -12,7 +12,9 @@ fn edges_appear_and_vanish_over_a_market_cycle() {
     let mut cfg = Config::default();
     let games = concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv");
     cfg.analytics.ratings.games_path = games.into();
-    let SourceConfig::Replay(r) = &mut cfg.sources[0] else { panic!("replay first") };
+    let SourceConfig::Replay(r) = &mut cfg.sources[0] else {
+        panic!("replay first")
+    };
     r.games_path = games.into();
     let rcfg = r.clone();
     let feed = ReplayFeed::new(&rcfg, 0).unwrap();
@@ -35,15 +37,28 @@ fn edges_appear_and_vanish_over_a_market_cycle() {
             .unwrap();
         let conn = nflreadpy_betting::store::open_for_reading(&db, 5000).unwrap();
         let data = MarketData::read(&conn, &cfg, now).unwrap();
-        let pass = Pass { iterations: 5000, seed: 1, bankroll: 1000.0, with_bankroll: false, trigger: "test", now_ms: now };
+        let pass = Pass {
+            iterations: 5000,
+            seed: 1,
+            bankroll: 1000.0,
+            with_bankroll: false,
+            trigger: "test",
+            now_ms: now,
+        };
         let run = pricer.price(&data, &pass);
         counts.push(run.edges.len());
         seen.push(run.edges.iter().map(|e| e.key.clone()).collect());
     }
     eprintln!("edges per 1/24 of a cycle: {counts:?}");
     let with_edges = counts.iter().filter(|c| **c > 0).count();
-    assert!(with_edges >= 12, "edges in only {with_edges} of 24 samples: {counts:?}");
-    assert!(counts.iter().all(|c| *c < 200), "implausibly many edges: {counts:?}");
+    assert!(
+        with_edges >= 12,
+        "edges in only {with_edges} of 24 samples: {counts:?}"
+    );
+    assert!(
+        counts.iter().all(|c| *c < 200),
+        "implausibly many edges: {counts:?}"
+    );
     // Edges come and go: consecutive samples do not show the same set.
     let changes = seen.windows(2).filter(|w| w[0] != w[1]).count();
     assert!(changes >= 12, "{changes}");

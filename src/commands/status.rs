@@ -69,7 +69,7 @@ pub fn report(cfg: &Config, path: &Path, now: i64) -> Result<StatusReport, store
     let mut problems = Vec::new();
 
     let mut groups: BTreeMap<(String, String), i64> = BTreeMap::new();
-    for (book, market, seen) in read::last_seen_by_book_market(&conn)? {
+    for (book, market, seen, _source) in read::last_seen_by_book_market(&conn)? {
         let group = market
             .parse::<MarketKind>()
             .map(|m| m.group().to_string())

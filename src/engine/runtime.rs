@@ -299,6 +299,7 @@ impl Ctx {
         ) else {
             return Reply::Error(format!("malformed edge key {key:?}"));
         };
+        let event_id = event.to_string();
         let (path, busy, event) = (
             self.storage.clone(),
             self.cfg.storage.busy_timeout_ms,
@@ -321,11 +322,18 @@ impl Ctx {
             })
             .await;
         match res {
-            Ok(Ok(history)) => Reply::Detail(Box::new(DetailView {
-                key,
-                history,
-                margin_distribution: vec![],
-            })),
+            Ok(Ok(history)) => {
+                let margin_distribution = self
+                    .last_run
+                    .as_ref()
+                    .and_then(|r| r.sim.margin_distribution(&event_id, scope))
+                    .unwrap_or_default();
+                Reply::Detail(Box::new(DetailView {
+                    key,
+                    history,
+                    margin_distribution,
+                }))
+            }
             Ok(Err(e)) => Reply::Error(e.to_string()),
             Err(e) => Reply::Error(format!("detail query failed: {e}")),
         }
@@ -468,6 +476,7 @@ impl Ctx {
             ingest.sources = st.sources.clone();
             ingest.freshness = st.freshness.rows(now);
             ingest.last_poll_ms = st.sources.iter().filter_map(|s| s.last_poll_ms).max();
+            ingest.book_sources = st.book_sources.clone();
         }
         if let Some(sv) = stored {
             ingest.quotes_latest = sv.quotes_latest;
@@ -476,6 +485,7 @@ impl Ctx {
             if self.opts.mode == Mode::Attach {
                 ingest.freshness = sv.freshness.rows(now);
                 ingest.sources = sv.sources;
+                ingest.book_sources = sv.book_sources;
                 ingest.last_poll_ms = ingest.sources.iter().filter_map(|s| s.last_poll_ms).max();
             }
             events = sv.events;
@@ -561,6 +571,7 @@ struct StoredView {
     events: Vec<EventView>,
     freshness: Freshness,
     sources: Vec<SourceHealth>,
+    book_sources: std::collections::BTreeMap<String, String>,
 }
 
 impl StoredView {
@@ -584,10 +595,12 @@ impl StoredView {
             })
             .collect();
         let mut freshness = Freshness::default();
-        for (book, market, seen) in read::last_seen_by_book_market(&conn).ok()? {
+        let mut book_sources = std::collections::BTreeMap::new();
+        for (book, market, seen, source) in read::last_seen_by_book_market(&conn).ok()? {
             if let Ok(m) = market.parse::<MarketKind>() {
                 freshness.observe(&book, m.group(), seen);
             }
+            book_sources.insert(book, source);
         }
         let mut sources: Vec<SourceHealth> = Vec::new();
         for run in read::recent_runs(&conn, crate::ingest::health::SUCCESS_WINDOW).ok()? {
@@ -612,6 +625,7 @@ impl StoredView {
             events,
             freshness,
             sources,
+            book_sources,
         })
     }
 }

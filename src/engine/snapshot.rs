@@ -48,6 +48,8 @@ pub struct IngestView {
     pub quotes_history: i64,
     pub quarantined: i64,
     pub last_poll_ms: Option<i64>,
+    /// Which source delivers each book's quotes (book -> source name).
+    pub book_sources: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]

@@ -83,6 +83,8 @@ pub struct IngestState {
     pub freshness: Freshness,
     pub paused: bool,
     pub cycles: u64,
+    /// Book -> the source that last delivered its quotes.
+    pub book_sources: std::collections::BTreeMap<String, String>,
 }
 
 pub type SharedIngestState = Arc<Mutex<IngestState>>;
@@ -102,6 +104,7 @@ impl IngestState {
         self.cycles += 1;
         for (book, group) in &r.seen {
             self.freshness.observe(book, group, r.finished_ms);
+            self.book_sources.insert(book.clone(), r.source.clone());
         }
         let Some(h) = self.sources.iter_mut().find(|h| h.name == r.source) else {
             return;

@@ -120,11 +120,13 @@ pub fn count(conn: &Connection, table: &str) -> rusqlite::Result<i64> {
 
 /// Newest confirmation time per (book, market) from the store, for processes that watch a store
 /// another process writes.
-pub fn last_seen_by_book_market(conn: &Connection) -> rusqlite::Result<Vec<(String, String, i64)>> {
+pub fn last_seen_by_book_market(
+    conn: &Connection,
+) -> rusqlite::Result<Vec<(String, String, i64, String)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT book, market, MAX(seen_ms) FROM quotes_latest GROUP BY book, market",
+        "SELECT book, market, MAX(seen_ms), MAX(source) FROM quotes_latest GROUP BY book, market",
     )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
     rows.collect()
 }
 

@@ -338,6 +338,7 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
             quotes_history: 96_512,
             quarantined: 7,
             last_poll_ms: Some(taken - 1_200),
+            book_sources: Default::default(),
         },
         events,
         edges,

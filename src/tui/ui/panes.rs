@@ -153,7 +153,10 @@ fn odds(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
         |c, i| {
             let row = &ing.freshness[rows[i]];
             let first_of_book = i == 0 || ing.freshness[rows[i - 1]].book != row.book;
-            let src = ing.sources.iter().find(|s| s.name == row.book);
+            let src = ing.sources.iter().find(|s| s.name == row.book).or_else(|| {
+                let name = ing.book_sources.get(&row.book)?;
+                ing.sources.iter().find(|s| &s.name == name)
+            });
             let age = row.age_seconds + cx.drift();
             match c.id {
                 0 => Cell::from(if first_of_book {
