@@ -38,7 +38,11 @@ async fn start(token: Option<&str>) -> Server {
         }
         let _ = tokio::time::timeout(Duration::from_millis(200), rx.changed()).await;
     }
-    let state = ApiState::new(handle, dir.path().join("api.sqlite3"), 5000, &settings);
+    let state = ApiState::new(handle, dir.path().join("api.sqlite3"), 5000, &settings)
+        .with_calibration(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv").into(),
+            cfg.analytics.clone(),
+        );
     let (listener, addr) = api::bind(&settings).await.unwrap();
     let app = api::router(state, &settings);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -124,6 +128,20 @@ async fn endpoints_shapes_filters_and_pagination() {
     let (code, _, al) = get(&format!("{b}/api/v1/alerts")).await;
     assert_eq!(code, 200);
     assert!(al["items"].is_array() && al["channels"].is_array());
+    let (code, _, cal) = get(&format!("{b}/api/v1/calibration")).await;
+    assert_eq!(code, 200);
+    let market = cal["overall"]["market"]["brier"].as_f64().unwrap();
+    assert!((0.19..0.23).contains(&market), "{market}");
+    assert_eq!(
+        cal["overall"]["market"]["calibration"]
+            .as_array()
+            .unwrap()
+            .len(),
+        10
+    );
+    let (code, _, pf) = get(&format!("{b}/api/v1/portfolio")).await;
+    assert_eq!(code, 200);
+    assert!(pf["bets"].is_array() && pf["total_fraction"].is_number());
     let (code, _, doc) = get(&format!("{b}/api/v1/openapi.json")).await;
     assert_eq!(code, 200);
     assert_eq!(doc["openapi"], "3.0.3");

@@ -30,6 +30,9 @@ pub struct ApiState {
     pub busy_timeout_ms: u64,
     pub token: Option<String>,
     limiter: Arc<guard::TokenBucket>,
+    /// Backtest behind `/calibration`: computed once, on first request.
+    calibration: Arc<tokio::sync::OnceCell<Result<serde_json::Value, String>>>,
+    calibration_source: Option<(PathBuf, crate::config::AnalyticsConfig)>,
 }
 
 #[derive(Debug, Clone)]
@@ -64,7 +67,56 @@ impl ApiState {
             busy_timeout_ms,
             token: settings.token.clone().filter(|t| !t.is_empty()),
             limiter: Arc::new(guard::TokenBucket::new(settings.rate_limit_per_second)),
+            calibration: Arc::new(tokio::sync::OnceCell::new()),
+            calibration_source: None,
         }
+    }
+
+    /// The games file and analytics settings `/calibration` backtests with.
+    pub fn with_calibration(
+        mut self,
+        games: PathBuf,
+        analytics: crate::config::AnalyticsConfig,
+    ) -> Self {
+        self.calibration_source = Some((games, analytics));
+        self
+    }
+
+    /// Walk-forward backtest of the five latest complete seasons, computed once.
+    pub async fn calibration(&self) -> Result<serde_json::Value, Problem> {
+        let Some((games, cfg)) = self.calibration_source.clone() else {
+            return Err(Problem::not_found(
+                "calibration is not configured for this server",
+            ));
+        };
+        let res = self
+            .calibration
+            .get_or_init(|| async move {
+                tokio::task::spawn_blocking(move || {
+                    let games =
+                        crate::pricing::games::load_games(&games).map_err(|e| e.to_string())?;
+                    let last = games
+                        .iter()
+                        .filter(|g| g.home_score.is_some() && g.home_moneyline.is_some())
+                        .map(|g| g.season)
+                        .max();
+                    let Some(end) = last else {
+                        return Err("no finished games with moneylines".to_string());
+                    };
+                    let report = crate::backtest::run(&games, &cfg, end - 4, end);
+                    serde_json::to_value(report).map_err(|e| e.to_string())
+                })
+                .await
+                .map_err(|e| e.to_string())?
+            })
+            .await;
+        res.clone().map_err(|e| {
+            tracing::warn!(error = %e, "calibration failed");
+            Problem::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "calibration is unavailable: the games file could not be read",
+            )
+        })
     }
 
     /// Runs a read query on its own connection, off the async workers.
@@ -100,6 +152,8 @@ pub fn router(state: ApiState, settings: &ApiSettings) -> Router {
         .route("/alerts", get(routes::alerts))
         .route("/alerts/{id}/ack", post(routes::ack_alert))
         .route("/filters", get(routes::filters))
+        .route("/calibration", get(routes::calibration))
+        .route("/portfolio", get(routes::portfolio))
         .route("/status", get(routes::status))
         .route("/scan", post(routes::scan))
         .route("/export", post(routes::export))

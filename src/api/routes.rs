@@ -412,3 +412,29 @@ where
 pub async fn not_found() -> Problem {
     Problem::not_found("no such endpoint; see /api/v1/openapi.json")
 }
+
+pub async fn calibration(State(st): State<ApiState>) -> ApiResult {
+    ok(st.calibration().await?)
+}
+
+/// The allocation behind the latest opportunities: stakes after Kelly fraction, caps and exposure.
+pub async fn portfolio(State(st): State<ApiState>) -> ApiResult {
+    let snap = st.handle.latest();
+    let bets: Vec<_> = snap
+        .edges
+        .iter()
+        .filter(|e| e.stake > 0.0)
+        .cloned()
+        .collect();
+    let mut by_event: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
+    for b in &bets {
+        *by_event.entry(b.event_id.clone()).or_default() += b.kelly;
+    }
+    ok(json!({
+        "bankroll": snap.meta.bankroll,
+        "total_stake": bets.iter().map(|b| b.stake).sum::<f64>(),
+        "total_fraction": bets.iter().map(|b| b.kelly).sum::<f64>(),
+        "event_exposure": by_event,
+        "bets": bets,
+    }))
+}
