@@ -24,6 +24,9 @@ pub struct Shared {
     /// Last frame time reported by a front end, microseconds; 0 = none yet.
     pub render_latency_us: AtomicU64,
     pub metrics_text: Mutex<String>,
+    /// When the engine loop last ran a refresh, ms since epoch (a snapshot is only republished
+    /// when its content changes, so its own time says nothing about liveness).
+    pub heartbeat_ms: std::sync::atomic::AtomicI64,
 }
 
 /// The engine's ends of the channels.
@@ -70,6 +73,11 @@ impl EngineHandle {
     pub fn report_render_latency(&self, seconds: f64) {
         let us = (seconds * 1e6).clamp(1.0, u64::MAX as f64) as u64;
         self.shared.render_latency_us.store(us, Ordering::Relaxed);
+    }
+
+    /// When the engine last completed a refresh (0 = not yet).
+    pub fn heartbeat_ms(&self) -> i64 {
+        self.shared.heartbeat_ms.load(Ordering::Relaxed)
     }
 
     /// The Prometheus text of the latest snapshot.

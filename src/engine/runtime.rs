@@ -211,6 +211,7 @@ impl Ctx {
                         self.fill_pricing(&mut snap);
                     }
                     self.observe_alerts(&mut snap, &side.shared).await;
+                    side.shared.heartbeat_ms.store(now_ms(), std::sync::atomic::Ordering::Relaxed);
                     let changed = {
                         let cur = side.snapshots.borrow();
                         !same_content(&cur, &snap)
