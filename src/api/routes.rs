@@ -46,11 +46,10 @@ pub async fn readyz(State(st): State<ApiState>) -> Response {
     if !store_ok {
         failures.push("store unreachable".to_string());
     }
-    let age = (store::now_ms() - snap.taken_ms) as f64 / 1000.0;
-    if age > (snap.meta.refresh_seconds * 5.0).max(10.0) {
-        failures.push(format!(
-            "engine not publishing: last snapshot {age:.0}s ago"
-        ));
+    let beat = st.handle.heartbeat_ms().max(snap.taken_ms);
+    let age = (store::now_ms() - beat) as f64 / 1000.0;
+    if age > (snap.meta.refresh_seconds * 10.0).max(30.0) {
+        failures.push(format!("engine not running: last refresh {age:.0}s ago"));
     }
     if snap.ingest.quotes_latest == 0 {
         failures.push("no quotes stored yet".to_string());
