@@ -7,12 +7,21 @@ use std::path::PathBuf;
 use std::process::Command as Proc;
 use std::time::{Duration, Instant};
 
+/// These tests start whole engines; run them one at a time so the 5-second budget measures the
+/// dashboard, not three engines competing for two cores.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 #[test]
 fn headless_prints_parseable_json_snapshots_and_exits_0() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let out = Command::cargo_bin("nflreadpy-betting")
         .unwrap()
@@ -51,6 +60,7 @@ fn headless_prints_parseable_json_snapshots_and_exits_0() {
 
 #[test]
 fn without_a_terminal_it_says_so_and_suggests_headless() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let out = Command::cargo_bin("nflreadpy-betting")
         .unwrap()
@@ -82,6 +92,7 @@ fn wait_for_screen(session: &str, needle: &str, secs: u64) -> Option<String> {
 
 #[test]
 fn tmux_smoke_test_of_the_full_screen_dashboard() {
+    let _serial = serial();
     if Proc::new("tmux").arg("-V").output().is_err() {
         assert!(std::env::var_os("CI").is_none(), "CI must install tmux");
         eprintln!("skipping: tmux is not installed");

@@ -56,6 +56,8 @@ pub enum EngineError {
     Store(#[from] store::StoreError),
     #[error(transparent)]
     Alerts(#[from] crate::alerts::AlertsError),
+    #[error("analytics.ratings.games_path: {0} does not exist (the nflverse games file the model is fitted on)")]
+    NoGames(PathBuf),
     #[error("cannot load the pricing model: {0}")]
     Pricer(#[from] PricerError),
     #[error("--attach needs an existing store, and {0} does not exist (start `ingest` first or pass --storage)")]
@@ -95,7 +97,12 @@ impl Engine {
         let mut tasks = JoinSet::new();
         let mut writer_thread = None;
         let mut engine_writer = None;
-        let pricer = Arc::new(Pricer::load(&cfg, None)?);
+        // Fitting ratings takes a moment; check the file now, fit in the background so the
+        // front end and ingestion start at once.
+        let games = PathBuf::from(&cfg.analytics.ratings.games_path);
+        if !games.is_file() {
+            return Err(EngineError::NoGames(games));
+        }
         let mut state = None;
         if opts.mode == Mode::Live {
             let settings = SchedulerSettings::from_config(&cfg.ingestion);
@@ -145,7 +152,7 @@ impl Engine {
         let mut ctx = Ctx {
             alerts,
             textfile_at: None,
-            pricer: Some(pricer),
+            pricer: None,
             writer: engine_writer,
             last_run: None,
             simulations: Default::default(),
@@ -192,6 +199,10 @@ impl Engine {
 
 impl Ctx {
     async fn run(&mut self, mut side: EngineSide) {
+        let cfg = self.cfg.clone();
+        let mut loading = Some(tokio::task::spawn_blocking(move || {
+            Pricer::load(&cfg, None)
+        }));
         let refresh = Duration::from_secs_f64(self.opts.refresh_seconds.max(0.05));
         let mut tick = tokio::time::interval(refresh);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -202,7 +213,7 @@ impl Ctx {
                     let mut snap = self.build_snapshot().await;
                     let stamp = (snap.ingest.quotes_history, snap.ingest.last_poll_ms);
                     let due = self.priced_at.is_none_or(|t| t.elapsed().as_secs_f64() >= self.opts.refresh_seconds.max(2.0));
-                    if snap.ingest.quotes_latest > 0 && due && self.priced_stamp != Some(stamp) {
+                    if snap.ingest.quotes_latest > 0 && due && self.pricer.is_some() && self.priced_stamp != Some(stamp) {
                         self.priced_stamp = Some(stamp);
                         let iterations = self.opts.iterations;
                         if let Err(e) = self.reprice(iterations, "refresh").await {
@@ -223,6 +234,14 @@ impl Ctx {
                 Some((cmd, reply)) = side.commands.recv() => {
                     let answer = self.handle(cmd).await;
                     let _ = reply.send(answer);
+                }
+                res = async { loading.as_mut().expect("guarded").await }, if loading.is_some() => {
+                    loading = None;
+                    match res {
+                        Ok(Ok(p)) => self.pricer = Some(Arc::new(p)),
+                        Ok(Err(e)) => tracing::error!(error = %e, "cannot load the pricing model; pricing is off"),
+                        Err(e) => tracing::error!(error = %e, "pricing model task failed"),
+                    }
                 }
                 _ = shutdown.changed() => break,
             }
@@ -342,7 +361,10 @@ impl Ctx {
 
     /// One pricing pass over the stored quotes; persisted when this process owns the store.
     async fn reprice(&mut self, iterations: u32, trigger: &str) -> Result<Arc<PricingRun>, String> {
-        let pricer = self.pricer.clone().ok_or("pricing is not available")?;
+        let pricer = self
+            .pricer
+            .clone()
+            .ok_or("the pricing model is still loading; try again in a moment")?;
         let (path, busy, cfg) = (
             self.storage.clone(),
             self.cfg.storage.busy_timeout_ms,
