@@ -1,18 +1,13 @@
 //! Picks the NFL week the replay feed trades, from the nflverse schedule with closing lines.
 
+use crate::pricing::games::GameRecord;
 use std::path::Path;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum WeekError {
-    #[error("cannot read the replay schedule {path}: {source}")]
-    Read { path: String, source: csv::Error },
-    #[error("{path}:{line}: {message}")]
-    Row {
-        path: String,
-        line: u64,
-        message: String,
-    },
+    #[error("cannot read the replay schedule: {0}")]
+    Games(#[from] crate::pricing::games::GamesError),
     #[error("{path} has no week with closing spreads and totals{}", .wanted.map(|(s, w)| format!(" for season {s} week {w}")).unwrap_or_default())]
     NoWeek {
         path: String,
@@ -33,18 +28,6 @@ pub struct ReplayGame {
     pub close_total: f64,
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct Row {
-    game_id: String,
-    season: i32,
-    week: i32,
-    away_team: String,
-    home_team: String,
-    home_score: Option<i32>,
-    spread_line: Option<f64>,
-    total_line: Option<f64>,
-}
-
 /// Games of `season`/`week`, or of the most recent completed week with closing lines.
 pub fn load_week(
     path: &Path,
@@ -52,21 +35,11 @@ pub fn load_week(
     week: Option<i32>,
 ) -> Result<Vec<ReplayGame>, WeekError> {
     let name = path.display().to_string();
-    let mut rdr = csv::Reader::from_path(path).map_err(|source| WeekError::Read {
-        path: name.clone(),
-        source,
-    })?;
-    let mut rows = Vec::new();
-    for rec in rdr.deserialize::<Row>() {
-        let row = rec.map_err(|e| WeekError::Row {
-            path: name.clone(),
-            line: e.position().map(|p| p.line()).unwrap_or(0),
-            message: e.to_string(),
-        })?;
-        rows.push(row);
-    }
-    let complete =
-        |r: &Row| r.spread_line.is_some() && r.total_line.is_some() && r.home_score.is_some();
+    // The same nflverse loader the pricing model uses.
+    let rows = crate::pricing::games::load_games(path)?;
+    let complete = |r: &GameRecord| {
+        r.spread_line.is_some() && r.total_line.is_some() && r.home_score.is_some()
+    };
     let target = match (season, week) {
         (Some(s), Some(w)) => Some((s, w)),
         _ => {
@@ -79,7 +52,7 @@ pub fn load_week(
             weeks.sort_unstable();
             weeks.dedup();
             weeks.into_iter().rev().find(|(s, w)| {
-                let games: Vec<&Row> = rows
+                let games: Vec<&GameRecord> = rows
                     .iter()
                     .filter(|r| r.season == *s && r.week == *w)
                     .collect();
