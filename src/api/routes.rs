@@ -105,25 +105,30 @@ fn market_filters(p: &Params) -> Result<Filters, Problem> {
     })
 }
 
+impl Filters {
+    /// Whether a row with these (event, book, market, scope) names passes every given filter.
+    fn matches(&self, event: &str, book: &str, market: &str, scope: &str) -> bool {
+        self.book.as_deref().is_none_or(|b| book == b)
+            && self.market.is_none_or(|m| market == m.as_str())
+            && self.scope.is_none_or(|s| scope == s.as_str())
+            && self.event.as_deref().is_none_or(|e| event == e)
+    }
+}
+
 pub async fn markets(
     State(st): State<ApiState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult {
     let p = Params(q);
-    let Filters {
-        book,
-        market,
-        scope,
-        event,
-    } = market_filters(&p)?;
+    let filters = market_filters(&p)?;
     let (limit, offset) = p.page()?;
     let rows = st.read(move |c| read::latest_quotes(c, 0)).await?;
     let mut items: Vec<MarketRow> = rows
         .into_iter()
-        .filter(|r| book.as_deref().is_none_or(|b| r.quote.book == b))
-        .filter(|r| market.is_none_or(|m| r.quote.market == m))
-        .filter(|r| scope.is_none_or(|s| r.quote.scope == s))
-        .filter(|r| event.as_deref().is_none_or(|e| r.quote.event_id == e))
+        .filter(|r| {
+            let q = &r.quote;
+            filters.matches(&q.event_id, &q.book, q.market.as_str(), q.scope.as_str())
+        })
         .map(|r| {
             let d = r.quote.decimal();
             MarketRow {
@@ -158,22 +163,14 @@ pub async fn opportunities(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult {
     let p = Params(q);
-    let Filters {
-        book,
-        market,
-        scope,
-        event,
-    } = market_filters(&p)?;
+    let filters = market_filters(&p)?;
     let min_ev = p.parse::<f64>("min_ev", "a number such as 0.02")?;
     let (limit, offset) = p.page()?;
     let snap = st.handle.latest();
     let items: Vec<_> = snap
         .edges
         .iter()
-        .filter(|e| book.as_deref().is_none_or(|b| e.book == b))
-        .filter(|e| market.is_none_or(|m| e.market == m.as_str()))
-        .filter(|e| scope.is_none_or(|s| e.scope == s.as_str()))
-        .filter(|e| event.as_deref().is_none_or(|x| e.event_id == x))
+        .filter(|e| filters.matches(&e.event_id, &e.book, &e.market, &e.scope))
         .filter(|e| min_ev.is_none_or(|m| e.ev >= m))
         .cloned()
         .collect();
