@@ -2,9 +2,9 @@
 //! server: the OpenAPI document must load and no generated request may produce a 5xx, a response
 //! outside the documented schema, status codes or content types.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+mod common;
+
+use std::process::Command;
 
 #[test]
 fn schemathesis_finds_no_server_errors() {
@@ -20,25 +20,8 @@ fn schemathesis_finds_no_server_errors() {
         eprintln!("skipping: schemathesis is not installed (pip install schemathesis)");
         return;
     }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_nflreadpy-betting"))
-        .current_dir(&root)
-        .args(["serve", "--bind", "127.0.0.1:0", "--storage"])
-        .arg(dir.path().join("fuzz.sqlite3"))
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let url = BufReader::new(server.stderr.take().unwrap())
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|l| {
-            l.split_whitespace()
-                .find(|w| w.starts_with("http://"))
-                .map(str::to_string)
-        })
-        .expect("the server printed its address");
+    let (mut server, url) = common::spawn_serve(&dir.path().join("fuzz.sqlite3"), &[]);
     std::thread::sleep(std::time::Duration::from_secs(2)); // let the first poll land
     let out = Command::new("schemathesis")
         .current_dir(dir.path())

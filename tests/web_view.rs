@@ -3,9 +3,10 @@
 //! and leaves a screenshot at target/web-view.png. `.ci/run` installs both; elsewhere the test
 //! says what is missing and passes only when not under CI.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -35,29 +36,16 @@ fn web_view_loads_live_data_without_console_errors() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_nflreadpy-betting"))
-        .current_dir(root())
-        .args(["serve", "--bind", "127.0.0.1:0", "--storage"])
-        .arg(dir.path().join("web.sqlite3"))
-        .env("NFLREADPY_BETTING__dashboard__refresh_seconds", "0.5")
-        .env(
-            "NFLREADPY_BETTING__ingestion__scheduler__interval_seconds",
-            "1",
-        )
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = server.stderr.take().unwrap();
-    let url = BufReader::new(stderr)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|l| {
-            l.split_whitespace()
-                .find(|w| w.starts_with("http://"))
-                .map(str::to_string)
-        })
-        .expect("the server printed its address");
+    let (mut server, url) = common::spawn_serve(
+        &dir.path().join("web.sqlite3"),
+        &[
+            ("NFLREADPY_BETTING__dashboard__refresh_seconds", "0.5"),
+            (
+                "NFLREADPY_BETTING__ingestion__scheduler__interval_seconds",
+                "1",
+            ),
+        ],
+    );
     let shot = root().join("target/web-view.png");
     let out = Command::new("node")
         .current_dir(root().join("tests/web"))

@@ -274,3 +274,29 @@ pub fn find<'a>(
 pub fn write_file(dir: &Path, name: &str, body: &[u8]) {
     std::fs::write(dir.join(name), body).unwrap();
 }
+
+/// Starts the real binary's `serve` on an ephemeral loopback port from the repository root;
+/// returns the process and the base URL it printed (ending in `/`).
+pub fn spawn_serve(db: &std::path::Path, env: &[(&str, &str)]) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_nflreadpy-betting"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--storage"])
+        .arg(db)
+        .envs(env.iter().copied())
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stderr = server.stderr.take().expect("piped stderr");
+    let url = BufReader::new(stderr)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("http://"))
+                .map(str::to_string)
+        })
+        .expect("the server printed its address");
+    (server, url)
+}
