@@ -1,12 +1,13 @@
 //! Monte Carlo kernel and slate pricing. Besides criterion's report, prints one machine-readable
 //! line `RUST_NS_PER_GAME=<median ns>` (single thread, full-game grid, 1e6 draws, median of 7
-//! runs) that `benches/pricing_vs_numpy.sh` compares with the numpy kernel.
+//! runs) that `benches/pricing_vs_numpy.sh` compares with the numpy kernel, and the same over
+//! the whole rayon pool (`RUST_NS_PER_GAME_POOL`).
 
 use criterion::{black_box, Criterion, Throughput};
 use nflreadpy_betting::config::schema::AnalyticsConfig;
 use nflreadpy_betting::domain::Scope;
 use nflreadpy_betting::pricing::alias::AliasTable;
-use nflreadpy_betting::pricing::montecarlo::{sample_counts, GridSampler};
+use nflreadpy_betting::pricing::montecarlo::{par_sample_counts, sample_counts, GridSampler};
 use nflreadpy_betting::pricing::{load_games, GameInputs, PricingEngine};
 use std::time::{Duration, Instant};
 
@@ -66,6 +67,24 @@ fn main() {
         .collect();
     runs.sort_by(f64::total_cmp);
     println!("RUST_NS_PER_GAME={:.3}", runs[3]);
+    // The same draws spread over the global rayon pool, as the product runs them (after a
+    // warm-up, so the pool's threads are up).
+    for r in 0..20 {
+        black_box(par_sample_counts(&table, n, r, 1));
+    }
+    let mut par: Vec<f64> = (0..15)
+        .map(|r| {
+            let t = Instant::now();
+            black_box(par_sample_counts(&table, n, r, 1));
+            t.elapsed().as_nanos() as f64 / n as f64
+        })
+        .collect();
+    par.sort_by(f64::total_cmp);
+    println!(
+        "RUST_NS_PER_GAME_POOL={:.3} threads={}",
+        par[7],
+        rayon::current_num_threads()
+    );
     let mut slate_ms: Vec<f64> = (0..7)
         .map(|r| {
             let t = Instant::now();
@@ -94,6 +113,9 @@ fn main() {
     g.throughput(Throughput::Elements(n as u64));
     g.bench_function("game_grid_1e6_draws_1_thread", |b| {
         b.iter(|| single.install(|| sample_counts(&table, n, 7, 1)))
+    });
+    g.bench_function("game_grid_1e6_draws_pool", |b| {
+        b.iter(|| par_sample_counts(&table, n, 7, 1))
     });
     g.finish();
     let mut g = c.benchmark_group("slate");

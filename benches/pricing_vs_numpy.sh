@@ -8,10 +8,14 @@ rust_out=$(cargo bench --bench pricing -- --noplot 2>&1 | tee /dev/stderr)
 numpy_out=$(python3 benches/numpy_baseline.py)
 echo "$numpy_out"
 rust_ns=$(echo "$rust_out" | sed -n 's/^RUST_NS_PER_GAME=\([0-9.]*\).*/\1/p')
+pool_ns=$(echo "$rust_out" | sed -n 's/^RUST_NS_PER_GAME_POOL=\([0-9.]*\).*/\1/p')
+threads=$(echo "$rust_out" | sed -n 's/^RUST_NS_PER_GAME_POOL=.* threads=\([0-9]*\).*/\1/p')
 slate_ms=$(echo "$rust_out" | sed -n 's/^RUST_SLATE_MS=\([0-9.]*\).*/\1/p')
 numpy_ns=$(echo "$numpy_out" | sed -n 's/^NUMPY_NS_PER_GAME=\([0-9.]*\).*/\1/p')
-python3 - "$rust_ns" "$numpy_ns" "$slate_ms" <<'PY'
+python3 - "$rust_ns" "$numpy_ns" "$slate_ms" "$pool_ns" "$threads" <<'PY'
 import sys
-rust, numpy, slate = map(float, sys.argv[1:])
-print(f"rust {rust:.2f} ns/game (1 thread) | numpy {numpy:.2f} ns/game | ratio {numpy / rust:.1f}x | 16-game slate, all markets and scopes, 20k iterations: {slate:.1f} ms")
+rust, numpy, slate, pool, threads = map(float, sys.argv[1:])
+print(f"rust {rust:.2f} ns/game (1 thread), {pool:.2f} ns/game ({threads:.0f} threads) | numpy {numpy:.2f} ns/game | "
+      f"ratio {numpy / rust:.1f}x (1 thread), {numpy / pool:.1f}x ({threads:.0f} threads) | "
+      f"16-game slate, all markets and scopes, 20k iterations: {slate:.1f} ms")
 PY

@@ -37,8 +37,20 @@ pub fn stream(seed: u64, key: u64, chunk: u64) -> Pcg64Mcg {
 /// Counts of `iterations` draws from `table`, one count per outcome, drawn chunk by chunk on
 /// the calling thread.
 pub fn sample_counts(table: &AliasTable, iterations: u32, seed: u64, key: u64) -> Vec<u32> {
-    let mut counts = vec![0u32; table.len()];
-    for chunk in 0..iterations.div_ceil(CHUNK) {
+    (0..iterations.div_ceil(CHUNK)).fold(
+        vec![0u32; table.len()],
+        add_chunk(table, iterations, seed, key),
+    )
+}
+
+/// Adds one chunk's draws to a tally: the step both samplers fold with.
+fn add_chunk(
+    table: &AliasTable,
+    iterations: u32,
+    seed: u64,
+    key: u64,
+) -> impl Fn(Vec<u32>, u32) -> Vec<u32> + Sync + '_ {
+    move |mut counts, chunk| {
         fill_chunk(
             table,
             &mut counts,
@@ -47,35 +59,34 @@ pub fn sample_counts(table: &AliasTable, iterations: u32, seed: u64, key: u64) -
             chunk,
             chunk_len(iterations, chunk),
         );
+        counts
     }
-    counts
 }
 
-/// Draws one chunk from its own stream. (Interleaving several streams per chunk was tried and
-/// measured no faster on the 2-vCPU box.)
+/// Draws one chunk from its own stream, two draws per 64-bit output (high half first); an odd
+/// last draw takes the high half of one more output. (Interleaving several streams per chunk
+/// was tried and measured no faster on the 2-vCPU box; halving the generator calls saved ~20%.)
 fn fill_chunk(table: &AliasTable, counts: &mut [u32], seed: u64, key: u64, chunk: u32, n: u32) {
     let mut rng = stream(seed, key, chunk as u64);
-    for _ in 0..n {
-        counts[table.sample(rng.next_u64())] += 1;
+    for _ in 0..n / 2 {
+        let r = rng.next_u64();
+        counts[table.sample((r >> 32) as u32)] += 1;
+        counts[table.sample(r as u32)] += 1;
+    }
+    if n % 2 == 1 {
+        counts[table.sample((rng.next_u64() >> 32) as u32)] += 1;
     }
 }
 
 /// As [`sample_counts`], with the chunks spread over the current rayon pool. Identical output.
 pub fn par_sample_counts(table: &AliasTable, iterations: u32, seed: u64, key: u64) -> Vec<u32> {
+    // One tally per rayon split, not per chunk: integer sums make the fold order invisible.
     (0..iterations.div_ceil(CHUNK))
         .into_par_iter()
-        .map(|chunk| {
-            let mut counts = vec![0u32; table.len()];
-            fill_chunk(
-                table,
-                &mut counts,
-                seed,
-                key,
-                chunk,
-                chunk_len(iterations, chunk),
-            );
-            counts
-        })
+        .fold(
+            || vec![0u32; table.len()],
+            add_chunk(table, iterations, seed, key),
+        )
         .reduce(
             || vec![0u32; table.len()],
             |mut a, b| {
