@@ -82,6 +82,18 @@ async fn live_engine_publishes_replay_data_and_obeys_commands() {
     assert!(matches!(ro.send(Command::Pause).await, Reply::Error(_)));
     ro_engine.shutdown().await;
     engine.shutdown().await;
+
+    // The live engine samples its metrics into the store; the attached one never writes.
+    let db = rusqlite::Connection::open(dir.path().join("engine.sqlite3")).unwrap();
+    let samples: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM metrics_samples WHERE name = 'ingestion.success_rate' \
+             AND json_extract(labels, '$.source') = 'replay'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(samples >= 1, "no ingestion samples stored");
 }
 
 #[tokio::test]

@@ -46,6 +46,29 @@ fn single_shot_ingest_stores_replay_quotes_into_a_fresh_file() {
         1
     );
     assert!(count(&db, "SELECT COUNT(*) FROM events WHERE game_id IS NOT NULL") >= 13);
+    // The pass's health metrics are stored under the guide's names.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM metrics_samples WHERE name = 'ingestion.success_rate' \
+             AND json_extract(labels, '$.source') = 'replay' AND value = 1.0"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM metrics_samples WHERE name = 'ingestion.poll_latency'"
+        ),
+        1
+    );
+    assert!(
+        count(
+            &db,
+            "SELECT COUNT(DISTINCT json_extract(labels, '$.book')) FROM metrics_samples \
+             WHERE name = 'ingestion.quote_freshness_seconds' AND value >= 0 AND value < 60"
+        ) >= 5
+    );
 
     // JSON lines for scripts.
     let out = Command::cargo_bin("nflreadpy-betting")

@@ -2,11 +2,13 @@
 
 use crate::app::{load_config, Failure, Outcome};
 use crate::cli::{GlobalArgs, IngestArgs};
+use crate::engine::snapshot::{IngestView, Snapshot};
 use crate::ingest::adapter;
 use crate::ingest::scheduler::{
     self as scheduler, spawn_continuous, Controls, IngestState, PollReport, Runner,
     SchedulerSettings, SharedIngestState,
 };
+use crate::store::records::insert_metric_samples;
 use crate::store::{now_ms, StoreWriter};
 use anyhow::Context;
 use serde_json::json;
@@ -43,13 +45,29 @@ pub fn run(g: &GlobalArgs, a: &IngestArgs) -> Outcome {
         .map(|s| Runner::new(s, &settings))
         .collect();
     let state = IngestState::new(&runners);
+    let sampler = Sampler {
+        writer: writer.clone(),
+        state: state.clone(),
+        every: std::time::Duration::from_secs_f64(cfg.metrics.sample_interval_seconds.max(1.0)),
+        stalled_after_seconds: cfg.alerts.rules.stalled_freshness_multiple
+            * cfg.ingestion.scheduler.interval_seconds.max(1.0),
+    };
     let result = if single_shot {
         rt.block_on(single_pass(
-            runners, &settings, &writer, &state, json, &storage,
+            runners, &settings, &writer, &state, json, &storage, &sampler,
         ))
     } else {
-        rt.block_on(continuous(runners, settings, writer.clone(), state, json))
+        rt.block_on(continuous(
+            runners,
+            settings,
+            writer.clone(),
+            state,
+            json,
+            &sampler,
+        ))
     };
+    // The sampler's writer handle too, or the writer thread would wait for it forever.
+    drop(sampler);
     drop(writer);
     // Every acknowledged batch is committed before the process exits.
     writer_thread.join();
@@ -101,8 +119,10 @@ async fn single_pass(
     state: &SharedIngestState,
     json: bool,
     storage: &Path,
+    sampler: &Sampler,
 ) -> Outcome {
     let reports = scheduler::single_pass(&mut runners, settings, writer, state).await;
+    sampler.store().await;
     let all_ok = reports.iter().all(|r| r.ok);
     let total: usize = reports.iter().map(|r| r.quotes_received).sum();
     let changed: usize = reports.iter().map(|r| r.quotes_changed).sum();
@@ -133,6 +153,7 @@ async fn continuous(
     writer: StoreWriter,
     state: SharedIngestState,
     json: bool,
+    sampler: &Sampler,
 ) -> Outcome {
     let controls = Controls::new();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -150,9 +171,12 @@ async fn continuous(
     );
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .context("installing SIGTERM handler")?;
+    let mut sample_tick =
+        tokio::time::interval_at(tokio::time::Instant::now() + sampler.every, sampler.every);
     loop {
         tokio::select! {
             Some(report) = rx.recv() => print_report(&report, &state, json),
+            _ = sample_tick.tick() => sampler.store().await,
             _ = tokio::signal::ctrl_c() => break,
             _ = term.recv() => break,
         }
@@ -163,7 +187,43 @@ async fn continuous(
     while let Ok(report) = rx.try_recv() {
         print_report(&report, &state, json);
     }
+    sampler.store().await;
     Ok(())
+}
+
+/// Stores this process's `ingestion.*` metrics in `metrics_samples` (the engine does the same
+/// for every family when the dashboard or `serve` runs ingestion itself).
+struct Sampler {
+    writer: StoreWriter,
+    state: SharedIngestState,
+    every: std::time::Duration,
+    stalled_after_seconds: f64,
+}
+
+impl Sampler {
+    async fn store(&self) {
+        let now = now_ms();
+        let mut ingest = IngestView {
+            stalled_after_seconds: self.stalled_after_seconds,
+            ..Default::default()
+        };
+        if let Ok(st) = self.state.lock() {
+            ingest.fill_from_state(&st, now);
+        }
+        let snap = Snapshot {
+            taken_ms: now,
+            ingest,
+            ..Default::default()
+        };
+        let rows = crate::metrics::collect(&snap, &Default::default()).stored_samples("ingestion.");
+        if let Err(e) = self
+            .writer
+            .write(move |c| insert_metric_samples(c, &rows))
+            .await
+        {
+            tracing::warn!(error = %e, "cannot store metric samples");
+        }
+    }
 }
 
 /// One metrics line per poll, for log shippers.

@@ -88,6 +88,7 @@ struct Ctx {
     pricing_seq: u64,
     alerts: AlertsEngine,
     textfile_at: Option<std::time::Instant>,
+    sampled_at: Option<std::time::Instant>,
 }
 
 impl Engine {
@@ -152,6 +153,7 @@ impl Engine {
         let mut ctx = Ctx {
             alerts,
             textfile_at: None,
+            sampled_at: None,
             pricer: None,
             writer: engine_writer,
             last_run: None,
@@ -423,10 +425,12 @@ impl Ctx {
             tracing::warn!(error = %e, "cannot queue alerts");
         }
         snap.alerts = self.alerts.view();
-        let text = crate::metrics::collect(snap, &self.alerts.metrics_extra()).to_prometheus();
+        let registry = crate::metrics::collect(snap, &self.alerts.metrics_extra());
+        let text = registry.to_prometheus();
         if let Ok(mut m) = shared.metrics_text.lock() {
             m.clone_from(&text);
         }
+        self.store_samples(&registry).await;
         if let Some(path) = self.cfg.metrics.textfile.clone() {
             let due = self.textfile_at.is_none_or(|t| {
                 t.elapsed().as_secs_f64() >= self.cfg.metrics.sample_interval_seconds
@@ -441,6 +445,26 @@ impl Ctx {
                     tracing::warn!(error = %e, "cannot write the metrics textfile");
                 }
             }
+        }
+    }
+
+    /// Every `metrics.sample_interval_seconds`, the registry goes into `metrics_samples` (live
+    /// engines only: an attached one never writes).
+    async fn store_samples(&mut self, registry: &crate::metrics::Registry) {
+        let Some(w) = &self.writer else { return };
+        let due = self
+            .sampled_at
+            .is_none_or(|t| t.elapsed().as_secs_f64() >= self.cfg.metrics.sample_interval_seconds);
+        if !due {
+            return;
+        }
+        self.sampled_at = Some(std::time::Instant::now());
+        let rows = registry.stored_samples("");
+        if let Err(e) = w
+            .write(move |c| crate::store::records::insert_metric_samples(c, &rows))
+            .await
+        {
+            tracing::warn!(error = %e, "cannot store metric samples");
         }
     }
 
@@ -495,11 +519,7 @@ impl Ctx {
         };
         let mut events = Vec::new();
         if let Some(st) = self.state.as_ref().and_then(|s| s.lock().ok()) {
-            ingest.paused = st.paused;
-            ingest.sources = st.sources.clone();
-            ingest.freshness = st.freshness.rows(now);
-            ingest.last_poll_ms = st.sources.iter().filter_map(|s| s.last_poll_ms).max();
-            ingest.book_sources = st.book_sources.clone();
+            ingest.fill_from_state(&st, now);
         }
         if let Some(sv) = stored {
             ingest.quotes_latest = sv.quotes_latest;

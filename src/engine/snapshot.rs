@@ -52,6 +52,17 @@ pub struct IngestView {
     pub book_sources: std::collections::BTreeMap<String, String>,
 }
 
+impl IngestView {
+    /// Takes sources, freshness and book routing from an in-process scheduler's state.
+    pub fn fill_from_state(&mut self, st: &crate::ingest::scheduler::IngestState, now_ms: i64) {
+        self.paused = st.paused;
+        self.sources = st.sources.clone();
+        self.freshness = st.freshness.rows(now_ms);
+        self.last_poll_ms = st.sources.iter().filter_map(|s| s.last_poll_ms).max();
+        self.book_sources = st.book_sources.clone();
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct EventView {
     pub event_id: String,

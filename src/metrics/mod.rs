@@ -11,6 +11,7 @@ pub use collect::{collect, ChannelCounters, Extra, LatencyHistogram, LATENCY_BUC
 pub use prometheus::{escape_label_value, render};
 pub use textfile::{write_textfile, TextfileError};
 
+use crate::store::records::MetricSample;
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -132,6 +133,34 @@ impl Registry {
             }
         }
         out
+    }
+
+    /// Rows for the store's `metrics_samples` table, for every family whose dotted name starts
+    /// with `prefix` (empty: all). Histogram buckets stay out (their sum and count keep the
+    /// mean; buckets are for live scrapes); names carry the suffix dotted (`.sum`), labels are
+    /// a JSON object so SQL can read them with `json_extract`.
+    pub fn stored_samples(&self, prefix: &str) -> Vec<MetricSample> {
+        self.families
+            .iter()
+            .filter(|f| f.name.starts_with(prefix))
+            .flat_map(|f| {
+                f.samples
+                    .iter()
+                    .filter(|s| s.suffix != "_bucket" && s.value.is_finite())
+                    .map(|s| MetricSample {
+                        ts_ms: self.taken_ms,
+                        name: format!("{}{}", f.name, s.suffix.replace('_', ".")),
+                        labels: serde_json::Value::Object(
+                            s.labels
+                                .iter()
+                                .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
+                                .collect(),
+                        )
+                        .to_string(),
+                        value: s.value,
+                    })
+            })
+            .collect()
     }
 
     /// `metrics snapshot --format json`.
