@@ -422,7 +422,7 @@ fn sims(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
                 0 => Cell::from(format::clock(s.started_ms)),
                 1 => Cell::from(s.trigger.clone()),
                 2 => aligned(
-                    if s.iterations % 1000 == 0 {
+                    if s.iterations.is_multiple_of(1000) {
                         format!("{}k", s.iterations / 1000)
                     } else {
                         s.iterations.to_string()
