@@ -1,5 +1,5 @@
-//! Real deliveries to loopback receivers: Slack, the signed webhook, PagerDuty (trigger and
-//! resolve) over HTTP, email through a small SMTP sink, and the headless terminal line.
+//! Real deliveries to loopback receivers: Slack, the signed webhook, PagerDuty (trigger,
+//! acknowledge and resolve) over HTTP, email through a small SMTP sink, and the headless terminal line.
 
 #[path = "alerts_common/mod.rs"]
 mod common;
@@ -96,6 +96,29 @@ async fn every_channel_delivers_triggers_and_resolves_to_loopback_receivers() {
     );
     assert!(mail.data.contains("BAL @ KC #0"), "{}", mail.data);
 
+    // Someone acks it: PagerDuty and the webhook hear it; people are not messaged again, and a
+    // second ack sends nothing more.
+    let id = ev[0].alert.id;
+    let acked = now_ms();
+    assert_eq!(eng.ack(id, acked).unwrap().state, "acked");
+    assert_eq!(eng.enqueue().await.unwrap(), 2);
+    eng.ack(id, acked).unwrap();
+    assert_eq!(eng.enqueue().await.unwrap(), 0);
+    assert!(
+        wait_for(15.0, || rx.accepted("/pd").len() == 2
+            && rx.accepted("/hook").len() == 2)
+        .await,
+        "acknowledge not delivered"
+    );
+    let a = rx.accepted("/pd")[1].json();
+    assert_eq!(a["event_action"], "acknowledge");
+    assert_eq!(a["dedup_key"], dedup);
+    let h = rx.accepted("/hook")[1].json();
+    assert_eq!(h["notification"]["action"], "acknowledge");
+    assert!(h["subject"].as_str().unwrap().starts_with("[ACKNOWLEDGED]"));
+    assert_eq!(rx.accepted("/slack").len(), 1);
+    assert_eq!(smtp.mails.lock().unwrap().len(), 1);
+
     // The edge disappears: every channel hears the resolve; PagerDuty with the same dedup_key.
     let later = now_ms();
     let ev = eng
@@ -104,13 +127,13 @@ async fn every_channel_delivers_triggers_and_resolves_to_loopback_receivers() {
         .unwrap();
     assert_eq!(ev.len(), 1);
     assert!(
-        wait_for(15.0, || rx.accepted("/pd").len() == 2
-            && rx.accepted("/hook").len() == 2
+        wait_for(15.0, || rx.accepted("/pd").len() == 3
+            && rx.accepted("/hook").len() == 3
             && rx.accepted("/slack").len() == 2
             && smtp.mails.lock().unwrap().len() == 2)
         .await
     );
-    let r = rx.accepted("/pd")[1].json();
+    let r = rx.accepted("/pd")[2].json();
     assert_eq!(r["event_action"], "resolve");
     assert_eq!(r["dedup_key"], dedup);
     assert!(rx.accepted("/slack")[1].json()["text"]
@@ -118,7 +141,7 @@ async fn every_channel_delivers_triggers_and_resolves_to_loopback_receivers() {
         .unwrap()
         .contains("[RESOLVED]"));
     assert_ne!(
-        rx.accepted("/hook")[1].header("idempotency-key").unwrap(),
+        rx.accepted("/hook")[2].header("idempotency-key").unwrap(),
         hook_key
     );
 

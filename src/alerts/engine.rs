@@ -351,18 +351,7 @@ impl AlertsEngine {
 
     /// Stages one row per target channel; informational alerts go through the digest.
     fn notify(&mut self, a: &Active, action: Action, targets: &[String], now: i64) {
-        let n = Notification {
-            action,
-            alert_id: a.id,
-            rule: a.rule.as_str().to_string(),
-            severity: a.severity,
-            title: a.rule.title().to_string(),
-            message: a.message.clone(),
-            incident_key: a.incident_key.clone(),
-            detected_ms: now,
-            environment: self.environment.clone(),
-            items: vec![],
-        };
+        let n = self.notification(a, action, now);
         let digest_ms = (self.cfg.digest_seconds * 1000.0) as i64;
         for ch in targets {
             if a.severity == Severity::Info && digest_ms > 0 {
@@ -383,6 +372,21 @@ impl AlertsEngine {
             }
             let dedup = format!("{}:{}", n.incident_key, action.as_str());
             self.stage(ch, &dedup, &n, now);
+        }
+    }
+
+    fn notification(&self, a: &Active, action: Action, now: i64) -> Notification {
+        Notification {
+            action,
+            alert_id: a.id,
+            rule: a.rule.as_str().to_string(),
+            severity: a.severity,
+            title: a.rule.title().to_string(),
+            message: a.message.clone(),
+            incident_key: a.incident_key.clone(),
+            detected_ms: now,
+            environment: self.environment.clone(),
+            items: vec![],
         }
     }
 
@@ -538,15 +542,36 @@ impl AlertsEngine {
         }
     }
 
-    /// Acknowledges a firing alert: it stays in the pane as `acked` until it resolves.
-    pub fn ack(&mut self, id: i64) -> Result<AlertRow, AlertsError> {
+    /// Acknowledges a firing alert: it stays in the pane as `acked` until it resolves. The first
+    /// ack stages an `acknowledge` for the machine channels that heard the trigger (PagerDuty
+    /// stops escalating the incident; webhook consumers see it); people in Slack, email and on
+    /// the desktop are not paged again for it. Call `enqueue` to send.
+    pub fn ack(&mut self, id: i64, now_ms: i64) -> Result<AlertRow, AlertsError> {
         let a = self
             .active
             .values_mut()
             .find(|a| a.id == id)
             .ok_or(AlertsError::UnknownAlert(id))?;
+        let first = !a.acked;
         a.acked = true;
         let a = a.clone();
+        if first {
+            let targets: Vec<String> = a
+                .notified
+                .iter()
+                .filter(|ch| {
+                    self.routes
+                        .iter()
+                        .any(|r| &r.name == *ch && matches!(r.kind, "pagerduty" | "webhook"))
+                })
+                .cloned()
+                .collect();
+            let n = self.notification(&a, Action::Acknowledge, now_ms);
+            let dedup = format!("{}:{}", n.incident_key, Action::Acknowledge.as_str());
+            for ch in &targets {
+                self.stage(ch, &dedup, &n, now_ms);
+            }
+        }
         Ok(self.row_of(&a, "acked"))
     }
 
@@ -576,7 +601,7 @@ impl AlertsEngine {
     /// Answers `Command::Ack` and `Command::Silence`; `None` for any other command.
     pub fn handle(&mut self, cmd: &Command, now_ms: i64) -> Option<Reply> {
         Some(match cmd {
-            Command::Ack { id } => match self.ack(*id) {
+            Command::Ack { id } => match self.ack(*id, now_ms) {
                 Ok(row) => Reply::Done(format!("acknowledged alert {} ({})", row.id, row.rule)),
                 Err(e) => Reply::Error(e.to_string()),
             },

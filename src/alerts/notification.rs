@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Trigger,
+    /// Someone acknowledged the alert (dashboard, API): paging stops escalating it.
+    Acknowledge,
     Resolve,
 }
 
@@ -15,6 +17,7 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Trigger => "trigger",
+            Action::Acknowledge => "acknowledge",
             Action::Resolve => "resolve",
         }
     }
@@ -53,6 +56,7 @@ impl Notification {
     pub fn subject(&self) -> String {
         let tag = match self.action {
             Action::Resolve => "RESOLVED".to_string(),
+            Action::Acknowledge => "ACKNOWLEDGED".to_string(),
             Action::Trigger => self.severity.as_str().to_ascii_uppercase(),
         };
         format!("[{tag}] {}", self.title)
@@ -64,10 +68,10 @@ impl Notification {
         for it in &self.items {
             out.push_str(&format!(
                 "\n- {} {} [{}] {}",
-                if it.action == Action::Resolve {
-                    "resolved"
-                } else {
-                    "fired"
+                match it.action {
+                    Action::Resolve => "resolved",
+                    Action::Acknowledge => "acknowledged",
+                    Action::Trigger => "fired",
                 },
                 it.rule,
                 it.severity,

@@ -5,7 +5,7 @@
 //! at-least-once retries into exactly-once at the receiver.
 
 use super::channels::{self, Delivered, SendContext, TerminalOutput};
-use super::notification::{key_digest, Notification};
+use super::notification::{key_digest, Action, Notification};
 use super::policy::Route;
 use super::AlertsError;
 use crate::metrics::ChannelCounters;
@@ -456,7 +456,9 @@ impl Dispatcher {
                 c.last_error = None;
                 c.latency
                     .observe((at - n.detected_ms).max(0) as f64 / 1000.0);
-                *stats.delivered_by_alert.entry(n.alert_id).or_default() += 1;
+                if n.action == Action::Trigger {
+                    *stats.delivered_by_alert.entry(n.alert_id).or_default() += 1;
+                }
                 Outcome::Delivered {
                     id: row.id,
                     at_ms: at,

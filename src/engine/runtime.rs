@@ -304,6 +304,10 @@ impl Ctx {
             Command::Export { format, path } => self.export(format, path),
             Command::Ack { .. } | Command::Silence { .. } => {
                 let reply = self.alerts.handle(&cmd, now_ms());
+                // An ack stages `acknowledge` notifications (PagerDuty, webhooks).
+                if let Err(e) = self.alerts.enqueue().await {
+                    tracing::warn!(error = %e, "cannot queue alert acknowledgements");
+                }
                 reply.unwrap_or_else(|| Reply::Error("unhandled alert command".into()))
             }
         }

@@ -137,9 +137,9 @@ pub async fn pagerduty(
                 "custom_details": {"alert_id": n.alert_id, "environment": n.environment, "body": n.body()},
             },
         }),
-        Action::Resolve => serde_json::json!({
+        Action::Acknowledge | Action::Resolve => serde_json::json!({
             "routing_key": c.routing_key,
-            "event_action": "resolve",
+            "event_action": n.action.as_str(),
             "dedup_key": dedup_key,
         }),
     };
