@@ -210,6 +210,21 @@ async fn a_configured_token_is_required_and_checked() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
+    // The web view's cookie carries the same token (EventSource cannot send a header).
+    for (cookie, want) in [
+        ("theme=dark; nflreadpy_token=s3cret-token", 200),
+        ("nflreadpy_token=s3cret%2Dtoken", 200),
+        ("nflreadpy_token=wrong", 401),
+        ("other_token=s3cret-token", 401),
+    ] {
+        let r = c
+            .get(format!("{b}/api/v1/markets/stream"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), want, "{cookie}");
+    }
     // Probes stay open for process managers.
     assert_eq!(get(&format!("{b}/healthz")).await.0, 200);
     s.engine.take().unwrap().shutdown().await;

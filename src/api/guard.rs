@@ -1,4 +1,7 @@
-//! Bearer-token check (constant time) and a global token-bucket rate limit.
+//! Bearer-token check (constant time) and a global token-bucket rate limit. Browsers cannot put
+//! a header on an `EventSource`, so the web view sends the same token as the
+//! `nflreadpy_token` cookie (set by the page, `SameSite=Strict`, so no other site's request
+//! carries it).
 
 use super::problem::Problem;
 use super::ApiState;
@@ -6,6 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::borrow::Cow;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -20,12 +24,15 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 pub async fn require_token(State(state): State<ApiState>, req: Request, next: Next) -> Response {
     if let Some(token) = &state.token {
-        let presented = req
+        let bearer = req
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or("");
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let presented = match bearer {
+            Some(b) => Cow::Borrowed(b),
+            None => token_cookie(&req).unwrap_or_default(),
+        };
         if !constant_time_eq(presented.as_bytes(), token.as_bytes()) {
             let mut resp =
                 Problem::new(StatusCode::UNAUTHORIZED, "a valid bearer token is required")
@@ -36,6 +43,24 @@ pub async fn require_token(State(state): State<ApiState>, req: Request, next: Ne
         }
     }
     next.run(req).await
+}
+
+pub const TOKEN_COOKIE: &str = "nflreadpy_token";
+
+/// The cookie's value, percent-decoded (the page encodes it so any token survives `;` and `=`).
+fn token_cookie(req: &Request) -> Option<Cow<'_, str>> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == TOKEN_COOKIE)
+        .and_then(|(_, value)| {
+            percent_encoding::percent_decode_str(value)
+                .decode_utf8()
+                .ok()
+        })
 }
 
 pub struct TokenBucket {

@@ -1,8 +1,10 @@
 // Loads the web view in headless Chromium, waits for the live stream to update the page twice,
-// fails on any console error, and saves a screenshot.  Usage: node smoke.mjs URL SCREENSHOT.png
+// fails on any console error, and saves a screenshot.  Usage: node smoke.mjs URL SCREENSHOT.png [TOKEN]
+// With TOKEN the server requires it: the page must ask for it (screenshot *-locked.png; its 401
+// is the only console error allowed), then go live once it is typed in.
 import { chromium } from "playwright-core";
 
-const [url, shot] = process.argv.slice(2);
+const [url, shot, token] = process.argv.slice(2);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -14,6 +16,16 @@ try {
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(url, { waitUntil: "domcontentloaded" });
+  let locked = null;
+  if (token) {
+    await page.waitForSelector("#auth:not([hidden])", { timeout: 15000 });
+    locked = await page.locator("#live").textContent();
+    await page.screenshot({ path: shot.replace(/\.png$/, "-locked.png"), fullPage: false });
+    const beforeLogin = errors.splice(0);
+    errors.push(...beforeLogin.filter((e) => !e.includes("401")));
+    await page.fill("#token", token);
+    await page.click("#auth button");
+  }
   await page.waitForFunction(() => Number(document.body.dataset.version || 0) > 0, null, { timeout: 15000 });
   const first = Number(await page.evaluate(() => document.body.dataset.version));
   await page.waitForFunction((v) => Number(document.body.dataset.version) > v, first, { timeout: 15000 });
@@ -28,7 +40,8 @@ try {
     await page.waitForTimeout(500);
   }
   await page.screenshot({ path: shot, fullPage: false });
-  console.log(JSON.stringify({ first, second, freshRows, live, ticker, edgeRows, errors }));
+  const authHidden = await page.locator("#auth").isHidden();
+  console.log(JSON.stringify({ first, second, freshRows, live, ticker, edgeRows, locked, authHidden, errors }));
   if (errors.length) process.exitCode = 2;
 } finally {
   await browser.close();

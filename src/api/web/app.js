@@ -8,6 +8,8 @@ const COLORS = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00"
 let selectedKey = null;
 let edgesByKey = new Map();
 let quoteCount = 0;
+let stream = null;
+const TOKEN_COOKIE = "nflreadpy_token";
 
 function text(el, t) { el.textContent = t; return el; }
 function cell(row, value, cls) { const td = row.insertCell(); td.textContent = value; if (cls) td.className = cls; return td; }
@@ -110,8 +112,13 @@ function drawChart(points) {
 
 function connect() {
   const es = new EventSource("/api/v1/markets/stream");
+  stream = es;
   es.addEventListener("open", () => { $("#live").className = "ok"; text($("#live"), "● live"); });
-  es.addEventListener("error", () => { $("#live").className = "bad"; text($("#live"), "○ reconnecting"); });
+  es.addEventListener("error", () => {
+    $("#live").className = "bad"; text($("#live"), "○ reconnecting");
+    // The browser retries by itself unless the server refused (e.g. a 401 after a token change).
+    if (es.readyState === EventSource.CLOSED) setTimeout(start, 2000);
+  });
   es.addEventListener("snapshot", (ev) => {
     const snap = JSON.parse(ev.data);
     renderHealth(snap);
@@ -123,5 +130,39 @@ function connect() {
   es.addEventListener("quotes", (ev) => addQuotes(JSON.parse(ev.data)));
 }
 
-fetch("/api/v1/status").then((r) => r.json()).then((s) => text($("#env"), s.meta.environment + " · " + s.meta.mode)).catch(() => {});
-connect();
+// A server with api.token set answers 401 until the page has the token; EventSource cannot send
+// a header, so the token travels as a same-site cookie that the API also accepts.
+function askForToken(message) {
+  if (stream) { stream.close(); stream = null; }
+  text($("#auth-msg"), message);
+  $("#auth").hidden = false;
+  $("#live").className = "bad"; text($("#live"), "○ locked");
+  const h = $("#health"); h.className = "tag warn"; text(h, "▲ token needed");
+  $("#token").focus();
+}
+
+$("#auth").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const token = $("#token").value.trim();
+  if (!token) return;
+  const secure = location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = `${TOKEN_COOKIE}=${encodeURIComponent(token)}; path=/; SameSite=Strict${secure}`;
+  $("#token").value = "";
+  $("#auth").hidden = true;
+  start();
+});
+
+async function start() {
+  if (stream) { stream.close(); stream = null; }
+  let res;
+  try { res = await fetch("/api/v1/status"); } catch { setTimeout(start, 2000); return; }
+  if (res.status === 401) {
+    const had = document.cookie.split("; ").some((c) => c.startsWith(TOKEN_COOKIE + "="));
+    askForToken(had ? "That token was refused. API token:" : "This server needs its API token:");
+    return;
+  }
+  if (res.ok) { const s = await res.json(); text($("#env"), s.meta.environment + " · " + s.meta.mode); }
+  connect();
+}
+
+start();
