@@ -45,6 +45,27 @@ fn shipped_config_is_valid() {
     assert!(r.out.contains("Configuration 'default' is valid."));
 }
 
+/// The example alert policy validates once its required secrets are set; the optional SMTP
+/// login (`${SMTP_USERNAME:-}`) left unset is an empty string, not a missing value.
+#[test]
+fn shipped_alerts_policy_is_valid_with_its_secrets_set() {
+    let mut c = bin(&root());
+    c.args(["validate-config", "--alerts-config", "config/alerts.yaml"]);
+    for (k, v) in [
+        ("SLACK_WEBHOOK_URL", "https://hooks.slack.test/x"),
+        ("ALERT_WEBHOOK_URL", "https://hooks.example.test/y"),
+        ("ALERT_WEBHOOK_SECRET", "hook-secret"),
+        ("PAGERDUTY_ROUTING_KEY", "pd-key"),
+    ] {
+        c.env(k, v);
+    }
+    for k in ["SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD"] {
+        c.env_remove(k);
+    }
+    let r = run(&mut c);
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+}
+
 #[test]
 fn production_overlay_is_valid_with_its_secrets_set() {
     let r = run(bin(&root())

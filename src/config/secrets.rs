@@ -81,7 +81,8 @@ fn walk(
             let (out, unresolved) = substitute(s, env);
             secrets.insert(path.clone());
             if unresolved.is_empty() {
-                *v = if whole_token {
+                // An empty result (`${SMTP_USERNAME:-}`) is an empty string, not YAML null.
+                *v = if whole_token && !out.is_empty() {
                     parse_scalar(&out)
                 } else {
                     Value::String(out)
@@ -147,6 +148,7 @@ mod tests {
         let env = BTreeMap::from([("A".to_string(), "1".to_string())]);
         assert_eq!(substitute("x${A}y", &env), ("x1y".into(), vec![]));
         assert_eq!(substitute("${B:-z}", &env), ("z".into(), vec![]));
+        assert_eq!(substitute("${B:-}", &env), (String::new(), vec![]));
         assert_eq!(substitute("${B}", &env).1, vec!["B".to_string()]);
     }
 }
