@@ -238,3 +238,68 @@ async fn test_alert_reports_each_channel_and_errors_stay_secret_free() {
     assert!(!errs.contains("SUPERSECRETTOKEN"), "{errs}");
     rx.stop();
 }
+
+/// Email through a relay that requires STARTTLS with a certificate from a private CA: trusted
+/// through `ca_file`, the login goes over TLS only; without the CA, or to a relay that offers no
+/// STARTTLS, nothing is sent in plain text and the error says why without the password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_uses_starttls_with_a_private_ca_and_logs_in_over_tls_only() {
+    const PASSWORD: &str = "smtp-pa55word-secret";
+    let tls_sink = smtp_sink_tls().await;
+    let plain_sink = smtp_sink().await;
+    let ca = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls/ca.pem");
+    let channel = |addr: std::net::SocketAddr, ca_file: Option<&std::path::Path>| {
+        let ChannelConfig::Email(mut e) = email(addr) else {
+            unreachable!()
+        };
+        e.starttls = true;
+        e.ca_file = ca_file.map(|p| p.display().to_string());
+        e.username = "alerts-bot".into();
+        e.password = PASSWORD.into();
+        ChannelConfig::Email(e)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_with_channels(
+        dir.path(),
+        vec![
+            channel(tls_sink.addr, Some(&ca)),
+            channel(tls_sink.addr, None),
+            channel(plain_sink.addr, Some(&ca)),
+        ],
+    );
+    let path = PathBuf::from(&cfg.ingestion.storage_path);
+    let (writer, thread) = StoreWriter::spawn(&path, 5000, 64).unwrap();
+    let results = send_test_alert(&cfg, &writer).await;
+    drop(writer);
+    thread.join();
+
+    assert!(results[0].1.is_ok(), "{:?}", results[0]);
+    let mails = tls_sink.mails.lock().unwrap().clone();
+    assert_eq!(mails.len(), 1, "only the trusted connection delivers");
+    assert!(mails[0].over_tls);
+    assert_eq!(
+        mails[0].login.as_deref(),
+        Some("alerts-bot:smtp-pa55word-secret")
+    );
+    assert!(
+        mails[0].data.contains("Subject: [INFO] Test alert"),
+        "{}",
+        mails[0].data
+    );
+
+    let untrusted = results[1].1.as_ref().unwrap_err();
+    assert!(
+        untrusted.to_lowercase().contains("certificate"),
+        "{untrusted}"
+    );
+    let no_starttls = results[2].1.as_ref().unwrap_err();
+    assert!(
+        plain_sink.mails.lock().unwrap().is_empty(),
+        "sent in plain text"
+    );
+    for e in [untrusted, no_starttls] {
+        assert!(!e.contains(PASSWORD), "password leaked: {e}");
+    }
+    tls_sink.stop();
+    plain_sink.stop();
+}

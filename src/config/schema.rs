@@ -600,6 +600,9 @@ pub struct EmailChannel {
     pub smtp_host: String,
     pub smtp_port: u16,
     pub starttls: bool,
+    /// PEM file of CA certificates trusted for STARTTLS besides the public roots (a relay with
+    /// an internal CA).
+    pub ca_file: Option<String>,
     pub username: String,
     pub password: String,
     pub from: String,
@@ -614,6 +617,7 @@ impl Default for EmailChannel {
             smtp_host: "localhost".into(),
             smtp_port: 587,
             starttls: true,
+            ca_file: None,
             username: String::new(),
             password: String::new(),
             from: String::new(),

@@ -180,6 +180,10 @@ pub struct Mail {
     pub from: String,
     pub to: Vec<String>,
     pub data: String,
+    /// Whether the message came over the STARTTLS-upgraded connection.
+    pub over_tls: bool,
+    /// The decoded `AUTH` credentials of its session, as `user:password`.
+    pub login: Option<String>,
 }
 
 pub struct SmtpSink {
@@ -196,6 +200,33 @@ impl SmtpSink {
 
 /// A minimal SMTP server: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT. No TLS, no AUTH.
 pub async fn smtp_sink() -> SmtpSink {
+    smtp_sink_with(None).await
+}
+
+/// The same sink offering STARTTLS with the test certificate in tests/fixtures/tls (issued for
+/// 127.0.0.1 and localhost by the test CA in ca.pem), and AUTH PLAIN/LOGIN once encrypted, as
+/// a submission relay does.
+pub async fn smtp_sink_tls() -> SmtpSink {
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(dir.join("server.pem"))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(dir.join("server.key")).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    smtp_sink_with(Some(tokio_rustls::TlsAcceptor::from(Arc::new(config)))).await
+}
+
+async fn smtp_sink_with(tls: Option<tokio_rustls::TlsAcceptor>) -> SmtpSink {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let mails: Arc<Mutex<Vec<Mail>>> = Arc::default();
@@ -206,63 +237,142 @@ pub async fn smtp_sink() -> SmtpSink {
                 return;
             };
             let mails = m2.clone();
+            let tls = tls.clone();
             tokio::spawn(async move {
-                let (r, mut w) = sock.into_split();
-                let mut r = BufReader::new(r);
-                let _ = w.write_all(b"220 localhost test SMTP sink\r\n").await;
-                let mut cur = Mail::default();
-                let mut line = String::new();
-                loop {
-                    line.clear();
-                    if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                let mut plain = BufReader::new(sock);
+                let _ = plain
+                    .get_mut()
+                    .write_all(b"220 localhost test SMTP sink\r\n")
+                    .await;
+                let offer = tls.is_some();
+                if smtp_session(&mut plain, offer, false, &mails).await == Ended::StartTls {
+                    let Some(acceptor) = tls else { return };
+                    let Ok(stream) = acceptor.accept(plain.into_inner()).await else {
                         return;
-                    }
-                    let cmd = line.trim_end().to_string();
-                    let upper = cmd.to_ascii_uppercase();
-                    let reply: &[u8] = if upper.starts_with("EHLO") {
-                        b"250-localhost\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
-                    } else if upper.starts_with("HELO") {
-                        b"250 localhost\r\n"
-                    } else if upper.starts_with("MAIL FROM:") {
-                        cur = Mail::default();
-                        cur.from = cmd[10..].trim().to_string();
-                        b"250 OK\r\n"
-                    } else if upper.starts_with("RCPT TO:") {
-                        cur.to.push(cmd[8..].trim().to_string());
-                        b"250 OK\r\n"
-                    } else if upper == "DATA" {
-                        let _ = w.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await;
-                        let mut data = String::new();
-                        loop {
-                            line.clear();
-                            if r.read_line(&mut line).await.unwrap_or(0) == 0 {
-                                return;
-                            }
-                            if line == ".\r\n" || line == ".\n" {
-                                break;
-                            }
-                            let l = line.strip_prefix('.').unwrap_or(&line);
-                            data.push_str(l);
-                        }
-                        cur.data = data;
-                        mails.lock().unwrap().push(std::mem::take(&mut cur));
-                        b"250 OK queued\r\n"
-                    } else if upper == "QUIT" {
-                        let _ = w.write_all(b"221 bye\r\n").await;
-                        return;
-                    } else if upper == "RSET" || upper == "NOOP" {
-                        b"250 OK\r\n"
-                    } else {
-                        b"502 not implemented\r\n"
                     };
-                    if w.write_all(reply).await.is_err() {
-                        return;
-                    }
+                    smtp_session(&mut BufReader::new(stream), false, true, &mails).await;
                 }
             });
         }
     });
     SmtpSink { addr, mails, task }
+}
+
+#[derive(PartialEq)]
+enum Ended {
+    Closed,
+    StartTls,
+}
+
+/// One SMTP dialogue on a plain or TLS stream; returns when the client quits, hangs up or asks
+/// for STARTTLS (the caller then upgrades the connection and starts a fresh dialogue).
+async fn smtp_session<S>(
+    r: &mut BufReader<S>,
+    offer_starttls: bool,
+    over_tls: bool,
+    mails: &Mutex<Vec<Mail>>,
+) -> Ended
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let decode =
+        |s: &str| String::from_utf8_lossy(&b64.decode(s.trim()).unwrap_or_default()).into_owned();
+    let mut cur = Mail::default();
+    let mut login: Option<String> = None;
+    let mut line = String::new();
+    macro_rules! next_line {
+        () => {{
+            line.clear();
+            if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                return Ended::Closed;
+            }
+            line.trim_end().to_string()
+        }};
+    }
+    loop {
+        let cmd = next_line!();
+        let upper = cmd.to_ascii_uppercase();
+        let reply: Vec<u8> = if upper.starts_with("EHLO") {
+            let mut caps = String::from("250-localhost\r\n");
+            if offer_starttls {
+                caps.push_str("250-STARTTLS\r\n");
+            }
+            if over_tls {
+                caps.push_str("250-AUTH PLAIN LOGIN\r\n");
+            }
+            caps.push_str("250 8BITMIME\r\n");
+            caps.into_bytes()
+        } else if upper.starts_with("HELO") {
+            b"250 localhost\r\n".to_vec()
+        } else if upper == "STARTTLS" && offer_starttls {
+            let _ = r.get_mut().write_all(b"220 ready to start TLS\r\n").await;
+            return Ended::StartTls;
+        } else if upper.starts_with("AUTH PLAIN") && over_tls {
+            let initial = cmd[10..].trim().to_string();
+            let response = if initial.is_empty() {
+                let _ = r.get_mut().write_all(b"334 \r\n").await;
+                next_line!()
+            } else {
+                initial
+            };
+            // authzid NUL authcid NUL passwd
+            let parts: Vec<String> = decode(&response).split('\0').map(str::to_string).collect();
+            login = parts
+                .get(1)
+                .zip(parts.get(2))
+                .map(|(u, p)| format!("{u}:{p}"));
+            b"235 2.7.0 Authentication successful\r\n".to_vec()
+        } else if upper.starts_with("AUTH LOGIN") && over_tls {
+            let _ = r.get_mut().write_all(b"334 VXNlcm5hbWU6\r\n").await;
+            let user = decode(&next_line!());
+            let _ = r.get_mut().write_all(b"334 UGFzc3dvcmQ6\r\n").await;
+            let pass = decode(&next_line!());
+            login = Some(format!("{user}:{pass}"));
+            b"235 2.7.0 Authentication successful\r\n".to_vec()
+        } else if upper.starts_with("MAIL FROM:") {
+            cur = Mail {
+                from: cmd[10..].trim().to_string(),
+                over_tls,
+                login: login.clone(),
+                ..Mail::default()
+            };
+            b"250 OK\r\n".to_vec()
+        } else if upper.starts_with("RCPT TO:") {
+            cur.to.push(cmd[8..].trim().to_string());
+            b"250 OK\r\n".to_vec()
+        } else if upper == "DATA" {
+            let _ = r
+                .get_mut()
+                .write_all(b"354 end with <CRLF>.<CRLF>\r\n")
+                .await;
+            let mut data = String::new();
+            loop {
+                line.clear();
+                if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                    return Ended::Closed;
+                }
+                if line == ".\r\n" || line == ".\n" {
+                    break;
+                }
+                data.push_str(line.strip_prefix('.').unwrap_or(&line));
+            }
+            cur.data = data;
+            mails.lock().unwrap().push(std::mem::take(&mut cur));
+            b"250 OK queued\r\n".to_vec()
+        } else if upper == "QUIT" {
+            let _ = r.get_mut().write_all(b"221 bye\r\n").await;
+            return Ended::Closed;
+        } else if upper == "RSET" || upper == "NOOP" {
+            b"250 OK\r\n".to_vec()
+        } else {
+            b"502 not implemented\r\n".to_vec()
+        };
+        if r.get_mut().write_all(&reply).await.is_err() {
+            return Ended::Closed;
+        }
+    }
 }
 
 /// A config whose store lives in `dir` and whose channels point at the loopback receivers.
@@ -310,6 +420,7 @@ pub fn email(addr: SocketAddr) -> ChannelConfig {
         smtp_host: addr.ip().to_string(),
         smtp_port: addr.port(),
         starttls: false,
+        ca_file: None,
         username: String::new(),
         password: String::new(),
         from: "alerts@example.com".into(),

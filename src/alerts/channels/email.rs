@@ -8,6 +8,7 @@ use crate::config::EmailChannel;
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 pub async fn send(
@@ -38,11 +39,11 @@ pub async fn send(
     let msg = builder
         .body(n.body())
         .map_err(|e| format!("cannot build the message: {e}"))?;
+    let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&c.smtp_host);
     let mut transport = if c.starttls {
-        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&c.smtp_host)
-            .map_err(|e| format!("SMTP {}: {e}", c.smtp_host))?
+        builder.tls(Tls::Required(tls_parameters(c)?))
     } else {
-        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&c.smtp_host)
+        builder
     }
     .port(c.smtp_port)
     .timeout(Some(ctx.timeout));
@@ -64,4 +65,20 @@ pub async fn send(
             resp.code()
         ))
     }
+}
+
+/// STARTTLS is required (never downgraded to plain text); the server's certificate must chain to
+/// a public root or to a CA in `ca_file`.
+fn tls_parameters(c: &EmailChannel) -> Result<TlsParameters, String> {
+    let mut tls = TlsParameters::builder(c.smtp_host.clone());
+    if let Some(path) = c.ca_file.as_deref().filter(|p| !p.is_empty()) {
+        let pem = std::fs::read(path).map_err(|e| format!("ca_file {path}: {e}"))?;
+        if !pem.windows(17).any(|w| w == b"BEGIN CERTIFICATE") {
+            return Err(format!("ca_file {path}: no PEM certificate in it"));
+        }
+        let cert = Certificate::from_pem(&pem).map_err(|e| format!("ca_file {path}: {e}"))?;
+        tls = tls.add_root_certificate(cert);
+    }
+    tls.build_rustls()
+        .map_err(|e| format!("TLS settings for {}: {e}", c.smtp_host))
 }
