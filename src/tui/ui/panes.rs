@@ -291,6 +291,11 @@ fn edges(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
     }
     let state = cx.view.tables[Pane::Edges.index()];
     let drift = cx.drift();
+    // Narrow screens drop the Scope column; a half or quarter then shows beside the selection,
+    // or a first-half moneyline would read as a second price for the same bet.
+    let scope_shown = table::shown_columns(cx, &EDGE_COLS, inner.width)
+        .iter()
+        .any(|c| c.id == 2);
     let header = |c: &Col| {
         if col_sort(c.id) == ev.sort {
             if c.right {
@@ -317,6 +322,9 @@ fn edges(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
                 0 => Cell::from(e.event.clone()),
                 1 => Cell::from(market_short(&e.market).to_string()),
                 2 => Cell::from(e.scope.clone()),
+                3 if !scope_shown && e.scope != "game" => {
+                    Cell::from(format!("{} {}", e.selection, e.scope))
+                }
                 3 => Cell::from(e.selection.clone()),
                 4 => Cell::from(e.book.clone()),
                 5 => aligned(format::american(e.american), true),

@@ -64,6 +64,15 @@ pub fn fit_columns(cols: &[Col], avail: u16, lead: u16) -> Vec<Col> {
     kept
 }
 
+/// The columns `render` will show for a table `width` cells wide.
+pub fn shown_columns(cx: &Ctx, cols: &[Col], width: u16) -> Vec<Col> {
+    fit_columns(cols, width, lead_width(cx))
+}
+
+fn lead_width(cx: &Ctx) -> u16 {
+    unicode_width::UnicodeWidthStr::width(cx.theme.glyphs.pointer.as_str()) as u16 + 1
+}
+
 pub fn aligned<'a>(text: String, right: bool) -> Cell<'a> {
     let line = Line::from(text);
     Cell::from(if right { line.right_aligned() } else { line })
@@ -85,7 +94,7 @@ pub fn render<'a>(
 ) {
     let r = &cx.theme.roles;
     let marker = format!("{} ", cx.theme.glyphs.pointer);
-    let lead = unicode_width::UnicodeWidthStr::width(marker.as_str()) as u16;
+    let lead = lead_width(cx);
     let kept = fit_columns(cols, area.width, lead);
     let body_rows = area.height.saturating_sub(1) as usize;
     let (start, end) = window(len, state.selected, state.offset, body_rows);
