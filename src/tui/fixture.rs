@@ -120,20 +120,20 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
         let book = BOOKS[(i * 7 + i / 5) % 4];
         let home_side = rng.random_bool(0.5);
         let team = if home_side { home } else { away };
+        // Selections as the engine names them; the line travels beside them.
+        let _ = team;
+        let side = if home_side { "home" } else { "away" };
         let (selection, line) = match market {
-            "moneyline" => (team.to_string(), None),
+            "moneyline" => (side.to_string(), None),
             "spread" => {
                 let pts = (rng.random_range(1..=14) as f64) - 0.5 * (rng.random_range(0..2) as f64);
                 let l = if home_side { -pts } else { pts };
-                (format!("{team} {l:+.1}"), Some(l))
+                (side.to_string(), Some(l))
             }
             _ => {
                 let total = 38.5 + rng.random_range(0..16) as f64;
                 let over = rng.random_bool(0.5);
-                (
-                    format!("{} {total:.1}", if over { "Over" } else { "Under" }),
-                    Some(total),
-                )
+                (if over { "over" } else { "under" }.to_string(), Some(total))
             }
         };
         let fair: f64 = match market {

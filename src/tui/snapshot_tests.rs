@@ -264,7 +264,11 @@ fn two_thousand_edges_render_only_the_visible_window() {
         .map(|x| t.backend().buffer()[(x, y)].symbol())
         .collect();
     assert!(
-        row.contains(&last.selection) && row.contains(&last.book),
+        row.contains(&ui::format::selection(
+            &last.event,
+            &last.selection,
+            last.line
+        )) && row.contains(&last.book),
         "{row}"
     );
     run(&mut app, &snap, "page-up");

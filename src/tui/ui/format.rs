@@ -10,6 +10,33 @@ pub fn american(a: i64) -> String {
     }
 }
 
+/// A selection as a trader reads it: the team for home/away (from the `AWAY@HOME` event label)
+/// and the side for totals, with the line: `PHI -2.5`, `GB PK`, `Over 47.5`, `KC Over 24.5`.
+pub fn selection(event: &str, selection: &str, line: Option<f64>) -> String {
+    let (away, home) = event
+        .split_once('@')
+        .map(|(a, h)| (a.trim(), h.trim()))
+        .unwrap_or(("away", "home"));
+    let (side, spread) = match selection {
+        "home" => (home.to_string(), true),
+        "away" => (away.to_string(), true),
+        "tie" => ("Tie".to_string(), false),
+        "over" => ("Over".to_string(), false),
+        "under" => ("Under".to_string(), false),
+        "home_over" => (format!("{home} Over"), false),
+        "home_under" => (format!("{home} Under"), false),
+        "away_over" => (format!("{away} Over"), false),
+        "away_under" => (format!("{away} Under"), false),
+        other => (other.to_string(), false),
+    };
+    match line {
+        Some(l) if spread && l == 0.0 => format!("{side} PK"),
+        Some(l) if spread => format!("{side} {l:+}"),
+        Some(l) => format!("{side} {l}"),
+        None => side,
+    }
+}
+
 /// `0.5234` -> `52.3%`.
 pub fn pct(p: f64, decimals: usize) -> String {
     if !p.is_finite() {
@@ -168,6 +195,18 @@ pub fn fit(s: &str, width: usize, ell: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn selections_read_as_teams_sides_and_lines() {
+        assert_eq!(selection("BUF@HOU", "home", Some(-2.5)), "HOU -2.5");
+        assert_eq!(selection("GB @ PHI", "away", Some(3.0)), "GB +3");
+        assert_eq!(selection("GB @ PHI", "away", Some(0.0)), "GB PK");
+        assert_eq!(selection("GB @ PHI", "home", None), "PHI");
+        assert_eq!(selection("GB @ PHI", "under", Some(47.5)), "Under 47.5");
+        assert_eq!(selection("DEN@KC", "home_over", Some(24.5)), "KC Over 24.5");
+        assert_eq!(selection("DEN@KC", "tie", None), "Tie");
+        assert_eq!(selection("odd label", "away", Some(-1.5)), "away -1.5");
+    }
 
     #[test]
     fn formats() {

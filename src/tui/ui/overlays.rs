@@ -244,7 +244,7 @@ pub fn detail(frame: &mut Frame, body: Rect, cx: &Ctx, d: &DetailState) {
         e.event,
         super::panes::market_short(&e.market),
         e.scope,
-        e.selection
+        format::selection(&e.event, &e.selection, e.line)
     );
     let block = overlay_block(cx, &title, "Esc closes");
     let inner = block.inner(area);

@@ -322,10 +322,14 @@ fn edges(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
                 0 => Cell::from(e.event.clone()),
                 1 => Cell::from(market_short(&e.market).to_string()),
                 2 => Cell::from(e.scope.clone()),
-                3 if !scope_shown && e.scope != "game" => {
-                    Cell::from(format!("{} {}", e.selection, e.scope))
+                3 => {
+                    let label = format::selection(&e.event, &e.selection, e.line);
+                    Cell::from(if !scope_shown && e.scope != "game" {
+                        format!("{label} {}", e.scope)
+                    } else {
+                        label
+                    })
                 }
-                3 => Cell::from(e.selection.clone()),
                 4 => Cell::from(e.book.clone()),
                 5 => aligned(format::american(e.american), true),
                 6 => aligned(format::pct(e.fair_prob, 1), true),
