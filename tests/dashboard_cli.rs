@@ -169,3 +169,77 @@ fn tmux_smoke_test_of_the_full_screen_dashboard() {
     let files: Vec<_> = std::fs::read_dir(&exports).unwrap().collect();
     assert_eq!(files.len(), 1, "one CSV export expected");
 }
+
+/// SIGTERM (a supervisor) and SIGHUP (the SSH session went away) end the dashboard with the
+/// terminal restored: normal screen, cursor shown, line discipline back in canonical mode.
+#[test]
+fn signals_end_the_dashboard_with_the_terminal_restored() {
+    let _serial = serial();
+    if Proc::new("tmux").arg("-V").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "CI must install tmux");
+        eprintln!("skipping: tmux is not installed");
+        return;
+    }
+    for signal in ["TERM", "HUP"] {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("pid");
+        let session = format!("nflb-sig-{signal}-{}", std::process::id());
+        // The shell records the dashboard's pid, then reports its exit and the tty mode.
+        let cmd = format!(
+            "{} dashboard --storage {} & echo $! > {}; wait $!; echo EXITED=$?; \
+             stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon' | sed 's/^/MODE=/'; sleep 30",
+            env!("CARGO_BIN_EXE_nflreadpy-betting"),
+            dir.path().join("sig.sqlite3").display(),
+            pid_file.display()
+        );
+        let root = root();
+        Proc::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                "80",
+                "-y",
+                "24",
+                "-c",
+                root.to_str().unwrap(),
+                &cmd,
+            ])
+            .status()
+            .unwrap();
+        let live = wait_for_any(&session, &REPLAY_BOOKS, 10);
+        let alt_during = tmux(&["display", "-p", "-t", &session, "#{alternate_on}"]);
+        let pid = std::fs::read_to_string(&pid_file).unwrap_or_default();
+        let killed = Proc::new("kill")
+            .args([&format!("-{signal}"), pid.trim()])
+            .status()
+            .is_ok_and(|s| s.success());
+        let exited = wait_for_screen(&session, "MODE=", 15);
+        let alt_after = tmux(&["display", "-p", "-t", &session, "#{alternate_on}"]);
+        let cursor = tmux(&["display", "-p", "-t", &session, "#{cursor_flag}"]);
+        let last = tmux(&["capture-pane", "-p", "-t", &session]);
+        let _ = Proc::new("tmux")
+            .args(["kill-session", "-t", &session])
+            .status();
+        assert!(live.is_some(), "SIG{signal}: no live data:\n{last}");
+        assert_eq!(
+            alt_during.trim(),
+            "1",
+            "the dashboard uses the alternate screen"
+        );
+        assert!(killed, "SIG{signal}: kill failed (pid {pid:?})");
+        assert!(exited.is_some(), "SIG{signal}: did not exit:\n{last}");
+        assert_eq!(
+            alt_after.trim(),
+            "0",
+            "SIG{signal}: still on the alternate screen"
+        );
+        assert_eq!(cursor.trim(), "1", "SIG{signal}: cursor left hidden");
+        assert!(
+            last.contains("MODE=icanon"),
+            "SIG{signal}: tty left raw:\n{last}"
+        );
+    }
+}
