@@ -10,7 +10,7 @@ use std::future::Future;
 use std::io::Write;
 use std::time::Duration;
 
-pub use crate::tui::command::parse_duration;
+pub use crate::duration::parse_duration;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeadlessOptions {

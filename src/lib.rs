@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod duration;
 pub mod edges;
 pub mod engine;
 pub mod headless;

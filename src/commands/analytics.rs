@@ -309,7 +309,7 @@ pub fn scan(g: &GlobalArgs, a: &ScanArgs) -> Outcome {
     let prune = match &a.prune_older_than {
         None => None,
         Some(d) => {
-            let dur = crate::tui::command::parse_duration(d)
+            let dur = crate::duration::parse_duration(d)
                 .map_err(|e| usage(format!("--prune-older-than: {e}")))?;
             Some(dur)
         }

@@ -26,7 +26,7 @@ pub fn run(g: &GlobalArgs, a: &DashboardArgs) -> Outcome {
     }
     let duration = match &a.duration {
         Some(d) => Some(
-            tui::command::parse_duration(d)
+            crate::duration::parse_duration(d)
                 .map_err(|e| Failure::Usage(format!("error: --duration: {e}")))?,
         ),
         None => None,
