@@ -1,6 +1,6 @@
 //! Writing quotes: latest prices upserted, the odds path appended only on a real change.
 
-use crate::domain::{Event, Quote};
+use crate::domain::{Event, MarketKind, Quote, Scope, Selection};
 use rusqlite::{params, Connection, ToSql};
 use std::collections::{HashMap, HashSet};
 
@@ -239,6 +239,32 @@ fn slot_key(
     k
 }
 
+/// The six primary-key columns of a slot, in table order, as every multi-row statement binds them.
+fn slot_values<'a>((q, ladder): &'a (&'a Quote, String)) -> [&'a dyn ToSql; 6] {
+    [
+        &q.event_id,
+        &q.book,
+        &q.market,
+        &q.scope,
+        &q.selection,
+        ladder,
+    ]
+}
+
+/// The enums bind as their stored names (no per-row `String`).
+macro_rules! bind_as_str {
+    ($($t:ty),*) => {$(
+        impl ToSql for $t {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(rusqlite::types::ToSqlOutput::Borrowed(
+                    rusqlite::types::ValueRef::Text(self.as_str().as_bytes()),
+                ))
+            }
+        }
+    )*};
+}
+bind_as_str!(MarketKind, Scope, Selection);
+
 fn placeholders(rows: usize, cols: usize) -> String {
     let row = format!("({})", vec!["?"; cols].join(","));
     vec![row; rows].join(",")
@@ -258,20 +284,12 @@ fn upsert_chunk(
         placeholders(chunk.len(), 11)
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let names: Vec<[&'static str; 3]> = chunk
-        .iter()
-        .map(|(q, _)| [q.market.as_str(), q.scope.as_str(), q.selection.as_str()])
-        .collect();
     let mut values: Vec<&dyn ToSql> = Vec::with_capacity(chunk.len() * 11);
-    for ((q, ladder), n) in chunk.iter().zip(&names) {
+    for slot in chunk {
+        let q = slot.0;
+        values.extend_from_slice(&slot_values(slot));
         values.extend_from_slice(&[
-            &q.event_id as &dyn ToSql,
-            &q.book,
-            &n[0],
-            &n[1],
-            &n[2],
-            ladder,
-            &q.line,
+            &q.line as &dyn ToSql,
             &q.american,
             &q.observed_ms,
             &now_ms,
@@ -289,20 +307,12 @@ fn append_chunk(conn: &Connection, chunk: &[(&Quote, String)]) -> rusqlite::Resu
         placeholders(chunk.len(), 10)
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let names: Vec<[&'static str; 3]> = chunk
-        .iter()
-        .map(|(q, _)| [q.market.as_str(), q.scope.as_str(), q.selection.as_str()])
-        .collect();
     let mut values: Vec<&dyn ToSql> = Vec::with_capacity(chunk.len() * 10);
-    for ((q, ladder), n) in chunk.iter().zip(&names) {
+    for slot in chunk {
+        let q = slot.0;
+        values.extend_from_slice(&slot_values(slot));
         values.extend_from_slice(&[
-            &q.event_id as &dyn ToSql,
-            &q.book,
-            &n[0],
-            &n[1],
-            &n[2],
-            ladder,
-            &q.line,
+            &q.line as &dyn ToSql,
             &q.american,
             &q.observed_ms,
             &q.source,
@@ -323,21 +333,10 @@ fn touch_chunk(conn: &Connection, chunk: &[(&Quote, String)], now_ms: i64) -> ru
         placeholders(chunk.len(), 6)
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let names: Vec<[&'static str; 3]> = chunk
-        .iter()
-        .map(|(q, _)| [q.market.as_str(), q.scope.as_str(), q.selection.as_str()])
-        .collect();
     let mut values: Vec<&dyn ToSql> = Vec::with_capacity(chunk.len() * 6 + 1);
     values.push(&now_ms);
-    for ((q, ladder), n) in chunk.iter().zip(&names) {
-        values.extend_from_slice(&[
-            &q.event_id as &dyn ToSql,
-            &q.book,
-            &n[0],
-            &n[1],
-            &n[2],
-            ladder,
-        ]);
+    for slot in chunk {
+        values.extend_from_slice(&slot_values(slot));
     }
     stmt.execute(values.as_slice())?;
     Ok(())
