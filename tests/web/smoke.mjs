@@ -26,9 +26,16 @@ try {
     await page.fill("#token", token);
     await page.click("#auth button");
   }
-  await page.waitForFunction(() => Number(document.body.dataset.version || 0) > 0, null, { timeout: 15000 });
+  // On a timeout, say what the page showed instead of only "Timeout exceeded".
+  const state = () => page.evaluate(() => ({ live: document.querySelector("#live").textContent,
+    health: document.querySelector("#health").textContent, version: document.body.dataset.version }));
+  const waitFor = async (fn, arg, what) => {
+    try { await page.waitForFunction(fn, arg, { timeout: 30000 }); }
+    catch (e) { throw new Error(`${what}: ${e.message}; page: ${JSON.stringify(await state())}; console: ${JSON.stringify(errors)}`); }
+  };
+  await waitFor(() => Number(document.body.dataset.version || 0) > 0, null, "no first snapshot");
   const first = Number(await page.evaluate(() => document.body.dataset.version));
-  await page.waitForFunction((v) => Number(document.body.dataset.version) > v, first, { timeout: 15000 });
+  await waitFor((v) => Number(document.body.dataset.version) > v, first, "no second snapshot");
   const second = Number(await page.evaluate(() => document.body.dataset.version));
   const freshRows = await page.locator("#freshness tbody tr").count();
   const live = await page.locator("#live").textContent();

@@ -9,6 +9,7 @@ let selectedKey = null;
 let edgesByKey = new Map();
 let quoteCount = 0;
 let stream = null;
+let locked = false;
 const TOKEN_COOKIE = "nflreadpy_token";
 
 function text(el, t) { el.textContent = t; return el; }
@@ -117,7 +118,7 @@ function connect() {
   es.addEventListener("error", () => {
     $("#live").className = "bad"; text($("#live"), "○ reconnecting");
     // The browser retries by itself unless the server refused (e.g. a 401 after a token change).
-    if (es.readyState === EventSource.CLOSED) setTimeout(start, 2000);
+    if (es.readyState === EventSource.CLOSED) setTimeout(() => { if (!locked) start(); }, 2000);
   });
   es.addEventListener("snapshot", (ev) => {
     const snap = JSON.parse(ev.data);
@@ -133,6 +134,7 @@ function connect() {
 // A server with api.token set answers 401 until the page has the token; EventSource cannot send
 // a header, so the token travels as a same-site cookie that the API also accepts.
 function askForToken(message) {
+  locked = true;
   if (stream) { stream.close(); stream = null; }
   text($("#auth-msg"), message);
   $("#auth").hidden = false;
@@ -149,20 +151,23 @@ $("#auth").addEventListener("submit", (ev) => {
   document.cookie = `${TOKEN_COOKIE}=${encodeURIComponent(token)}; path=/; SameSite=Strict${secure}`;
   $("#token").value = "";
   $("#auth").hidden = true;
+  locked = false;
   start();
 });
 
 async function start() {
   if (stream) { stream.close(); stream = null; }
+  // The stream opens at once; the status request tells whether the server wants a token (a
+  // refused EventSource only reports "error", not why).
+  connect();
   let res;
-  try { res = await fetch("/api/v1/status"); } catch { setTimeout(start, 2000); return; }
+  try { res = await fetch("/api/v1/status"); } catch { return; }
   if (res.status === 401) {
     const had = document.cookie.split("; ").some((c) => c.startsWith(TOKEN_COOKIE + "="));
     askForToken(had ? "That token was refused. API token:" : "This server needs its API token:");
     return;
   }
   if (res.ok) { const s = await res.json(); text($("#env"), s.meta.environment + " · " + s.meta.mode); }
-  connect();
 }
 
 start();
