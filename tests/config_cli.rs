@@ -108,6 +108,14 @@ fn each_bad_config_exits_2_naming_file_and_key() {
             "missing_var.yaml",
             &["sources[0].api_key", "NFLREADPY_TEST_SURELY_UNSET_KEY"],
         ),
+        (
+            "bad_ca_file.yaml",
+            &[
+                "alerts.channels[0].ca_file",
+                "no-such-ca.pem",
+                "readable PEM",
+            ],
+        ),
         ("syntax_error.yaml", &["YAML syntax error"]),
         ("unreadable.yaml", &["cannot read file"]),
         (
