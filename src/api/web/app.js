@@ -12,6 +12,18 @@ let stream = null;
 let locked = false;
 const TOKEN_COOKIE = "nflreadpy_token";
 
+// As the dashboard reads a selection: the team for home/away (from "AWAY@HOME"), the side for
+// totals, with the line (HOU -2.5, Over 47.5, KC Over 24.5, GB PK).
+function selectionLabel(event, sel, line) {
+  const [away, home] = (event || "").includes("@") ? event.split("@").map((p) => p.trim()) : ["away", "home"];
+  const names = { home, away, tie: "Tie", over: "Over", under: "Under", home_over: home + " Over",
+    home_under: home + " Under", away_over: away + " Over", away_under: away + " Under" };
+  const side = names[sel] || sel;
+  if (line == null) return side;
+  if (sel === "home" || sel === "away") return side + " " + (line === 0 ? "PK" : fmtLine(line));
+  return side + " " + line;
+}
+
 function text(el, t) { el.textContent = t; return el; }
 function cell(row, value, cls) { const td = row.insertCell(); td.textContent = value; if (cls) td.className = cls; return td; }
 
@@ -32,7 +44,7 @@ function renderEdges(edges) {
     const r = body.insertRow();
     if (e.key === selectedKey) r.className = "selected";
     cell(r, e.event); cell(r, e.market); cell(r, e.scope);
-    cell(r, e.selection + (e.line != null ? " " + fmtLine(e.line) : ""));
+    cell(r, selectionLabel(e.event, e.selection, e.line));
     cell(r, e.book); cell(r, fmtOdds(e.american), "num"); cell(r, fmtPct(e.fair_prob), "num");
     cell(r, (e.ev >= 0 ? "▲ " : "▼ ") + fmtPct(e.ev, 2), "num " + (e.ev >= 0.03 ? "ok" : "info"));
     cell(r, e.stake.toFixed(1), "num");
@@ -73,14 +85,14 @@ function addQuotes(quotes) {
   for (const q of quotes.slice(-12)) {
     const li = document.createElement("li");
     li.className = "flash";
-    li.textContent = `${q.event_id} ${q.book} ${q.market}/${q.scope} ${q.selection} ${fmtLine(q.line)} ${fmtOdds(q.american)}`;
+    li.textContent = `${q.event_id} ${q.book} ${q.market}/${q.scope} ${selectionLabel("", q.selection, q.line)} ${fmtOdds(q.american)}`;
     ul.prepend(li);
   }
   while (ul.children.length > 40) ul.lastChild.remove();
 }
 
 async function loadHistory(e) {
-  text($("#chart-title"), `${e.event} ${e.market} ${e.scope} ${e.selection}`);
+  text($("#chart-title"), `${e.event} ${e.market} ${e.scope} ${selectionLabel(e.event, e.selection, e.line)}`);
   const params = new URLSearchParams({ event: e.event_id, market: e.market, scope: e.scope, selection: e.selection, limit: "1000" });
   const res = await fetch("/api/v1/line-history?" + params);
   if (!res.ok) { text($("#chart-title"), "history unavailable"); return; }
