@@ -78,6 +78,37 @@ fn tmux(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Whether tmux runs here; outside CI a missing tmux skips the test with a note.
+fn tmux_available() -> bool {
+    let ok = Proc::new("tmux").arg("-V").output().is_ok();
+    if !ok {
+        assert!(std::env::var_os("CI").is_none(), "CI must install tmux");
+        eprintln!("skipping: tmux is not installed");
+    }
+    ok
+}
+
+/// A detached tmux session of 80x24 in the repository root running `cmd` through the shell.
+fn start_80x24(session: &str, cmd: &str) {
+    let root = root();
+    Proc::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "-c",
+            root.to_str().unwrap(),
+            cmd,
+        ])
+        .status()
+        .unwrap();
+}
+
 fn wait_for_screen(session: &str, needle: &str, secs: u64) -> Option<String> {
     wait_for_any(session, &[needle], secs)
 }
@@ -109,9 +140,7 @@ const REPLAY_BOOKS: [&str; 7] = [
 #[test]
 fn tmux_smoke_test_of_the_full_screen_dashboard() {
     let _serial = serial();
-    if Proc::new("tmux").arg("-V").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "CI must install tmux");
-        eprintln!("skipping: tmux is not installed");
+    if !tmux_available() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -124,23 +153,7 @@ fn tmux_smoke_test_of_the_full_screen_dashboard() {
         env!("CARGO_BIN_EXE_nflreadpy-betting"),
         db.display()
     );
-    let root = root();
-    Proc::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            &session,
-            "-x",
-            "80",
-            "-y",
-            "24",
-            "-c",
-            root.to_str().unwrap(),
-            &cmd,
-        ])
-        .status()
-        .unwrap();
+    start_80x24(&session, &cmd);
     let cleanup = || {
         let _ = Proc::new("tmux")
             .args(["kill-session", "-t", &session])
@@ -175,9 +188,7 @@ fn tmux_smoke_test_of_the_full_screen_dashboard() {
 #[test]
 fn signals_end_the_dashboard_with_the_terminal_restored() {
     let _serial = serial();
-    if Proc::new("tmux").arg("-V").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "CI must install tmux");
-        eprintln!("skipping: tmux is not installed");
+    if !tmux_available() {
         return;
     }
     for signal in ["TERM", "HUP"] {
@@ -192,23 +203,7 @@ fn signals_end_the_dashboard_with_the_terminal_restored() {
             dir.path().join("sig.sqlite3").display(),
             pid_file.display()
         );
-        let root = root();
-        Proc::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-                "-x",
-                "80",
-                "-y",
-                "24",
-                "-c",
-                root.to_str().unwrap(),
-                &cmd,
-            ])
-            .status()
-            .unwrap();
+        start_80x24(&session, &cmd);
         let live = wait_for_any(&session, &REPLAY_BOOKS, 10);
         let alt_during = tmux(&["display", "-p", "-t", &session, "#{alternate_on}"]);
         let pid = std::fs::read_to_string(&pid_file).unwrap_or_default();
