@@ -49,8 +49,7 @@ pub fn run(g: &GlobalArgs, a: &IngestArgs) -> Outcome {
         writer: writer.clone(),
         state: state.clone(),
         every: std::time::Duration::from_secs_f64(cfg.metrics.sample_interval_seconds.max(1.0)),
-        stalled_after_seconds: cfg.alerts.rules.stalled_freshness_multiple
-            * cfg.ingestion.scheduler.interval_seconds.max(1.0),
+        view: IngestView::configured(&cfg),
     };
     let result = if single_shot {
         rt.block_on(single_pass(
@@ -197,16 +196,14 @@ struct Sampler {
     writer: StoreWriter,
     state: SharedIngestState,
     every: std::time::Duration,
-    stalled_after_seconds: f64,
+    /// The configured thresholds; each sample fills in the scheduler's state.
+    view: IngestView,
 }
 
 impl Sampler {
     async fn store(&self) {
         let now = now_ms();
-        let mut ingest = IngestView {
-            stalled_after_seconds: self.stalled_after_seconds,
-            ..Default::default()
-        };
+        let mut ingest = self.view.clone();
         if let Ok(st) = self.state.lock() {
             ingest.fill_from_state(&st, now);
         }

@@ -87,7 +87,6 @@ struct Ctx {
     priced_at: Option<std::time::Instant>,
     pricing_seq: u64,
     alerts: AlertsEngine,
-    textfile_at: Option<std::time::Instant>,
     sampled_at: Option<std::time::Instant>,
 }
 
@@ -152,7 +151,6 @@ impl Engine {
         }
         let mut ctx = Ctx {
             alerts,
-            textfile_at: None,
             sampled_at: None,
             pricer: None,
             writer: engine_writer,
@@ -434,28 +432,7 @@ impl Ctx {
         if let Ok(mut m) = shared.metrics_text.lock() {
             m.clone_from(&text);
         }
-        self.store_samples(&registry).await;
-        if let Some(path) = self.cfg.metrics.textfile.clone() {
-            let due = self.textfile_at.is_none_or(|t| {
-                t.elapsed().as_secs_f64() >= self.cfg.metrics.sample_interval_seconds
-            });
-            if due {
-                self.textfile_at = Some(std::time::Instant::now());
-                let res = tokio::task::spawn_blocking(move || {
-                    crate::metrics::write_textfile(std::path::Path::new(&path), &text)
-                })
-                .await;
-                if let Ok(Err(e)) = res {
-                    tracing::warn!(error = %e, "cannot write the metrics textfile");
-                }
-            }
-        }
-    }
-
-    /// Every `metrics.sample_interval_seconds`, the registry goes into `metrics_samples` (live
-    /// engines only: an attached one never writes).
-    async fn store_samples(&mut self, registry: &crate::metrics::Registry) {
-        let Some(w) = &self.writer else { return };
+        // Every `metrics.sample_interval_seconds`: a stored sample and the textfile.
         let due = self
             .sampled_at
             .is_none_or(|t| t.elapsed().as_secs_f64() >= self.cfg.metrics.sample_interval_seconds);
@@ -463,6 +440,21 @@ impl Ctx {
             return;
         }
         self.sampled_at = Some(std::time::Instant::now());
+        self.store_samples(&registry).await;
+        if let Some(path) = self.cfg.metrics.textfile.clone() {
+            let res = tokio::task::spawn_blocking(move || {
+                crate::metrics::write_textfile(std::path::Path::new(&path), &text)
+            })
+            .await;
+            if let Ok(Err(e)) = res {
+                tracing::warn!(error = %e, "cannot write the metrics textfile");
+            }
+        }
+    }
+
+    /// The registry into `metrics_samples` (live engines only: an attached one never writes).
+    async fn store_samples(&self, registry: &crate::metrics::Registry) {
+        let Some(w) = &self.writer else { return };
         let rows = registry.stored_samples("");
         if let Err(e) = w
             .write(move |c| crate::store::records::insert_metric_samples(c, &rows))
@@ -515,12 +507,7 @@ impl Ctx {
     fn assemble(&mut self, stored: Option<StoredView>) -> Snapshot {
         let now = now_ms();
         let cfg = &self.cfg;
-        let interval = cfg.ingestion.scheduler.interval_seconds.max(1.0);
-        let mut ingest = IngestView {
-            freshness_target_seconds: cfg.ingestion.freshness_target_seconds,
-            stalled_after_seconds: cfg.alerts.rules.stalled_freshness_multiple * interval,
-            ..Default::default()
-        };
+        let mut ingest = IngestView::configured(cfg);
         let mut events = Vec::new();
         if let Some(st) = self.state.as_ref().and_then(|s| s.lock().ok()) {
             ingest.fill_from_state(&st, now);

@@ -53,6 +53,17 @@ pub struct IngestView {
 }
 
 impl IngestView {
+    /// An empty view with the configured freshness target and stall threshold (the alert rule's
+    /// multiple of the poll cadence).
+    pub fn configured(cfg: &crate::config::Config) -> Self {
+        let interval = cfg.ingestion.scheduler.interval_seconds.max(1.0);
+        IngestView {
+            freshness_target_seconds: cfg.ingestion.freshness_target_seconds,
+            stalled_after_seconds: cfg.alerts.rules.stalled_freshness_multiple * interval,
+            ..Default::default()
+        }
+    }
+
     /// Takes sources, freshness and book routing from an in-process scheduler's state.
     pub fn fill_from_state(&mut self, st: &crate::ingest::scheduler::IngestState, now_ms: i64) {
         self.paused = st.paused;
