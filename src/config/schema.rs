@@ -610,6 +610,21 @@ pub struct EmailChannel {
     pub min_severity: String,
 }
 
+impl EmailChannel {
+    /// The `ca_file` bytes when one is set: an error (`PATH: why`) when it cannot be read or
+    /// holds no PEM certificate. Validation and the sender share this check.
+    pub fn ca_pem(&self) -> Option<Result<Vec<u8>, String>> {
+        let path = self.ca_file.as_deref().filter(|p| !p.is_empty())?;
+        Some(match std::fs::read(path) {
+            Err(e) => Err(format!("{path}: {e}")),
+            Ok(b) if !b.windows(17).any(|w| w == b"BEGIN CERTIFICATE") => {
+                Err(format!("{path}: no PEM certificate in it"))
+            }
+            Ok(b) => Ok(b),
+        })
+    }
+}
+
 impl Default for EmailChannel {
     fn default() -> Self {
         EmailChannel {

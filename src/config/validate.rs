@@ -733,26 +733,16 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
                             "expected a list of one or more recipient addresses".into(),
                         );
                     }
-                    if let Some(ca) = e.ca_file.as_deref().filter(|c| !c.is_empty()) {
-                        let pem = std::fs::read(ca);
-                        if !pem
-                            .as_deref()
-                            .is_ok_and(|b| b.windows(17).any(|w| w == b"BEGIN CERTIFICATE"))
-                        {
-                            let why = match pem {
-                                Err(err) => err.to_string(),
-                                Ok(_) => "no PEM certificate in it".into(),
-                            };
-                            k.err(
-                                &format!("{p}.ca_file"),
-                                format!("expected a readable PEM CA file, {ca}: {why}"),
-                            );
-                        } else if !e.starttls {
-                            k.warn(
-                                &format!("{p}.ca_file"),
-                                "ca_file is only used with starttls: true".into(),
-                            );
-                        }
+                    match e.ca_pem() {
+                        Some(Err(why)) => k.err(
+                            &format!("{p}.ca_file"),
+                            format!("expected a readable PEM CA file, {why}"),
+                        ),
+                        Some(Ok(_)) if !e.starttls => k.warn(
+                            &format!("{p}.ca_file"),
+                            "ca_file is only used with starttls: true".into(),
+                        ),
+                        _ => {}
                     }
                 }
                 (e.enabled, &e.min_severity)

@@ -71,12 +71,9 @@ pub async fn send(
 /// a public root or to a CA in `ca_file`.
 fn tls_parameters(c: &EmailChannel) -> Result<TlsParameters, String> {
     let mut tls = TlsParameters::builder(c.smtp_host.clone());
-    if let Some(path) = c.ca_file.as_deref().filter(|p| !p.is_empty()) {
-        let pem = std::fs::read(path).map_err(|e| format!("ca_file {path}: {e}"))?;
-        if !pem.windows(17).any(|w| w == b"BEGIN CERTIFICATE") {
-            return Err(format!("ca_file {path}: no PEM certificate in it"));
-        }
-        let cert = Certificate::from_pem(&pem).map_err(|e| format!("ca_file {path}: {e}"))?;
+    if let Some(pem) = c.ca_pem() {
+        let pem = pem.map_err(|e| format!("ca_file {e}"))?;
+        let cert = Certificate::from_pem(&pem).map_err(|e| format!("ca_file: {e}"))?;
         tls = tls.add_root_certificate(cert);
     }
     tls.build_rustls()
