@@ -51,7 +51,7 @@ const ODDS_COLS: [Col; 8] = [
     col(0, "Book", 10, false, 0),
     col(1, "Group", 9, false, 0),
     col(2, "Age", 6, true, 0),
-    col(3, "State", 9, false, 0),
+    col(3, "State", 7, false, 0),
     col(4, "Succ", 4, true, 3),
     col(5, "Poll latency", 12, false, 5),
     col(6, "Last", 5, true, 4),
