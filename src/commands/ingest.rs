@@ -46,7 +46,7 @@ pub fn run(g: &GlobalArgs, a: &IngestArgs) -> Outcome {
         .collect();
     let state = IngestState::new(&runners);
     let sampler = Sampler {
-        writer: writer.clone(),
+        writer: &writer,
         state: state.clone(),
         every: std::time::Duration::from_secs_f64(cfg.metrics.sample_interval_seconds.max(1.0)),
         view: IngestView::configured(&cfg),
@@ -65,8 +65,6 @@ pub fn run(g: &GlobalArgs, a: &IngestArgs) -> Outcome {
             &sampler,
         ))
     };
-    // The sampler's writer handle too, or the writer thread would wait for it forever.
-    drop(sampler);
     drop(writer);
     // Every acknowledged batch is committed before the process exits.
     writer_thread.join();
@@ -118,7 +116,7 @@ async fn single_pass(
     state: &SharedIngestState,
     json: bool,
     storage: &Path,
-    sampler: &Sampler,
+    sampler: &Sampler<'_>,
 ) -> Outcome {
     let reports = scheduler::single_pass(&mut runners, settings, writer, state).await;
     sampler.store().await;
@@ -152,7 +150,7 @@ async fn continuous(
     writer: StoreWriter,
     state: SharedIngestState,
     json: bool,
-    sampler: &Sampler,
+    sampler: &Sampler<'_>,
 ) -> Outcome {
     let controls = Controls::new();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -192,15 +190,15 @@ async fn continuous(
 
 /// Stores this process's `ingestion.*` metrics in `metrics_samples` (the engine does the same
 /// for every family when the dashboard or `serve` runs ingestion itself).
-struct Sampler {
-    writer: StoreWriter,
+struct Sampler<'a> {
+    writer: &'a StoreWriter,
     state: SharedIngestState,
     every: std::time::Duration,
     /// The configured thresholds; each sample fills in the scheduler's state.
     view: IngestView,
 }
 
-impl Sampler {
+impl Sampler<'_> {
     async fn store(&self) {
         let now = now_ms();
         let mut ingest = self.view.clone();
