@@ -1,14 +1,16 @@
-//! Monte Carlo kernel and slate pricing. Besides criterion's report, prints one machine-readable
-//! line `RUST_NS_PER_GAME=<median ns>` (single thread, full-game grid, 1e6 draws, median of 7
-//! runs) that `benches/pricing_vs_numpy.sh` compares with the numpy kernel, and the same over
-//! the whole rayon pool (`RUST_NS_PER_GAME_POOL`).
+//! Exact slate pricing, the Monte Carlo check and its kernel. Besides criterion's report, prints
+//! machine-readable lines that `benches/pricing_vs_numpy.sh` compares with the numpy twin:
+//! `RUST_EXACT_SLATE_MS` (16 games, every market and scope, priced exactly; median of 15),
+//! `RUST_CHECK_SLATE_MS` (the same plus the Monte Carlo check at 20,000 draws per scope),
+//! `RUST_NS_PER_GAME` (kernel, single thread, full-game grid, 1e6 draws, median of 7 runs) and
+//! `RUST_NS_PER_GAME_POOL` (the same over the whole rayon pool).
 
 use criterion::{black_box, Criterion, Throughput};
 use nflreadpy_betting::config::schema::AnalyticsConfig;
 use nflreadpy_betting::domain::Scope;
 use nflreadpy_betting::pricing::alias::AliasTable;
 use nflreadpy_betting::pricing::montecarlo::{par_sample_counts, sample_counts, GridSampler};
-use nflreadpy_betting::pricing::{load_games, GameInputs, PricingEngine};
+use nflreadpy_betting::pricing::{load_games, GameInputs, PricingEngine, SlateGame};
 use std::time::{Duration, Instant};
 
 fn engine() -> PricingEngine {
@@ -17,24 +19,46 @@ fn engine() -> PricingEngine {
     PricingEngine::from_games(&games, &AnalyticsConfig::default()).expect("engine")
 }
 
-fn slate() -> Vec<(String, GameInputs)> {
+fn slate() -> Vec<SlateGame> {
     (0..16)
         .map(|i| {
             let margin = -10.5 + 1.4 * i as f64;
-            (
+            SlateGame::new(
                 format!("2025_10_G{i:02}"),
                 GameInputs {
                     mean_margin: margin,
                     mean_total: 38.5 + i as f64,
                 },
+                2025,
             )
         })
         .collect()
 }
 
+/// Prices the slate (and checks it with `iterations` draws per scope), then reads every price.
+fn price(e: &PricingEngine, games: &[SlateGame], iterations: u32, seed: u64) -> usize {
+    let sim = e.simulate_slate(games, iterations, seed);
+    games
+        .iter()
+        .map(|g| sim.price_sheet(&g.event_id).len())
+        .sum()
+}
+
+fn median_ms(runs: usize, mut f: impl FnMut(u64)) -> f64 {
+    let mut v: Vec<f64> = (0..runs)
+        .map(|r| {
+            let t = Instant::now();
+            f(r as u64);
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    v.sort_by(f64::total_cmp);
+    v[runs / 2]
+}
+
 /// The sampler's table for a typical game: the positive cells of the full-game grid.
 fn game_table(e: &PricingEngine) -> AliasTable {
-    let j = e.model().joint(
+    let j = e.score_model(2025).joint(
         &GameInputs {
             mean_margin: 3.0,
             mean_total: 45.5,
@@ -85,24 +109,31 @@ fn main() {
         par[7],
         rayon::current_num_threads()
     );
-    let mut slate_ms: Vec<f64> = (0..7)
-        .map(|r| {
-            let t = Instant::now();
-            let sim = e.simulate_slate(&slate(), 20_000, r);
-            let prices: usize = slate()
-                .iter()
-                .map(|(id, _)| sim.price_sheet(id).len())
-                .sum();
-            black_box(prices);
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    slate_ms.sort_by(f64::total_cmp);
+    let games = slate();
+    // The score model is fitted once per season and cached; a warm engine is what runs.
+    black_box(price(&e, &games, 0, 0));
+    let exact = median_ms(15, |r| {
+        black_box(price(&e, &games, 0, r));
+    });
     println!(
-        "RUST_SLATE_MS={:.3} threads={}",
-        slate_ms[3],
+        "RUST_EXACT_SLATE_MS={exact:.3} threads={}",
         rayon::current_num_threads()
     );
+    let exact_1 = single.install(|| median_ms(15, |r| {
+        black_box(price(&e, &games, 0, r));
+    }));
+    println!("RUST_EXACT_SLATE_MS_1_THREAD={exact_1:.3}");
+    let checked = median_ms(7, |r| {
+        black_box(price(&e, &games, 20_000, r));
+    });
+    println!(
+        "RUST_CHECK_SLATE_MS={checked:.3} threads={}",
+        rayon::current_num_threads()
+    );
+    let sim = e.simulate_slate(&games, 20_000, 7);
+    if let Some(c) = sim.check() {
+        println!("RUST_CHECK_MAX_Z={:.3} markets={}", c.max_abs_z, c.markets);
+    }
 
     let mut c = Criterion::default()
         .sample_size(10)
@@ -119,25 +150,14 @@ fn main() {
     });
     g.finish();
     let mut g = c.benchmark_group("slate");
-    g.bench_function("16_games_all_markets_scopes_20k", |b| {
-        b.iter(|| {
-            let sim = e.simulate_slate(&slate(), 20_000, 7);
-            slate()
-                .iter()
-                .map(|(id, _)| sim.price_sheet(id).len())
-                .sum::<usize>()
-        })
+    g.bench_function("16_games_all_markets_scopes_exact", |b| {
+        b.iter(|| price(&e, &games, 0, 7))
     });
-    g.bench_function("16_games_all_markets_scopes_20k_1_thread", |b| {
-        b.iter(|| {
-            single.install(|| {
-                let sim = e.simulate_slate(&slate(), 20_000, 7);
-                slate()
-                    .iter()
-                    .map(|(id, _)| sim.price_sheet(id).len())
-                    .sum::<usize>()
-            })
-        })
+    g.bench_function("16_games_all_markets_scopes_exact_1_thread", |b| {
+        b.iter(|| single.install(|| price(&e, &games, 0, 7)))
+    });
+    g.bench_function("16_games_exact_plus_check_20k", |b| {
+        b.iter(|| price(&e, &games, 20_000, 7))
     });
     g.finish();
     c.final_summary();

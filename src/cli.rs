@@ -199,8 +199,8 @@ pub struct DashboardArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct BacktestArgs {
-    /// First season evaluated (ratings train on every earlier season).
-    #[arg(long, value_name = "YEAR", default_value_t = 2020)]
+    /// First season evaluated (ratings train on every earlier game).
+    #[arg(long, value_name = "YEAR", default_value_t = 2015)]
     pub start_season: i32,
     /// Last season evaluated.
     #[arg(long, value_name = "YEAR", default_value_t = 2024)]
@@ -208,8 +208,12 @@ pub struct BacktestArgs {
     /// Games file (default analytics.ratings.games_path).
     #[arg(long, value_name = "PATH")]
     pub games: Option<PathBuf>,
-    #[arg(long, value_name = "N")]
+    /// Accepted for compatibility: the backtest prices exactly and draws nothing.
+    #[arg(long, value_name = "N", hide = true)]
     pub iterations: Option<u32>,
+    /// Write one row per game (model, market and blend probabilities, margins, totals, scores).
+    #[arg(long, value_name = "PATH.csv")]
+    pub predictions: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: OutputFormat,
 }

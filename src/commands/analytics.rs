@@ -215,7 +215,7 @@ pub fn simulate(g: &GlobalArgs, a: &SimulateArgs) -> Outcome {
             println!(
                 "{}",
                 json!({
-                    "opportunities": run.edges, "portfolio": run.portfolio, "bankroll": run.bankroll,
+                    "games": run.games, "opportunities": run.edges, "portfolio": run.portfolio, "bankroll": run.bankroll,
                     "analytics.simulation_latency": run.run.latency_ms / 1000.0, "simulation": run.run,
                     "seed": seed, "alerts": alerts, "test_alerts": test_alerts,
                 })
@@ -376,14 +376,19 @@ pub fn backtest(g: &GlobalArgs, a: &BacktestArgs) -> Outcome {
         .clone()
         .unwrap_or_else(|| PathBuf::from(&cfg.analytics.ratings.games_path));
     let games = crate::pricing::games::load_games(&path).map_err(|e| usage(e.to_string()))?;
-    let report = crate::backtest::run(&games, &cfg.analytics, a.start_season, a.end_season);
-    if report.overall.market.n == 0 {
+    let (report, predictions) =
+        crate::backtest::run(&games, &cfg.analytics, a.start_season, a.end_season);
+    if report.moneyline.market.n == 0 {
         return Err(Failure::Runtime(anyhow::anyhow!(
             "{} has no finished games with closing moneylines in seasons {}-{}",
             path.display(),
             a.start_season,
             a.end_season
         )));
+    }
+    if let Some(out) = &a.predictions {
+        write_predictions(out, &predictions)
+            .with_context(|| format!("writing predictions to {}", out.display()))?;
     }
     if a.format == OutputFormat::Json {
         println!(
@@ -392,71 +397,127 @@ pub fn backtest(g: &GlobalArgs, a: &BacktestArgs) -> Outcome {
         );
         return Ok(());
     }
-    println!(
-        "Walk-forward backtest {}-{} ({} games; ratings trained on earlier games only; market = {}-de-vigged closing moneyline; blend weight {:.2})",
-        report.start_season, report.end_season, report.overall.market.n, report.devig_method, report.model_weight
-    );
-    println!(
-        "{:<8} {:>6} {:>9} {:>9} {:>9} {:>10} {:>10} {:>10}",
-        "season",
-        "games",
-        "Brier-mdl",
-        "Brier-mkt",
-        "Brier-bln",
-        "LogL-mdl",
-        "LogL-mkt",
-        "LogL-bln"
-    );
-    let row = |label: String, s: &crate::backtest::Scored| {
+    print_backtest(&report);
+    if let Some(out) = &a.predictions {
         println!(
-            "{label:<8} {:>6} {:>9.4} {:>9.4} {:>9.4} {:>10.4} {:>10.4} {:>10.4}",
+            "\nPredictions: {} games written to {}",
+            predictions.len(),
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// Writes the per-game predictions beside the target, then renames it into place.
+fn write_predictions(path: &Path, preds: &[crate::backtest::Prediction]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("csv.partial");
+    {
+        let mut w = csv::Writer::from_path(&tmp)?;
+        w.write_record(crate::backtest::Prediction::CSV_HEADER)?;
+        for p in preds {
+            w.write_record(p.csv_record())?;
+        }
+        w.flush()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+fn print_backtest(r: &crate::backtest::BacktestReport) {
+    use crate::backtest::Scored;
+    println!(
+        "Walk-forward backtest {}-{}: ratings from games of earlier weeks only; score models and blend weights from earlier seasons only; hyper-parameters tuned on {}-{} and frozen. Market = {}-de-vigged closing moneyline, 50/50 at the closing spread and total.",
+        r.start_season, r.end_season, r.tuned_on.0, r.tuned_on.1, r.devig_method
+    );
+    let head = |what: &str| {
+        println!(
+            "\n{what}\n{:<8} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  {:>16}",
+            "season",
+            "games",
+            "Brier-mdl",
+            "Brier-mkt",
+            "Brier-bln",
+            "LogL-mdl",
+            "LogL-mkt",
+            "LogL-bln",
+            "weight (chosen)"
+        )
+    };
+    let row = |label: String, s: &Scored, w: Option<f64>| {
+        println!(
+            "{label:<8} {:>6} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4}  {:>16}",
             s.market.n,
             s.model.brier,
             s.market.brier,
             s.blend.brier,
             s.model.log_loss,
             s.market.log_loss,
-            s.blend.log_loss
+            s.blend.log_loss,
+            w.map(|w| format!("{w:.2}")).unwrap_or_default()
         )
     };
-    for s in &report.by_season {
-        row(s.season.to_string(), &s.scored);
+    head("Moneyline (home win, ties left out)");
+    for s in &r.by_season {
+        row(
+            s.season.to_string(),
+            &s.moneyline,
+            Some(s.weights.moneyline),
+        );
     }
-    row("all".into(), &report.overall);
-    println!("\nCalibration (all seasons): predicted vs observed home-win rate per bin");
+    row("all".into(), &r.moneyline, None);
+    head("Spread (home cover at the closing spread, pushes left out)");
+    for s in &r.by_season {
+        row(s.season.to_string(), &s.spread, Some(s.weights.spread));
+    }
+    row("all".into(), &r.spread, None);
+    head("Total (over at the closing total, pushes left out)");
+    for s in &r.by_season {
+        row(s.season.to_string(), &s.total, Some(s.weights.total));
+    }
+    row("all".into(), &r.total, None);
+    let m = &r.moneyline;
     println!(
-        "{:<11} {:>6} {:>8} {:>8} {:>8} {:>8}",
-        "bin", "n", "model", "obs", "market", "obs"
+        "\nRecalibration slope of logit(y) on logit(p) (1 = calibrated): model {:.3}, market {:.3}, blend {:.3}",
+        m.model.recalibration_slope, m.market.recalibration_slope, m.blend.recalibration_slope
     );
-    for (m, k) in report
-        .overall
-        .model
-        .calibration
-        .iter()
-        .zip(&report.overall.market.calibration)
-    {
+    println!(
+        "Margin: model MAE {:.2} (RMSE {:.2}) against the closing spread's {:.2} ({:.2}) over {} games; model minus spread {:+.2} on average",
+        r.margin.model_mae, r.margin.model_rmse, r.margin.market_mae, r.margin.market_rmse, r.margin.n, r.margin.bias_vs_market
+    );
+    println!(
+        "Total:  model MAE {:.2} (RMSE {:.2}) against the closing total's {:.2} ({:.2}) over {} games; model minus total {:+.2} on average",
+        r.total_points.model_mae, r.total_points.model_rmse, r.total_points.market_mae, r.total_points.market_rmse, r.total_points.n, r.total_points.bias_vs_market
+    );
+    println!("\nMoneyline calibration (all seasons): predicted vs observed home-win rate per bin");
+    println!(
+        "{:<11} {:>11} {:>8} {:>8} {:>8} {:>8}",
+        "bin", "n mdl/mkt", "model", "obs", "market", "obs"
+    );
+    for (a, k) in m.model.calibration.iter().zip(&m.market.calibration) {
         println!(
-            "{:<11} {:>6} {:>8.3} {:>8.3} {:>8.3} {:>8.3}",
-            format!("{:.1}-{:.1}", m.lower, m.upper),
-            format!("{}/{}", m.n, k.n),
-            m.mean_predicted,
-            m.observed,
+            "{:<11} {:>11} {:>8.3} {:>8.3} {:>8.3} {:>8.3}",
+            format!("{:.1}-{:.1}", a.lower, a.upper),
+            format!("{}/{}", a.n, k.n),
+            a.mean_predicted,
+            a.observed,
             k.mean_predicted,
             k.observed
         );
     }
-    if !report.blend_sweep.is_empty() {
-        let sweep: Vec<String> = report
-            .blend_sweep
-            .iter()
-            .map(|(w, b)| format!("w={w:.2}: {b:.4}"))
-            .collect();
-        println!(
-            "\nBlend Brier by model weight (in-sample, for choosing analytics.model_weight): {}",
-            sweep.join(", ")
-        );
-    }
-    Ok(())
+    let w = r.latest_weights;
+    println!(
+        "\nBlend weights the walk-forward chose for {} (on earlier seasons only; the shipped analytics.model_weight): moneyline {:.2}, spread {:.2}, total {:.2}",
+        r.end_season, w.moneyline, w.spread, w.total
+    );
+    let sweep: Vec<String> = r
+        .moneyline_sweep
+        .iter()
+        .map(|(w, b)| format!("{w:.1}: {b:.4}"))
+        .collect();
+    println!(
+        "Moneyline blend Brier at fixed weights over these seasons (in-sample, for reading only): {}",
+        sweep.join(", ")
+    );
 }
 
 fn print_edges(edges: &[EdgeRow], cfg: &Config) {
@@ -468,11 +529,13 @@ fn print_edges(edges: &[EdgeRow], cfg: &Config) {
         return;
     }
     println!(
-        "Opportunities: {} above {:.1}% EV ({}-de-vigged consensus blended with the model at weight {:.2}; EV = fair x dec + push - 1)",
+        "Opportunities: {} above {:.1}% EV ({}-de-vigged consensus blended with the model at weights moneyline {:.2}, spread {:.2}, total {:.2}; EV = fair x dec + push - 1)",
         edges.len(),
         cfg.analytics.value_threshold * 100.0,
         cfg.analytics.devig_method,
-        cfg.analytics.model_weight
+        cfg.analytics.model_weight.moneyline,
+        cfg.analytics.model_weight.spread,
+        cfg.analytics.model_weight.total
     );
     println!(
         "{:<16} {:<14} {:<5} {:<16} {:<10} {:>6} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8}",
@@ -549,11 +612,20 @@ fn print_bankroll(run: &PricingRun, cfg: &Config) {
 
 fn print_latency(run: &PricingRun, cfg: &Config, seed: u64) {
     println!(
-        "\nanalytics.simulation_latency: {:.3} s for {} games x {} iterations x 7 scopes (target {:.1} s for 20k iterations; seed {seed}; max standard error {:.4})",
+        "\nanalytics.simulation_latency: {:.3} s for {} games x 7 scopes priced exactly, then checked with {} Monte Carlo draws each (target {:.1} s for 20k iterations; seed {seed})",
         run.run.latency_ms / 1000.0,
         run.run.events,
         run.run.iterations,
         cfg.analytics.simulation_latency_target_seconds,
-        run.run.max_std_error
     );
+    match run.run.max_abs_z {
+        Some(z) => println!(
+            "Monte Carlo check: {} markets sampled against their exact prices; largest |z| {z:.2} at {} ({}; the limit is {:.0})",
+            run.run.check_markets,
+            run.run.check_worst,
+            if z > crate::engine::pricer::CHECK_Z_LIMIT { "FAILED: the exact prices disagree with their own distribution" } else { "ok" },
+            crate::engine::pricer::CHECK_Z_LIMIT
+        ),
+        None => println!("Monte Carlo check: no games to check."),
+    }
 }

@@ -328,7 +328,7 @@ pub struct AnalyticsConfig {
     pub worst_case_gate: bool,
     pub sharp_books: Vec<String>,
     pub sharp_weight: f64,
-    pub model_weight: f64,
+    pub model_weight: ModelWeights,
     pub movement_threshold: f64,
     pub history_limit: u32,
     pub seed: u64,
@@ -352,7 +352,7 @@ impl Default for AnalyticsConfig {
             worst_case_gate: true,
             sharp_books: vec!["pinnacle".into(), "circa".into(), "lowvig".into()],
             sharp_weight: 3.0,
-            model_weight: 0.1,
+            model_weight: ModelWeights::default(),
             movement_threshold: 1.5,
             history_limit: 256,
             seed: 17,
@@ -392,22 +392,58 @@ impl Default for IterationsConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RatingsConfig {
+    /// The nflverse schedule the ratings learn from (results, closing lines, starters, rest).
     pub games_path: String,
-    pub k_factor: f64,
-    pub home_field_elo: f64,
-    pub season_revert: f64,
-    pub margin_of_victory: bool,
 }
 
 impl Default for RatingsConfig {
     fn default() -> Self {
         RatingsConfig {
             games_path: "data/games.csv".into(),
-            k_factor: 20.0,
-            home_field_elo: 48.0,
-            season_revert: 1.0 / 3.0,
-            margin_of_victory: true,
         }
+    }
+}
+
+/// Weight of the model in the model/consensus blend, per market type (0 = consensus only).
+/// The shipped values are what `backtest`'s walk-forward choice picked for its latest season,
+/// each chosen on earlier seasons only.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelWeights {
+    /// Moneylines and three-way moneylines, every scope.
+    pub moneyline: f64,
+    /// Spreads and alternate spreads.
+    pub spread: f64,
+    /// Totals, alternate totals and team totals.
+    pub total: f64,
+}
+
+impl ModelWeights {
+    pub const SHIPPED: ModelWeights = ModelWeights {
+        moneyline: 0.0,
+        spread: 0.05,
+        total: 0.15,
+    };
+
+    /// The weight for a market, clamped to [0, 1].
+    pub fn for_market(&self, market: crate::domain::MarketKind) -> f64 {
+        use crate::domain::MarketKind as M;
+        let w = match market {
+            M::Moneyline | M::Moneyline3Way => self.moneyline,
+            M::Spread | M::SpreadAlt => self.spread,
+            M::Total | M::TotalAlt | M::TeamTotal => self.total,
+        };
+        if w.is_finite() {
+            w.clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    }
+}
+
+impl Default for ModelWeights {
+    fn default() -> Self {
+        ModelWeights::SHIPPED
     }
 }
 

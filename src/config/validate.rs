@@ -486,14 +486,20 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         100.0,
         false,
     );
-    k.range(
-        "analytics.model_weight",
-        a.model_weight,
-        0.0,
-        false,
-        1.0,
-        false,
-    );
+    for (name, w) in [
+        ("moneyline", a.model_weight.moneyline),
+        ("spread", a.model_weight.spread),
+        ("total", a.model_weight.total),
+    ] {
+        k.range(
+            &format!("analytics.model_weight.{name}"),
+            w,
+            0.0,
+            false,
+            1.0,
+            false,
+        );
+    }
     k.range(
         "analytics.movement_threshold",
         a.movement_threshold,
@@ -537,31 +543,6 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
             false,
         );
     }
-    let r = &a.ratings;
-    k.range(
-        "analytics.ratings.k_factor",
-        r.k_factor,
-        0.0,
-        true,
-        100.0,
-        false,
-    );
-    k.range(
-        "analytics.ratings.home_field_elo",
-        r.home_field_elo,
-        0.0,
-        false,
-        200.0,
-        false,
-    );
-    k.range(
-        "analytics.ratings.season_revert",
-        r.season_revert,
-        0.0,
-        false,
-        1.0,
-        false,
-    );
     let b = &a.bankroll;
     k.positive("analytics.bankroll.initial", b.initial);
     k.range(

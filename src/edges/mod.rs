@@ -1,12 +1,14 @@
 //! Edges: where a book's price beats our fair probability, and how much to stake on it.
 
 pub mod consensus;
+pub mod fair;
 pub mod kelly;
 pub mod movement;
 pub mod opportunity;
 pub mod portfolio;
 
 pub use consensus::{consensus, Consensus, MarketKey};
+pub use fair::{game_views, GameView};
 pub use kelly::{expected_value, kelly, kelly_mutually_exclusive, thorp_shrink};
 pub use movement::{line_movement, LineMovement};
 pub use opportunity::{find_opportunities, Opportunity};

@@ -98,7 +98,6 @@ pub fn find_opportunities(
         .iter()
         .map(|e| (e.event_id.as_str(), e.label()))
         .collect();
-    let mw = cfg.model_weight.clamp(0.0, 1.0);
     let mut out = Vec::new();
     for (key, latest) in &markets {
         let Some(cons) = consensus(key, latest, cfg) else {
@@ -125,6 +124,13 @@ pub fn find_opportunities(
             };
             let model = sim.outcome(&key.event_id, key.market, key.scope, selection, best.line);
             let push = model.map_or(0.0, |m| m.push);
+            // The model's win share counts only where it holds an opinion (both teams rated);
+            // otherwise its distribution still supplies the push share.
+            let mw = if sim.has_opinion(&key.event_id) {
+                cfg.model_weight.for_market(key.market)
+            } else {
+                0.0
+            };
             // De-vigged prices say who wins given action; the model supplies the push share.
             let (fair_cond, worst_cond) = match model {
                 Some(m) => (
@@ -173,7 +179,9 @@ pub fn find_opportunities(
                 american: best.american,
                 decimal: d,
                 fair_prob: fair,
-                model_prob: model.map(|m| m.win),
+                model_prob: model
+                    .filter(|_| sim.has_opinion(&key.event_id))
+                    .map(|m| m.win),
                 consensus_prob: cons_p * action,
                 push_prob: push,
                 ev,

@@ -1,7 +1,7 @@
 use super::*;
 use crate::config::schema::AnalyticsConfig;
 use crate::domain::{DevigMethod, Event, MarketKind, Quote, Scope, Selection};
-use crate::pricing::{load_games, GameInputs, PricingEngine, SlateSimulation};
+use crate::pricing::{load_games, GameInputs, PricingEngine, SlateGame, SlateSimulation};
 
 fn q(
     book: &str,
@@ -38,7 +38,11 @@ fn event() -> Event {
 
 fn market_only() -> AnalyticsConfig {
     AnalyticsConfig {
-        model_weight: 0.0,
+        model_weight: crate::config::schema::ModelWeights {
+            moneyline: 0.0,
+            spread: 0.0,
+            total: 0.0,
+        },
         ..AnalyticsConfig::default()
     }
 }
@@ -310,14 +314,15 @@ fn model_supplies_pushes_and_blends() {
     let cfg = AnalyticsConfig::default();
     let engine = PricingEngine::from_games(&games, &cfg).expect("engine");
     let sim = engine.simulate_slate(
-        &[(
-            "ev1".into(),
+        &[SlateGame::new(
+            "ev1",
             GameInputs {
                 mean_margin: 3.0,
                 mean_total: 45.0,
             },
+            2025,
         )],
-        50_000,
+        0,
         1,
     );
     let quotes = vec![
@@ -370,11 +375,12 @@ fn model_supplies_pushes_and_blends() {
         .expect("model");
     assert!(o.push_prob > 0.06 && (o.push_prob - m.push).abs() < 1e-15);
     assert!((o.ev - (o.fair_prob * o.decimal + o.push_prob - 1.0)).abs() < 1e-12);
-    let w = cfg.model_weight;
+    let w = cfg.model_weight.for_market(MarketKind::Spread);
+    assert!(w > 0.0, "the shipped spread weight blends the model in");
     let blended = w * m.win_given_action() + (1.0 - w) * o.consensus_prob / (1.0 - o.push_prob);
     assert!((o.fair_prob - blended * (1.0 - o.push_prob)).abs() < 1e-12);
     assert_eq!(o.model_prob, Some(m.win));
-    assert!(o.std_error.expect("se") > 0.0);
+    assert_eq!(o.std_error, Some(0.0), "prices are exact");
 }
 
 fn opp(

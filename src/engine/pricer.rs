@@ -6,7 +6,7 @@ use crate::bankroll::{self, BankrollReport, PathBet};
 use crate::config::Config;
 use crate::domain::{Event, MarketKind, Quote, Scope, Selection};
 use crate::edges::{find_opportunities, Opportunity, Portfolio};
-use crate::pricing::{games, PricingEngine, SlateSimulation};
+use crate::pricing::{games, PricingEngine, SlateGame, SlateSimulation};
 use crate::store::read::{self, LatestQuote};
 use crate::store::records::{OpportunityRecord, SimulationRecord};
 use rusqlite::Connection;
@@ -55,6 +55,8 @@ pub struct PricingRun {
     pub run: SimulationRun,
     pub edges: Vec<EdgeRow>,
     pub sim: SlateSimulation,
+    /// Model and fair home win per game of the slate.
+    pub games: Vec<crate::edges::GameView>,
     pub seed: u64,
 }
 
@@ -69,6 +71,10 @@ pub struct Pass<'a> {
     pub trigger: &'a str,
     pub now_ms: i64,
 }
+
+/// A Monte Carlo check above this many standard errors means the exact prices and the grid
+/// they come from disagree: an alert, never chance (at 4 SE, about 1 in 16,000 markets).
+pub const CHECK_Z_LIMIT: f64 = 4.0;
 
 pub struct Pricer {
     engine: PricingEngine,
@@ -108,11 +114,22 @@ impl Pricer {
             .iter()
             .filter(|e| data.latest.iter().any(|q| q.quote.event_id == e.event_id))
             .collect();
-        let slate: Vec<(String, crate::pricing::GameInputs)> = live_events
+        let slate: Vec<SlateGame> = live_events
             .iter()
             .map(|e| {
-                let (total, spread) = market_lines(&data.latest, &e.event_id);
-                (e.event_id.clone(), self.engine.inputs(e, total, spread))
+                let mut g = self.engine.slate_game(e);
+                if !g.model_opinion {
+                    // No opinion on unrated teams: the market's lines only shape the pushes,
+                    // and the blend leaves the price to consensus.
+                    let (total, spread) = market_lines(&data.latest, &e.event_id);
+                    if let Some(s) = spread {
+                        g.inputs.mean_margin = -s;
+                    }
+                    if let Some(t) = total {
+                        g.inputs.mean_total = t;
+                    }
+                }
+                g
             })
             .collect();
         let sim = self.engine.simulate_slate(&slate, iterations, seed);
@@ -138,17 +155,17 @@ impl Pricer {
             bankroll::simulate(&bets, &bcfg)
         });
         let markets = data.latest.len();
-        let max_std_error = opportunities
-            .iter()
-            .filter_map(|o| o.std_error)
-            .fold(0.0, f64::max);
+        let check = sim.check();
         let run = SimulationRun {
             started_ms: now_ms,
             latency_ms,
             iterations,
             events: slate.len(),
             markets,
-            max_std_error,
+            max_std_error: check.as_ref().map_or(0.0, |c| c.max_std_error),
+            max_abs_z: check.as_ref().map(|c| c.max_abs_z),
+            check_markets: check.as_ref().map_or(0, |c| c.markets),
+            check_worst: check.map(|c| c.worst).unwrap_or_default(),
             trigger: trigger.to_string(),
             target_ms: self.cfg.analytics.simulation_latency_target_seconds
                 * 1000.0
@@ -164,6 +181,8 @@ impl Pricer {
             .iter()
             .map(|o| edge_row(o, &data.latest, &stakes, now_ms))
             .collect();
+        let live: Vec<&Quote> = data.latest.iter().map(|l| &l.quote).collect();
+        let games = crate::edges::game_views(&live, &sim, &self.cfg.analytics);
         PricingRun {
             opportunities,
             portfolio,
@@ -171,6 +190,7 @@ impl Pricer {
             run,
             edges,
             sim,
+            games,
             seed,
         }
     }
@@ -186,6 +206,7 @@ pub fn records(p: &PricingRun) -> (SimulationRecord, Vec<OpportunityRecord>) {
         events: p.run.events,
         markets: p.run.markets,
         max_std_error: p.run.max_std_error,
+        max_abs_z: p.run.max_abs_z,
         trigger: p.run.trigger.clone(),
     };
     let opps = p

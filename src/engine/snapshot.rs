@@ -136,7 +136,13 @@ pub struct SimulationRun {
     pub iterations: u32,
     pub events: usize,
     pub markets: usize,
+    /// Largest Monte Carlo standard error among the checked markets.
     pub max_std_error: f64,
+    /// The Monte Carlo check of the exact prices: largest |sampled - exact| / SE over every
+    /// priced market (`None` when no draws were made), and where it happened.
+    pub max_abs_z: Option<f64>,
+    pub check_markets: usize,
+    pub check_worst: String,
     pub trigger: String,
     /// The guide's target: 5 s for 20k iterations, scaled to this run's iterations.
     pub target_ms: f64,

@@ -30,7 +30,7 @@ pub enum GamesError {
 }
 
 /// One scheduled or played game. Scores are `None` for games not yet played.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GameRecord {
     pub game_id: String,
     pub season: i32,
@@ -50,6 +50,18 @@ pub struct GameRecord {
     pub away_moneyline: Option<i64>,
     pub neutral: bool,
     pub overtime: bool,
+    /// Days since each team's previous game (7 for a normal week, 13+ after a bye).
+    pub home_rest: Option<i32>,
+    pub away_rest: Option<i32>,
+    pub div_game: bool,
+    /// dome, closed, open or outdoors.
+    pub roof: Option<String>,
+    /// Kickoff temperature (F) and wind (mph); blank for domes and many recent games.
+    pub temp: Option<f64>,
+    pub wind: Option<f64>,
+    /// Starting quarterbacks (GSIS ids), known before kickoff.
+    pub home_qb_id: Option<String>,
+    pub away_qb_id: Option<String>,
 }
 
 impl GameRecord {
@@ -83,6 +95,18 @@ const COLUMNS: [&str; 15] = [
     "away_moneyline",
     "location",
     "overtime",
+];
+
+/// Columns the model uses when present; older or trimmed files without them still load.
+const OPTIONAL: [&str; 8] = [
+    "home_rest",
+    "away_rest",
+    "div_game",
+    "roof",
+    "temp",
+    "wind",
+    "home_qb_id",
+    "away_qb_id",
 ];
 
 /// Reads every game in file order (nflverse sorts by season, week, kickoff).
@@ -122,6 +146,10 @@ pub fn read_games(
                 column: name,
             })?;
     }
+    let opt_idx: Vec<Option<usize>> = OPTIONAL
+        .iter()
+        .map(|name| headers.iter().position(|h| h.trim() == *name))
+        .collect();
     let mut out = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(csv_err)?;
@@ -167,6 +195,44 @@ pub fn read_games(
             "0" | "" | "NA" => false,
             _ => return Err(bad(14, "0, 1 or blank")),
         };
+        let extra = |j: usize| -> Option<&str> {
+            opt_idx[j]
+                .and_then(|i| rec.get(i))
+                .map(str::trim)
+                .filter(|s| !s.is_empty() && *s != "NA")
+        };
+        let bad_extra = |j: usize, expected: &'static str| GamesError::BadField {
+            path: origin.to_path_buf(),
+            line,
+            column: OPTIONAL[j],
+            value: extra(j).unwrap_or("").to_string(),
+            expected,
+        };
+        let extra_i32 = |j: usize| {
+            extra(j)
+                .map(|s| {
+                    s.parse::<i32>()
+                        .ok()
+                        .filter(|v| (0..=400).contains(v))
+                        .ok_or_else(|| bad_extra(j, "a whole number of days or blank"))
+                })
+                .transpose()
+        };
+        let extra_f64 = |j: usize| {
+            extra(j)
+                .map(|s| {
+                    s.parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite() && v.abs() < 1000.0)
+                        .ok_or_else(|| bad_extra(j, "a number or blank"))
+                })
+                .transpose()
+        };
+        let div_game = match extra(2) {
+            None | Some("0") => false,
+            Some("1") => true,
+            Some(_) => return Err(bad_extra(2, "0, 1 or blank")),
+        };
         let game_id = field(0).to_string();
         if game_id.is_empty() {
             return Err(bad(0, "a game id"));
@@ -187,6 +253,14 @@ pub fn read_games(
             away_moneyline: opt_i64(12)?,
             neutral,
             overtime,
+            home_rest: extra_i32(0)?,
+            away_rest: extra_i32(1)?,
+            div_game,
+            roof: extra(3).map(str::to_string),
+            temp: extra_f64(4)?,
+            wind: extra_f64(5)?,
+            home_qb_id: extra(6).map(str::to_string),
+            away_qb_id: extra(7).map(str::to_string),
         });
     }
     Ok(out)

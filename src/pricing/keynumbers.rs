@@ -63,6 +63,24 @@ impl KeyNumberTable {
         })
     }
 
+    /// No key-number effect: a discretised normal (for seasons with too little history).
+    pub fn flat(sigma: f64) -> Self {
+        KeyNumberTable {
+            sigma,
+            weights: vec![1.0; MAX_MARGIN as usize + 1],
+            games: 0,
+        }
+    }
+
+    /// The same key-number shape around a different spread of outcomes: the model's margin is
+    /// less certain than the closing spread the table was fitted about.
+    pub fn with_sigma(mut self, sigma: f64) -> Self {
+        if sigma.is_finite() && sigma > 1.0 {
+            self.sigma = sigma;
+        }
+        self
+    }
+
     pub fn sigma(&self) -> f64 {
         self.sigma
     }

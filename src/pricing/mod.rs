@@ -1,10 +1,12 @@
-//! Pricing: Elo ratings and a key-number-aware score model fitted once from history, then Monte
-//! Carlo over a slate of games. Everything downstream (edges, bankroll, the dashboard) reads a
-//! [`SlateSimulation`].
+//! Pricing: team ratings learned walk-forward from history (only what was known before each
+//! kickoff), an exact joint score distribution per game and scope, and every market priced from
+//! that distribution. Monte Carlo draws from the same distribution only to check it. Everything
+//! downstream (edges, bankroll, the dashboard) reads a [`SlateSimulation`].
 
 pub mod alias;
 pub mod games;
 pub mod keynumbers;
+pub mod known;
 pub mod model;
 pub mod montecarlo;
 pub mod period;
@@ -12,15 +14,17 @@ pub mod prices;
 pub mod ratings;
 
 pub use games::{load_games, GameRecord, GamesError};
+pub use known::{known_before, Cutoff};
 pub use model::{GameInputs, JointPmf, ScoreModel};
 pub use prices::{OutcomeProb, Price, ScopeDist};
-pub use ratings::EloRatings;
+pub use ratings::{GameContext, Prediction, RatingParams, RatingState};
 
 use crate::config::schema::AnalyticsConfig;
 use crate::domain::{Event, MarketKind, Scope, Selection};
 use keynumbers::KeyNumberTable;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -31,152 +35,234 @@ pub enum PricingError {
     TooLittleHistory(usize),
 }
 
-/// Seasons of history behind the league-average total used when no market total is known.
-const LEAGUE_TOTAL_SEASONS: i32 = 10;
+/// One game of a slate: its id, the model's expectation, the season whose score model prices
+/// it, and whether the model has an opinion (both teams rated) or only shapes pushes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlateGame {
+    pub event_id: String,
+    pub inputs: GameInputs,
+    pub season: i32,
+    pub model_opinion: bool,
+}
 
-/// Ratings plus score model, built once from history.
-#[derive(Debug, Clone)]
+impl SlateGame {
+    pub fn new(event_id: impl Into<String>, inputs: GameInputs, season: i32) -> Self {
+        SlateGame {
+            event_id: event_id.into(),
+            inputs,
+            season,
+            model_opinion: true,
+        }
+    }
+}
+
+/// The model's pre-game view of one event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelView {
+    pub prediction: Prediction,
+    pub season: i32,
+    /// The day whose knowledge it rests on (results of earlier days only).
+    pub cutoff: Cutoff,
+    /// False when a team has never been seen: the prediction is then a league-average shape,
+    /// not an opinion, and the blend gives it no weight.
+    pub opinion: bool,
+}
+
+/// History plus the fitted models, each built lazily per cutoff and cached.
+#[derive(Debug)]
 pub struct PricingEngine {
-    ratings: EloRatings,
-    model: ScoreModel,
-    league_total: f64,
-    neutral_games: HashSet<String>,
+    games: Vec<GameRecord>,
+    by_id: HashMap<String, usize>,
+    week_starts: HashMap<(i32, i32), Cutoff>,
+    params: RatingParams,
+    states: Mutex<BTreeMap<Cutoff, Arc<RatingState>>>,
+    models: Mutex<BTreeMap<i32, Arc<ScoreModel>>>,
+}
+
+impl Clone for PricingEngine {
+    fn clone(&self) -> Self {
+        PricingEngine {
+            games: self.games.clone(),
+            by_id: self.by_id.clone(),
+            week_starts: self.week_starts.clone(),
+            params: self.params,
+            states: Mutex::new(self.states.lock().map(|s| s.clone()).unwrap_or_default()),
+            models: Mutex::new(self.models.lock().map(|s| s.clone()).unwrap_or_default()),
+        }
+    }
 }
 
 impl PricingEngine {
-    pub fn from_games(games: &[GameRecord], cfg: &AnalyticsConfig) -> Result<Self, PricingError> {
-        let ratings = EloRatings::fit(games, &cfg.ratings, None);
-        let keys = KeyNumberTable::fit(games, i32::MIN..=i32::MAX).ok_or_else(|| {
-            PricingError::TooLittleHistory(
-                games
-                    .iter()
-                    .filter(|g| g.spread_line.is_some() && g.is_played())
-                    .count(),
-            )
-        })?;
-        let residuals: Vec<f64> = games
+    pub fn from_games(games: &[GameRecord], _cfg: &AnalyticsConfig) -> Result<Self, PricingError> {
+        let with_lines = games
             .iter()
-            .filter_map(|g| Some(g.total()? as f64 - g.total_line?))
-            .collect();
-        let total_sigma = std_dev(&residuals).filter(|s| *s > 1.0).unwrap_or(13.5);
-        let last = games
-            .iter()
-            .filter(|g| g.is_played())
-            .map(|g| g.season)
-            .max()
-            .unwrap_or(0);
-        let recent: Vec<f64> = games
-            .iter()
-            .filter(|g| g.season > last - LEAGUE_TOTAL_SEASONS)
-            .filter_map(|g| g.total().map(f64::from))
-            .collect();
-        let league_total = mean(&recent).unwrap_or(45.0);
-        let neutral_games = games
-            .iter()
-            .filter(|g| g.neutral)
-            .map(|g| g.game_id.clone())
-            .collect();
+            .filter(|g| g.spread_line.is_some() && g.is_played())
+            .count();
+        if with_lines < 500 {
+            return Err(PricingError::TooLittleHistory(with_lines));
+        }
         Ok(PricingEngine {
-            ratings,
-            model: ScoreModel::new(keys, total_sigma),
-            league_total,
-            neutral_games,
+            by_id: games
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (g.game_id.clone(), i))
+                .collect(),
+            week_starts: known::week_starts(games),
+            games: games.to_vec(),
+            params: RatingParams::TUNED,
+            states: Mutex::new(BTreeMap::new()),
+            models: Mutex::new(BTreeMap::new()),
         })
     }
 
-    pub fn ratings(&self) -> &EloRatings {
-        &self.ratings
+    pub fn games(&self) -> &[GameRecord] {
+        &self.games
     }
 
-    pub fn model(&self) -> &ScoreModel {
-        &self.model
+    pub fn params(&self) -> &RatingParams {
+        &self.params
     }
 
-    /// Average combined points over the last ten seasons of history.
-    pub fn league_total(&self) -> f64 {
-        self.league_total
+    /// Ratings from every game known before `cutoff`.
+    pub fn ratings_at(&self, cutoff: &Cutoff) -> Arc<RatingState> {
+        if let Ok(cache) = self.states.lock() {
+            if let Some(s) = cache.get(cutoff) {
+                return s.clone();
+            }
+        }
+        let state = Arc::new(RatingState::as_of(&self.games, self.params, cutoff));
+        if let Ok(mut cache) = self.states.lock() {
+            // A long-running engine sees a new cutoff a day; keep the cache small.
+            if cache.len() > 64 {
+                cache.clear();
+            }
+            cache.insert(cutoff.clone(), state.clone());
+        }
+        state
     }
 
-    /// The model's view of a game. The margin comes from the ratings; `market_spread` (the home
-    /// selection's line, negative when home is favoured) is used only when the ratings do not
-    /// know a team, so the model stays an independent opinion to blend with the market. The
-    /// total comes from the market when given (ratings carry no total information).
-    pub fn inputs(
-        &self,
-        event: &Event,
-        market_total: Option<f64>,
-        market_spread: Option<f64>,
-    ) -> GameInputs {
-        let neutral = event
+    /// The score model for games of `season`: key numbers, totals spread and the margin-total
+    /// link fitted on earlier seasons only, the margin's spread from the rating model.
+    pub fn score_model(&self, season: i32) -> Arc<ScoreModel> {
+        if let Ok(cache) = self.models.lock() {
+            if let Some(m) = cache.get(&season) {
+                return m.clone();
+            }
+        }
+        let sigma = self.params.margin_sigma;
+        let keys = KeyNumberTable::fit(&self.games, i32::MIN..=season - 1)
+            .map(|k| k.with_sigma(sigma))
+            .unwrap_or_else(|| KeyNumberTable::flat(sigma));
+        let model = Arc::new(ScoreModel::fit(
+            keys,
+            self.games.iter().filter(|g| g.season < season),
+        ));
+        if let Ok(mut cache) = self.models.lock() {
+            cache.insert(season, model.clone());
+        }
+        model
+    }
+
+    /// The model's view of an event, from what was known before its kickoff: the earlier of the
+    /// feed's kickoff and the first day of the game's schedule week when the schedule knows it. The
+    /// schedule row supplies rest, starters, site and weather; its scores and lines are never
+    /// read.
+    pub fn view(&self, event: &Event) -> ModelView {
+        let row = event
             .game_id
             .as_ref()
-            .is_some_and(|id| self.neutral_games.contains(id));
-        let mean_margin =
-            if self.ratings.knows(&event.home_team) && self.ratings.knows(&event.away_team) {
-                match event.season {
-                    Some(season) => {
-                        let mut r = self.ratings.clone();
-                        r.advance_to(season);
-                        r.spread(&event.home_team, &event.away_team, neutral)
-                    }
-                    None => self
-                        .ratings
-                        .spread(&event.home_team, &event.away_team, neutral),
-                }
-            } else if let Some(line) = market_spread.filter(|l| l.is_finite()) {
-                -line
-            } else if neutral {
-                0.0
-            } else {
-                self.ratings.home_field_points()
-            };
-        let mean_total = market_total
-            .filter(|t| t.is_finite() && *t > 0.0)
-            .unwrap_or(self.league_total);
-        GameInputs {
-            mean_margin,
-            mean_total,
+            .and_then(|id| self.by_id.get(id))
+            .map(|&i| &self.games[i]);
+        let mut cutoff = Cutoff::at_ms(event.commence_ms);
+        if let Some(g) = row {
+            let week = self
+                .week_starts
+                .get(&(g.season, g.week))
+                .cloned()
+                .unwrap_or_else(|| Cutoff::day(&g.gameday));
+            cutoff = cutoff.min(week);
+        }
+        let season = event
+            .season
+            .or(row.map(|g| g.season))
+            .unwrap_or_else(|| season_of(&cutoff));
+        let ctx = match row {
+            Some(g) => GameContext::of(g),
+            None => GameContext::teams(season, &event.home_team, &event.away_team),
+        };
+        let state = self.ratings_at(&cutoff);
+        let opinion = state.knows(&ctx.home) && state.knows(&ctx.away);
+        ModelView {
+            prediction: state.predict(&ctx),
+            season,
+            cutoff,
+            opinion,
         }
     }
 
-    /// Simulates every scope of every game with `iterations` draws each, on the current rayon
-    /// pool. Output depends only on (inputs, iterations, seed, event ids), never on thread count.
+    /// The slate entry for an event.
+    pub fn slate_game(&self, event: &Event) -> SlateGame {
+        let v = self.view(event);
+        SlateGame {
+            event_id: event.event_id.clone(),
+            inputs: GameInputs {
+                mean_margin: v.prediction.margin,
+                mean_total: v.prediction.total,
+            },
+            season: v.season,
+            model_opinion: v.opinion,
+        }
+    }
+
+    /// Prices every scope of every game exactly, then runs the Monte Carlo check with
+    /// `iterations` draws per scope (0 skips it). Prices depend only on the games; the check
+    /// depends on (games, iterations, seed), never on thread count.
     pub fn simulate_slate(
         &self,
-        games: &[(String, GameInputs)],
+        games: &[SlateGame],
         iterations: u32,
         seed: u64,
     ) -> SlateSimulation {
-        let iterations = iterations.max(1);
         let tasks: Vec<(usize, Scope)> = (0..games.len())
             .flat_map(|i| Scope::ALL.into_iter().map(move |s| (i, s)))
+            .collect();
+        let models: BTreeMap<i32, Arc<ScoreModel>> = games
+            .iter()
+            .map(|g| (g.season, self.score_model(g.season)))
             .collect();
         let sims: Vec<ScopeSim> = tasks
             .par_iter()
             .map(|&(i, scope)| {
-                let (id, inputs) = &games[i];
-                let joint = self.model.joint(inputs, scope);
-                let key = montecarlo::key_of(id) ^ montecarlo::mix64(scope as u64);
-                let counts = match montecarlo::GridSampler::new(&joint) {
-                    Some(sampler) => sampler.sample_counts(iterations, seed, key),
-                    None => vec![0; joint.cells().len()],
-                };
-                let cells: Vec<f64> = counts.iter().map(|c| *c as f64).collect();
+                let g = &games[i];
+                let joint = models[&g.season].joint(&g.inputs, scope);
+                let exact = ScopeDist::from_joint(&joint);
+                let sampled = (iterations > 0).then(|| {
+                    let key = montecarlo::key_of(&g.event_id) ^ montecarlo::mix64(scope as u64);
+                    let counts = match montecarlo::GridSampler::new(&joint) {
+                        Some(sampler) => sampler.sample_counts(iterations, seed, key),
+                        None => vec![0; joint.cells().len()],
+                    };
+                    let cells: Vec<f64> = counts.iter().map(|c| *c as f64).collect();
+                    ScopeDist::from_cells(joint.side(), &cells, Some(iterations as u64))
+                });
                 ScopeSim {
-                    exact: ScopeDist::from_joint(&joint),
-                    simulated: ScopeDist::from_cells(joint.side(), &cells, Some(iterations as u64)),
+                    check: sampled
+                        .as_ref()
+                        .map(|s| check_scope(&exact, s, scope, iterations)),
+                    sampled,
+                    exact,
                     joint,
                 }
             })
             .collect();
         let mut events = BTreeMap::new();
         let mut sims = sims.into_iter();
-        for (id, inputs) in games {
+        for g in games {
             let scopes: Vec<ScopeSim> = sims.by_ref().take(Scope::ALL.len()).collect();
             events.insert(
-                id.clone(),
+                g.event_id.clone(),
                 EventSim {
-                    inputs: *inputs,
+                    game: g.clone(),
                     scopes,
                 },
             );
@@ -189,21 +275,105 @@ impl PricingEngine {
     }
 }
 
+/// The season an instant falls in: September to February belong to the year play began.
+fn season_of(cutoff: &Cutoff) -> i32 {
+    let year: i32 = cutoff
+        .as_str()
+        .get(..4)
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(0);
+    let month: u32 = cutoff
+        .as_str()
+        .get(5..7)
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(9);
+    if month < 8 {
+        year - 1
+    } else {
+        year
+    }
+}
+
+/// Markets whose expected count of wins (or of losses) in the sample is below this are not
+/// scored: with a handful of expected draws the count is Poisson, not normal, and a |z| there
+/// says nothing about the grid.
+const CHECK_MIN_EXPECTED: f64 = 10.0;
+
+/// The Monte Carlo check of one scope: every market of its price sheet, sampled against exact.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CheckResult {
+    /// Markets compared.
+    pub markets: usize,
+    /// Largest |sampled - exact| / standard error.
+    pub max_abs_z: f64,
+    /// The market where it happened.
+    pub worst: String,
+    /// Largest standard error of a sampled win probability.
+    pub max_std_error: f64,
+}
+
+fn check_scope(exact: &ScopeDist, sampled: &ScopeDist, scope: Scope, n: u32) -> CheckResult {
+    let width = 10.0 * period::points_share(scope).sqrt();
+    let mut out = CheckResult {
+        markets: 0,
+        max_abs_z: 0.0,
+        worst: String::new(),
+        max_std_error: 0.0,
+    };
+    for p in prices::price_sheet(exact, scope, width) {
+        let Some(s) = sampled.outcome(p.market, p.selection, p.line) else {
+            continue;
+        };
+        let e = p.prob.win;
+        let draws = f64::from(n.max(1));
+        if draws * e.min(1.0 - e) < CHECK_MIN_EXPECTED {
+            continue;
+        }
+        out.markets += 1;
+        let se = (e * (1.0 - e) / draws).sqrt();
+        out.max_std_error = out.max_std_error.max(s.std_error);
+        let z = (s.win - e).abs() / se;
+        if z > out.max_abs_z {
+            out.max_abs_z = z;
+            out.worst = format!(
+                "{} {} {}{}",
+                scope,
+                p.market,
+                p.selection,
+                p.line.map(|l| format!(" {l}")).unwrap_or_default()
+            );
+        }
+    }
+    out
+}
+
 #[derive(Debug, Clone)]
 struct ScopeSim {
     joint: JointPmf,
     exact: ScopeDist,
-    simulated: ScopeDist,
+    sampled: Option<ScopeDist>,
+    check: Option<CheckResult>,
 }
 
 #[derive(Debug, Clone)]
 struct EventSim {
-    inputs: GameInputs,
+    game: SlateGame,
     /// In `Scope::ALL` order.
     scopes: Vec<ScopeSim>,
 }
 
-/// Simulated (and exact) score distributions of a slate, queried by market.
+/// The whole-slate result of the Monte Carlo check.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SlateCheck {
+    pub iterations: u32,
+    pub markets: usize,
+    pub max_abs_z: f64,
+    /// `event scope market selection line` of the largest |z|.
+    pub worst: String,
+    pub max_std_error: f64,
+}
+
+/// Exact score distributions of a slate (and the Monte Carlo check), queried by market.
 #[derive(Debug, Clone)]
 pub struct SlateSimulation {
     iterations: u32,
@@ -234,7 +404,18 @@ impl SlateSimulation {
     }
 
     pub fn inputs(&self, event_id: &str) -> Option<GameInputs> {
-        self.events.get(event_id).map(|e| e.inputs)
+        self.events.get(event_id).map(|e| e.game.inputs)
+    }
+
+    pub fn game(&self, event_id: &str) -> Option<&SlateGame> {
+        self.events.get(event_id).map(|e| &e.game)
+    }
+
+    /// Whether the model holds an opinion on the event (both teams rated).
+    pub fn has_opinion(&self, event_id: &str) -> bool {
+        self.events
+            .get(event_id)
+            .is_some_and(|e| e.game.model_opinion)
     }
 
     fn scope(&self, event_id: &str, scope: Scope) -> Option<&ScopeSim> {
@@ -242,22 +423,8 @@ impl SlateSimulation {
         self.events.get(event_id)?.scopes.get(i)
     }
 
-    /// Simulated probabilities with the Monte Carlo standard error of the win probability.
+    /// The exact probabilities of a selection (standard error zero).
     pub fn outcome(
-        &self,
-        event_id: &str,
-        market: MarketKind,
-        scope: Scope,
-        selection: Selection,
-        line: Option<f64>,
-    ) -> Option<OutcomeProb> {
-        self.scope(event_id, scope)?
-            .simulated
-            .outcome(market, selection, line)
-    }
-
-    /// The same query answered from the exact distribution the simulation samples.
-    pub fn exact_outcome(
         &self,
         event_id: &str,
         market: MarketKind,
@@ -270,25 +437,45 @@ impl SlateSimulation {
             .outcome(market, selection, line)
     }
 
-    /// Simulated home-minus-away margin frequencies (non-zero entries, ascending margin).
+    /// Exact home-minus-away margin probabilities (non-zero entries, ascending margin).
     pub fn margin_distribution(&self, event_id: &str, scope: Scope) -> Option<Vec<(i32, f64)>> {
-        Some(self.scope(event_id, scope)?.simulated.margin.entries())
-    }
-
-    pub fn exact_margin_distribution(
-        &self,
-        event_id: &str,
-        scope: Scope,
-    ) -> Option<Vec<(i32, f64)>> {
         Some(self.scope(event_id, scope)?.exact.margin.entries())
     }
 
-    pub fn simulated(&self, event_id: &str, scope: Scope) -> Option<&ScopeDist> {
-        Some(&self.scope(event_id, scope)?.simulated)
+    pub fn exact(&self, event_id: &str, scope: Scope) -> Option<&ScopeDist> {
+        Some(&self.scope(event_id, scope)?.exact)
+    }
+
+    /// The Monte Carlo sample the check drew (`None` when it did not run).
+    pub fn sampled(&self, event_id: &str, scope: Scope) -> Option<&ScopeDist> {
+        self.scope(event_id, scope)?.sampled.as_ref()
     }
 
     pub fn joint(&self, event_id: &str, scope: Scope) -> Option<&JointPmf> {
         Some(&self.scope(event_id, scope)?.joint)
+    }
+
+    /// The Monte Carlo check over every priced market of the slate; `None` when it did not run.
+    pub fn check(&self) -> Option<SlateCheck> {
+        let mut out: Option<SlateCheck> = None;
+        for (id, e) in &self.events {
+            for c in e.scopes.iter().filter_map(|s| s.check.as_ref()) {
+                let o = out.get_or_insert_with(|| SlateCheck {
+                    iterations: self.iterations,
+                    markets: 0,
+                    max_abs_z: 0.0,
+                    worst: String::new(),
+                    max_std_error: 0.0,
+                });
+                o.markets += c.markets;
+                o.max_std_error = o.max_std_error.max(c.max_std_error);
+                if c.max_abs_z > o.max_abs_z || o.worst.is_empty() {
+                    o.max_abs_z = c.max_abs_z;
+                    o.worst = format!("{id} {}", c.worst);
+                }
+            }
+        }
+        out
     }
 
     /// Fair prices of every standard market and ladder rung in every scope of one event.
@@ -297,20 +484,11 @@ impl SlateSimulation {
         for scope in Scope::ALL {
             if let Some(s) = self.scope(event_id, scope) {
                 let width = 10.0 * period::points_share(scope).sqrt();
-                out.extend(prices::price_sheet(&s.simulated, scope, width));
+                out.extend(prices::price_sheet(&s.exact, scope, width));
             }
         }
         out
     }
-}
-
-fn mean(v: &[f64]) -> Option<f64> {
-    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
-}
-
-fn std_dev(v: &[f64]) -> Option<f64> {
-    let m = mean(v)?;
-    Some((v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt())
 }
 
 #[cfg(test)]

@@ -1,10 +1,11 @@
 //! The game model: an exact joint distribution of (home points, away points) for each scope.
-//! Full game: margin from the key-number table (centred on the expected margin), total from a
-//! normal centred on the expected total and rounded to the parity the margin allows (home and
-//! away points are then whole numbers). Halves and quarters: independent team scores from the
-//! possession model in `period`. Every market is a sum over this grid, so Monte Carlo has an
-//! exact answer to be checked against.
+//! Full game: margin from the key-number table (centred on the expected margin), total given
+//! the margin from a key-number-weighted normal of the margin's parity whose centre rises with
+//! |margin| (see [`ScoreModel`]). Halves and quarters: team scores from the possession model in
+//! `period`, with means that add up to the game's. Every market is a sum over this grid: prices
+//! are exact, and Monte Carlo is only the check that the grid says what it should.
 
+use super::games::GameRecord;
 use super::keynumbers::{KeyNumberTable, MAX_MARGIN};
 use super::period;
 use crate::domain::{normal, Scope};
@@ -95,16 +96,95 @@ impl JointPmf {
     }
 }
 
-/// The fitted score model shared by every game of a slate.
+/// Totals are modelled on 0..=MAX_TOTAL for the key-number table.
+const MAX_TOTAL: usize = 2 * MAX_TEAM_POINTS;
+/// Pseudo-games of prior belief in "no key-number effect" per total.
+const TOTAL_SHRINK: f64 = 8.0;
+
+/// The fitted score model shared by every game of a season's slate. Assumptions (documented in
+/// the README's pricing notes):
+/// - the margin is the key-number table's pmf centred on the model's mean margin;
+/// - given the margin, the total is a discretised normal of the parity the margin allows, its
+///   centre moved by `blowout_slope` points per point of |margin| above its expectation (games
+///   decided by more score more: fitted on history), reweighted by the totals' key-number table
+///   (37, 41, 44, 47, 51 ... are likelier than a normal says) and re-centred so the grid's mean
+///   total is the model's;
+/// - halves and quarters split each team's expected points by the period's scoring share, so
+///   period means add up to the game's (quarters leave about 1% for overtime).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreModel {
     keys: KeyNumberTable,
     total_sigma: f64,
+    total_weights: Vec<f64>,
+    blowout_slope: f64,
 }
 
 impl ScoreModel {
+    /// A model with no totals key numbers and no margin-total link.
     pub fn new(keys: KeyNumberTable, total_sigma: f64) -> Self {
-        ScoreModel { keys, total_sigma }
+        ScoreModel {
+            keys,
+            total_sigma,
+            total_weights: vec![1.0; MAX_TOTAL + 1],
+            blowout_slope: 0.0,
+        }
+    }
+
+    /// Fits the totals' spread, key numbers and the margin-total link on `games` (the caller
+    /// passes only games known before the slate it prices).
+    pub fn fit<'a>(
+        keys: KeyNumberTable,
+        games: impl Iterator<Item = &'a GameRecord> + Clone,
+    ) -> Self {
+        let rows: Vec<(f64, i32, f64, i32)> = games
+            .filter_map(|g| Some((g.spread_line?, g.margin()?, g.total_line?, g.total()?)))
+            .collect();
+        if rows.len() < 500 {
+            return ScoreModel::new(keys, 13.5);
+        }
+        let n = rows.len() as f64;
+        let res: Vec<f64> = rows.iter().map(|r| r.3 as f64 - r.2).collect();
+        let mean_res = res.iter().sum::<f64>() / n;
+        let total_sigma = (res.iter().map(|x| (x - mean_res).powi(2)).sum::<f64>() / n)
+            .sqrt()
+            .max(5.0);
+        // |margin| above what the closing spread's bucket expects, against the total's surprise.
+        let bucket = |s: f64| (s.abs() / 3.5).floor().min(4.0) as usize;
+        let mut sum_abs = [0.0f64; 5];
+        let mut cnt = [0.0f64; 5];
+        for r in &rows {
+            sum_abs[bucket(r.0)] += r.1.abs() as f64;
+            cnt[bucket(r.0)] += 1.0;
+        }
+        let (mut sxy, mut sxx) = (0.0, 0.0);
+        for (r, y) in rows.iter().zip(&res) {
+            let b = bucket(r.0);
+            let x = r.1.abs() as f64 - sum_abs[b] / cnt[b].max(1.0);
+            sxy += x * (y - mean_res);
+            sxx += x * x;
+        }
+        let blowout_slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+        let mut observed = vec![0.0; MAX_TOTAL + 1];
+        let mut expected = vec![0.0; MAX_TOTAL + 1];
+        for r in &rows {
+            observed[(r.3.max(0) as usize).min(MAX_TOTAL)] += 1.0;
+            let centre = r.2 + mean_res;
+            for (t, e) in expected.iter_mut().enumerate() {
+                let z = |x: f64| normal::cdf((x - centre) / total_sigma);
+                *e += z(t as f64 + 0.5) - z(t as f64 - 0.5);
+            }
+        }
+        let total_weights = observed
+            .iter()
+            .zip(&expected)
+            .map(|(o, e)| (o + TOTAL_SHRINK) / (e + TOTAL_SHRINK))
+            .collect();
+        ScoreModel {
+            keys,
+            total_sigma,
+            total_weights,
+            blowout_slope,
+        }
     }
 
     pub fn keys(&self) -> &KeyNumberTable {
@@ -113,6 +193,16 @@ impl ScoreModel {
 
     pub fn total_sigma(&self) -> f64 {
         self.total_sigma
+    }
+
+    /// Points of total per point of |margin| above its expectation.
+    pub fn blowout_slope(&self) -> f64 {
+        self.blowout_slope
+    }
+
+    /// How much likelier a game total of `t` is than the normal says.
+    pub fn total_weight(&self, t: usize) -> f64 {
+        self.total_weights.get(t).copied().unwrap_or(1.0)
     }
 
     /// Exact joint pmf of the scope's (home, away) points.
@@ -130,38 +220,48 @@ impl ScoreModel {
 
     fn game_joint(&self, inputs: &GameInputs) -> JointPmf {
         let margin = self.keys.margin_pmf(inputs.mean_margin);
-        let target = inputs
-            .mean_total
-            .clamp(10.0, 2.0 * MAX_TEAM_POINTS as f64 - 40.0);
-        // The floor at |margin| (the loser cannot score below zero) lifts the mean a little for
-        // low totals; re-centre the latent normal until the grid's mean total is the target.
+        let mean_abs: f64 = margin
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p * (i as f64 - MAX_MARGIN as f64).abs())
+            .sum();
+        let target = if inputs.mean_total.is_finite() {
+            inputs
+                .mean_total
+                .clamp(10.0, 2.0 * MAX_TEAM_POINTS as f64 - 40.0)
+        } else {
+            44.0
+        };
+        // The floor at |margin| (the loser cannot score below zero) and the key-number weights
+        // move the mean a little; re-centre the latent normal until the grid's mean is the target.
         let mut centre = target;
-        let mut joint = self.game_joint_at(&margin, centre);
-        for _ in 0..6 {
+        let mut joint = self.game_joint_at(&margin, centre, mean_abs);
+        for _ in 0..8 {
             let err = target - joint.mean_total();
             if err.abs() < 1e-9 {
                 break;
             }
             centre += err;
-            joint = self.game_joint_at(&margin, centre);
+            joint = self.game_joint_at(&margin, centre, mean_abs);
         }
         joint
     }
 
-    fn game_joint_at(&self, margin: &[f64], centre: f64) -> JointPmf {
+    fn game_joint_at(&self, margin: &[f64], centre: f64, mean_abs: f64) -> JointPmf {
         let side = MAX_TEAM_POINTS + 1;
         let max_total = 2 * MAX_TEAM_POINTS;
-        // cdf[k] = P(latent total < k); totals with a given parity own the interval [t-1, t+1).
-        let cdf: Vec<f64> = (0..=max_total + 2)
-            .map(|k| normal::cdf((k as f64 - centre) / self.total_sigma))
-            .collect();
         let mut probs = vec![0.0; side * side];
+        let mut column: Vec<(usize, usize, f64)> = Vec::with_capacity(max_total / 2 + 1);
         for (i, pm) in margin.iter().enumerate() {
             if *pm == 0.0 {
                 continue;
             }
             let m = i as i64 - MAX_MARGIN as i64;
+            let c = centre + self.blowout_slope * (m.unsigned_abs() as f64 - mean_abs);
+            let cdf = |k: f64| normal::cdf((k - c) / self.total_sigma);
             let lo = m.unsigned_abs() as usize;
+            // Totals of the margin's parity own the interval [t-1, t+1) of the latent normal.
+            column.clear();
             let mut t = lo;
             while t <= max_total {
                 let h = (t as i64 + m) / 2;
@@ -169,9 +269,18 @@ impl ScoreModel {
                 if h < 0 || a < 0 || h as usize >= side || a as usize >= side {
                     break;
                 }
-                let below = if t == lo { 0.0 } else { cdf[t - 1] };
-                probs[h as usize * side + a as usize] += pm * (cdf[t + 1] - below);
+                let below = if t == lo { 0.0 } else { cdf(t as f64 - 1.0) };
+                let w = (cdf(t as f64 + 1.0) - below) * self.total_weight(t);
+                column.push((h as usize, a as usize, w));
                 t += 2;
+            }
+            // Renormalise within the margin so the key-number weights on totals leave the
+            // margin's probability (and so every spread and moneyline price) untouched.
+            let mass: f64 = column.iter().map(|c| c.2).sum();
+            if mass > 0.0 {
+                for &(h, a, w) in &column {
+                    probs[h * side + a] += pm * w / mass;
+                }
             }
         }
         // from_cells cannot fail here: the grid is square and holds positive mass.

@@ -1,17 +1,22 @@
-//! FiveThirtyEight-style NFL Elo (`nfl-elo-game/forecast.py`): logistic win probability with a
-//! home-field bonus, a margin-of-victory multiplier damped by the pre-game favourite's edge (so
-//! blowouts by favourites teach less), and a pull toward the league mean between seasons.
+//! Team ratings in points, learned walk-forward from what `games.csv` holds: results (margin of
+//! victory, capped), earlier games' closing spreads and totals (known before the next kickoff;
+//! nfelo-style market regression), starting quarterbacks, rest, divisional games, neutral
+//! sites, a home-field advantage that moves with the market, season-to-season regression, and
+//! scoring environment (roof, temperature, wind) for totals.
+//!
+//! The line of the game being priced is never an input: [`RatingState::predict`] sees only the
+//! game's schedule facts (teams, site, rest, starters, weather), and the state it reads was
+//! built by [`RatingState::as_of`] from games [`known_before`](super::known::known_before) the
+//! kickoff. The model is therefore an independent opinion; the blend is where it meets the
+//! market.
+//!
+//! Hyper-parameters ([`RatingParams::TUNED`]) were tuned by coordinate search on 1999-2014 only
+//! (margin and total squared error, then win-probability Brier on 2006-2014, the seasons with
+//! closing moneylines) and are frozen for every later evaluation.
 
 use super::games::GameRecord;
-use crate::config::schema::RatingsConfig;
+use super::known::{known_before, Cutoff};
 use std::collections::BTreeMap;
-
-/// League mean rating; 538 reverts toward 1505 rather than 1500.
-pub const MEAN_ELO: f64 = 1505.0;
-/// Franchises that appear after the first season of history start here (538's expansion rating).
-pub const EXPANSION_ELO: f64 = 1300.0;
-/// 538: "divide ELODIFF by 25" to get a point spread.
-pub const ELO_PER_POINT: f64 = 25.0;
 
 /// Relocated franchises keep their rating under the current code.
 pub fn canonical_team(code: &str) -> &str {
@@ -23,272 +28,491 @@ pub fn canonical_team(code: &str) -> &str {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct EloRatings {
-    ratings: BTreeMap<String, f64>,
-    /// The season the ratings were last updated in; a later season reverts before predicting.
-    season: Option<i32>,
-    /// Teams first seen in this season are original franchises, later ones are expansions.
-    first_season: Option<i32>,
-    k: f64,
-    hfa: f64,
-    revert: f64,
-    mov: bool,
+/// The model's knobs. Points throughout.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RatingParams {
+    /// Share of a result's surprise (capped margin minus prediction) moved into the ratings.
+    pub k_result: f64,
+    /// Share of a closing spread's disagreement with the prediction moved into the ratings.
+    pub k_market: f64,
+    /// Pull toward the mean between seasons.
+    pub season_revert: f64,
+    /// Home-field advantage before any game is seen, and how fast it follows the market.
+    pub home_field: f64,
+    pub k_home_field: f64,
+    /// Points per week of rest advantage (rest days capped at 14).
+    pub rest_per_week: f64,
+    /// Divisional games are closer: the predicted margin is scaled by this.
+    pub divisional: f64,
+    /// Margins beyond this teach no more than this (blowouts are noisy).
+    pub margin_cap: f64,
+    /// QB value learning rate, the value a never-seen starter begins at, how fast a team's usual
+    /// QB value follows its starters, and the QB values' pull toward zero between seasons.
+    pub k_qb: f64,
+    pub qb_replacement: f64,
+    pub k_qb_usual: f64,
+    pub qb_revert: f64,
+    /// League mean total before any game, and how fast it follows results and closing totals.
+    pub league_total: f64,
+    pub k_league_total: f64,
+    /// Totals: shares of a result's and a closing total's surprise moved into the two teams.
+    pub k_total_result: f64,
+    pub k_total_market: f64,
+    pub total_revert: f64,
+    /// Points added under a dome or closed roof, per mph of wind above 5, and below 35 F.
+    pub dome: f64,
+    pub wind_per_mph: f64,
+    pub cold: f64,
+    /// Standard deviation of the margin about the model's mean, for win probabilities.
+    pub margin_sigma: f64,
 }
 
-impl EloRatings {
-    pub fn new(cfg: &RatingsConfig) -> Self {
-        EloRatings {
-            ratings: BTreeMap::new(),
+impl RatingParams {
+    /// Tuned on 1999-2014 (see the module notes); frozen.
+    pub const TUNED: RatingParams = RatingParams {
+        k_result: 0.05,
+        k_market: 0.1536,
+        season_revert: 0.2,
+        home_field: 2.1875,
+        k_home_field: 0.001152,
+        rest_per_week: 1.5625,
+        divisional: 1.0,
+        margin_cap: 24.0,
+        k_qb: 0.0625,
+        qb_replacement: -3.75,
+        k_qb_usual: 0.0234375,
+        qb_revert: 0.24,
+        league_total: 32.8,
+        k_league_total: 0.008,
+        k_total_result: 0.075,
+        k_total_market: 0.192,
+        total_revert: 0.24,
+        dome: 0.625,
+        wind_per_mph: -0.24,
+        cold: -0.625,
+        margin_sigma: 12.5,
+    };
+}
+
+impl Default for RatingParams {
+    fn default() -> Self {
+        RatingParams::TUNED
+    }
+}
+
+/// What the model knows about a game before kickoff.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GameContext {
+    pub season: i32,
+    pub home: String,
+    pub away: String,
+    pub neutral: bool,
+    pub divisional: bool,
+    pub home_rest: Option<i32>,
+    pub away_rest: Option<i32>,
+    pub roof: Option<String>,
+    pub temp: Option<f64>,
+    pub wind: Option<f64>,
+    pub home_qb: Option<String>,
+    pub away_qb: Option<String>,
+}
+
+impl GameContext {
+    /// The schedule facts of a games-file row (never its scores or lines).
+    pub fn of(g: &GameRecord) -> GameContext {
+        GameContext {
+            season: g.season,
+            home: canonical_team(&g.home_team).to_string(),
+            away: canonical_team(&g.away_team).to_string(),
+            neutral: g.neutral,
+            divisional: g.div_game,
+            home_rest: g.home_rest,
+            away_rest: g.away_rest,
+            roof: g.roof.clone(),
+            temp: g.temp,
+            wind: g.wind,
+            home_qb: g.home_qb_id.clone(),
+            away_qb: g.away_qb_id.clone(),
+        }
+    }
+
+    /// A game known only by its teams (an odds feed's event with no schedule row).
+    pub fn teams(season: i32, home: &str, away: &str) -> GameContext {
+        GameContext {
+            season,
+            home: canonical_team(home).to_string(),
+            away: canonical_team(away).to_string(),
+            ..GameContext::default()
+        }
+    }
+}
+
+/// The model's expectation for a game.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prediction {
+    /// Home minus away points.
+    pub margin: f64,
+    /// Combined points.
+    pub total: f64,
+}
+
+/// Everything learned from the games seen so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatingState {
+    params: RatingParams,
+    /// Team strength in points against an average team, with its usual quarterback.
+    team: BTreeMap<String, f64>,
+    /// Team contribution to the game total, in points.
+    scoring: BTreeMap<String, f64>,
+    /// Quarterback value in points, and each team's usual (recent starters') QB value.
+    qb: BTreeMap<String, f64>,
+    qb_usual: BTreeMap<String, f64>,
+    home_field: f64,
+    league_total: f64,
+    season: Option<i32>,
+    games: usize,
+}
+
+impl RatingState {
+    pub fn new(params: RatingParams) -> Self {
+        RatingState {
+            params,
+            team: BTreeMap::new(),
+            scoring: BTreeMap::new(),
+            qb: BTreeMap::new(),
+            qb_usual: BTreeMap::new(),
+            home_field: params.home_field,
+            league_total: params.league_total,
             season: None,
-            first_season: None,
-            k: cfg.k_factor,
-            hfa: cfg.home_field_elo,
-            revert: cfg.season_revert,
-            mov: cfg.margin_of_victory,
+            games: 0,
         }
     }
 
-    /// Walk forward through every played game strictly before `before` = (season, week), or
-    /// all played games when `None`. Ratings therefore never see the games they will predict.
-    pub fn fit(games: &[GameRecord], cfg: &RatingsConfig, before: Option<(i32, i32)>) -> Self {
-        let mut elo = EloRatings::new(cfg);
-        for g in chronological(games) {
-            if let Some(b) = before {
-                if (g.season, g.week) >= b {
-                    continue;
-                }
+    /// The state after every game known before `cutoff` (results and closing lines of games on
+    /// earlier days only).
+    pub fn as_of(games: &[GameRecord], params: RatingParams, cutoff: &Cutoff) -> Self {
+        let mut state = RatingState::new(params);
+        for day in days(games) {
+            if !known_before(day[0], cutoff) {
+                break;
             }
-            elo.update(g);
+            for g in day {
+                state.update(g);
+            }
         }
-        if let Some((season, _)) = before {
-            elo.advance_to(season);
-        }
-        elo
+        state
     }
 
-    /// The pre-game Elo difference (home minus away, with home field) of every game in `games`,
-    /// in the given order, each from ratings fitted on earlier games only.
-    pub fn walk_forward_diffs(games: &[GameRecord], cfg: &RatingsConfig) -> Vec<f64> {
-        let mut elo = EloRatings::new(cfg);
-        let mut out = vec![0.5; games.len()];
-        let mut order: Vec<usize> = (0..games.len()).collect();
-        order.sort_by(|&a, &b| chrono_key(&games[a]).cmp(&chrono_key(&games[b])));
-        for i in order {
-            let g = &games[i];
-            elo.advance_to(g.season);
-            out[i] = elo.elo_diff(&g.home_team, &g.away_team, g.neutral);
-            elo.update(g);
+    /// Each game's prediction from the state at its [`week_cutoff`](super::known::week_cutoff),
+    /// in `games` order: the backtest's walk-forward view, the same as
+    /// `as_of(games, params, week cutoff).predict(its context)`.
+    pub fn walk_forward(games: &[GameRecord], params: RatingParams) -> Vec<Prediction> {
+        let starts = super::known::week_starts(games);
+        let mut order: Vec<(Cutoff, usize)> = games
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let c = starts
+                    .get(&(g.season, g.week))
+                    .cloned()
+                    .unwrap_or_else(|| Cutoff::day(&g.gameday));
+                (c, i)
+            })
+            .collect();
+        order.sort();
+        let days = days(games);
+        let mut next_day = 0;
+        let mut state = RatingState::new(params);
+        let mut out = vec![
+            Prediction {
+                margin: 0.0,
+                total: params.league_total,
+            };
+            games.len()
+        ];
+        for (cutoff, i) in order {
+            while next_day < days.len() && known_before(days[next_day][0], &cutoff) {
+                for g in &days[next_day] {
+                    state.update(g);
+                }
+                next_day += 1;
+            }
+            out[i] = state.predict(&GameContext::of(&games[i]));
         }
         out
     }
 
-    /// Applies the between-season reversion once when `season` is newer than the last update.
-    pub fn advance_to(&mut self, season: i32) {
-        if self.season.is_some_and(|s| season > s) {
-            for r in self.ratings.values_mut() {
-                *r = MEAN_ELO * self.revert + *r * (1.0 - self.revert);
-            }
-        }
-        if self.season.is_none_or(|s| season > s) {
-            self.season = Some(season);
-        }
+    pub fn params(&self) -> &RatingParams {
+        &self.params
     }
 
-    /// One played game; unplayed games are ignored.
-    pub fn update(&mut self, g: &GameRecord) {
-        let Some(margin) = g.margin() else { return };
-        self.advance_to(g.season);
-        let first = *self.first_season.get_or_insert(g.season);
-        let start = if g.season == first {
-            MEAN_ELO
-        } else {
-            EXPANSION_ELO
-        };
-        let home = canonical_team(&g.home_team).to_string();
-        let away = canonical_team(&g.away_team).to_string();
-        self.ratings.entry(home.clone()).or_insert(start);
-        self.ratings.entry(away.clone()).or_insert(start);
-        let diff = self.elo_diff(&home, &away, g.neutral);
-        let p_home = logistic(diff);
-        let result = match margin.cmp(&0) {
-            std::cmp::Ordering::Greater => 1.0,
-            std::cmp::Ordering::Less => 0.0,
-            std::cmp::Ordering::Equal => 0.5,
-        };
-        let mult = if self.mov {
-            let winner_diff = if result == 1.0 {
-                diff
-            } else if result == 0.0 {
-                -diff
-            } else {
-                0.0
-            };
-            let damp = if result == 0.5 {
-                1.0
-            } else {
-                winner_diff * 0.001 + 2.2
-            };
-            ((margin.abs().max(1) as f64) + 1.0).ln() * 2.2 / damp
-        } else {
-            1.0
-        };
-        let shift = self.k * mult * (result - p_home);
-        if let Some(r) = self.ratings.get_mut(&home) {
-            *r += shift;
-        }
-        if let Some(r) = self.ratings.get_mut(&away) {
-            *r -= shift;
-        }
+    /// Played games learned from.
+    pub fn games(&self) -> usize {
+        self.games
     }
 
-    pub fn rating(&self, team: &str) -> Option<f64> {
-        self.ratings.get(canonical_team(team)).copied()
+    pub fn home_field(&self) -> f64 {
+        self.home_field
+    }
+
+    pub fn league_total(&self) -> f64 {
+        self.league_total
     }
 
     pub fn knows(&self, team: &str) -> bool {
-        self.ratings.contains_key(canonical_team(team))
+        self.team.contains_key(canonical_team(team))
     }
 
-    /// Home minus away rating plus home field (none at neutral sites). Unknown teams rate as
-    /// league average.
-    pub fn elo_diff(&self, home: &str, away: &str, neutral: bool) -> f64 {
-        let h = self.rating(home).unwrap_or(MEAN_ELO);
-        let a = self.rating(away).unwrap_or(MEAN_ELO);
-        h - a + if neutral { 0.0 } else { self.hfa }
+    /// Team ratings (points against an average team), strongest first.
+    pub fn teams(&self) -> Vec<(&str, f64)> {
+        let mut v: Vec<(&str, f64)> = self.team.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+        v
     }
 
-    pub fn home_win_prob(&self, home: &str, away: &str, neutral: bool) -> f64 {
-        logistic(self.elo_diff(home, away, neutral))
+    /// Shrink factors for a game in `season`: the between-season pull applies once the state's
+    /// last game was in an earlier season.
+    fn carry(&self, season: i32) -> (f64, f64, f64) {
+        if self.season.is_some_and(|s| season > s) {
+            let p = &self.params;
+            (
+                1.0 - p.season_revert,
+                1.0 - p.total_revert,
+                1.0 - p.qb_revert,
+            )
+        } else {
+            (1.0, 1.0, 1.0)
+        }
     }
 
-    /// Expected home margin in points (home-favoured positive).
-    pub fn spread(&self, home: &str, away: &str, neutral: bool) -> f64 {
-        self.elo_diff(home, away, neutral) / ELO_PER_POINT
+    fn qb_adjustment(&self, team: &str, qb: Option<&str>, qb_carry: f64) -> f64 {
+        let Some(qb) = qb else { return 0.0 };
+        let value = self
+            .qb
+            .get(qb)
+            .map_or(self.params.qb_replacement, |v| v * qb_carry);
+        value - self.qb_usual.get(team).copied().unwrap_or(value)
     }
 
-    pub fn home_field_points(&self) -> f64 {
-        self.hfa / ELO_PER_POINT
+    /// The model's margin and total for a game. Pure: reads the state, never the game's lines.
+    pub fn predict(&self, ctx: &GameContext) -> Prediction {
+        let p = &self.params;
+        let (team_carry, total_carry, qb_carry) = self.carry(ctx.season);
+        let rating = |t: &str| self.team.get(t).copied().unwrap_or(0.0) * team_carry;
+        let home_qb = self.qb_adjustment(&ctx.home, ctx.home_qb.as_deref(), qb_carry);
+        let away_qb = self.qb_adjustment(&ctx.away, ctx.away_qb.as_deref(), qb_carry);
+        let rest = match (ctx.home_rest, ctx.away_rest) {
+            (Some(h), Some(a)) => p.rest_per_week * f64::from(h.min(14) - a.min(14)) / 7.0,
+            _ => 0.0,
+        };
+        let home_field = if ctx.neutral { 0.0 } else { self.home_field };
+        let mut margin =
+            home_field + rating(&ctx.home) - rating(&ctx.away) + home_qb - away_qb + rest;
+        if ctx.divisional {
+            margin *= p.divisional;
+        }
+        let scoring = |t: &str| self.scoring.get(t).copied().unwrap_or(0.0) * total_carry;
+        let total =
+            self.league_total + scoring(&ctx.home) + scoring(&ctx.away) + environment(p, ctx);
+        Prediction {
+            margin,
+            total: total.max(10.0),
+        }
     }
 
-    pub fn teams(&self) -> impl Iterator<Item = (&str, f64)> {
-        self.ratings.iter().map(|(k, v)| (k.as_str(), *v))
+    /// Learns from one game once it is known: its result and its closing lines. Unplayed games
+    /// teach nothing.
+    pub fn update(&mut self, g: &GameRecord) {
+        let (Some(margin), Some(total)) = (g.margin(), g.total()) else {
+            return;
+        };
+        let ctx = GameContext::of(g);
+        let before = self.predict(&ctx);
+        // Apply the between-season pull for real before learning from the new season.
+        let (team_carry, total_carry, qb_carry) = self.carry(g.season);
+        if team_carry != 1.0 || total_carry != 1.0 || qb_carry != 1.0 {
+            self.team.values_mut().for_each(|r| *r *= team_carry);
+            self.scoring.values_mut().for_each(|r| *r *= total_carry);
+            self.qb.values_mut().for_each(|r| *r *= qb_carry);
+        }
+        if self.season.is_none_or(|s| g.season > s) {
+            self.season = Some(g.season);
+        }
+        let p = self.params;
+        let cap = p.margin_cap;
+        let result_err = f64::from(margin).clamp(-cap, cap) - before.margin;
+        let market_err = g.spread_line.map_or(0.0, |s| s - before.margin);
+        let shift = p.k_result * result_err + p.k_market * market_err;
+        *self.team.entry(ctx.home.clone()).or_insert(0.0) += shift;
+        *self.team.entry(ctx.away.clone()).or_insert(0.0) -= shift;
+        if !g.neutral {
+            self.home_field += p.k_home_field * market_err;
+        }
+        let qb_err = 0.5 * result_err + 0.5 * market_err;
+        for (team, qb, sign) in [
+            (&ctx.home, ctx.home_qb.as_ref(), 1.0),
+            (&ctx.away, ctx.away_qb.as_ref(), -1.0),
+        ] {
+            let Some(qb) = qb else { continue };
+            let value =
+                self.qb.get(qb).copied().unwrap_or(p.qb_replacement) + p.k_qb * sign * qb_err;
+            self.qb.insert(qb.clone(), value);
+            let usual = self.qb_usual.get(team).copied().unwrap_or(value);
+            self.qb_usual
+                .insert(team.clone(), usual + p.k_qb_usual * (value - usual));
+        }
+        let total_err = f64::from(total) - before.total;
+        let total_market_err = g.total_line.map_or(0.0, |t| t - before.total);
+        let scoring_shift = p.k_total_result * total_err + p.k_total_market * total_market_err;
+        *self.scoring.entry(ctx.home).or_insert(0.0) += scoring_shift / 2.0;
+        *self.scoring.entry(ctx.away).or_insert(0.0) += scoring_shift / 2.0;
+        self.league_total += p.k_league_total * (0.5 * total_err + 0.5 * total_market_err);
+        self.games += 1;
     }
 }
 
-pub fn logistic(elo_diff: f64) -> f64 {
-    1.0 / (10f64.powf(-elo_diff / 400.0) + 1.0)
+/// Scoring environment: domes score a little more, wind and cold less. Missing weather is
+/// neutral (most domes, and many recent games, have none recorded).
+fn environment(p: &RatingParams, ctx: &GameContext) -> f64 {
+    match ctx.roof.as_deref() {
+        Some("dome") | Some("closed") => p.dome,
+        _ => {
+            let wind = ctx
+                .wind
+                .map_or(0.0, |w| p.wind_per_mph * (w - 5.0).max(0.0));
+            let cold = if ctx.temp.is_some_and(|t| t < 35.0) {
+                p.cold
+            } else {
+                0.0
+            };
+            wind + cold
+        }
+    }
 }
 
-fn chrono_key(g: &GameRecord) -> (i32, i32, &str, &str) {
-    (g.season, g.week, g.gameday.as_str(), g.game_id.as_str())
-}
-
-fn chronological(games: &[GameRecord]) -> Vec<&GameRecord> {
-    let mut v: Vec<&GameRecord> = games.iter().collect();
-    v.sort_by(|a, b| chrono_key(a).cmp(&chrono_key(b)));
-    v
+/// Games grouped by kickoff day, days in order, games within a day in file order.
+fn days(games: &[GameRecord]) -> Vec<Vec<&GameRecord>> {
+    let mut by_day: BTreeMap<&str, Vec<&GameRecord>> = BTreeMap::new();
+    for g in games {
+        by_day.entry(g.gameday.as_str()).or_default().push(g);
+    }
+    by_day.into_values().collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pricing::games::load_games;
+    use proptest::prelude::*;
 
-    fn game(season: i32, week: i32, home: &str, away: &str, hs: i32, as_: i32) -> GameRecord {
+    fn game(day: &str, home: &str, away: &str, score: Option<(i32, i32)>) -> GameRecord {
         GameRecord {
-            game_id: format!("{season}_{week:02}_{away}_{home}"),
-            season,
+            game_id: format!("{day}_{away}_{home}"),
+            season: day[..4].parse().unwrap(),
             game_type: "REG".into(),
-            week,
-            gameday: format!("{season}-09-{:02}", week),
+            // Weeks run Thursday to Wednesday, as the schedule's do.
+            week: {
+                use chrono::Datelike;
+                let d = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+                (d.num_days_from_ce() - 4) / 7
+            },
+            gameday: day.into(),
             home_team: home.into(),
             away_team: away.into(),
-            home_score: Some(hs),
-            away_score: Some(as_),
-            spread_line: None,
-            total_line: None,
-            home_moneyline: None,
-            away_moneyline: None,
-            neutral: false,
-            overtime: false,
-        }
-    }
-
-    fn cfg538() -> RatingsConfig {
-        RatingsConfig {
-            home_field_elo: 65.0,
-            ..RatingsConfig::default()
+            home_score: score.map(|s| s.0),
+            away_score: score.map(|s| s.1),
+            spread_line: score.map(|s| f64::from(s.0 - s.1) / 2.0),
+            total_line: score.map(|_| 44.0),
+            ..GameRecord::default()
         }
     }
 
     #[test]
-    fn one_update_matches_forecast_py() {
-        // Equal teams, HFA 65, home wins by 7: p = 0.59262, mult = ln 8 * 2.2 / 2.265.
-        let e = EloRatings::fit(&[game(2000, 1, "A", "B", 24, 17)], &cfg538(), None);
-        let p = logistic(65.0);
-        let shift = 20.0 * (8f64.ln() * 2.2 / (0.065 + 2.2)) * (1.0 - p);
-        assert!((e.rating("A").unwrap() - (1505.0 + shift)).abs() < 1e-9);
-        assert!((e.rating("B").unwrap() - (1505.0 - shift)).abs() < 1e-9);
-        assert!((shift - 16.4625).abs() < 1e-3, "{shift}");
-    }
-
-    #[test]
-    fn seasons_revert_and_relocations_carry() {
-        let games = [
-            game(2000, 1, "OAK", "B", 30, 0),
-            game(2001, 1, "LV", "B", 0, 0),
-        ];
-        let before = EloRatings::fit(&games[..1], &cfg538(), None);
-        let r0 = before.rating("LV").unwrap();
-        assert_eq!(
-            before.rating("OAK"),
-            Some(r0),
-            "OAK and LV are one franchise"
-        );
-        let next = EloRatings::fit(&games[..1], &cfg538(), Some((2001, 1)));
-        let want = 1505.0 / 3.0 + r0 * 2.0 / 3.0;
-        assert!((next.rating("LV").unwrap() - want).abs() < 1e-9);
-        // A team first seen after the first season is an expansion franchise.
-        let exp = EloRatings::fit(
-            &[games[0].clone(), game(2002, 1, "HOU", "B", 0, 0)],
-            &cfg538(),
-            None,
-        );
-        assert!(exp.rating("HOU").unwrap() < 1400.0);
-    }
-
-    #[test]
-    fn spread_and_probability_agree_in_direction() {
-        let e = EloRatings::fit(
-            &[game(2000, 1, "A", "B", 35, 0)],
-            &RatingsConfig::default(),
-            None,
-        );
-        assert!(e.spread("A", "B", false) > e.spread("A", "B", true));
+    fn a_home_win_lifts_the_winner_and_teaches_home_field() {
+        let g = game("2000-09-10", "A", "B", Some((31, 10)));
+        let s = RatingState::as_of(&[g], RatingParams::TUNED, &Cutoff::end_of_time());
         assert!(
-            e.home_win_prob("A", "B", false) > 0.5
-                && e.home_win_prob("B", "A", false) < 0.5 + 1e-12
+            s.predict(&GameContext::teams(2000, "A", "B")).margin > RatingParams::TUNED.home_field
         );
-        assert!((e.spread("X", "Y", false) - 48.0 / 25.0).abs() < 1e-12);
+        assert!(s.home_field() > RatingParams::TUNED.home_field);
+        assert_eq!(s.games(), 1);
     }
 
     #[test]
-    fn walk_forward_brier_is_in_the_538_range() {
-        let g = load_games(concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv")).unwrap();
-        let diffs = EloRatings::walk_forward_diffs(&g, &cfg538());
-        let (mut n, mut sum) = (0.0, 0.0);
-        for (rec, d) in g.iter().zip(&diffs) {
-            if (2002..=2020).contains(&rec.season) {
-                if let Some(m) = rec.margin().filter(|m| *m != 0) {
-                    let y = if m > 0 { 1.0 } else { 0.0 };
-                    sum += (logistic(*d) - y).powi(2);
-                    n += 1.0;
-                }
-            }
+    fn same_day_results_are_not_seen_and_relocations_carry() {
+        let games = [
+            game("2000-09-10", "OAK", "B", Some((30, 0))),
+            game("2000-09-17", "LV", "B", Some((0, 30))),
+        ];
+        let s = RatingState::as_of(&games, RatingParams::TUNED, &Cutoff::day("2000-09-17"));
+        assert_eq!(s.games(), 1);
+        assert!(s.knows("LV") && s.knows("OAK"));
+    }
+
+    #[test]
+    fn walk_forward_equals_as_of_per_game() {
+        let games = [
+            game("2000-09-10", "A", "B", Some((30, 3))),
+            game("2000-09-10", "C", "D", Some((10, 13))),
+            game("2000-09-17", "A", "C", Some((21, 24))),
+            game("2001-09-09", "B", "A", None),
+        ];
+        let wf = RatingState::walk_forward(&games, RatingParams::TUNED);
+        for (g, p) in games.iter().zip(&wf) {
+            let cutoff = crate::pricing::known::week_cutoff(&games, g);
+            let s = RatingState::as_of(&games, RatingParams::TUNED, &cutoff);
+            assert_eq!(s.predict(&GameContext::of(g)), *p, "{}", g.game_id);
         }
-        let brier = sum / n;
-        println!("walk-forward Elo Brier 2002-2020: {brier:.4} over {n} games");
-        assert!((0.212..0.226).contains(&brier), "{brier}");
+        // The first two share a day: neither sees the other.
+        assert_eq!(wf[0].margin, RatingParams::TUNED.home_field);
+        assert_eq!(wf[1].margin, RatingParams::TUNED.home_field);
+    }
+
+    fn arb_games() -> impl Strategy<Value = Vec<GameRecord>> {
+        let teams = ["A", "B", "C", "D", "E", "F"];
+        prop::collection::vec((0usize..6, 1usize..6, 0i32..60, 0i32..60, 0u32..400), 1..60)
+            .prop_map(move |v| {
+                let mut day = 0u32;
+                v.into_iter()
+                    .map(|(h, off, hs, as_, gap)| {
+                        day += gap % 9;
+                        let date = chrono::NaiveDate::from_ymd_opt(2000, 9, 1).unwrap()
+                            + chrono::Days::new(u64::from(day));
+                        game(
+                            &date.format("%Y-%m-%d").to_string(),
+                            teams[h],
+                            teams[(h + off) % 6],
+                            Some((hs, as_)),
+                        )
+                    })
+                    .collect()
+            })
+    }
+
+    proptest! {
+        /// Ratings at time t do not change when later games are appended.
+        #[test]
+        fn ratings_at_t_ignore_games_appended_later(games in arb_games(), later in arb_games(), pick in 0usize..60) {
+            let cutoff = Cutoff::day(&games[pick % games.len()].gameday);
+            let last = games.iter().map(|g| g.gameday.clone()).max().unwrap();
+            let shifted: Vec<GameRecord> = later
+                .into_iter()
+                .map(|mut g| {
+                    // Move the appended games after everything already there.
+                    let d = chrono::NaiveDate::parse_from_str(&g.gameday, "%Y-%m-%d").unwrap();
+                    let base = chrono::NaiveDate::parse_from_str(&last, "%Y-%m-%d").unwrap();
+                    let moved = base + (d - chrono::NaiveDate::from_ymd_opt(2000, 9, 1).unwrap()) + chrono::Days::new(1);
+                    g.gameday = moved.format("%Y-%m-%d").to_string();
+                    g.season = moved.format("%Y").to_string().parse().unwrap();
+                    g
+                })
+                .collect();
+            let mut longer = games.clone();
+            longer.extend(shifted);
+            let a = RatingState::as_of(&games, RatingParams::TUNED, &cutoff);
+            let b = RatingState::as_of(&longer, RatingParams::TUNED, &cutoff);
+            prop_assert_eq!(&a, &b);
+            let ctx = GameContext::teams(2000, "A", "B");
+            prop_assert_eq!(a.predict(&ctx), b.predict(&ctx));
+        }
     }
 }

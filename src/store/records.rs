@@ -120,6 +120,8 @@ pub struct SimulationRecord {
     pub events: usize,
     pub markets: usize,
     pub max_std_error: f64,
+    /// The Monte Carlo check's largest |z| (`None` when it did not run).
+    pub max_abs_z: Option<f64>,
     pub trigger: String,
 }
 
@@ -149,8 +151,8 @@ pub fn insert_simulation(
     opps: &[OpportunityRecord],
 ) -> rusqlite::Result<i64> {
     conn.prepare_cached(
-        "INSERT INTO simulations (started_ms, latency_ms, iterations, seed, events, markets, max_std_error, trigger)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO simulations (started_ms, latency_ms, iterations, seed, events, markets, max_std_error, trigger, max_abs_z)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         sim.started_ms,
@@ -160,7 +162,8 @@ pub fn insert_simulation(
         sim.events as i64,
         sim.markets as i64,
         sim.max_std_error,
-        sim.trigger
+        sim.trigger,
+        sim.max_abs_z
     ])?;
     let id = conn.last_insert_rowid();
     let mut stmt = conn.prepare_cached(

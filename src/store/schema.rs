@@ -133,6 +133,10 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX metrics_samples_name ON metrics_samples(name, ts_ms);
     "#,
+    // 2: prices are exact; each run records its Monte Carlo check
+    r#"
+    ALTER TABLE simulations ADD COLUMN max_abs_z REAL;
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

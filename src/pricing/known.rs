@@ -1,0 +1,137 @@
+//! The one judge of "known before kickoff". Every model input (ratings, key-number tables, the
+//! league scoring level, backtest training sets) asks this module what it may see, so a price
+//! for a game never rests on that game's result or closing line, or on anything later.
+//!
+//! The rule is by calendar day (US Eastern, where NFL kickoffs are scheduled): a game's result
+//! and closing lines are known to every game on a later day and to none on the same day. Games
+//! on one day overlap (1 pm and 4 pm kickoffs finish after later ones start), so a same-day
+//! result is never used, even when it was technically in.
+//!
+//! A game is priced as of the first day of its schedule week ([`week_cutoff`]): a week's games
+//! trade together (books post Sunday's lines before Thursday's game, and the replay opens a whole
+//! week at once), so Sunday's price does not move on Thursday's result. The backtest uses the
+//! same cutoff, so what it measures is what the product prices.
+
+use super::games::GameRecord;
+
+/// A kickoff day, `YYYY-MM-DD`; compares chronologically as text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cutoff(String);
+
+/// NFL kickoffs are scheduled in US Eastern time; a UTC instant is moved back five hours (EST;
+/// an hour early under daylight time, which only matters for games after 11 pm Eastern, and
+/// there are none) before taking its date, so an 8:20 pm Sunday game is Sunday, not Monday.
+const EASTERN_OFFSET_MS: i64 = 5 * 3_600_000;
+
+impl Cutoff {
+    /// The day of a game's kickoff as the games file writes it.
+    pub fn day(day: &str) -> Cutoff {
+        Cutoff(day.trim().to_string())
+    }
+
+    /// The Eastern calendar day of a UTC instant in milliseconds.
+    pub fn at_ms(ms: i64) -> Cutoff {
+        let day = chrono::DateTime::from_timestamp_millis(ms.saturating_sub(EASTERN_OFFSET_MS))
+            .map(|t| t.format("%Y-%m-%d").to_string())
+            .unwrap_or_else(|| "0000-00-00".into());
+        Cutoff(day)
+    }
+
+    /// After every day (everything in a file is known).
+    pub fn end_of_time() -> Cutoff {
+        Cutoff("9999-12-31".into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The earlier of two cutoffs.
+    pub fn min(self, other: Cutoff) -> Cutoff {
+        std::cmp::min(self, other)
+    }
+}
+
+/// The cutoff a schedule game is priced at: the first game day of its (season, week).
+pub fn week_cutoff(games: &[GameRecord], game: &GameRecord) -> Cutoff {
+    week_starts(games)
+        .remove(&(game.season, game.week))
+        .unwrap_or_else(|| Cutoff::day(&game.gameday))
+}
+
+/// The first game day of every (season, week) in the schedule.
+pub fn week_starts(games: &[GameRecord]) -> std::collections::HashMap<(i32, i32), Cutoff> {
+    let mut out: std::collections::HashMap<(i32, i32), Cutoff> = std::collections::HashMap::new();
+    for g in games {
+        let day = Cutoff::day(&g.gameday);
+        out.entry((g.season, g.week))
+            .and_modify(|c| {
+                if day < *c {
+                    *c = day.clone();
+                }
+            })
+            .or_insert(day);
+    }
+    out
+}
+
+/// Whether `game`'s result and closing lines were known before kickoffs on `cutoff`'s day.
+pub fn known_before(game: &GameRecord, cutoff: &Cutoff) -> bool {
+    game.gameday.as_str() < cutoff.as_str()
+}
+
+/// The games a model priced at `cutoff` may learn from, in file order.
+pub fn visible<'a>(
+    games: &'a [GameRecord],
+    cutoff: &'a Cutoff,
+) -> impl Iterator<Item = &'a GameRecord> + 'a {
+    games.iter().filter(move |g| known_before(g, cutoff))
+}
+
+/// The games file with everything not yet known at `cutoff` blanked: results and closing lines
+/// of games on that day and later. Schedules, rest days and starting quarterbacks stay (they
+/// are announced before kickoff). Used by the leak tests: a model must price identically from
+/// this and from the full file.
+pub fn blank_unknown(games: &[GameRecord], cutoff: &Cutoff) -> Vec<GameRecord> {
+    games
+        .iter()
+        .map(|g| {
+            let mut g = g.clone();
+            if !known_before(&g, cutoff) {
+                g.home_score = None;
+                g.away_score = None;
+                g.spread_line = None;
+                g.total_line = None;
+                g.home_moneyline = None;
+                g.away_moneyline = None;
+                g.overtime = false;
+            }
+            g
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eastern_day_of_a_late_kickoff() {
+        // 2025-11-24 01:15 UTC is Sunday night football, 2025-11-23 Eastern.
+        let ms = chrono::DateTime::parse_from_rfc3339("2025-11-24T01:15:00Z")
+            .unwrap()
+            .timestamp_millis();
+        assert_eq!(Cutoff::at_ms(ms).as_str(), "2025-11-23");
+    }
+
+    #[test]
+    fn same_day_is_not_known() {
+        let g = GameRecord {
+            gameday: "2025-11-23".into(),
+            ..GameRecord::default()
+        };
+        assert!(!known_before(&g, &Cutoff::day("2025-11-23")));
+        assert!(known_before(&g, &Cutoff::day("2025-11-24")));
+        assert!(known_before(&g, &Cutoff::end_of_time()));
+    }
+}
