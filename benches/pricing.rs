@@ -119,9 +119,11 @@ fn main() {
         "RUST_EXACT_SLATE_MS={exact:.3} threads={}",
         rayon::current_num_threads()
     );
-    let exact_1 = single.install(|| median_ms(15, |r| {
-        black_box(price(&e, &games, 0, r));
-    }));
+    let exact_1 = single.install(|| {
+        median_ms(15, |r| {
+            black_box(price(&e, &games, 0, r));
+        })
+    });
     println!("RUST_EXACT_SLATE_MS_1_THREAD={exact_1:.3}");
     let checked = median_ms(7, |r| {
         black_box(price(&e, &games, 20_000, r));

@@ -169,6 +169,32 @@ fn runs(latencies_ms: &[f64]) -> Snapshot {
     }
 }
 
+fn checked(zs: &[Option<f64>]) -> Snapshot {
+    let mut snap = runs(&vec![1000.0; zs.len()]);
+    for (run, z) in snap.simulations.iter_mut().zip(zs) {
+        run.max_abs_z = *z;
+        run.check_worst = "2025_12_BUF_HOU game total over 44.5".into();
+    }
+    snap
+}
+
+#[test]
+fn pricing_check_fires_above_four_standard_errors_and_resolves() {
+    let mut e = engine(&config());
+    assert!(e.observe(&checked(&[Some(1.2), Some(3.9)]), T0).is_empty());
+    assert!(e.observe(&checked(&[Some(1.2), None]), T0 + S).is_empty());
+    // Only the latest run counts: an old breach is history.
+    assert!(e
+        .observe(&checked(&[Some(9.0), Some(2.0)]), T0 + 2 * S)
+        .is_empty());
+    let ev = e.observe(&checked(&[Some(2.0), Some(4.6)]), T0 + 3 * S);
+    let f = fired(&ev, "pricing_check").expect("|z| 4.6 breaks the limit");
+    assert_eq!(f.alert.severity, "critical");
+    assert!(f.alert.message.contains("4.6") && f.alert.message.contains("BUF_HOU"));
+    let ev = e.observe(&checked(&[Some(4.6), Some(0.7)]), T0 + 4 * S);
+    assert!(resolved(&ev, "pricing_check").is_some());
+}
+
 #[test]
 fn analytics_backlog_warns_after_three_slow_runs_and_resolves() {
     let mut e = engine(&config());

@@ -22,10 +22,11 @@ pub enum Rule {
     AlertDeliveryFailure,
     NewEdge,
     LineMovement,
+    PricingCheck,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 7] = [
+    pub const ALL: [Rule; 8] = [
         Rule::IngestionStalled,
         Rule::ScraperFailureBurst,
         Rule::AnalyticsBacklog,
@@ -33,6 +34,7 @@ impl Rule {
         Rule::AlertDeliveryFailure,
         Rule::NewEdge,
         Rule::LineMovement,
+        Rule::PricingCheck,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +46,7 @@ impl Rule {
             Rule::AlertDeliveryFailure => "alert_delivery_failure",
             Rule::NewEdge => "new_edge",
             Rule::LineMovement => "line_movement",
+            Rule::PricingCheck => "pricing_check",
         }
     }
 
@@ -56,6 +59,7 @@ impl Rule {
             Rule::AlertDeliveryFailure => "Alert delivery failure",
             Rule::NewEdge => "New edge",
             Rule::LineMovement => "Large line movement",
+            Rule::PricingCheck => "Pricing check failed",
         }
     }
 
@@ -300,6 +304,27 @@ impl RuleEngine {
                         last.latency_ms / 1000.0,
                         last.target_ms / 1000.0,
                         last.iterations
+                    ),
+                    skip_channel: None,
+                });
+            }
+        }
+
+        // Pricing check: the latest run's Monte Carlo sample disagrees with the exact prices it
+        // was drawn from by more than the limit. Never chance at 4 SE: the grid is broken.
+        if let Some(last) = obs.simulations.iter().max_by_key(|r| r.started_ms) {
+            if let Some(z) = last
+                .max_abs_z
+                .filter(|z| *z > crate::engine::pricer::CHECK_Z_LIMIT || z.is_nan())
+            {
+                add(Condition {
+                    rule: Rule::PricingCheck,
+                    instance: "pricing_check".into(),
+                    severity: Severity::Critical,
+                    message: format!(
+                        "Monte Carlo check of the exact prices: |z| {z:.1} at {} (limit {:.0}); prices may be wrong, stop trusting edges until it clears",
+                        last.check_worst,
+                        crate::engine::pricer::CHECK_Z_LIMIT
                     ),
                     skip_channel: None,
                 });

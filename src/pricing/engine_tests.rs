@@ -224,7 +224,7 @@ fn periods_add_up_to_the_game() {
         JointPmf::mean_total as fn(&JointPmf) -> f64,
         JointPmf::mean_margin as fn(&JointPmf) -> f64,
     );
-    assert!((mean(Scope::Game, t) - 47.0).abs() < 1e-6);
+    assert!((mean(Scope::Game, t) - 47.0).abs() < crate::pricing::model::MEAN_TOLERANCE);
     assert!((mean(Scope::H1, t) + mean(Scope::H2, t) - 47.0).abs() < 1e-6);
     assert!((mean(Scope::H1, m) + mean(Scope::H2, m) + 4.5).abs() < 1e-6);
     let quarters: f64 = [Scope::Q1, Scope::Q2, Scope::Q3, Scope::Q4]
@@ -246,8 +246,9 @@ fn game_total_and_margin_are_the_model_s() {
             },
             Scope::Game,
         );
+        // Within the centre search's tolerance.
         assert!(
-            (j.mean_total() - total).abs() < 1e-6,
+            (j.mean_total() - total).abs() < crate::pricing::model::MEAN_TOLERANCE,
             "{total}: {}",
             j.mean_total()
         );
@@ -447,4 +448,27 @@ fn price_sheet_covers_every_scope_and_ladder() {
             .any(|p| p.scope == scope && p.market == MarketKind::TeamTotal));
     }
     assert!(sheet.len() > 7 * 100, "{}", sheet.len());
+}
+
+/// `cargo test --release --lib -- --ignored slate_timing --nocapture`: a quick look at exact
+/// slate pricing without criterion (BENCHMARKS.md uses `cargo bench --bench pricing`).
+#[test]
+#[ignore]
+fn slate_timing() {
+    let e = engine();
+    let games: Vec<SlateGame> = (0..16)
+        .map(|i| game(&format!("g{i}"), -10.5 + 1.4 * i as f64, 38.5 + i as f64))
+        .collect();
+    std::hint::black_box(e.simulate_slate(&games, 0, 0));
+    let t = std::time::Instant::now();
+    for r in 0..300 {
+        let sim = e.simulate_slate(&games, 0, r);
+        std::hint::black_box(
+            games
+                .iter()
+                .map(|g| sim.price_sheet(&g.event_id).len())
+                .sum::<usize>(),
+        );
+    }
+    println!("16-game slate priced exactly: {:?}", t.elapsed() / 300);
 }

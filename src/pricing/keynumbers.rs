@@ -145,7 +145,7 @@ pub fn pmf_mean(p: &[f64]) -> f64 {
 
 /// P(round(N(mu, sigma)) = m) for every m in range, tails folded into the end points.
 fn discretised_normal(mu: f64, sigma: f64) -> impl Iterator<Item = (i32, f64)> {
-    let cdf = move |x: f64| normal::cdf((x - mu) / sigma);
+    let cdf = move |x: f64| normal::cdf_fast((x - mu) / sigma);
     (-MAX_MARGIN..=MAX_MARGIN).map(move |m| {
         let lo = if m == -MAX_MARGIN {
             0.0

@@ -96,6 +96,9 @@ impl JointPmf {
     }
 }
 
+/// How close the full-game grid's mean total comes to the model's (points).
+pub const MEAN_TOLERANCE: f64 = 5e-3;
+
 /// Totals are modelled on 0..=MAX_TOTAL for the key-number table.
 const MAX_TOTAL: usize = 2 * MAX_TEAM_POINTS;
 /// Pseudo-games of prior belief in "no key-number effect" per total.
@@ -117,6 +120,8 @@ pub struct ScoreModel {
     total_sigma: f64,
     total_weights: Vec<f64>,
     blowout_slope: f64,
+    /// Latent centre minus target total that a level, 45-point game needs: the search's start.
+    centre_offset: f64,
 }
 
 impl ScoreModel {
@@ -127,7 +132,9 @@ impl ScoreModel {
             total_sigma,
             total_weights: vec![1.0; MAX_TOTAL + 1],
             blowout_slope: 0.0,
+            centre_offset: 0.0,
         }
+        .with_centre_offset()
     }
 
     /// Fits the totals' spread, key numbers and the margin-total link on `games` (the caller
@@ -184,7 +191,33 @@ impl ScoreModel {
             total_sigma,
             total_weights,
             blowout_slope,
+            centre_offset: 0.0,
         }
+        .with_centre_offset()
+    }
+
+    /// Solves the reference game once (to full precision) and keeps its centre offset.
+    fn with_centre_offset(mut self) -> Self {
+        let margin = self.keys.margin_pmf(0.0);
+        let mut abs_pmf = vec![0.0; MAX_MARGIN as usize + 1];
+        let mut mean_abs = 0.0;
+        for (i, pm) in margin.iter().enumerate() {
+            let k = (i as i64 - MAX_MARGIN as i64).unsigned_abs() as usize;
+            abs_pmf[k] += pm;
+            mean_abs += pm * k as f64;
+        }
+        let mut cols = TotalColumns::default();
+        let mut centre = 45.0;
+        for _ in 0..20 {
+            self.total_columns(centre, mean_abs, &mut cols);
+            let err = cols.mean(&abs_pmf) - 45.0;
+            if !err.is_finite() || err.abs() < 1e-9 {
+                break;
+            }
+            centre -= err;
+        }
+        self.centre_offset = centre - 45.0;
+        self
     }
 
     pub fn keys(&self) -> &KeyNumberTable {
@@ -233,58 +266,114 @@ impl ScoreModel {
             44.0
         };
         // The floor at |margin| (the loser cannot score below zero) and the key-number weights
-        // move the mean a little; re-centre the latent normal until the grid's mean is the target.
-        let mut centre = target;
-        let mut joint = self.game_joint_at(&margin, centre, mean_abs);
-        for _ in 0..8 {
-            let err = target - joint.mean_total();
-            if err.abs() < 1e-9 {
+        // move the mean a little; move the latent centre until the grid's mean total is on the
+        // target. The mean is nearly parallel to the centre, so each step shrinks the error by
+        // two orders of magnitude: one step usually reaches a few thousandths of a point.
+        let mut abs_pmf = vec![0.0; MAX_MARGIN as usize + 1];
+        for (i, pm) in margin.iter().enumerate() {
+            abs_pmf[(i as i64 - MAX_MARGIN as i64).unsigned_abs() as usize] += pm;
+        }
+        let mut cols = TotalColumns::default();
+        // Start where a typical game needed to start: usually one pass is then enough.
+        let mut centre = target + self.centre_offset;
+        for _ in 0..4 {
+            self.total_columns(centre, mean_abs, &mut cols);
+            let err = cols.mean(&abs_pmf) - target;
+            if err.abs() < MEAN_TOLERANCE {
                 break;
             }
-            centre += err;
-            joint = self.game_joint_at(&margin, centre, mean_abs);
+            centre -= err;
         }
-        joint
-    }
-
-    fn game_joint_at(&self, margin: &[f64], centre: f64, mean_abs: f64) -> JointPmf {
+        let c1 = &cols;
         let side = MAX_TEAM_POINTS + 1;
-        let max_total = 2 * MAX_TEAM_POINTS;
         let mut probs = vec![0.0; side * side];
-        let mut column: Vec<(usize, usize, f64)> = Vec::with_capacity(max_total / 2 + 1);
         for (i, pm) in margin.iter().enumerate() {
             if *pm == 0.0 {
                 continue;
             }
             let m = i as i64 - MAX_MARGIN as i64;
-            let c = centre + self.blowout_slope * (m.unsigned_abs() as f64 - mean_abs);
-            let cdf = |k: f64| normal::cdf((k - c) / self.total_sigma);
-            let lo = m.unsigned_abs() as usize;
-            // Totals of the margin's parity own the interval [t-1, t+1) of the latent normal.
-            column.clear();
-            let mut t = lo;
-            while t <= max_total {
-                let h = (t as i64 + m) / 2;
-                let a = (t as i64 - m) / 2;
-                if h < 0 || a < 0 || h as usize >= side || a as usize >= side {
-                    break;
-                }
-                let below = if t == lo { 0.0 } else { cdf(t as f64 - 1.0) };
-                let w = (cdf(t as f64 + 1.0) - below) * self.total_weight(t);
-                column.push((h as usize, a as usize, w));
-                t += 2;
-            }
-            // Renormalise within the margin so the key-number weights on totals leave the
-            // margin's probability (and so every spread and moneyline price) untouched.
-            let mass: f64 = column.iter().map(|c| c.2).sum();
-            if mass > 0.0 {
-                for &(h, a, w) in &column {
-                    probs[h * side + a] += pm * w / mass;
-                }
+            let k = m.unsigned_abs() as usize;
+            for (j, w) in c1.column(k).iter().enumerate() {
+                let t = (k + 2 * j) as i64;
+                let (h, a) = (((t + m) / 2) as usize, ((t - m) / 2) as usize);
+                probs[h * side + a] += pm * w;
             }
         }
         // from_cells cannot fail here: the grid is square and holds positive mass.
         JointPmf::from_cells(side, probs).unwrap_or_else(|| uniform(side))
+    }
+
+    /// For each |margin| k, the distribution of the total over k, k+2, k+4, ... (both teams
+    /// within the grid), normalised to one. A margin and its negative share a column: the total
+    /// depends on how lopsided the game was, not on who won it.
+    fn total_columns(&self, centre: f64, mean_abs: f64, out: &mut TotalColumns) {
+        let max_total = 2 * MAX_TEAM_POINTS;
+        out.values.clear();
+        out.starts.clear();
+        for k in 0..=MAX_MARGIN as usize {
+            out.starts.push(out.values.len());
+            let c = centre + self.blowout_slope * (k as f64 - mean_abs);
+            let inv = 1.0 / self.total_sigma;
+            let phi = normal::FastCdf::new();
+            let begin = out.values.len();
+            // Totals of the margin's parity own the interval [t-1, t+1) of the latent normal;
+            // the lowest one also owns everything below. Both scores (t +- k) / 2 must fit the
+            // grid: t <= 2 * MAX - k.
+            let mut below = 0.0;
+            let mut t = k;
+            let mut mass = 0.0;
+            while t + k <= max_total {
+                let upper = phi.at((t as f64 + 1.0 - c) * inv);
+                let w = (upper - below) * self.total_weight(t);
+                out.values.push(w);
+                mass += w;
+                below = upper;
+                // Beyond 7.3 sigma the rest of the column holds under 1e-13.
+                if below >= 1.0 - 1e-13 {
+                    break;
+                }
+                t += 2;
+            }
+            // Renormalise within the margin so the key-number weights on totals leave the
+            // margin's probability (and so every spread and moneyline price) untouched.
+            if mass > 0.0 {
+                out.values[begin..].iter_mut().for_each(|w| *w /= mass);
+            }
+        }
+        out.starts.push(out.values.len());
+    }
+}
+
+/// The total's distribution for every |margin|, in one buffer.
+#[derive(Debug, Default)]
+struct TotalColumns {
+    values: Vec<f64>,
+    /// Column k is values[starts[k]..starts[k + 1]]; entry j is the total k + 2j.
+    starts: Vec<usize>,
+}
+
+impl TotalColumns {
+    fn column(&self, k: usize) -> &[f64] {
+        &self.values[self.starts[k]..self.starts[k + 1]]
+    }
+
+    /// Mean total when |margin| = k has probability `abs_pmf[k]`.
+    fn mean(&self, abs_pmf: &[f64]) -> f64 {
+        abs_pmf
+            .iter()
+            .enumerate()
+            .map(|(k, p)| {
+                if *p == 0.0 {
+                    return 0.0;
+                }
+                p * self
+                    .column(k)
+                    .iter()
+                    .enumerate()
+                    .map(|(j, w)| w * (k + 2 * j) as f64)
+                    .sum::<f64>()
+            })
+            .sum()
     }
 }
 
