@@ -2,7 +2,14 @@
 from a Walker alias table over the full-game (home, away) grid with one 32-bit random number per
 draw (u * n as a 64-bit product: its high half picks the column, its low half decides column or
 alias) and tally a histogram.
-Prints NUMPY_NS_PER_GAME=<median of 7 runs>."""
+Prints NUMPY_NS_PER_GAME=<median of 7 runs>.
+
+Also the twin of the pricer's Monte Carlo check (`simulate_slate` with iterations > 0): for a
+16-game slate, every scope (the full-game grid and six period grids of two independent team
+score pmfs, as in Rust), draw 20,000 games from the exact grid with the same kernel, tally the
+four marginals (margin, total, home, away) and score every ladder market (each half point
+within the scope's width, as the price sheet does) as |sampled - exact| / SE. Prints
+NUMPY_CHECK_SLATE_MS=<median of 7 runs> and the largest |z|."""
 import math
 import time
 
@@ -63,6 +70,92 @@ def kernel(rng, threshold, alias, n_draws):
     return np.bincount(idx.astype(np.intp), minlength=len(threshold))
 
 
+SHARES = [1.0, 0.495, 0.505, 0.205, 0.29, 0.215, 0.28]
+POSSESSIONS = [11, 6, 6, 3, 3, 3, 3]
+SCORES = [(7, 0.55), (3, 0.36), (6, 0.04), (8, 0.03), (2, 0.02)]
+
+
+def team_pmf(mean, n):
+    # Binomial number of scoring possessions, each worth a SCORES value (period.rs).
+    q = min(max(mean / sum(v * p for v, p in SCORES) / n, 0.0), 0.95)
+    one = np.zeros(9)
+    for v, p in SCORES:
+        one[v] += p
+    out = np.zeros(n * 8 + 1)
+    conv = np.array([1.0])
+    for k in range(n + 1):
+        pk = math.comb(n, k) * q**k * (1 - q) ** (n - k)
+        out[: len(conv)] += pk * conv
+        conv = np.convolve(conv, one)
+    return out
+
+
+def scope_grid(scope, margin, total):
+    if scope == 0:
+        side = SIDE
+        p = np.zeros(SIDE * SIDE)
+        p[:] = 0.0
+        full = joint_pmf_full(margin, total)
+        return full, side
+    share, n = SHARES[scope], POSSESSIONS[scope]
+    h = team_pmf((total + margin) / 2 * share, n)
+    a = team_pmf((total - margin) / 2 * share, n)
+    return np.outer(h, a).ravel(), len(h)
+
+
+def joint_pmf_full(mean_margin, mean_total, sigma_m=12.5, sigma_t=13.4):
+    cdf = lambda x, mu, s: 0.5 * math.erfc(-(x - mu) / (s * math.sqrt(2)))
+    p = np.zeros(SIDE * SIDE)
+    for m in range(-MAX_MARGIN, MAX_MARGIN + 1):
+        pm = cdf(m + 0.5, mean_margin, sigma_m) - cdf(m - 0.5, mean_margin, sigma_m)
+        t = abs(m)
+        while True:
+            h, a = (t + m) // 2, (t - m) // 2
+            if h >= SIDE or a >= SIDE:
+                break
+            below = 0.0 if t == abs(m) else cdf(t - 1, mean_total, sigma_t)
+            p[h * SIDE + a] += pm * (cdf(t + 1, mean_total, sigma_t) - below)
+            t += 2
+    return p / p.sum()
+
+
+def marginals(cells, side):
+    g = cells.reshape(side, side)
+    h = np.arange(side)
+    margin = np.bincount((h[:, None] - h[None, :] + side - 1).ravel(), weights=g.ravel(), minlength=2 * side - 1)
+    total = np.bincount((h[:, None] + h[None, :]).ravel(), weights=g.ravel(), minlength=2 * side - 1)
+    return margin, total, g.sum(axis=1), g.sum(axis=0)
+
+
+def check_scope(rng, cells, side, width, n):
+    nz = cells >= 1e-12
+    support = np.flatnonzero(nz)
+    p = cells[nz] / cells[nz].sum()
+    threshold, alias = alias_table(p)
+    counts = np.zeros(len(cells))
+    counts[support] = kernel(rng, threshold, alias, n)
+    worst = 0.0
+    offsets = [1 - side, 0, 0, 0]
+    for exact, sampled, off in zip(marginals(cells, side), marginals(counts / n, side), offsets):
+        ce, cs = np.cumsum(exact), np.cumsum(sampled)
+        centre = off + float(np.dot(np.arange(len(exact)), exact))
+        lines = np.round(centre * 2) / 2 + np.arange(-round(width * 2), round(width * 2) + 1) / 2
+        idx = np.clip(np.floor(lines - off).astype(int), 0, len(exact) - 1)
+        e, s = 1 - ce[idx], 1 - cs[idx]  # P(X > line) for half lines; whole lines push
+        ok = n * np.minimum(e, 1 - e) >= 10
+        if ok.any():
+            z = np.abs(s[ok] - e[ok]) / np.sqrt(e[ok] * (1 - e[ok]) / n)
+            worst = max(worst, float(z.max()))
+    return worst
+
+
+def check_slate(rng, grids, n=20_000):
+    worst = 0.0
+    for cells, side, scope in grids:
+        worst = max(worst, check_scope(rng, cells, side, 10 * math.sqrt(SHARES[scope]), n))
+    return worst
+
+
 def main():
     pmf = joint_pmf()
     print(f"alias table over {len(pmf)} cells")
@@ -79,6 +172,21 @@ def main():
     runs.sort()
     print(f"numpy {np.__version__}")
     print(f"NUMPY_NS_PER_GAME={runs[3]:.3f}")
+    # The check twin: grids are built once (Rust prices them exactly first; this times the check).
+    grids = []
+    for i in range(16):
+        margin, total = -10.5 + 1.4 * i, 38.5 + i
+        for scope in range(7):
+            cells, side = scope_grid(scope, margin, total)
+            grids.append((cells, side, scope))
+    check_slate(rng, grids)  # warm-up
+    runs = []
+    for _ in range(7):
+        t = time.perf_counter()
+        worst = check_slate(rng, grids)
+        runs.append((time.perf_counter() - t) * 1e3)
+    runs.sort()
+    print(f"NUMPY_CHECK_SLATE_MS={runs[3]:.3f} max_z={worst:.2f}")
 
 
 if __name__ == "__main__":

@@ -472,3 +472,22 @@ fn slate_timing() {
     }
     println!("16-game slate priced exactly: {:?}", t.elapsed() / 300);
 }
+
+/// How the check's largest |z| is distributed when nothing is wrong (16 games, 20k draws).
+#[test]
+#[ignore]
+fn check_z_distribution() {
+    let e = engine();
+    let games: Vec<SlateGame> = (0..16)
+        .map(|i| game(&format!("g{i}"), -10.5 + 1.4 * i as f64, 38.5 + i as f64))
+        .collect();
+    let mut z: Vec<f64> = (0..200)
+        .map(|seed| e.simulate_slate(&games, 20_000, seed).check().expect("check").max_abs_z)
+        .collect();
+    z.sort_by(f64::total_cmp);
+    let over = z.iter().filter(|x| **x > 4.0).count();
+    println!(
+        "max |z| over 200 seeds: median {:.2}, p90 {:.2}, p99 {:.2}, max {:.2}; runs over 4: {over}",
+        z[100], z[180], z[198], z[199]
+    );
+}
