@@ -400,3 +400,27 @@ fn shared_options_are_accepted_before_and_after_the_subcommand() {
     let r = run(bin(&root()).args(["--no-such-flag"]));
     assert_eq!(r.code, 2);
 }
+
+/// Issue 13, item 1: duration settings checked only as "positive" let 1e30 through to a
+/// `Duration::from_secs_f64` panic; each now has a ceiling named in the error.
+#[test]
+fn bad_durations_in_config_are_refused_with_their_ceiling() {
+    for key in [
+        "alerts__retry_max_seconds",
+        "alerts__retry_base_seconds",
+        "ingestion__scheduler__max_backoff_seconds",
+        "ingestion__circuit_breaker__open_seconds",
+        "metrics__sample_interval_seconds",
+    ] {
+        let r = run(bin(&root())
+            .args(["validate-config"])
+            .env(format!("NFLREADPY_BETTING__{key}"), "1e30"));
+        assert_eq!(r.code, 2, "{key}: {}{}", r.out, r.err);
+        let dotted = key.replace("__", ".");
+        assert!(
+            r.err.contains(&dotted) && r.err.contains("at most"),
+            "{key}: {}",
+            r.err
+        );
+    }
+}

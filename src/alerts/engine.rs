@@ -586,7 +586,13 @@ impl AlertsEngine {
     ) -> Result<Silence, AlertsError> {
         let r = Rule::parse(rule)
             .ok_or_else(|| AlertsError::UnknownRule(rule.to_string(), Rule::names()))?;
-        let until = now_ms + (seconds.max(0.0) * 1000.0) as i64;
+        // Clamped to the longest silence, so no value can wrap the deadline.
+        let d = crate::duration::secs_clamped(
+            seconds,
+            std::time::Duration::ZERO,
+            crate::duration::MAX_SILENCE,
+        );
+        let until = now_ms.saturating_add(crate::duration::millis_i64(d));
         if seconds > 0.0 {
             self.silences.insert(r, until);
         } else {

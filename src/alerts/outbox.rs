@@ -8,6 +8,7 @@ use super::channels::{self, Delivered, SendContext, TerminalOutput};
 use super::notification::{key_digest, Action, Notification};
 use super::policy::Route;
 use super::AlertsError;
+use crate::duration::{secs_clamped, MAX_BACKOFF};
 use crate::metrics::ChannelCounters;
 use crate::store::{self, now_ms, StoreWriter};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -276,9 +277,13 @@ pub struct DispatchOptions {
 impl DispatchOptions {
     pub fn from_config(a: &crate::config::AlertsConfig) -> DispatchOptions {
         DispatchOptions {
-            base_backoff: Duration::from_secs_f64(a.retry_base_seconds.max(0.001)),
-            max_backoff: Duration::from_secs_f64(a.retry_max_seconds.max(0.001)),
-            send_timeout: Duration::from_secs_f64(a.send_timeout_seconds.max(0.1)),
+            base_backoff: secs_clamped(a.retry_base_seconds, Duration::from_millis(1), MAX_BACKOFF),
+            max_backoff: secs_clamped(a.retry_max_seconds, Duration::from_millis(1), MAX_BACKOFF),
+            send_timeout: secs_clamped(
+                a.send_timeout_seconds,
+                Duration::from_millis(100),
+                Duration::from_secs(600),
+            ),
             ..Default::default()
         }
     }

@@ -48,7 +48,11 @@ pub fn run(g: &GlobalArgs, a: &IngestArgs) -> Outcome {
     let sampler = Sampler {
         writer: &writer,
         state: state.clone(),
-        every: std::time::Duration::from_secs_f64(cfg.metrics.sample_interval_seconds.max(1.0)),
+        every: crate::duration::secs_clamped(
+            cfg.metrics.sample_interval_seconds,
+            std::time::Duration::from_secs(1),
+            crate::duration::MAX_BACKOFF,
+        ),
         view: IngestView::configured(&cfg),
     };
     let result = if single_shot {

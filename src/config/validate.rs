@@ -195,6 +195,19 @@ impl Checker<'_> {
             self.err(path, format!("expected a number greater than 0, got {x}"));
         }
     }
+    /// A positive number of seconds no longer than this setting's ceiling.
+    fn seconds(&mut self, path: &str, x: f64, max: std::time::Duration) {
+        if !(x.is_finite() && x > 0.0 && x <= max.as_secs_f64()) {
+            self.err(
+                path,
+                format!(
+                    "expected a number of seconds greater than 0 and at most {} ({}), got {x}",
+                    max.as_secs_f64(),
+                    crate::duration::human(max)
+                ),
+            );
+        }
+    }
     fn one_of(&mut self, path: &str, v: &str, allowed: &[&str]) {
         if !allowed.contains(&v) {
             let hint = closest(v, allowed.iter().copied())
@@ -234,7 +247,11 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
     for (i, s) in c.sources.iter().enumerate() {
         let p = format!("sources[{i}]");
         if let Some(iv) = s.poll_interval_seconds() {
-            k.positive(&format!("{p}.poll_interval_seconds"), iv);
+            k.seconds(
+                &format!("{p}.poll_interval_seconds"),
+                iv,
+                crate::duration::MAX_BACKOFF,
+            );
         }
         match s {
             SourceConfig::Replay(r) => {
@@ -287,7 +304,14 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
                         &["h2h", "spreads", "totals"],
                     );
                 }
-                k.positive(&format!("{p}.timeout_seconds"), o.timeout_seconds);
+                k.range(
+                    &format!("{p}.timeout_seconds"),
+                    o.timeout_seconds,
+                    0.0,
+                    true,
+                    300.0,
+                    false,
+                );
                 if o.enabled && o.api_key.trim().is_empty() {
                     k.err(
                         &format!("{p}.api_key"),
@@ -306,7 +330,14 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
             }
             SourceConfig::Pinnacle(pn) => {
                 k.url(&format!("{p}.base_url"), &pn.base_url, true);
-                k.positive(&format!("{p}.timeout_seconds"), pn.timeout_seconds);
+                k.range(
+                    &format!("{p}.timeout_seconds"),
+                    pn.timeout_seconds,
+                    0.0,
+                    true,
+                    300.0,
+                    false,
+                );
             }
         }
     }
@@ -318,10 +349,15 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
             "expected a SQLite file path, got an empty value".into(),
         );
     }
-    k.positive("ingestion.stale_after_seconds", ing.stale_after_seconds);
-    k.positive(
+    k.seconds(
+        "ingestion.stale_after_seconds",
+        ing.stale_after_seconds,
+        crate::duration::MAX_SILENCE,
+    );
+    k.seconds(
         "ingestion.freshness_target_seconds",
         ing.freshness_target_seconds,
+        crate::duration::MAX_BACKOFF,
     );
     k.range(
         "ingestion.future_tolerance_seconds",
@@ -379,9 +415,10 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         10.0,
         false,
     );
-    k.positive(
+    k.seconds(
         "ingestion.scheduler.max_backoff_seconds",
         s.max_backoff_seconds,
+        crate::duration::MAX_BACKOFF,
     );
     k.range(
         "ingestion.scheduler.timeout_seconds",
@@ -399,9 +436,10 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         1000.0,
         false,
     );
-    k.positive(
+    k.seconds(
         "ingestion.circuit_breaker.open_seconds",
         ing.circuit_breaker.open_seconds,
+        crate::duration::MAX_BACKOFF,
     );
 
     k.range(
@@ -420,7 +458,14 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         100_000.0,
         false,
     );
-    k.positive("storage.retention_days", c.storage.retention_days);
+    k.range(
+        "storage.retention_days",
+        c.storage.retention_days,
+        0.0,
+        true,
+        36_500.0,
+        false,
+    );
 
     let a = &c.analytics;
     k.range(
@@ -518,9 +563,10 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         1024.0,
         false,
     );
-    k.positive(
+    k.seconds(
         "analytics.simulation_latency_target_seconds",
         a.simulation_latency_target_seconds,
+        crate::duration::MAX_BACKOFF,
     );
     for (name, n) in [
         ("simulate", a.iterations.simulate),
@@ -616,9 +662,24 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         86_400.0,
         false,
     );
-    k.positive("alerts.retry_base_seconds", al.retry_base_seconds);
-    k.positive("alerts.retry_max_seconds", al.retry_max_seconds);
-    k.positive("alerts.send_timeout_seconds", al.send_timeout_seconds);
+    k.seconds(
+        "alerts.retry_base_seconds",
+        al.retry_base_seconds,
+        crate::duration::MAX_BACKOFF,
+    );
+    k.seconds(
+        "alerts.retry_max_seconds",
+        al.retry_max_seconds,
+        crate::duration::MAX_BACKOFF,
+    );
+    k.range(
+        "alerts.send_timeout_seconds",
+        al.send_timeout_seconds,
+        0.1,
+        false,
+        600.0,
+        false,
+    );
     if let Some(q) = &al.quiet_hours {
         for (field, v) in [("start", &q.start), ("end", &q.end)] {
             if parse_hhmm(v).is_none() {
@@ -670,9 +731,13 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         1000.0,
         false,
     );
-    k.positive(
+    k.range(
         "alerts.rules.delivery_silence_hours",
         rl.delivery_silence_hours,
+        0.0,
+        true,
+        720.0,
+        false,
     );
     k.range(
         "alerts.rules.delivery_error_burst",
@@ -771,9 +836,10 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
             );
         }
     }
-    k.positive(
+    k.seconds(
         "metrics.sample_interval_seconds",
         c.metrics.sample_interval_seconds,
+        crate::duration::MAX_BACKOFF,
     );
 
     let d = &c.dashboard;

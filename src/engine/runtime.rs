@@ -203,7 +203,11 @@ impl Ctx {
         let mut loading = Some(tokio::task::spawn_blocking(move || {
             Pricer::load(&cfg, None)
         }));
-        let refresh = Duration::from_secs_f64(self.opts.refresh_seconds.max(0.05));
+        let refresh = crate::duration::secs_clamped(
+            self.opts.refresh_seconds,
+            crate::duration::MIN_REFRESH,
+            crate::duration::MAX_REFRESH,
+        );
         let mut tick = tokio::time::interval(refresh);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut shutdown = self.controls.shutdown.subscribe();

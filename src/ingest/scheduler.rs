@@ -178,7 +178,11 @@ impl Runner {
             report.error = Some("circuit breaker open: poll skipped".into());
             return report;
         }
-        let timeout = Duration::from_secs_f64(s.timeout_seconds.max(0.001));
+        let timeout = crate::duration::secs_clamped(
+            s.timeout_seconds,
+            Duration::from_millis(1),
+            Duration::from_secs(300),
+        );
         let mut outcome: Result<SourceBatch, SourceError>;
         loop {
             report.attempts += 1;
@@ -200,7 +204,7 @@ impl Runner {
             tracing::warn!(source = %self.slot.name, attempt = report.attempts, error = %e, wait_s = wait, "poll failed; retrying");
             let mut stop = shutdown.clone();
             tokio::select! {
-                _ = tokio::time::sleep(Duration::from_secs_f64(wait)) => {}
+                _ = tokio::time::sleep(crate::duration::secs_clamped(wait, Duration::ZERO, crate::duration::MAX_BACKOFF)) => {}
                 _ = stop.changed() => break,
             }
         }

@@ -304,7 +304,11 @@ pub fn parse_retry_after(v: &str) -> Option<Duration> {
     }
     let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
     let secs = (when.timestamp_millis() - crate::store::now_ms()).max(0) as f64 / 1000.0;
-    Some(Duration::from_secs_f64(secs))
+    Some(crate::duration::secs_clamped(
+        secs,
+        Duration::ZERO,
+        Duration::from_secs(86_400),
+    ))
 }
 
 /// Sends a GET and maps statuses onto [`SourceError`]; the secret never reaches an error text.
