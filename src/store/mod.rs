@@ -1,6 +1,7 @@
 //! The embedded SQLite store: one writer thread per file (WAL, batched transactions), and any
 //! number of read connections for front ends.
 
+pub mod outbox;
 pub mod quotes;
 pub mod read;
 pub mod records;
