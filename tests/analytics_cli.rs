@@ -289,7 +289,8 @@ fn bad_durations_never_delete_or_panic() {
     assert_eq!(code, 0, "{out}{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["dry_run"], true);
-    assert!(v["pruned"]["quotes_history"].as_i64().unwrap() >= history);
+    // (all but the newest row, which keeps the change sequence going)
+    assert!(v["pruned"]["quotes_history"].as_i64().unwrap() >= history - 1);
     assert!(count(&db, "quotes_history") >= history);
     // The operations guide's own form keeps working.
     let (code, out, err) = run(&["scan", "--prune-older-than", "30d"], &db);

@@ -114,7 +114,11 @@ pub fn prune_older_than(
 fn prune_rows(conn: &Connection, cutoff_ms: i64) -> rusqlite::Result<PruneStats> {
     let del = |sql: &str| conn.execute(sql, params![cutoff_ms]);
     Ok(PruneStats {
-        quotes_history: del("DELETE FROM quotes_history WHERE observed_ms < ?1")?,
+        // The newest row always stays: its id keeps the change sequence from ever restarting.
+        quotes_history: del(
+            "DELETE FROM quotes_history WHERE observed_ms < ?1
+               AND id < (SELECT MAX(id) FROM quotes_history)",
+        )?,
         quotes_latest: del(
             "DELETE FROM quotes_latest WHERE event_id IN (SELECT event_id FROM events WHERE commence_ms < ?1)",
         )?,
