@@ -336,3 +336,72 @@ async fn stream_sends_5000_changes_with_one_timestamp_exactly_once() {
     assert_eq!(seen.len(), 5010, "every change exactly once");
     engine.shutdown().await;
 }
+
+/// Issue 13, item 4: one global bucket sat in front of `/healthz` and `/readyz` and before the
+/// token check, so anonymous traffic could fail a liveness probe. The limit is now per client,
+/// after authentication, and the probes are exempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probes_are_never_rate_limited_and_clients_have_their_own_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("limit.sqlite3");
+    drop(nflreadpy_betting::store::open_for_writing(&db, 5000).unwrap());
+    let mut cfg = Config::default();
+    cfg.ingestion.storage_path = db.display().to_string();
+    let settings = ApiSettings {
+        bind: "127.0.0.1:0".into(),
+        token: Some("sesame".into()),
+        cors_origins: vec![],
+        rate_limit_per_second: 2.0,
+        max_body_bytes: 4096,
+    };
+    let (handle, engine) = Engine::start(cfg, EngineOptions::new(Mode::Attach, 0.2, 1000)).unwrap();
+    let state = ApiState::new(handle, db.clone(), 5000, &settings);
+    let (listener, addr) = api::bind(&settings).await.unwrap();
+    let app = api::router(state, &settings);
+    tokio::spawn(api::serve(listener, app, std::future::pending()));
+    let base = format!("http://{addr}");
+    let noisy = reqwest::Client::new();
+    let other = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    // Anonymous traffic is refused by the token check and spends nobody's budget.
+    for _ in 0..50 {
+        let r = noisy
+            .get(format!("{base}/api/v1/status"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 401);
+    }
+    // An authenticated client runs out...
+    let mut limited = 0;
+    for _ in 0..50 {
+        let r = noisy
+            .get(format!("{base}/api/v1/status"))
+            .bearer_auth("sesame")
+            .send()
+            .await
+            .unwrap();
+        if r.status().as_u16() == 429 {
+            assert!(r.headers().contains_key("retry-after"));
+            limited += 1;
+        }
+    }
+    assert!(limited > 0, "the limit never applied");
+    // ...while the probes still answer it, and another client still has its budget.
+    for _ in 0..50 {
+        let r = noisy.get(format!("{base}/healthz")).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let r = noisy.get(format!("{base}/readyz")).send().await.unwrap();
+        assert_ne!(r.status().as_u16(), 429);
+    }
+    let r = other
+        .get(format!("{base}/api/v1/status"))
+        .bearer_auth("sesame")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    engine.shutdown().await;
+}

@@ -29,7 +29,7 @@ pub struct ApiState {
     pub storage: PathBuf,
     pub busy_timeout_ms: u64,
     pub token: Option<String>,
-    limiter: Arc<guard::TokenBucket>,
+    limiter: Arc<guard::ClientLimiter>,
     /// Backtest behind `/calibration`: computed once, on first request.
     calibration: Arc<tokio::sync::OnceCell<Result<serde_json::Value, String>>>,
     calibration_source: Option<(PathBuf, crate::config::AnalyticsConfig)>,
@@ -66,7 +66,7 @@ impl ApiState {
             storage,
             busy_timeout_ms,
             token: settings.token.clone().filter(|t| !t.is_empty()),
-            limiter: Arc::new(guard::TokenBucket::new(settings.rate_limit_per_second)),
+            limiter: Arc::new(guard::ClientLimiter::new(settings.rate_limit_per_second)),
             calibration: Arc::new(tokio::sync::OnceCell::new()),
             calibration_source: None,
         }
@@ -143,6 +143,9 @@ impl ApiState {
 }
 
 pub fn router(state: ApiState, settings: &ApiSettings) -> Router {
+    // Layers run outermost-last: the token check first, then the client's rate limit.
+    let limit = || middleware::from_fn_with_state(state.clone(), guard::rate_limit);
+    let auth = || middleware::from_fn_with_state(state.clone(), guard::require_token);
     let api = Router::new()
         .route("/markets", get(routes::markets))
         .route("/markets/stream", get(routes::markets_stream))
@@ -159,20 +162,9 @@ pub fn router(state: ApiState, settings: &ApiSettings) -> Router {
         .route("/export", post(routes::export))
         .route("/openapi.json", get(openapi))
         .fallback(routes::not_found)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            guard::require_token,
-        ));
-    let mut app = Router::new()
-        .route("/healthz", get(routes::healthz))
-        .route("/readyz", get(routes::readyz))
-        .route(
-            "/metrics",
-            get(metrics).layer(middleware::from_fn_with_state(
-                state.clone(),
-                guard::require_token,
-            )),
-        )
+        .layer(limit())
+        .layer(auth());
+    let pages = Router::new()
         .route(
             "/",
             get(|| asset("text/html; charset=utf-8", include_str!("web/index.html"))),
@@ -185,12 +177,15 @@ pub fn router(state: ApiState, settings: &ApiSettings) -> Router {
             "/style.css",
             get(|| asset("text/css; charset=utf-8", include_str!("web/style.css"))),
         )
+        .route_layer(limit())
+        .route("/metrics", get(metrics).layer(limit()).layer(auth()))
         .nest("/api/v1", api)
-        .fallback(routes::not_found)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            guard::rate_limit,
-        ))
+        .fallback(routes::not_found);
+    // Probes answer whatever the traffic: no token, no rate limit.
+    let mut app = Router::new()
+        .route("/healthz", get(routes::healthz))
+        .route("/readyz", get(routes::readyz))
+        .merge(pages)
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
         .with_state(state);
     if !settings.cors_origins.is_empty() {
@@ -240,6 +235,21 @@ async fn metrics(
         text,
     )
         .into_response()
+}
+
+/// Serves `app` on `listener` with each request's peer address, which the per-client rate
+/// limit keys on.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Checks the bind address against the token rule, then listens.
