@@ -18,5 +18,6 @@ pub mod ingest;
 pub mod logging;
 pub mod metrics;
 pub mod pricing;
+pub mod secret;
 pub mod store;
 pub mod tui;

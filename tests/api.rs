@@ -24,7 +24,7 @@ async fn start(token: Option<&str>) -> Server {
     }
     let settings = ApiSettings {
         bind: "127.0.0.1:0".into(),
-        token: token.map(str::to_string),
+        token: token.map(Into::into),
         cors_origins: vec![],
         rate_limit_per_second: 10_000.0,
         max_body_bytes: 4096,

@@ -6,10 +6,11 @@ mod params;
 mod problem;
 mod routes;
 
-pub use guard::constant_time_eq;
+pub use crate::secret::constant_time_eq;
 pub use problem::Problem;
 
 use crate::engine::EngineHandle;
+use crate::secret::Secret;
 use crate::store;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, Method};
@@ -28,7 +29,7 @@ pub struct ApiState {
     pub handle: EngineHandle,
     pub storage: PathBuf,
     pub busy_timeout_ms: u64,
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     limiter: Arc<guard::ClientLimiter>,
     /// Backtest behind `/calibration`: computed once, on first request.
     calibration: Arc<tokio::sync::OnceCell<Result<serde_json::Value, String>>>,
@@ -38,7 +39,7 @@ pub struct ApiState {
 #[derive(Debug, Clone)]
 pub struct ApiSettings {
     pub bind: String,
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     pub cors_origins: Vec<String>,
     pub rate_limit_per_second: f64,
     pub max_body_bytes: usize,
@@ -260,7 +261,7 @@ pub async fn bind(
         .bind
         .parse()
         .map_err(|_| ApiError::BadBind(settings.bind.clone()))?;
-    if !addr.ip().is_loopback() && settings.token.as_deref().is_none_or(|t| t.is_empty()) {
+    if !addr.ip().is_loopback() && settings.token.as_ref().is_none_or(|t| t.is_empty()) {
         return Err(ApiError::TokenRequired(settings.bind.clone()));
     }
     let listener = tokio::net::TcpListener::bind(addr)

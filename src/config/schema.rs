@@ -3,6 +3,7 @@
 //! repository behaves like one run inside it.
 
 use crate::domain::DevigMethod;
+pub use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -158,7 +159,7 @@ pub struct TheOddsApiSource {
     pub enabled: bool,
     pub poll_interval_seconds: Option<f64>,
     pub base_url: String,
-    pub api_key: String,
+    pub api_key: Secret,
     pub regions: Vec<String>,
     pub markets: Vec<String>,
     pub bookmakers: Vec<String>,
@@ -211,7 +212,7 @@ pub struct PinnacleSource {
     pub poll_interval_seconds: Option<f64>,
     pub base_url: String,
     /// The public guest key the Pinnacle web front end sends as `X-API-Key`.
-    pub api_key: String,
+    pub api_key: Secret,
     pub league_id: u32,
     pub timeout_seconds: f64,
 }
@@ -556,7 +557,7 @@ impl ChannelConfig {
 #[serde(default)]
 pub struct SlackChannel {
     pub enabled: bool,
-    pub webhook_url: String,
+    pub webhook_url: Secret,
     pub min_severity: String,
 }
 
@@ -564,7 +565,7 @@ impl Default for SlackChannel {
     fn default() -> Self {
         SlackChannel {
             enabled: true,
-            webhook_url: String::new(),
+            webhook_url: Secret::default(),
             min_severity: "info".into(),
         }
     }
@@ -576,7 +577,7 @@ pub struct WebhookChannel {
     pub enabled: bool,
     pub url: String,
     /// HMAC-SHA256 key for the `X-Signature` header.
-    pub secret: String,
+    pub secret: Secret,
     pub headers: BTreeMap<String, String>,
     pub min_severity: String,
 }
@@ -586,7 +587,7 @@ impl Default for WebhookChannel {
         WebhookChannel {
             enabled: true,
             url: String::new(),
-            secret: String::new(),
+            secret: Secret::default(),
             headers: BTreeMap::new(),
             min_severity: "info".into(),
         }
@@ -604,7 +605,7 @@ pub struct EmailChannel {
     /// an internal CA).
     pub ca_file: Option<String>,
     pub username: String,
-    pub password: String,
+    pub password: Secret,
     pub from: String,
     pub to: Vec<String>,
     pub min_severity: String,
@@ -634,7 +635,7 @@ impl Default for EmailChannel {
             starttls: true,
             ca_file: None,
             username: String::new(),
-            password: String::new(),
+            password: Secret::default(),
             from: String::new(),
             to: vec![],
             min_severity: "warning".into(),
@@ -646,7 +647,7 @@ impl Default for EmailChannel {
 #[serde(default)]
 pub struct PagerDutyChannel {
     pub enabled: bool,
-    pub routing_key: String,
+    pub routing_key: Secret,
     pub events_url: String,
     pub min_severity: String,
 }
@@ -655,7 +656,7 @@ impl Default for PagerDutyChannel {
     fn default() -> Self {
         PagerDutyChannel {
             enabled: true,
-            routing_key: String::new(),
+            routing_key: Secret::default(),
             events_url: "https://events.pagerduty.com/v2/enqueue".into(),
             min_severity: "critical".into(),
         }
@@ -742,7 +743,7 @@ impl Default for DashboardConfig {
 pub struct ApiConfig {
     pub bind: String,
     /// Bearer token; required for any non-loopback bind.
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     pub cors_origins: Vec<String>,
     pub rate_limit_per_second: f64,
     pub max_body_bytes: usize,

@@ -312,7 +312,7 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
                     300.0,
                     false,
                 );
-                if o.enabled && o.api_key.trim().is_empty() {
+                if o.enabled && o.api_key.is_empty() {
                     k.err(
                         &format!("{p}.api_key"),
                         "expected an API key (write it as ${ODDS_API_KEY}), got an empty value"
@@ -768,7 +768,7 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         let (enabled, sev) = match ch {
             ChannelConfig::Slack(s) => {
                 if s.enabled {
-                    k.url(&format!("{p}.webhook_url"), &s.webhook_url, true);
+                    k.url(&format!("{p}.webhook_url"), s.webhook_url.expose(), true);
                 }
                 (s.enabled, &s.min_severity)
             }
@@ -814,7 +814,7 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
             }
             ChannelConfig::Pagerduty(pd) => {
                 if pd.enabled {
-                    if pd.routing_key.trim().is_empty() {
+                    if pd.routing_key.is_empty() {
                         k.err(&format!("{p}.routing_key"), "expected an Events API v2 routing key (write it as ${PAGERDUTY_ROUTING_KEY})".into());
                     }
                     k.url(&format!("{p}.events_url"), &pd.events_url, true);
@@ -868,7 +868,7 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
 
     match c.api.bind.parse::<std::net::SocketAddr>() {
         Err(_) => k.err("api.bind", format!("expected HOST:PORT such as 127.0.0.1:8080, got {:?}", c.api.bind)),
-        Ok(addr) if !addr.ip().is_loopback() && c.api.token.as_deref().is_none_or(|t| t.trim().is_empty()) => {
+        Ok(addr) if !addr.ip().is_loopback() && c.api.token.as_ref().is_none_or(|t| t.is_empty()) => {
             k.err("api.token", "a non-loopback api.bind requires a bearer token (write it as ${NFLREADPY_API_TOKEN})".into())
         }
         Ok(_) => {}

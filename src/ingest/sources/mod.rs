@@ -241,18 +241,20 @@ pub(crate) fn dedup_events(events: &mut Vec<crate::domain::Event>) {
     events.retain(|e| seen.insert(e.event_id.clone()));
 }
 
-/// Replaces every occurrence of a secret (and its URL-encoded form) with `REDACTED`.
+/// Replaces every occurrence of a secret (and its URL-encoded form) with [`REDACTED`].
+use crate::secret::REDACTED;
+
 pub fn redact(text: &str, secret: &str) -> String {
     if secret.is_empty() {
         return text.to_string();
     }
-    let mut out = text.replace(secret, "REDACTED");
+    let mut out = text.replace(secret, REDACTED);
     let encoded: String = reqwest::Url::parse_with_params("http://x/", [("k", secret)])
         .ok()
         .and_then(|u| u.query().map(|q| q.trim_start_matches("k=").to_string()))
         .unwrap_or_default();
     if !encoded.is_empty() && encoded != secret {
-        out = out.replace(&encoded, "REDACTED");
+        out = out.replace(&encoded, REDACTED);
     }
     out
 }
@@ -392,7 +394,7 @@ mod tests {
         let s = "GET /v4?apiKey=ab%2Bc%2Fd&x=1 and ab+c/d";
         assert_eq!(
             redact(s, "ab+c/d"),
-            "GET /v4?apiKey=REDACTED&x=1 and REDACTED"
+            "GET /v4?apiKey=[redacted]&x=1 and [redacted]"
         );
         assert_eq!(redact("nothing", ""), "nothing");
     }
