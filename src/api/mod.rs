@@ -272,3 +272,76 @@ pub async fn bind(
         .map_err(|e| ApiError::Listen(settings.bind.clone(), e))?;
     Ok((listener, local))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// (METHOD, path) of every `.route(...)` in the router above; routes of the `api` router
+    /// are under `/api/v1`. The web page's assets are not part of the API document.
+    fn routes_in_source() -> BTreeSet<(String, String)> {
+        let src = include_str!("mod.rs");
+        let body = &src[src.find("pub fn router(").unwrap_or(0)..];
+        let body = &body[..body.find("\n}\n").unwrap_or(body.len())];
+        let api_end = body.find("let pages").unwrap_or(0);
+        let mut out = BTreeSet::new();
+        let mut rest = body;
+        let mut offset = 0;
+        while let Some(i) = rest
+            .find(".route(\n")
+            .into_iter()
+            .chain(rest.find(".route(\""))
+            .min()
+        {
+            let after = &rest[i + ".route(".len()..];
+            let q1 = after.find('"').unwrap();
+            let path = &after[q1 + 1..];
+            let path = &path[..path.find('"').unwrap()];
+            let handler = &after[q1 + path.len() + 2..];
+            let method = if handler
+                .trim_start_matches([',', ' ', '\n'])
+                .starts_with("post(")
+            {
+                "POST"
+            } else {
+                "GET"
+            };
+            let in_api = offset + i < api_end;
+            let full = if in_api {
+                format!("/api/v1{path}")
+            } else {
+                path.to_string()
+            };
+            if !["/", "/app.js", "/style.css"].contains(&full.as_str()) {
+                out.insert((method.to_string(), full));
+            }
+            offset += i + ".route(".len();
+            rest = after;
+        }
+        out
+    }
+
+    fn routes_in_document() -> BTreeSet<(String, String)> {
+        let doc: serde_json::Value = serde_json::from_str(include_str!("openapi.json")).unwrap();
+        let mut out = BTreeSet::new();
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            for method in ops.as_object().unwrap().keys() {
+                out.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+        out
+    }
+
+    /// Issue 13, item 13: the OpenAPI document is written by hand, so it must name every route
+    /// the router serves, and nothing else.
+    #[test]
+    fn every_route_is_in_the_openapi_document_and_back() {
+        let served = routes_in_source();
+        let documented = routes_in_document();
+        assert!(served.len() >= 15, "{served:?}");
+        let missing: Vec<_> = served.difference(&documented).collect();
+        let extra: Vec<_> = documented.difference(&served).collect();
+        assert!(missing.is_empty(), "served but not documented: {missing:?}");
+        assert!(extra.is_empty(), "documented but not served: {extra:?}");
+    }
+}
