@@ -14,6 +14,7 @@ pub mod duration;
 pub mod edges;
 pub mod engine;
 pub mod headless;
+pub mod health;
 pub mod ingest;
 pub mod logging;
 pub mod metrics;

@@ -577,23 +577,18 @@ fn same_content(a: &Snapshot, b: &Snapshot) -> bool {
 
 /// The guide's health targets, checked against one snapshot.
 pub fn health_of(ingest: &IngestView, _now_ms: i64) -> Health {
+    let judge = ingest.judge();
     let mut problems = Vec::new();
     for f in &ingest.freshness {
-        if f.age_seconds > ingest.stalled_after_seconds {
-            problems.push(format!(
-                "ingestion stalled: {} {} quotes are {:.0}s old (limit {:.0}s)",
-                f.book, f.market_group, f.age_seconds, ingest.stalled_after_seconds
-            ));
-        }
+        problems.extend(judge.stalled_problem(&f.book, &f.market_group, f.age_seconds));
     }
     for s in &ingest.sources {
-        if s.polls_total > 0 && s.success_rate < 0.95 {
-            problems.push(format!(
-                "source {}: success rate {:.0}% (target > 99%)",
-                s.name,
-                s.success_rate * 100.0
-            ));
-        }
+        let polls = if s.recent.is_empty() {
+            s.polls_total
+        } else {
+            s.recent.len() as u64
+        };
+        problems.extend(judge.source_problem(&s.name, s.success_rate, polls));
     }
     Health {
         ok: problems.is_empty(),
