@@ -247,3 +247,27 @@ async fn one_dead_channel_never_starves_the_others() {
     thread.join();
     live.stop();
 }
+
+/// Issue 13, item 6: `last_notified` kept one entry per condition ever notified, forever.
+/// Entries past the cooldown decide nothing and are now forgotten.
+#[test]
+fn last_notified_is_pruned_past_the_cooldown() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config_with_channels(dir.path(), vec![]);
+    cfg.alerts.cooldown_seconds = 60.0;
+    let mut eng = AlertsEngine::new(&cfg, None).unwrap();
+    let t0 = 1_700_000_000_000;
+    for round in 0..20 {
+        let t = t0 + round * 1000;
+        let mut snap = snapshot_with_edges(50, t);
+        for e in &mut snap.edges {
+            e.key = format!("{}-{round}", e.key);
+            e.event_id = format!("{}-{round}", e.event_id);
+        }
+        eng.observe(&snap, t);
+    }
+    assert!(eng.cooldowns_tracked() >= 50);
+    let later = t0 + 20_000 + 61_000;
+    eng.observe(&snapshot_with_edges(0, later), later);
+    assert_eq!(eng.cooldowns_tracked(), 0);
+}

@@ -77,6 +77,7 @@ fn rich() -> (Snapshot, Extra) {
             latency: lat,
             ..Default::default()
         }],
+        ..Default::default()
     };
     (snap, extra)
 }

@@ -157,7 +157,7 @@ async fn continuous(
     sampler: &Sampler<'_>,
 ) -> Outcome {
     let controls = Controls::new();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(crate::ingest::scheduler::REPORT_QUEUE);
     eprintln!(
         "Starting ingestion scheduler ({} source(s)). Press Ctrl+C to stop.",
         runners.len()
@@ -184,7 +184,13 @@ async fn continuous(
     }
     eprintln!("Stopping: finishing the poll in flight...");
     let _ = controls.shutdown.send(true);
-    while tasks.join_next().await.is_some() {}
+    // Keep reading while the pollers finish, so none waits on a full queue.
+    loop {
+        tokio::select! {
+            Some(report) = rx.recv() => print_report(&report, &state, json),
+            joined = tasks.join_next() => if joined.is_none() { break },
+        }
+    }
     while let Ok(report) = rx.try_recv() {
         print_report(&report, &state, json);
     }

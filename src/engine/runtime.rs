@@ -119,7 +119,7 @@ impl Engine {
                 .map(|s| Runner::new(s, &settings))
                 .collect();
             let st = IngestState::new(&runners);
-            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            let (tx, mut rx) = tokio::sync::mpsc::channel(crate::ingest::scheduler::REPORT_QUEUE);
             let mut ingest =
                 spawn_continuous(runners, settings, writer, st.clone(), controls.clone(), tx);
             tasks.spawn(async move {

@@ -307,14 +307,18 @@ impl Default for Controls {
     }
 }
 
-/// Runs every source on its own cadence until shutdown; each report goes to `reports`.
+/// Poll reports waiting for their reader at most; a slow reader slows the pollers down.
+pub const REPORT_QUEUE: usize = 256;
+
+/// Runs every source on its own cadence until shutdown; each report goes to `reports` (a
+/// bounded queue: the poller waits for room, except once shutdown has begun).
 pub fn spawn_continuous(
     runners: Vec<Runner>,
     settings: SchedulerSettings,
     writer: StoreWriter,
     state: SharedIngestState,
     controls: Controls,
-    reports: mpsc::UnboundedSender<PollReport>,
+    reports: mpsc::Sender<PollReport>,
 ) -> tokio::task::JoinSet<()> {
     let mut set = tokio::task::JoinSet::new();
     for mut runner in runners {
@@ -365,7 +369,14 @@ pub fn spawn_continuous(
                 if let Ok(mut st) = state.lock() {
                     st.apply(&report, &runner.breaker);
                 }
-                let _ = reports.send(report);
+                if *shutdown.borrow() {
+                    let _ = reports.try_send(report);
+                } else {
+                    tokio::select! {
+                        _ = reports.send(report) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
                 // Stay on the nominal grid; after a long stall start again from now.
                 due += interval_ms;
                 if due < now_ms() - interval_ms {
