@@ -133,6 +133,19 @@ impl Session {
         {
             tracing::warn!(error = %e, "cannot store the simulation");
         }
+        let snap = crate::engine::Snapshot {
+            taken_ms: now_ms(),
+            ingest: crate::engine::IngestView::configured(&self.cfg),
+            edges: run.edges.clone(),
+            simulations: vec![run.run.clone()],
+            ..Default::default()
+        };
+        let extra = crate::metrics::Extra {
+            store_queue_depth: Some(self.writer.queue_depth() as u64),
+            store_backpressure_waits: Some(self.writer.backpressure_waits()),
+            ..Default::default()
+        };
+        crate::metrics::write_configured(&self.cfg.metrics, &snap, &extra).await;
     }
 
     fn close(self) {

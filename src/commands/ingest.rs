@@ -54,6 +54,7 @@ pub fn run(g: &GlobalArgs, a: &IngestArgs) -> Outcome {
             crate::duration::MAX_BACKOFF,
         ),
         view: IngestView::configured(&cfg),
+        metrics: cfg.metrics.clone(),
     };
     let result = if single_shot {
         rt.block_on(single_pass(
@@ -124,6 +125,7 @@ async fn single_pass(
 ) -> Outcome {
     let reports = scheduler::single_pass(&mut runners, settings, writer, state).await;
     sampler.store().await;
+    sampler.textfile().await;
     let all_ok = reports.iter().all(|r| r.ok);
     let total: usize = reports.iter().map(|r| r.quotes_received).sum();
     let changed: usize = reports.iter().map(|r| r.quotes_changed).sum();
@@ -176,7 +178,10 @@ async fn continuous(
         tokio::time::interval_at(tokio::time::Instant::now() + sampler.every, sampler.every);
     loop {
         tokio::select! {
-            Some(report) = rx.recv() => print_report(&report, &state, json),
+            Some(report) = rx.recv() => {
+                print_report(&report, &state, json);
+                sampler.textfile().await;
+            }
             _ = sample_tick.tick() => sampler.store().await,
             _ = tokio::signal::ctrl_c() => break,
             _ = term.recv() => break,
@@ -195,6 +200,7 @@ async fn continuous(
         print_report(&report, &state, json);
     }
     sampler.store().await;
+    sampler.textfile().await;
     Ok(())
 }
 
@@ -206,20 +212,37 @@ struct Sampler<'a> {
     every: std::time::Duration,
     /// The configured thresholds; each sample fills in the scheduler's state.
     view: IngestView,
+    metrics: crate::config::MetricsConfig,
 }
 
 impl Sampler<'_> {
-    async fn store(&self) {
+    fn snapshot(&self) -> Snapshot {
         let now = now_ms();
         let mut ingest = self.view.clone();
         if let Ok(st) = self.state.lock() {
             ingest.fill_from_state(&st, now);
         }
-        let snap = Snapshot {
+        let health = crate::engine::runtime::health_of(&ingest, now);
+        Snapshot {
             taken_ms: now,
             ingest,
+            health,
+            ..Default::default()
+        }
+    }
+
+    /// The node-exporter textfile, when `metrics.textfile` is set: after each pass and at exit.
+    async fn textfile(&self) {
+        let extra = crate::metrics::Extra {
+            store_queue_depth: Some(self.writer.queue_depth() as u64),
+            store_backpressure_waits: Some(self.writer.backpressure_waits()),
             ..Default::default()
         };
+        crate::metrics::write_configured(&self.metrics, &self.snapshot(), &extra).await;
+    }
+
+    async fn store(&self) {
+        let snap = self.snapshot();
         let rows = crate::metrics::collect(&snap, &Default::default()).stored_samples("ingestion.");
         if let Err(e) = self
             .writer
