@@ -55,6 +55,7 @@ pub fn run(g: &GlobalArgs, a: &IngestArgs) -> Outcome {
         ),
         view: IngestView::configured(&cfg),
         metrics: cfg.metrics.clone(),
+        storage: cfg.storage.clone(),
     };
     let result = if single_shot {
         rt.block_on(single_pass(
@@ -124,6 +125,11 @@ async fn single_pass(
     sampler: &Sampler<'_>,
 ) -> Outcome {
     let reports = scheduler::single_pass(&mut runners, settings, writer, state).await;
+    // Cron-driven stores get their retention pass here.
+    let (keep, _) = crate::store::retention::settings(&sampler.storage);
+    if let Err(e) = crate::store::retention::run_once(writer, keep, now_ms()).await {
+        tracing::warn!(error = %e, "retention pass failed");
+    }
     sampler.store().await;
     sampler.textfile().await;
     let all_ok = reports.iter().all(|r| r.ok);
@@ -159,6 +165,13 @@ async fn continuous(
     sampler: &Sampler<'_>,
 ) -> Outcome {
     let controls = Controls::new();
+    let (keep, every) = crate::store::retention::settings(&sampler.storage);
+    let retention = tokio::spawn(crate::store::retention::run(
+        writer.clone(),
+        keep,
+        every,
+        controls.shutdown.subscribe(),
+    ));
     let (tx, mut rx) = tokio::sync::mpsc::channel(crate::ingest::scheduler::REPORT_QUEUE);
     eprintln!(
         "Starting ingestion scheduler ({} source(s)). Press Ctrl+C to stop.",
@@ -199,6 +212,7 @@ async fn continuous(
     while let Ok(report) = rx.try_recv() {
         print_report(&report, &state, json);
     }
+    let _ = retention.await;
     sampler.store().await;
     sampler.textfile().await;
     Ok(())
@@ -213,6 +227,7 @@ struct Sampler<'a> {
     /// The configured thresholds; each sample fills in the scheduler's state.
     view: IngestView,
     metrics: crate::config::MetricsConfig,
+    storage: crate::config::StorageConfig,
 }
 
 impl Sampler<'_> {

@@ -303,8 +303,11 @@ pub struct StorageConfig {
     pub busy_timeout_ms: u64,
     /// Most write operations the writer task folds into one transaction.
     pub max_batch_ops: usize,
-    /// Default horizon for `scan --prune-older-than` when none is given.
+    /// History older than this is removed by the background retention task (while `ingest`,
+    /// `dashboard` or `serve` runs ingestion).
     pub retention_days: f64,
+    /// Seconds between retention passes.
+    pub retention_interval_seconds: f64,
 }
 
 impl Default for StorageConfig {
@@ -313,6 +316,7 @@ impl Default for StorageConfig {
             busy_timeout_ms: 5000,
             max_batch_ops: 64,
             retention_days: 30.0,
+            retention_interval_seconds: 3600.0,
         }
     }
 }

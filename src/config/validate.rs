@@ -459,6 +459,14 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         false,
     );
     k.range(
+        "storage.retention_interval_seconds",
+        c.storage.retention_interval_seconds,
+        0.1,
+        false,
+        86_400.0,
+        false,
+    );
+    k.range(
         "storage.retention_days",
         c.storage.retention_days,
         0.0,

@@ -118,6 +118,13 @@ impl Engine {
                 .into_iter()
                 .map(|s| Runner::new(s, &settings))
                 .collect();
+            let (keep, every) = store::retention::settings(&cfg.storage);
+            tasks.spawn(store::retention::run(
+                writer.clone(),
+                keep,
+                every,
+                controls.shutdown.subscribe(),
+            ));
             let st = IngestState::new(&runners);
             let (tx, mut rx) = tokio::sync::mpsc::channel(crate::ingest::scheduler::REPORT_QUEUE);
             let mut ingest =
