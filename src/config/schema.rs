@@ -334,7 +334,6 @@ pub struct AnalyticsConfig {
     pub sharp_books: Vec<String>,
     pub sharp_weight: f64,
     pub model_weight: f64,
-    pub movement_threshold: f64,
     pub history_limit: u32,
     pub seed: u64,
     pub threads: usize,
@@ -342,7 +341,6 @@ pub struct AnalyticsConfig {
     pub iterations: IterationsConfig,
     pub ratings: RatingsConfig,
     pub bankroll: BankrollConfig,
-    pub correlation_limits: BTreeMap<String, f64>,
 }
 
 impl Default for AnalyticsConfig {
@@ -358,7 +356,6 @@ impl Default for AnalyticsConfig {
             sharp_books: vec!["pinnacle".into(), "circa".into(), "lowvig".into()],
             sharp_weight: 3.0,
             model_weight: 0.1,
-            movement_threshold: 1.5,
             history_limit: 256,
             seed: 17,
             threads: 0,
@@ -366,10 +363,6 @@ impl Default for AnalyticsConfig {
             iterations: IterationsConfig::default(),
             ratings: RatingsConfig::default(),
             bankroll: BankrollConfig::default(),
-            correlation_limits: BTreeMap::from([
-                ("same_game".into(), 0.25),
-                ("same_team".into(), 0.2),
-            ]),
         }
     }
 }
@@ -380,7 +373,6 @@ pub struct IterationsConfig {
     pub simulate: u32,
     pub scan: u32,
     pub dashboard: u32,
-    pub backtest: u32,
 }
 
 impl Default for IterationsConfig {
@@ -389,7 +381,6 @@ impl Default for IterationsConfig {
             simulate: 20_000,
             scan: 10_000,
             dashboard: 15_000,
-            backtest: 8_000,
         }
     }
 }

@@ -9,7 +9,7 @@ use super::{Issue, Severity};
 use serde_yaml::Value;
 
 /// Paths whose mappings take free-form keys.
-const FREE_MAPS: [&str; 2] = ["analytics.correlation_limits", "headers"];
+const FREE_MAPS: [&str; 1] = ["headers"];
 
 pub fn check_shape(m: &Merged) -> Vec<Issue> {
     let template = serde_yaml::to_value(Config::default()).unwrap_or(Value::Null);
@@ -548,14 +548,6 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         false,
     );
     k.range(
-        "analytics.movement_threshold",
-        a.movement_threshold,
-        0.0,
-        false,
-        100.0,
-        false,
-    );
-    k.range(
         "analytics.history_limit",
         a.history_limit as f64,
         1.0,
@@ -580,7 +572,6 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         ("simulate", a.iterations.simulate),
         ("scan", a.iterations.scan),
         ("dashboard", a.iterations.dashboard),
-        ("backtest", a.iterations.backtest),
     ] {
         k.range(
             &format!("analytics.iterations.{name}"),
@@ -642,16 +633,6 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         1.0,
         true,
     );
-    for (name, v) in &a.correlation_limits {
-        k.range(
-            &format!("analytics.correlation_limits.{name}"),
-            *v,
-            0.0,
-            true,
-            1.0,
-            false,
-        );
-    }
 
     let al = &c.alerts;
     k.range(

@@ -88,6 +88,8 @@ struct Ctx {
     pricing_seq: u64,
     alerts: AlertsEngine,
     sampled_at: Option<std::time::Instant>,
+    /// The engine's health check: the store answered the latest snapshot's read.
+    store_readable: Option<bool>,
 }
 
 impl Engine {
@@ -159,6 +161,7 @@ impl Engine {
         let mut ctx = Ctx {
             alerts,
             sampled_at: None,
+            store_readable: None,
             pricer: None,
             writer: engine_writer,
             last_run: None,
@@ -432,8 +435,10 @@ impl Ctx {
         let us = shared
             .render_latency_us
             .load(std::sync::atomic::Ordering::Relaxed);
+        // The health check behind DashboardStale's second half: the store read of each
+        // refresh (what /readyz checks first). Failing repeatedly, the rule fires.
         self.alerts
-            .set_frontend((us > 0).then(|| us as f64 / 1e6), None);
+            .set_frontend((us > 0).then(|| us as f64 / 1e6), self.store_readable);
         if let Err(e) = self.alerts.observe_and_enqueue(snap, snap.taken_ms).await {
             tracing::warn!(error = %e, "cannot queue alerts");
         }
@@ -507,11 +512,13 @@ impl Ctx {
             .await
             .ok()
             .flatten();
+        self.store_readable = Some(stored.is_some());
         self.assemble(stored)
     }
 
     fn build_snapshot_blocking(&mut self) -> Snapshot {
         let stored = StoredView::read(&self.storage, self.cfg.storage.busy_timeout_ms);
+        self.store_readable = Some(stored.is_some());
         self.assemble(stored)
     }
 
