@@ -43,9 +43,8 @@ pub fn run(g: &GlobalArgs, a: &DashboardArgs) -> Outcome {
     if a.headless {
         crate::logging::init(g, &cfg);
     } else {
-        let filter = tracing_subscriber::EnvFilter::try_from_env("NFLREADPY_BETTING_LOG")
-            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("nflreadpy_betting=info,warn"));
-        tui::init_tui_logging(filter);
+        // The log pane honours -v/-q and logging.level, as stderr does headless.
+        tui::init_tui_logging(crate::logging::filter(g, &cfg));
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
