@@ -87,6 +87,7 @@ pub fn load_config(g: &GlobalArgs) -> Result<Loaded, Failure> {
             for w in &l.warnings {
                 eprintln!("{w}");
             }
+            configure_threads(l.config.analytics.threads);
             Ok(l)
         }
         Err(report) => Err(Failure::Usage(format!(
@@ -150,5 +151,21 @@ fn validate_config(g: &GlobalArgs, a: &ValidateConfigArgs) -> Outcome {
                 if report.errors.len() == 1 { "" } else { "s" }
             )))
         }
+    }
+}
+
+/// `analytics.threads`: the rayon pool Monte Carlo, pricing and the bankroll simulation run on
+/// (0 = one per core, rayon's default). Results do not depend on it (seed-stable chunking).
+pub fn configure_threads(threads: usize) {
+    if threads == 0 {
+        return;
+    }
+    if let Err(e) = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("pricing-{i}"))
+        .build_global()
+    {
+        // Already built in this process (a second load): the first setting stands.
+        tracing::debug!(error = %e, "the rayon pool was already configured");
     }
 }

@@ -163,9 +163,13 @@ pub struct ScanArgs {
     /// Write opportunities to PATH.csv or PATH.json.
     #[arg(long, value_name = "PATH")]
     pub export: Option<PathBuf>,
-    /// Delete stored history older than this (e.g. 30d, 12h, 90m) before scanning.
+    /// Delete stored history older than this (e.g. 30d, 12h, 90m; at most 3650d) before
+    /// scanning. The latest quotes of games not yet started are always kept.
     #[arg(long, value_name = "DURATION")]
     pub prune_older_than: Option<String>,
+    /// With --prune-older-than: report what would be deleted, delete nothing.
+    #[arg(long, requires = "prune_older_than")]
+    pub dry_run: bool,
     #[arg(long, value_name = "SEED")]
     pub seed: Option<u64>,
     #[arg(long, value_enum, default_value = "text")]

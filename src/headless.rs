@@ -229,7 +229,11 @@ pub async fn run_with<W: Write>(
     stop: impl Future<Output = ()>,
     clock: impl Fn() -> i64,
 ) -> anyhow::Result<bool> {
-    let period = Duration::from_secs_f64(opts.refresh_seconds.max(0.01));
+    let period = crate::duration::secs_clamped(
+        opts.refresh_seconds,
+        crate::duration::MIN_REFRESH,
+        crate::duration::MAX_REFRESH,
+    );
     let mut tick = tokio::time::interval(period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let deadline = opts.duration.map(|d| tokio::time::Instant::now() + d);

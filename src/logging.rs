@@ -16,15 +16,25 @@ pub fn color_enabled(g: &GlobalArgs) -> bool {
 }
 
 /// Installs the global subscriber once; later calls are ignored (tests call it repeatedly).
-pub fn init(g: &GlobalArgs, cfg: &Config) {
+/// The filter directive from `logging.level` moved by `-v`/`-q` (`nflreadpy_betting=debug,warn`).
+pub fn directive(g: &GlobalArgs, cfg: &Config) -> String {
     const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
     let base = LEVELS
         .iter()
         .position(|l| *l == cfg.logging.level)
         .unwrap_or(2) as i32;
     let idx = (base + g.verbose as i32 - g.quiet as i32).clamp(0, 4) as usize;
-    let filter = EnvFilter::try_from_env("NFLREADPY_BETTING_LOG")
-        .unwrap_or_else(|_| EnvFilter::new(format!("nflreadpy_betting={},warn", LEVELS[idx])));
+    format!("nflreadpy_betting={},warn", LEVELS[idx])
+}
+
+/// `NFLREADPY_BETTING_LOG` when set, else [`directive`]: the same for stderr and the log pane.
+pub fn filter(g: &GlobalArgs, cfg: &Config) -> EnvFilter {
+    EnvFilter::try_from_env("NFLREADPY_BETTING_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(directive(g, cfg)))
+}
+
+pub fn init(g: &GlobalArgs, cfg: &Config) {
+    let filter = filter(g, cfg);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

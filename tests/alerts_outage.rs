@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use nflreadpy_betting::alerts::{AlertsEngine, DispatchOptions, EventKind};
+use nflreadpy_betting::alerts::{outbox, AlertsEngine, DispatchOptions, EventKind};
 use nflreadpy_betting::store::{now_ms, StoreWriter};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -147,4 +147,127 @@ async fn outage_queues_alerts_fires_delivery_failure_then_delivers_each_once() {
     drop((eng, writer));
     thread.join();
     rx.stop();
+}
+
+/// Issue 13, item 2: 500 rows queued for a dead webhook used to fill every 200-row scan, so the
+/// live channel never heard of a new alert. Now each channel is scanned on its own, held
+/// channels are left out in SQL, and rows of a channel removed from the configuration expire
+/// with the reason recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_dead_channel_never_starves_the_others() {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = probe.local_addr().unwrap();
+    drop(probe);
+    let live = http_receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_with_channels(
+        dir.path(),
+        vec![
+            webhook(format!("http://{dead}/hook")),
+            slack(live.url("/slack")),
+        ],
+    );
+    let path = PathBuf::from(&cfg.ingestion.storage_path);
+    let (writer, thread) = StoreWriter::spawn(&path, 5000, 64).unwrap();
+    let mut eng = AlertsEngine::new(&cfg, Some(writer.clone())).unwrap();
+    let t0 = now_ms();
+    eng.observe_and_enqueue(&snapshot_with_edges(1, t0), t0)
+        .await
+        .unwrap();
+    // 500 more for the dead webhook, and 20 for a channel that is no longer configured.
+    writer
+        .write(move |c| {
+            let payload: String = c.query_row(
+                "SELECT payload FROM alert_outbox WHERE channel = 'webhook' LIMIT 1",
+                [],
+                |r| r.get(0),
+            )?;
+            let rows: Vec<outbox::NewRow> = (0..520)
+                .map(|i| outbox::NewRow {
+                    dedup_key: format!("queued-{i}:trigger"),
+                    rule: "new_edge".into(),
+                    severity: "info".into(),
+                    channel: if i < 500 { "webhook" } else { "pagerduty-old" }.into(),
+                    payload: payload.clone(),
+                    created_ms: t0,
+                    next_attempt_ms: t0,
+                })
+                .collect();
+            outbox::enqueue(c, &rows)
+        })
+        .await
+        .unwrap();
+    let disp = eng
+        .dispatcher(DispatchOptions::from_config(&cfg.alerts))
+        .unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(disp.run(stopped));
+
+    let slack_edges = || {
+        live.accepted("/slack")
+            .iter()
+            .filter(|r| r.json().to_string().contains("BAL @ KC"))
+            .count()
+    };
+    assert!(wait_for(30.0, || slack_edges() >= 1).await);
+    // New alerts keep arriving at the live channel while the dead one holds 500.
+    for round in 1..=3 {
+        let t = now_ms();
+        let snap = snapshot_with_edges(1 + round * 2, t);
+        eng.observe_and_enqueue(&snap, t).await.unwrap();
+        let want = 1 + round * 2;
+        assert!(
+            wait_for(30.0, || slack_edges() >= want).await,
+            "round {round}: the live channel got {} of {want} alerts",
+            slack_edges()
+        );
+    }
+    let conn = nflreadpy_betting::store::open_for_reading(&path, 5000).unwrap();
+    let dead_pending: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM alert_outbox WHERE channel = 'webhook' AND state = 'pending'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(dead_pending >= 500, "{dead_pending}");
+    let (expired, reason): (i64, String) = conn
+        .query_row(
+            "SELECT COUNT(*), MAX(last_error) FROM alert_outbox WHERE channel = 'pagerduty-old' AND state = 'expired'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(expired, 20);
+    assert!(reason.contains("no longer configured"), "{reason}");
+
+    let _ = stop.send(true);
+    let _ = task.await;
+    drop((eng, writer));
+    thread.join();
+    live.stop();
+}
+
+/// Issue 13, item 6: `last_notified` kept one entry per condition ever notified, forever.
+/// Entries past the cooldown decide nothing and are now forgotten.
+#[test]
+fn last_notified_is_pruned_past_the_cooldown() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config_with_channels(dir.path(), vec![]);
+    cfg.alerts.cooldown_seconds = 60.0;
+    let mut eng = AlertsEngine::new(&cfg, None).unwrap();
+    let t0 = 1_700_000_000_000;
+    for round in 0..20 {
+        let t = t0 + round * 1000;
+        let mut snap = snapshot_with_edges(50, t);
+        for e in &mut snap.edges {
+            e.key = format!("{}-{round}", e.key);
+            e.event_id = format!("{}-{round}", e.event_id);
+        }
+        eng.observe(&snap, t);
+    }
+    assert!(eng.cooldowns_tracked() >= 50);
+    let later = t0 + 20_000 + 61_000;
+    eng.observe(&snapshot_with_edges(0, later), later);
+    assert_eq!(eng.cooldowns_tracked(), 0);
 }

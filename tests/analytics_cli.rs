@@ -240,3 +240,100 @@ fn backtest_reports_market_model_and_blend_briers_walk_forward() {
     );
     assert_eq!(code, 2);
 }
+
+fn count(db: &Path, table: &str) -> i64 {
+    let conn = nflreadpy_betting::store::open_for_reading(db, 5000).unwrap();
+    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+/// Issue 13, item 1: `--prune-older-than 1e16` used to wrap the cutoff into the future and empty
+/// the history; `1e30` panicked (exit 101). Both are now usage errors that delete nothing, and
+/// `--dry-run` reports without deleting.
+#[test]
+fn bad_durations_never_delete_or_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("durations.sqlite3");
+    let (code, out, err) = run(&["scan"], &db);
+    assert_eq!(code, 0, "{out}{err}");
+    let history = count(&db, "quotes_history");
+    let latest = count(&db, "quotes_latest");
+    assert!(history > 0 && latest > 0);
+    for bad in [
+        "1e16",
+        "1e30",
+        "1e300",
+        "99999999999999999999d",
+        "-5s",
+        "3651d",
+    ] {
+        let (code, out, err) = run(&["scan", &format!("--prune-older-than={bad}")], &db);
+        assert_eq!(code, 2, "{bad}: {out}{err}");
+        assert!(err.contains("--prune-older-than"), "{bad}: {err}");
+    }
+    assert_eq!(count(&db, "quotes_history"), history);
+    assert_eq!(count(&db, "quotes_latest"), latest);
+
+    // The dry run counts what a real prune of everything would remove, and removes nothing.
+    let (code, out, err) = run(
+        &[
+            "scan",
+            "--prune-older-than",
+            "0s",
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+        &db,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["dry_run"], true);
+    // (all but the newest row, which keeps the change sequence going)
+    assert!(v["pruned"]["quotes_history"].as_i64().unwrap() >= history - 1);
+    assert!(count(&db, "quotes_history") >= history);
+    // The operations guide's own form keeps working.
+    let (code, out, err) = run(&["scan", "--prune-older-than", "30d"], &db);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Pruned history older than 30d"), "{out}");
+    assert!(count(&db, "quotes_history") >= history);
+
+    let (code, _, err) = run(&["scan", "--dry-run"], &db);
+    assert_eq!(code, 2, "--dry-run alone is a usage error: {err}");
+
+    // The same durations reach the dashboard's flags: errors, not panics.
+    for args in [
+        &[
+            "dashboard",
+            "--headless",
+            "--refresh",
+            "1e300",
+            "--cycles",
+            "1",
+        ][..],
+        &["dashboard", "--headless", "--duration", "1e30"][..],
+        &["dashboard", "--headless", "--duration", "1e300s"][..],
+    ] {
+        let (code, out, err) = run(args, &db);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+    }
+}
+
+/// Issue 13, item 1: the latest quotes of games not yet started survive any cutoff, even one
+/// in the future handed straight to the store.
+#[test]
+fn prune_never_removes_latest_quotes_of_games_not_yet_started() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("future.sqlite3");
+    let (code, out, err) = run(&["scan"], &db);
+    assert_eq!(code, 0, "{out}{err}");
+    let conn = nflreadpy_betting::store::open_for_writing(&db, 5000).unwrap();
+    let now = nflreadpy_betting::store::now_ms();
+    conn.execute("UPDATE events SET commence_ms = ?1", [now + 86_400_000])
+        .unwrap();
+    let latest = count(&db, "quotes_latest");
+    let stats =
+        nflreadpy_betting::store::records::prune_older_than(&conn, i64::MAX, now, false).unwrap();
+    assert_eq!(stats.quotes_latest, 0);
+    assert_eq!(count(&db, "quotes_latest"), latest);
+}

@@ -24,7 +24,7 @@ async fn start(token: Option<&str>) -> Server {
     }
     let settings = ApiSettings {
         bind: "127.0.0.1:0".into(),
-        token: token.map(str::to_string),
+        token: token.map(Into::into),
         cors_origins: vec![],
         rate_limit_per_second: 10_000.0,
         max_body_bytes: 4096,
@@ -262,4 +262,146 @@ async fn the_stream_sends_snapshots_and_quote_changes() {
     assert!(text.contains("event: snapshot"), "{text}");
     assert!(text.contains("event: quotes"), "{text}");
     s.engine.take().unwrap().shutdown().await;
+}
+
+/// Issue 13, item 3: the stream's cursor was `changed_ms` with `LIMIT 2000`, so 5,000 changes
+/// sharing one timestamp were cut to 2,000 and a late-stamped change was never sent. It now
+/// pages on the store's change sequence: every change arrives exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stream_sends_5000_changes_with_one_timestamp_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("stream.sqlite3");
+    let conn = nflreadpy_betting::store::open_for_writing(&db, 5000).unwrap();
+    let now = nflreadpy_betting::store::now_ms();
+    let insert = |conn: &rusqlite::Connection, from: usize, to: usize, observed: i64| {
+        conn.execute_batch("BEGIN").unwrap();
+        for i in from..to {
+            conn.execute(
+                "INSERT INTO quotes_history (event_id, book, market, scope, selection, ladder_key, line, american, observed_ms, source)
+                 VALUES ('ev', ?1, 'moneyline', 'game', 'home', '', NULL, -110, ?2, 'test')",
+                rusqlite::params![format!("book{i}"), observed],
+            )
+            .unwrap();
+        }
+        conn.execute_batch("COMMIT").unwrap();
+    };
+    insert(&conn, 0, 5000, now);
+    let mut cfg = Config::default();
+    cfg.ingestion.storage_path = db.display().to_string();
+    let settings = ApiSettings {
+        bind: "127.0.0.1:0".into(),
+        token: None,
+        cors_origins: vec![],
+        rate_limit_per_second: 10_000.0,
+        max_body_bytes: 4096,
+    };
+    let (handle, engine) = Engine::start(cfg, EngineOptions::new(Mode::Attach, 0.2, 1000)).unwrap();
+    let state = ApiState::new(handle, db.clone(), 5000, &settings);
+    let (listener, addr) = api::bind(&settings).await.unwrap();
+    let app = api::router(state, &settings);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let mut r = reqwest::get(format!("http://{addr}/api/v1/markets/stream"))
+        .await
+        .unwrap();
+    let mut text = String::new();
+    let mut seen: Vec<String> = Vec::new();
+    let mut late_written = false;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while seen.len() < 5010 && tokio::time::Instant::now() < deadline {
+        if let Ok(Ok(Some(chunk))) = tokio::time::timeout(Duration::from_secs(2), r.chunk()).await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        // Complete events end with a blank line.
+        while let Some(end) = text.find("\n\n") {
+            let ev: String = text.drain(..end + 2).collect();
+            if !ev.contains("event: quotes") {
+                continue;
+            }
+            let data: String = ev
+                .lines()
+                .filter_map(|l| l.strip_prefix("data: ").or_else(|| l.strip_prefix("data:")))
+                .collect();
+            let rows: Vec<Value> = serde_json::from_str(&data).unwrap();
+            seen.extend(rows.iter().map(|q| q["book"].as_str().unwrap().to_string()));
+        }
+        if seen.len() >= 5000 && !late_written {
+            // Ten more, stamped an hour in the past: a timestamp cursor would never send them.
+            insert(&conn, 5000, 5010, now - 3_600_000);
+            late_written = true;
+        }
+    }
+    let unique: std::collections::BTreeSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "a change was sent twice");
+    assert_eq!(seen.len(), 5010, "every change exactly once");
+    engine.shutdown().await;
+}
+
+/// Issue 13, item 4: one global bucket sat in front of `/healthz` and `/readyz` and before the
+/// token check, so anonymous traffic could fail a liveness probe. The limit is now per client,
+/// after authentication, and the probes are exempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probes_are_never_rate_limited_and_clients_have_their_own_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("limit.sqlite3");
+    drop(nflreadpy_betting::store::open_for_writing(&db, 5000).unwrap());
+    let mut cfg = Config::default();
+    cfg.ingestion.storage_path = db.display().to_string();
+    let settings = ApiSettings {
+        bind: "127.0.0.1:0".into(),
+        token: Some("sesame".into()),
+        cors_origins: vec![],
+        rate_limit_per_second: 2.0,
+        max_body_bytes: 4096,
+    };
+    let (handle, engine) = Engine::start(cfg, EngineOptions::new(Mode::Attach, 0.2, 1000)).unwrap();
+    let state = ApiState::new(handle, db.clone(), 5000, &settings);
+    let (listener, addr) = api::bind(&settings).await.unwrap();
+    let app = api::router(state, &settings);
+    tokio::spawn(api::serve(listener, app, std::future::pending()));
+    let base = format!("http://{addr}");
+    let noisy = reqwest::Client::new();
+    let other = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    // Anonymous traffic is refused by the token check and spends nobody's budget.
+    for _ in 0..50 {
+        let r = noisy
+            .get(format!("{base}/api/v1/status"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 401);
+    }
+    // An authenticated client runs out...
+    let mut limited = 0;
+    for _ in 0..50 {
+        let r = noisy
+            .get(format!("{base}/api/v1/status"))
+            .bearer_auth("sesame")
+            .send()
+            .await
+            .unwrap();
+        if r.status().as_u16() == 429 {
+            assert!(r.headers().contains_key("retry-after"));
+            limited += 1;
+        }
+    }
+    assert!(limited > 0, "the limit never applied");
+    // ...while the probes still answer it, and another client still has its budget.
+    for _ in 0..50 {
+        let r = noisy.get(format!("{base}/healthz")).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let r = noisy.get(format!("{base}/readyz")).send().await.unwrap();
+        assert_ne!(r.status().as_u16(), 429);
+    }
+    let r = other
+        .get(format!("{base}/api/v1/status"))
+        .bearer_auth("sesame")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    engine.shutdown().await;
 }

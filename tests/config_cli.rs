@@ -238,7 +238,7 @@ fn layering_order_is_base_env_overlay_extra_files_env_vars_cli() {
     .unwrap();
     std::fs::write(
         d.join("extra2.yaml"),
-        "analytics:\n  seed: 4\n  movement_threshold: 2.5\n",
+        "analytics:\n  seed: 4\n  kelly_fraction: 0.25\n",
     )
     .unwrap();
     let extra = format!(
@@ -275,7 +275,7 @@ fn layering_order_is_base_env_overlay_extra_files_env_vars_cli() {
         line(&out, "analytics.history_limit").contains("99  #")
             && line(&out, "analytics.history_limit").contains("extra1.yaml")
     );
-    assert!(line(&out, "analytics.movement_threshold").contains("extra2.yaml"));
+    assert!(line(&out, "analytics.kelly_fraction").contains("extra2.yaml"));
     assert!(line(&out, "analytics.seed").contains("5  # env NFLREADPY_BETTING__analytics__seed"));
     assert!(line(&out, "ingestion.storage_path").contains("\"cli.sqlite3\"  # --storage"));
     assert!(line(&out, "environment").contains("\"staging\""));
@@ -348,11 +348,11 @@ fn secrets_never_appear_in_any_output() {
         );
         assert!(!r.out.contains("7f3a9c") && !r.err.contains("7f3a9c"));
         if *want == 0 && i == 0 {
-            assert!(r.out.contains("sources[1].api_key") && r.out.contains("***redacted***"));
+            assert!(r.out.contains("sources[1].api_key") && r.out.contains("[redacted]"));
             assert!(r
                 .out
                 .lines()
-                .any(|l| l.starts_with("api.token") && l.contains("***redacted***")));
+                .any(|l| l.starts_with("api.token") && l.contains("[redacted]")));
         }
     }
 }
@@ -399,4 +399,101 @@ fn shared_options_are_accepted_before_and_after_the_subcommand() {
     assert!(r.out.contains("nflreadpy-betting"));
     let r = run(bin(&root()).args(["--no-such-flag"]));
     assert_eq!(r.code, 2);
+}
+
+/// Issue 13, item 1: duration settings checked only as "positive" let 1e30 through to a
+/// `Duration::from_secs_f64` panic; each now has a ceiling named in the error.
+#[test]
+fn bad_durations_in_config_are_refused_with_their_ceiling() {
+    for key in [
+        "alerts__retry_max_seconds",
+        "alerts__retry_base_seconds",
+        "ingestion__scheduler__max_backoff_seconds",
+        "ingestion__circuit_breaker__open_seconds",
+        "metrics__sample_interval_seconds",
+    ] {
+        let r = run(bin(&root())
+            .args(["validate-config"])
+            .env(format!("NFLREADPY_BETTING__{key}"), "1e30"));
+        assert_eq!(r.code, 2, "{key}: {}{}", r.out, r.err);
+        let dotted = key.replace("__", ".");
+        assert!(
+            r.err.contains(&dotted) && r.err.contains("at most"),
+            "{key}: {}",
+            r.err
+        );
+    }
+}
+
+fn leaf_keys(v: &serde_yaml::Value, path: &str, out: &mut Vec<String>) {
+    match v {
+        serde_yaml::Value::Mapping(m) => {
+            for (k, c) in m {
+                let k = k.as_str().unwrap_or_default();
+                let p = if path.is_empty() {
+                    k.to_string()
+                } else {
+                    format!("{path}.{k}")
+                };
+                leaf_keys(c, &p, out);
+            }
+        }
+        serde_yaml::Value::Sequence(_) if path == "sources" || path == "alerts.channels" => {}
+        _ => out.push(path.to_string()),
+    }
+}
+
+/// Issue 13, item 8: keys documented and validated that no code read (`analytics.threads`,
+/// `analytics.correlation_limits`, `analytics.movement_threshold`, `storage.retention_days`,
+/// `analytics.iterations.backtest`). Walks the schema — every section, every source and
+/// channel type — and fails on any key that no code outside `src/config/` reads as a field.
+#[test]
+fn every_config_key_is_read_by_some_code() {
+    use nflreadpy_betting::config::{ChannelConfig, Config, SourceConfig};
+    let mut keys = Vec::new();
+    leaf_keys(
+        &serde_yaml::to_value(Config::default()).unwrap(),
+        "",
+        &mut keys,
+    );
+    for t in SourceConfig::TYPES {
+        let v = serde_yaml::to_value(SourceConfig::template(t).unwrap()).unwrap();
+        leaf_keys(&v, &format!("sources[{t}]"), &mut keys);
+    }
+    for t in ChannelConfig::TYPES {
+        let v = serde_yaml::to_value(ChannelConfig::template(t).unwrap()).unwrap();
+        leaf_keys(&v, &format!("alerts.channels[{t}]"), &mut keys);
+    }
+    let mut code = String::new();
+    let mut dirs = vec![root().join("src")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap().map(Result::unwrap) {
+            let p = e.path();
+            // Of `src/config/` only the schema's own helpers count (validation is no reader).
+            let in_config = p.parent().is_some_and(|d| d.ends_with("config"));
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs")
+                && (!in_config || p.ends_with("schema.rs"))
+            {
+                code.push_str(&std::fs::read_to_string(&p).unwrap());
+            }
+        }
+    }
+    let read = |field: &str| {
+        code.match_indices(&format!(".{field}")).any(|(i, m)| {
+            !code[i + m.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+    };
+    let unread: Vec<&String> = keys
+        .iter()
+        .filter(|k| k.as_str() != "type")
+        .filter(|k| !k.ends_with(".type"))
+        .filter(|k| !read(k.rsplit('.').next().unwrap()))
+        .collect();
+    assert!(keys.len() > 80, "{keys:?}");
+    assert!(unread.is_empty(), "keys no code reads: {unread:?}");
 }

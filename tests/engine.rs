@@ -155,3 +155,36 @@ async fn pricing_runs_and_detail_carries_history_and_the_model_distribution() {
     assert!(path.exists());
     engine.shutdown().await;
 }
+
+/// Issue 13, item 8: DashboardStale's "health checks fail repeatedly" half could never fire
+/// (`health_check_ok` was always `None`). The engine's health check is now the store read of
+/// each refresh: a store that stops answering raises the alert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_stale_fires_when_health_checks_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.alerts.rules.dashboard_stale_checks = 3;
+    let db = std::path::PathBuf::from(&cfg.ingestion.storage_path);
+    drop(nflreadpy_betting::store::open_for_writing(&db, 5000).unwrap());
+    let (handle, engine) = Engine::start(cfg, EngineOptions::new(Mode::Attach, 0.1, 1000)).unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!handle
+        .latest()
+        .alerts
+        .alerts
+        .iter()
+        .any(|a| a.rule == "dashboard_stale"));
+    // The store goes away under the running engine.
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    assert!(
+        wait_for(&handle, |s| s.alerts.alerts.iter().any(|a| a.rule
+            == "dashboard_stale"
+            && a.message.contains("health checks")))
+        .await,
+        "{:?}",
+        handle.latest().alerts
+    );
+    engine.shutdown().await;
+}

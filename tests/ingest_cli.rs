@@ -160,3 +160,54 @@ fn sigterm_stops_continuous_ingest_cleanly_after_committing() {
         .unwrap();
     assert_eq!(check, "ok");
 }
+
+/// Issue 13, item 9: `metrics.textfile` was honoured only behind `dashboard`/`serve`; the
+/// batch jobs cron runs (`ingest`, `simulate`, `scan`) now write it too, atomically.
+#[test]
+fn batch_jobs_write_the_metrics_textfile() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("prom.sqlite3");
+    for (args, family) in [
+        (
+            &["ingest", "--interval", "0", "--retries", "0"][..],
+            "ingestion_success_rate{source=\"replay\"}",
+        ),
+        (
+            &["simulate", "--iterations", "2000", "--no-bankroll"][..],
+            "analytics_simulation_latency",
+        ),
+        (
+            &["scan", "--iterations", "2000"][..],
+            "analytics_edge_count",
+        ),
+    ] {
+        let prom = dir.path().join(format!("{}.prom", args[0]));
+        let out = Command::cargo_bin("nflreadpy-betting")
+            .unwrap()
+            .current_dir(root())
+            .env_remove("NFLREADPY_BETTING_ENV")
+            .env_remove("NFLREADPY_BETTING_CONFIG")
+            .env("NFLREADPY_BETTING__metrics__textfile", &prom)
+            .args(args)
+            .arg("--storage")
+            .arg(&db)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(&prom)
+            .unwrap_or_else(|e| panic!("{args:?}: no textfile at {}: {e}", prom.display()));
+        assert!(text.contains(family), "{args:?}: {family} missing:\n{text}");
+        // Nothing half-written is left beside it.
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+}

@@ -69,7 +69,7 @@ async fn wk1_recording_is_stored_with_home_away_prices_and_points() {
         req.target
     );
     assert!(!src.redacted_url().contains(KEY));
-    assert!(src.redacted_url().contains("apiKey=REDACTED"));
+    assert!(src.redacted_url().contains("apiKey=[redacted]"));
 
     assert_eq!(
         batch.quota,
@@ -351,7 +351,7 @@ async fn http_failures_map_to_source_errors_and_leave_the_store_intact() {
                 401,
                 format!(r#"{{"message":"API key {KEY} is not valid"}}"#),
             ),
-            |e| matches!(e, SourceError::Unauthorized { status: 401, message } if message.contains("REDACTED")),
+            |e| matches!(e, SourceError::Unauthorized { status: 401, message } if message.contains("[redacted]")),
         ),
         (Reply::new(403, "forbidden"), |e| {
             matches!(e, SourceError::Unauthorized { status: 403, .. })

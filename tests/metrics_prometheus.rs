@@ -77,6 +77,7 @@ fn rich() -> (Snapshot, Extra) {
             latency: lat,
             ..Default::default()
         }],
+        ..Default::default()
     };
     (snap, extra)
 }
@@ -97,6 +98,11 @@ fn python_parse(text: &str) -> Option<serde_json::Value> {
         .stderr(Stdio::null())
         .status();
     if !probe.is_ok_and(|s| s.success()) {
+        // In CI a missing parser is a failure, never a silent pass.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but python3 with prometheus_client is not installed: .ci/run must install it"
+        );
         println!("SKIPPED: python3 with prometheus_client is not installed (pip install prometheus_client)");
         return None;
     }
@@ -214,4 +220,34 @@ fn textfile_snapshot_text_and_json_agree() {
     for n in GUIDE_METRICS {
         assert!(names.contains(&n), "{n} missing from JSON");
     }
+}
+
+/// Issue 13, item 11: with `CI` set, a missing `prometheus_client` used to skip the parse test
+/// silently. Re-runs that test with `CI=true` and no python3 on `PATH`: it must fail.
+#[test]
+fn under_ci_a_missing_parser_fails_instead_of_skipping() {
+    if std::env::var_os("METRICS_PROM_CHILD").is_some() {
+        return;
+    }
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "exposition_parses_with_prometheus_client_and_has_every_guide_metric",
+            "--exact",
+            "--test-threads=1",
+        ])
+        .env("CI", "true")
+        .env("PATH", "/nonexistent")
+        .env("METRICS_PROM_CHILD", "1")
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "the test passed without its parser:\n{text}"
+    );
+    assert!(
+        text.contains("prometheus_client is not installed"),
+        "{text}"
+    );
 }

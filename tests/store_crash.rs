@@ -150,3 +150,98 @@ fn sigkill_mid_batch_never_corrupts_or_loses_committed_batches() {
     }
     assert!(committed.len() >= 20);
 }
+
+/// Issue 13: `ingest` itself, with the retention task passing every 0.2 s, killed with SIGKILL
+/// twenty times at varied moments. Each reopen passes `PRAGMA integrity_check`, and the
+/// history inside the retention horizon never shrinks; the rows seeded beyond the horizon are
+/// removed by retention along the way.
+#[test]
+fn sigkill_of_ingest_with_retention_running_keeps_integrity_and_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ingest-crash.sqlite3");
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // 3,000 changes from 60 days ago: work for retention while ingestion runs.
+    {
+        let conn = store::open_for_writing(&db, 5000).unwrap();
+        let old = store::now_ms() - 60 * 86_400_000;
+        conn.execute_batch("BEGIN").unwrap();
+        for i in 0..3000 {
+            conn.execute(
+                "INSERT INTO quotes_history (event_id, book, market, scope, selection, ladder_key, line, american, observed_ms, source)
+                 VALUES ('old', ?1, 'moneyline', 'game', 'home', '', NULL, -110, ?2, 'seed')",
+                rusqlite::params![format!("b{i}"), old],
+            )
+            .unwrap();
+        }
+        conn.execute_batch("COMMIT").unwrap();
+    }
+    let recent = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row(
+            "SELECT COUNT(*) FROM quotes_history WHERE observed_ms > ?1",
+            [store::now_ms() - 29 * 86_400_000],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let mut last_recent = 0;
+    let mut kills_mid_run = 0;
+    for round in 0..20u64 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_nflreadpy-betting"))
+            .current_dir(&root)
+            .env_remove("NFLREADPY_BETTING_ENV")
+            .env_remove("NFLREADPY_BETTING_CONFIG")
+            .env(
+                "NFLREADPY_BETTING__storage__retention_interval_seconds",
+                "0.2",
+            )
+            .args(["ingest", "--interval", "0.3", "--jitter", "0", "--storage"])
+            .arg(&db)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        // Kill after 1..=4 polls, then a varied extra delay (0-270 ms): a poll, a retention
+        // pass or a vacuum may be in flight.
+        let wanted = 1 + round % 4;
+        let mut polls = 0;
+        while polls < wanted {
+            match lines.next() {
+                Some(Ok(line)) if line.contains(" ingest source=") => polls += 1,
+                Some(Ok(_)) => {}
+                _ => break,
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis((round * 97) % 300));
+        if child.try_wait().unwrap().is_none() {
+            kills_mid_run += 1;
+        }
+        child.kill().unwrap();
+        let _ = child.wait();
+        assert!(polls > 0, "round {round}: ingest never polled");
+
+        let conn = store::open_for_reading(&db, 5000).unwrap();
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok", "round {round}");
+        let now_recent = recent(&conn);
+        assert!(
+            now_recent >= last_recent,
+            "round {round}: history shrank from {last_recent} to {now_recent}"
+        );
+        last_recent = now_recent;
+    }
+    assert_eq!(kills_mid_run, 20);
+    assert!(last_recent > 0);
+    let conn = store::open_for_reading(&db, 5000).unwrap();
+    let old: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM quotes_history WHERE event_id = 'old'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(old <= 1, "retention never ran: {old} old rows left");
+}

@@ -182,12 +182,19 @@ impl AlertsEngine {
         self.stats.clone()
     }
 
+    /// Conditions whose last notification is still within the cooldown.
+    pub fn cooldowns_tracked(&self) -> usize {
+        self.last_notified.len()
+    }
+
     /// The extra metrics input (`metrics::collect(&snap, &engine.metrics_extra())`).
     pub fn metrics_extra(&self) -> Extra {
         Extra {
             render_latency_seconds: self.render_latency_seconds,
             health_check_ok: self.health_check_ok,
             channels: self.stats.lock().map(|s| s.counters()).unwrap_or_default(),
+            store_queue_depth: self.writer.as_ref().map(|w| w.queue_depth() as u64),
+            store_backpressure_waits: self.writer.as_ref().map(|w| w.backpressure_waits()),
         }
     }
 
@@ -232,6 +239,11 @@ impl AlertsEngine {
     pub fn observe_conditions(&mut self, obs: &Observation) -> Vec<AlertEvent> {
         let now = obs.now_ms;
         self.silences.retain(|_, until| *until > now);
+        // Past its cooldown an entry decides nothing: forget it, so the map stays as small as
+        // the set of recently notified conditions.
+        let cooldown_ms = (self.cfg.cooldown_seconds.max(0.0) * 1000.0) as i64;
+        self.last_notified
+            .retain(|_, at| now.saturating_sub(*at) < cooldown_ms);
         let conds = if self.cfg.enabled {
             self.rules.evaluate(obs)
         } else {
@@ -586,7 +598,13 @@ impl AlertsEngine {
     ) -> Result<Silence, AlertsError> {
         let r = Rule::parse(rule)
             .ok_or_else(|| AlertsError::UnknownRule(rule.to_string(), Rule::names()))?;
-        let until = now_ms + (seconds.max(0.0) * 1000.0) as i64;
+        // Clamped to the longest silence, so no value can wrap the deadline.
+        let d = crate::duration::secs_clamped(
+            seconds,
+            std::time::Duration::ZERO,
+            crate::duration::MAX_SILENCE,
+        );
+        let until = now_ms.saturating_add(crate::duration::millis_i64(d));
         if seconds > 0.0 {
             self.silences.insert(r, until);
         } else {

@@ -8,202 +8,17 @@ use super::channels::{self, Delivered, SendContext, TerminalOutput};
 use super::notification::{key_digest, Action, Notification};
 use super::policy::Route;
 use super::AlertsError;
+use crate::duration::{secs_clamped, MAX_BACKOFF};
 use crate::metrics::ChannelCounters;
 use crate::store::{self, now_ms, StoreWriter};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::Connection;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
 
-pub const PENDING: &str = "pending";
-pub const DELIVERED: &str = "delivered";
-pub const SKIPPED: &str = "skipped";
-/// A row whose payload cannot be read back (written by a newer or broken build); never retried.
-pub const INVALID: &str = "invalid";
-
-/// A row to insert.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewRow {
-    /// Unique per (notification, channel): `<incident>:<action>`; duplicates are ignored, so
-    /// re-observing after a restart cannot enqueue the same notification twice.
-    pub dedup_key: String,
-    pub rule: String,
-    pub severity: String,
-    pub channel: String,
-    pub payload: String,
-    pub created_ms: i64,
-    pub next_attempt_ms: i64,
-}
-
-/// Inserts rows, ignoring ones already present; returns how many were new.
-pub fn enqueue(conn: &Connection, rows: &[NewRow]) -> rusqlite::Result<usize> {
-    let mut stmt = conn.prepare_cached(
-        "INSERT OR IGNORE INTO alert_outbox
-           (dedup_key, rule, severity, channel, payload, created_ms, state, attempts, next_attempt_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7)",
-    )?;
-    let mut n = 0;
-    for r in rows {
-        n += stmt.execute(params![
-            r.dedup_key,
-            r.rule,
-            r.severity,
-            r.channel,
-            r.payload,
-            r.created_ms,
-            r.next_attempt_ms
-        ])?;
-    }
-    Ok(n)
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct PendingRow {
-    pub id: i64,
-    pub dedup_key: String,
-    pub channel: String,
-    pub payload: String,
-    pub attempts: i64,
-    pub created_ms: i64,
-}
-
-/// Pending rows due at `now_ms`, oldest first.
-pub fn due(conn: &Connection, now_ms: i64, limit: usize) -> rusqlite::Result<Vec<PendingRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, dedup_key, channel, payload, attempts, created_ms FROM alert_outbox
-         WHERE state = 'pending' AND next_attempt_ms <= ?1 ORDER BY id LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![now_ms, limit as i64], |r| {
-        Ok(PendingRow {
-            id: r.get(0)?,
-            dedup_key: r.get(1)?,
-            channel: r.get(2)?,
-            payload: r.get(3)?,
-            attempts: r.get(4)?,
-            created_ms: r.get(5)?,
-        })
-    })?;
-    rows.collect()
-}
-
-/// The earliest `next_attempt_ms` among pending rows, per channel.
-pub fn next_due_by_channel(conn: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT channel, MIN(next_attempt_ms) FROM alert_outbox WHERE state = 'pending' GROUP BY channel",
-    )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    rows.collect()
-}
-
-/// The outcome of one attempt, applied in one transaction per round.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    Delivered {
-        id: i64,
-        at_ms: i64,
-    },
-    Skipped {
-        id: i64,
-        at_ms: i64,
-        reason: String,
-    },
-    Failed {
-        id: i64,
-        next_ms: i64,
-        error: String,
-    },
-    Invalid {
-        id: i64,
-        error: String,
-    },
-}
-
-pub fn apply(conn: &Connection, outcomes: &[Outcome]) -> rusqlite::Result<()> {
-    for o in outcomes {
-        match o {
-            Outcome::Delivered { id, at_ms } => conn.execute(
-                "UPDATE alert_outbox SET state = 'delivered', attempts = attempts + 1,
-                   delivered_ms = ?2, last_error = NULL WHERE id = ?1",
-                params![id, at_ms],
-            )?,
-            Outcome::Skipped { id, at_ms, reason } => conn.execute(
-                "UPDATE alert_outbox SET state = 'skipped', attempts = attempts + 1,
-                   next_attempt_ms = ?2, last_error = ?3 WHERE id = ?1",
-                params![id, at_ms, reason],
-            )?,
-            Outcome::Failed { id, next_ms, error } => conn.execute(
-                "UPDATE alert_outbox SET attempts = attempts + 1, next_attempt_ms = ?2,
-                   last_error = ?3 WHERE id = ?1",
-                params![id, next_ms, error],
-            )?,
-            Outcome::Invalid { id, error } => conn.execute(
-                "UPDATE alert_outbox SET state = 'invalid', last_error = ?2 WHERE id = ?1",
-                params![id, error],
-            )?,
-        };
-    }
-    Ok(())
-}
-
-/// Per-channel figures from the table (what survives restarts).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct ChannelSummary {
-    pub channel: String,
-    pub pending: u64,
-    pub delivered: u64,
-    pub oldest_pending_ms: Option<i64>,
-    pub last_delivery_ms: Option<i64>,
-    pub last_error: Option<String>,
-    /// Attempts of the oldest pending row (how long the channel has been failing).
-    pub pending_attempts: u64,
-}
-
-pub fn channel_summary(conn: &Connection) -> rusqlite::Result<Vec<ChannelSummary>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT channel,
-                SUM(state = 'pending'),
-                SUM(state = 'delivered'),
-                MIN(CASE WHEN state = 'pending' THEN created_ms END),
-                MAX(CASE WHEN state = 'delivered' THEN delivered_ms END),
-                MAX(CASE WHEN state = 'pending' THEN attempts ELSE 0 END)
-         FROM alert_outbox GROUP BY channel ORDER BY channel",
-    )?;
-    let mut out: Vec<ChannelSummary> = stmt
-        .query_map([], |r| {
-            Ok(ChannelSummary {
-                channel: r.get(0)?,
-                pending: r.get::<_, i64>(1)? as u64,
-                delivered: r.get::<_, i64>(2)? as u64,
-                oldest_pending_ms: r.get(3)?,
-                last_delivery_ms: r.get(4)?,
-                last_error: None,
-                pending_attempts: r.get::<_, i64>(5)? as u64,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    for s in &mut out {
-        s.last_error = conn
-            .query_row(
-                "SELECT last_error FROM alert_outbox WHERE channel = ?1 AND state = 'pending'
-                   AND last_error IS NOT NULL ORDER BY id LIMIT 1",
-                [&s.channel],
-                |r| r.get(0),
-            )
-            .optional()?;
-    }
-    Ok(out)
-}
-
-/// Recently created keys (for cooldowns that survive a restart): (dedup_key, created_ms).
-pub fn recent_keys(conn: &Connection, since_ms: i64) -> rusqlite::Result<Vec<(String, i64)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT dedup_key, MAX(created_ms) FROM alert_outbox WHERE created_ms >= ?1 GROUP BY dedup_key",
-    )?;
-    let rows = stmt.query_map([since_ms], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    rows.collect()
-}
+pub use crate::store::outbox::*;
 
 /// What the dispatcher has seen, shared with the engine (rules, view) and the metrics.
 #[derive(Debug, Clone, Default)]
@@ -276,9 +91,13 @@ pub struct DispatchOptions {
 impl DispatchOptions {
     pub fn from_config(a: &crate::config::AlertsConfig) -> DispatchOptions {
         DispatchOptions {
-            base_backoff: Duration::from_secs_f64(a.retry_base_seconds.max(0.001)),
-            max_backoff: Duration::from_secs_f64(a.retry_max_seconds.max(0.001)),
-            send_timeout: Duration::from_secs_f64(a.send_timeout_seconds.max(0.1)),
+            base_backoff: secs_clamped(a.retry_base_seconds, Duration::from_millis(1), MAX_BACKOFF),
+            max_backoff: secs_clamped(a.retry_max_seconds, Duration::from_millis(1), MAX_BACKOFF),
+            send_timeout: secs_clamped(
+                a.send_timeout_seconds,
+                Duration::from_millis(100),
+                Duration::from_secs(600),
+            ),
             ..Default::default()
         }
     }
@@ -309,6 +128,8 @@ pub struct Dispatcher {
     opts: DispatchOptions,
     /// Per channel: no attempt before this instant (channel-level backoff keeps rows in order).
     hold: Arc<Mutex<HashMap<String, i64>>>,
+    /// Rows of removed channels have been expired (once per process).
+    expired: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Dispatcher {
@@ -329,6 +150,7 @@ impl Dispatcher {
             wake,
             opts,
             hold: Arc::default(),
+            expired: Arc::default(),
         }
     }
 
@@ -375,27 +197,35 @@ impl Dispatcher {
     /// One scan: sends every due row (channels in parallel, rows of one channel in order) and
     /// records the outcomes. Returns how many rows were attempted.
     pub async fn run_once(&self, now: i64) -> Result<usize, AlertsError> {
+        if !self.expired.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            self.expire_unconfigured(now).await;
+        }
         let batch = self.opts.batch;
-        let rows = self.read(move |c| due(c, now, batch)).await?;
-        let mut by_channel: BTreeMap<String, Vec<PendingRow>> = BTreeMap::new();
-        {
+        // Channels backing off are left out in SQL, so their queue cannot fill the scan.
+        let ready: Vec<String> = {
             let hold = self
                 .hold
                 .lock()
                 .map_err(|_| AlertsError::Outbox("poisoned".into()))?;
-            for r in rows {
-                if hold.get(&r.channel).is_some_and(|t| *t > now) {
-                    continue;
-                }
-                by_channel.entry(r.channel.clone()).or_default().push(r);
-            }
+            self.routes
+                .iter()
+                .filter(|r| hold.get(&r.name).is_none_or(|t| *t <= now))
+                .map(|r| r.name.clone())
+                .collect()
+        };
+        if ready.is_empty() {
+            self.refresh_stats().await?;
+            return Ok(0);
+        }
+        let rows = self.read(move |c| due(c, now, &ready, batch)).await?;
+        let mut by_channel: BTreeMap<String, Vec<PendingRow>> = BTreeMap::new();
+        for r in rows {
+            by_channel.entry(r.channel.clone()).or_default().push(r);
         }
         let mut tasks = tokio::task::JoinSet::new();
         for (channel, rows) in by_channel {
             let Some(route) = self.routes.iter().find(|r| r.name == channel).cloned() else {
-                // The channel was removed from the configuration: its rows wait for it to return.
-                tracing::debug!(channel = %channel, rows = rows.len(), "outbox rows for an unconfigured channel");
-                continue;
+                continue; // `due` only returns configured channels
             };
             let me = self.clone();
             tasks.spawn(async move { me.deliver_channel(route, rows).await });
@@ -409,6 +239,24 @@ impl Dispatcher {
         }
         self.refresh_stats().await?;
         Ok(attempted)
+    }
+
+    /// Rows queued for channels since removed from the configuration can never be delivered:
+    /// they leave `pending` as `expired`, the reason recorded on each row and in the log.
+    async fn expire_unconfigured(&self, now: i64) {
+        let names: Vec<String> = self.routes.iter().map(|r| r.name.clone()).collect();
+        match self
+            .writer
+            .write(move |c| expire_unconfigured(c, &names, now))
+            .await
+        {
+            Ok(gone) => {
+                for (channel, rows) in gone {
+                    tracing::warn!(channel = %channel, rows, "alert channel no longer configured: its undelivered notifications expired");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot expire outbox rows of removed channels"),
+        }
     }
 
     /// Sends a channel's due rows in order and records each outcome as soon as it is known, so

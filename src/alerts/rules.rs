@@ -261,7 +261,8 @@ impl RuleEngine {
             let slot = self.burst.entry(s.name.clone()).or_insert((None, 0));
             if s.last_poll_ms.is_some() && s.last_poll_ms != slot.0 {
                 slot.0 = s.last_poll_ms;
-                if s.success_rate < t.failure_burst_success_rate {
+                let judge = crate::health::Judge::new(t.failure_burst_success_rate, 0.0);
+                if judge.success(s.success_rate) == crate::health::Level::Failing {
                     slot.1 += 1;
                 } else {
                     slot.1 = 0;

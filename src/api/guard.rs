@@ -1,26 +1,19 @@
-//! Bearer-token check (constant time) and a global token-bucket rate limit. Browsers cannot put
+//! Bearer-token check (constant time) and a per-client rate limit. Browsers cannot put
 //! a header on an `EventSource`, so the web view sends the same token as the
 //! `nflreadpy_token` cookie (set by the page, `SameSite=Strict`, so no other site's request
 //! carries it).
 
 use super::problem::Problem;
 use super::ApiState;
+use axum::extract::ConnectInfo;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use governor::clock::Clock;
 use std::borrow::Cow;
-use std::sync::Mutex;
-use std::time::Instant;
-
-/// Compares without an early exit, so response time says nothing about how much matched.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = (a.len() ^ b.len()) as u8;
-    for i in 0..a.len().max(b.len()) {
-        diff |= a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0xff);
-    }
-    diff == 0
-}
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
 
 pub async fn require_token(State(state): State<ApiState>, req: Request, next: Next) -> Response {
     if let Some(token) = &state.token {
@@ -33,7 +26,7 @@ pub async fn require_token(State(state): State<ApiState>, req: Request, next: Ne
             Some(b) => Cow::Borrowed(b),
             None => token_cookie(&req).unwrap_or_default(),
         };
-        if !constant_time_eq(presented.as_bytes(), token.as_bytes()) {
+        if !token.matches(presented.as_bytes()) {
             let mut resp =
                 Problem::new(StatusCode::UNAUTHORIZED, "a valid bearer token is required")
                     .into_response();
@@ -63,48 +56,64 @@ fn token_cookie(req: &Request) -> Option<Cow<'_, str>> {
         })
 }
 
-pub struct TokenBucket {
-    rate: f64,
-    burst: f64,
-    state: Mutex<(f64, Instant)>,
+/// Requests per second per client (by peer address), with a burst of one second's worth.
+/// Keyed, so one noisy client cannot spend another's budget; it runs after authentication and
+/// never in front of `/healthz` or `/readyz`.
+pub struct ClientLimiter {
+    limiter: governor::DefaultKeyedRateLimiter<IpAddr>,
+    clock: governor::clock::DefaultClock,
 }
 
-impl TokenBucket {
+impl ClientLimiter {
     pub fn new(rate_per_second: f64) -> Self {
-        let burst = rate_per_second.max(1.0);
-        TokenBucket {
-            rate: rate_per_second.max(0.001),
-            burst,
-            state: Mutex::new((burst, Instant::now())),
+        let rate = if rate_per_second.is_finite() {
+            rate_per_second.clamp(0.001, 1e6)
+        } else {
+            1.0
+        };
+        let period = crate::duration::secs_clamped(
+            1.0 / rate,
+            std::time::Duration::from_micros(1),
+            std::time::Duration::from_secs(1000),
+        );
+        let burst = NonZeroU32::new(rate.ceil().clamp(1.0, 1e6) as u32).unwrap_or(NonZeroU32::MIN);
+        let quota = governor::Quota::with_period(period)
+            .unwrap_or_else(|| governor::Quota::per_second(NonZeroU32::MIN))
+            .allow_burst(burst);
+        ClientLimiter {
+            limiter: governor::RateLimiter::keyed(quota),
+            clock: governor::clock::DefaultClock::default(),
         }
     }
 
-    /// Takes one token; on refusal returns the seconds until one is available.
-    pub fn take(&self) -> Result<(), f64> {
-        let Ok(mut s) = self.state.lock() else {
-            return Ok(());
-        };
-        let now = Instant::now();
-        let refill = now.duration_since(s.1).as_secs_f64() * self.rate;
-        s.0 = (s.0 + refill).min(self.burst);
-        s.1 = now;
-        if s.0 >= 1.0 {
-            s.0 -= 1.0;
-            Ok(())
-        } else {
-            Err((1.0 - s.0) / self.rate)
+    /// Takes one request from `client`'s budget; on refusal, the wait until the next is allowed.
+    pub fn check(&self, client: IpAddr) -> Result<(), std::time::Duration> {
+        // Forget idle clients now and then, so the table stays small.
+        if self.limiter.len() > 10_000 {
+            self.limiter.retain_recent();
         }
+        self.limiter
+            .check_key(&client)
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
     }
+}
+
+/// The peer address when the server was started with connect info; loopback otherwise.
+fn client_of(req: &Request) -> IpAddr {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
 }
 
 pub async fn rate_limit(State(state): State<ApiState>, req: Request, next: Next) -> Response {
-    match state.limiter.take() {
+    match state.limiter.check(client_of(&req)) {
         Ok(()) => next.run(req).await,
         Err(wait) => {
             let mut resp =
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, "request rate limit exceeded")
                     .into_response();
-            let secs = wait.ceil().max(1.0) as u64;
+            let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 resp.headers_mut().insert(header::RETRY_AFTER, v);
             }
@@ -118,19 +127,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn constant_time_eq_is_equality() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"abcd"));
-        assert!(!constant_time_eq(b"", b"a"));
-        assert!(constant_time_eq(b"", b""));
-    }
-
-    #[test]
-    fn bucket_refuses_past_its_burst() {
-        let b = TokenBucket::new(2.0);
-        assert!(b.take().is_ok());
-        assert!(b.take().is_ok());
-        assert!(b.take().is_err());
+    fn limiter_refuses_past_its_burst_per_client() {
+        let b = ClientLimiter::new(2.0);
+        let (a, c) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        assert!(b.check(a).is_ok());
+        assert!(b.check(a).is_ok());
+        assert!(b.check(a).is_err());
+        assert!(b.check(c).is_ok(), "another client has its own budget");
+        for odd in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e300, 1e-300] {
+            let _ = ClientLimiter::new(odd).check(a);
+        }
     }
 }

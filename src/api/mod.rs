@@ -6,10 +6,11 @@ mod params;
 mod problem;
 mod routes;
 
-pub use guard::constant_time_eq;
+pub use crate::secret::constant_time_eq;
 pub use problem::Problem;
 
 use crate::engine::EngineHandle;
+use crate::secret::Secret;
 use crate::store;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, Method};
@@ -28,8 +29,8 @@ pub struct ApiState {
     pub handle: EngineHandle,
     pub storage: PathBuf,
     pub busy_timeout_ms: u64,
-    pub token: Option<String>,
-    limiter: Arc<guard::TokenBucket>,
+    pub token: Option<Secret>,
+    limiter: Arc<guard::ClientLimiter>,
     /// Backtest behind `/calibration`: computed once, on first request.
     calibration: Arc<tokio::sync::OnceCell<Result<serde_json::Value, String>>>,
     calibration_source: Option<(PathBuf, crate::config::AnalyticsConfig)>,
@@ -38,7 +39,7 @@ pub struct ApiState {
 #[derive(Debug, Clone)]
 pub struct ApiSettings {
     pub bind: String,
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     pub cors_origins: Vec<String>,
     pub rate_limit_per_second: f64,
     pub max_body_bytes: usize,
@@ -66,7 +67,7 @@ impl ApiState {
             storage,
             busy_timeout_ms,
             token: settings.token.clone().filter(|t| !t.is_empty()),
-            limiter: Arc::new(guard::TokenBucket::new(settings.rate_limit_per_second)),
+            limiter: Arc::new(guard::ClientLimiter::new(settings.rate_limit_per_second)),
             calibration: Arc::new(tokio::sync::OnceCell::new()),
             calibration_source: None,
         }
@@ -143,6 +144,9 @@ impl ApiState {
 }
 
 pub fn router(state: ApiState, settings: &ApiSettings) -> Router {
+    // Layers run outermost-last: the token check first, then the client's rate limit.
+    let limit = || middleware::from_fn_with_state(state.clone(), guard::rate_limit);
+    let auth = || middleware::from_fn_with_state(state.clone(), guard::require_token);
     let api = Router::new()
         .route("/markets", get(routes::markets))
         .route("/markets/stream", get(routes::markets_stream))
@@ -159,20 +163,9 @@ pub fn router(state: ApiState, settings: &ApiSettings) -> Router {
         .route("/export", post(routes::export))
         .route("/openapi.json", get(openapi))
         .fallback(routes::not_found)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            guard::require_token,
-        ));
-    let mut app = Router::new()
-        .route("/healthz", get(routes::healthz))
-        .route("/readyz", get(routes::readyz))
-        .route(
-            "/metrics",
-            get(metrics).layer(middleware::from_fn_with_state(
-                state.clone(),
-                guard::require_token,
-            )),
-        )
+        .layer(limit())
+        .layer(auth());
+    let pages = Router::new()
         .route(
             "/",
             get(|| asset("text/html; charset=utf-8", include_str!("web/index.html"))),
@@ -185,12 +178,15 @@ pub fn router(state: ApiState, settings: &ApiSettings) -> Router {
             "/style.css",
             get(|| asset("text/css; charset=utf-8", include_str!("web/style.css"))),
         )
+        .route_layer(limit())
+        .route("/metrics", get(metrics).layer(limit()).layer(auth()))
         .nest("/api/v1", api)
-        .fallback(routes::not_found)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            guard::rate_limit,
-        ))
+        .fallback(routes::not_found);
+    // Probes answer whatever the traffic: no token, no rate limit.
+    let mut app = Router::new()
+        .route("/healthz", get(routes::healthz))
+        .route("/readyz", get(routes::readyz))
+        .merge(pages)
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
         .with_state(state);
     if !settings.cors_origins.is_empty() {
@@ -242,6 +238,21 @@ async fn metrics(
         .into_response()
 }
 
+/// Serves `app` on `listener` with each request's peer address, which the per-client rate
+/// limit keys on.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
 /// Checks the bind address against the token rule, then listens.
 pub async fn bind(
     settings: &ApiSettings,
@@ -250,7 +261,7 @@ pub async fn bind(
         .bind
         .parse()
         .map_err(|_| ApiError::BadBind(settings.bind.clone()))?;
-    if !addr.ip().is_loopback() && settings.token.as_deref().is_none_or(|t| t.is_empty()) {
+    if !addr.ip().is_loopback() && settings.token.as_ref().is_none_or(|t| t.is_empty()) {
         return Err(ApiError::TokenRequired(settings.bind.clone()));
     }
     let listener = tokio::net::TcpListener::bind(addr)
@@ -260,4 +271,77 @@ pub async fn bind(
         .local_addr()
         .map_err(|e| ApiError::Listen(settings.bind.clone(), e))?;
     Ok((listener, local))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// (METHOD, path) of every `.route(...)` in the router above; routes of the `api` router
+    /// are under `/api/v1`. The web page's assets are not part of the API document.
+    fn routes_in_source() -> BTreeSet<(String, String)> {
+        let src = include_str!("mod.rs");
+        let body = &src[src.find("pub fn router(").unwrap_or(0)..];
+        let body = &body[..body.find("\n}\n").unwrap_or(body.len())];
+        let api_end = body.find("let pages").unwrap_or(0);
+        let mut out = BTreeSet::new();
+        let mut rest = body;
+        let mut offset = 0;
+        while let Some(i) = rest
+            .find(".route(\n")
+            .into_iter()
+            .chain(rest.find(".route(\""))
+            .min()
+        {
+            let after = &rest[i + ".route(".len()..];
+            let q1 = after.find('"').unwrap();
+            let path = &after[q1 + 1..];
+            let path = &path[..path.find('"').unwrap()];
+            let handler = &after[q1 + path.len() + 2..];
+            let method = if handler
+                .trim_start_matches([',', ' ', '\n'])
+                .starts_with("post(")
+            {
+                "POST"
+            } else {
+                "GET"
+            };
+            let in_api = offset + i < api_end;
+            let full = if in_api {
+                format!("/api/v1{path}")
+            } else {
+                path.to_string()
+            };
+            if !["/", "/app.js", "/style.css"].contains(&full.as_str()) {
+                out.insert((method.to_string(), full));
+            }
+            offset += i + ".route(".len();
+            rest = after;
+        }
+        out
+    }
+
+    fn routes_in_document() -> BTreeSet<(String, String)> {
+        let doc: serde_json::Value = serde_json::from_str(include_str!("openapi.json")).unwrap();
+        let mut out = BTreeSet::new();
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            for method in ops.as_object().unwrap().keys() {
+                out.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+        out
+    }
+
+    /// Issue 13, item 13: the OpenAPI document is written by hand, so it must name every route
+    /// the router serves, and nothing else.
+    #[test]
+    fn every_route_is_in_the_openapi_document_and_back() {
+        let served = routes_in_source();
+        let documented = routes_in_document();
+        assert!(served.len() >= 15, "{served:?}");
+        let missing: Vec<_> = served.difference(&documented).collect();
+        let extra: Vec<_> = documented.difference(&served).collect();
+        assert!(missing.is_empty(), "served but not documented: {missing:?}");
+        assert!(extra.is_empty(), "documented but not served: {extra:?}");
+    }
 }

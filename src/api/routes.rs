@@ -320,14 +320,33 @@ fn command_reply(r: Reply) -> ApiResult {
     }
 }
 
-/// Server-sent events: a `snapshot` summary on every engine change, and `quotes` carrying the
-/// prices that changed since the previous event.
+/// Rows per `quotes` event; a backlog larger than this goes out as several events.
+pub const STREAM_PAGE: usize = 2000;
+
+/// Server-sent events: a `snapshot` summary on every engine change, and `quotes` carrying every
+/// price change since the previous event. The cursor is the store's change sequence, not a
+/// timestamp, so changes sharing a timestamp or stamped late are each sent exactly once. Each
+/// `quotes` event's id is its last sequence number: a client reconnecting with
+/// `Last-Event-ID` resumes where it stopped.
 pub async fn markets_stream(
     State(st): State<ApiState>,
+    headers: axum::http::HeaderMap,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let mut rx = st.handle.subscribe();
+    let resume: Option<i64> = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|v: &i64| *v >= 0);
     let stream = async_stream(st.clone(), move |tx| async move {
-        let mut watermark = store::now_ms() - 60_000;
+        let since = store::now_ms() - 60_000;
+        let mut cursor = match resume {
+            Some(c) => c,
+            None => st
+                .read(move |c| read::seq_before(c, since))
+                .await
+                .unwrap_or(0),
+        };
         loop {
             let snap = rx.borrow_and_update().clone();
             let summary = json!({
@@ -346,24 +365,32 @@ pub async fn markets_stream(
                 .await
                 .is_err()
             {
-                break;
+                return;
             }
-            let since = watermark;
-            if let Ok(rows) = st.read(move |c| changed_since(c, since)).await {
-                if let Some(max) = rows.iter().map(|r| r.1).max() {
-                    watermark = max;
-                    let data: Vec<Value> = rows.into_iter().map(|r| r.0).collect();
-                    if tx
-                        .send(
-                            Event::default()
-                                .event("quotes")
-                                .data(Value::Array(data).to_string()),
-                        )
-                        .await
-                        .is_err()
-                    {
-                        break;
-                    }
+            // Drain every change committed so far, a page per event.
+            loop {
+                let after = cursor;
+                let Ok(rows) = st
+                    .read(move |c| read::changes_after(c, after, STREAM_PAGE))
+                    .await
+                else {
+                    break;
+                };
+                let Some(last) = rows.last().map(|r| r.seq) else {
+                    break;
+                };
+                cursor = last;
+                let full = rows.len() == STREAM_PAGE;
+                let data = serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into());
+                let ev = Event::default()
+                    .event("quotes")
+                    .id(last.to_string())
+                    .data(data);
+                if tx.send(ev).await.is_err() {
+                    return;
+                }
+                if !full {
+                    break;
                 }
             }
             if rx.changed().await.is_err() {
@@ -372,23 +399,6 @@ pub async fn markets_stream(
         }
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-}
-
-fn changed_since(c: &rusqlite::Connection, since: i64) -> rusqlite::Result<Vec<(Value, i64)>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT event_id, book, market, scope, selection, line, american, changed_ms FROM quotes_latest
-         WHERE changed_ms > ?1 ORDER BY changed_ms LIMIT 2000",
-    )?;
-    let rows = stmt.query_map([since], |r| {
-        let changed: i64 = r.get(7)?;
-        Ok((
-            json!({"event_id": r.get::<_, String>(0)?, "book": r.get::<_, String>(1)?, "market": r.get::<_, String>(2)?,
-                   "scope": r.get::<_, String>(3)?, "selection": r.get::<_, String>(4)?, "line": r.get::<_, Option<f64>>(5)?,
-                   "american": r.get::<_, i64>(6)?, "changed_ms": changed}),
-            changed,
-        ))
-    })?;
-    rows.collect()
 }
 
 /// A stream fed by a task through a bounded channel, ending when the task does.

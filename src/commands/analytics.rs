@@ -133,6 +133,19 @@ impl Session {
         {
             tracing::warn!(error = %e, "cannot store the simulation");
         }
+        let snap = crate::engine::Snapshot {
+            taken_ms: now_ms(),
+            ingest: crate::engine::IngestView::configured(&self.cfg),
+            edges: run.edges.clone(),
+            simulations: vec![run.run.clone()],
+            ..Default::default()
+        };
+        let extra = crate::metrics::Extra {
+            store_queue_depth: Some(self.writer.queue_depth() as u64),
+            store_backpressure_waits: Some(self.writer.backpressure_waits()),
+            ..Default::default()
+        };
+        crate::metrics::write_configured(&self.cfg.metrics, &snap, &extra).await;
     }
 
     fn close(self) {
@@ -309,7 +322,7 @@ pub fn scan(g: &GlobalArgs, a: &ScanArgs) -> Outcome {
     let prune = match &a.prune_older_than {
         None => None,
         Some(d) => {
-            let dur = crate::duration::parse_duration(d)
+            let dur = crate::duration::parse_bounded(d, crate::duration::MAX_PRUNE_AGE)
                 .map_err(|e| usage(format!("--prune-older-than: {e}")))?;
             Some(dur)
         }
@@ -324,11 +337,15 @@ pub fn scan(g: &GlobalArgs, a: &ScanArgs) -> Outcome {
     let result = rt.block_on(async {
         let mut pruned = None;
         if let Some(dur) = prune {
-            let cutoff = now_ms() - dur.as_millis() as i64;
-            let stats = session.writer.write(move |c| records::prune_older_than(c, cutoff)).await.context("pruning history")?;
+            let now = now_ms();
+            // At most ten years back (checked when parsed), so this cannot wrap.
+            let cutoff = now.saturating_sub(crate::duration::millis_i64(dur));
+            let dry_run = a.dry_run;
+            let stats = session.writer.write(move |c| records::prune_older_than(c, cutoff, now, dry_run)).await.context("pruning history")?;
             if !json {
                 println!(
-                    "Pruned history older than {}: {} quote changes, {} latest quotes of started games, {} ingest runs, {} opportunities, {} delivered alerts",
+                    "{} history older than {}: {} quote changes, {} latest quotes of started games, {} ingest runs, {} opportunities, {} delivered alerts",
+                    if dry_run { "Would prune (dry run)" } else { "Pruned" },
                     a.prune_older_than.as_deref().unwrap_or(""),
                     stats.quotes_history,
                     stats.quotes_latest,
@@ -351,7 +368,7 @@ pub fn scan(g: &GlobalArgs, a: &ScanArgs) -> Outcome {
             }
         }
         if json {
-            println!("{}", json!({"opportunities": run.edges, "simulation": run.run, "exported": exported, "pruned": pruned}));
+            println!("{}", json!({"opportunities": run.edges, "simulation": run.run, "exported": exported, "pruned": pruned, "dry_run": a.dry_run}));
         } else {
             print_edges(&run.edges, &cfg);
             print_latency(&run, &cfg, seed);

@@ -3,6 +3,7 @@
 
 use crate::app::{load_config, Failure, Outcome};
 use crate::cli::{DashboardArgs, GlobalArgs};
+use crate::duration;
 use crate::engine::{Engine, EngineOptions, Mode};
 use crate::{headless, tui};
 use anyhow::Context;
@@ -12,12 +13,11 @@ pub fn run(g: &GlobalArgs, a: &DashboardArgs) -> Outcome {
     let loaded = load_config(g)?;
     let mut cfg = loaded.config;
     let refresh = match a.refresh {
-        Some(Some(s)) if !(s.is_finite() && s > 0.0) => {
-            return Err(Failure::Usage(format!(
-                "error: --refresh expects a positive number of seconds, got {s}"
-            )));
+        Some(Some(s)) => {
+            duration::secs(s, duration::MIN_REFRESH, duration::MAX_REFRESH)
+                .map_err(|e| Failure::Usage(format!("error: --refresh: {e}")))?;
+            s
         }
-        Some(Some(s)) => s,
         _ => cfg.dashboard.refresh_seconds,
     };
     cfg.dashboard.refresh_seconds = refresh;
@@ -26,7 +26,7 @@ pub fn run(g: &GlobalArgs, a: &DashboardArgs) -> Outcome {
     }
     let duration = match &a.duration {
         Some(d) => Some(
-            crate::duration::parse_duration(d)
+            duration::parse_bounded(d, duration::MAX_RUN)
                 .map_err(|e| Failure::Usage(format!("error: --duration: {e}")))?,
         ),
         None => None,
@@ -43,9 +43,8 @@ pub fn run(g: &GlobalArgs, a: &DashboardArgs) -> Outcome {
     if a.headless {
         crate::logging::init(g, &cfg);
     } else {
-        let filter = tracing_subscriber::EnvFilter::try_from_env("NFLREADPY_BETTING_LOG")
-            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("nflreadpy_betting=info,warn"));
-        tui::init_tui_logging(filter);
+        // The log pane honours -v/-q and logging.level, as stderr does headless.
+        tui::init_tui_logging(crate::logging::filter(g, &cfg));
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

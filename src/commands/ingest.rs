@@ -48,8 +48,14 @@ pub fn run(g: &GlobalArgs, a: &IngestArgs) -> Outcome {
     let sampler = Sampler {
         writer: &writer,
         state: state.clone(),
-        every: std::time::Duration::from_secs_f64(cfg.metrics.sample_interval_seconds.max(1.0)),
+        every: crate::duration::secs_clamped(
+            cfg.metrics.sample_interval_seconds,
+            std::time::Duration::from_secs(1),
+            crate::duration::MAX_BACKOFF,
+        ),
         view: IngestView::configured(&cfg),
+        metrics: cfg.metrics.clone(),
+        storage: cfg.storage.clone(),
     };
     let result = if single_shot {
         rt.block_on(single_pass(
@@ -119,7 +125,13 @@ async fn single_pass(
     sampler: &Sampler<'_>,
 ) -> Outcome {
     let reports = scheduler::single_pass(&mut runners, settings, writer, state).await;
+    // Cron-driven stores get their retention pass here.
+    let (keep, _) = crate::store::retention::settings(&sampler.storage);
+    if let Err(e) = crate::store::retention::run_once(writer, keep, now_ms()).await {
+        tracing::warn!(error = %e, "retention pass failed");
+    }
     sampler.store().await;
+    sampler.textfile().await;
     let all_ok = reports.iter().all(|r| r.ok);
     let total: usize = reports.iter().map(|r| r.quotes_received).sum();
     let changed: usize = reports.iter().map(|r| r.quotes_changed).sum();
@@ -153,7 +165,14 @@ async fn continuous(
     sampler: &Sampler<'_>,
 ) -> Outcome {
     let controls = Controls::new();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (keep, every) = crate::store::retention::settings(&sampler.storage);
+    let retention = tokio::spawn(crate::store::retention::run(
+        writer.clone(),
+        keep,
+        every,
+        controls.shutdown.subscribe(),
+    ));
+    let (tx, mut rx) = tokio::sync::mpsc::channel(crate::ingest::scheduler::REPORT_QUEUE);
     eprintln!(
         "Starting ingestion scheduler ({} source(s)). Press Ctrl+C to stop.",
         runners.len()
@@ -172,7 +191,10 @@ async fn continuous(
         tokio::time::interval_at(tokio::time::Instant::now() + sampler.every, sampler.every);
     loop {
         tokio::select! {
-            Some(report) = rx.recv() => print_report(&report, &state, json),
+            Some(report) = rx.recv() => {
+                print_report(&report, &state, json);
+                sampler.textfile().await;
+            }
             _ = sample_tick.tick() => sampler.store().await,
             _ = tokio::signal::ctrl_c() => break,
             _ = term.recv() => break,
@@ -180,11 +202,19 @@ async fn continuous(
     }
     eprintln!("Stopping: finishing the poll in flight...");
     let _ = controls.shutdown.send(true);
-    while tasks.join_next().await.is_some() {}
+    // Keep reading while the pollers finish, so none waits on a full queue.
+    loop {
+        tokio::select! {
+            Some(report) = rx.recv() => print_report(&report, &state, json),
+            joined = tasks.join_next() => if joined.is_none() { break },
+        }
+    }
     while let Ok(report) = rx.try_recv() {
         print_report(&report, &state, json);
     }
+    let _ = retention.await;
     sampler.store().await;
+    sampler.textfile().await;
     Ok(())
 }
 
@@ -196,20 +226,38 @@ struct Sampler<'a> {
     every: std::time::Duration,
     /// The configured thresholds; each sample fills in the scheduler's state.
     view: IngestView,
+    metrics: crate::config::MetricsConfig,
+    storage: crate::config::StorageConfig,
 }
 
 impl Sampler<'_> {
-    async fn store(&self) {
+    fn snapshot(&self) -> Snapshot {
         let now = now_ms();
         let mut ingest = self.view.clone();
         if let Ok(st) = self.state.lock() {
             ingest.fill_from_state(&st, now);
         }
-        let snap = Snapshot {
+        let health = crate::engine::runtime::health_of(&ingest, now);
+        Snapshot {
             taken_ms: now,
             ingest,
+            health,
+            ..Default::default()
+        }
+    }
+
+    /// The node-exporter textfile, when `metrics.textfile` is set: after each pass and at exit.
+    async fn textfile(&self) {
+        let extra = crate::metrics::Extra {
+            store_queue_depth: Some(self.writer.queue_depth() as u64),
+            store_backpressure_waits: Some(self.writer.backpressure_waits()),
             ..Default::default()
         };
+        crate::metrics::write_configured(&self.metrics, &self.snapshot(), &extra).await;
+    }
+
+    async fn store(&self) {
+        let snap = self.snapshot();
         let rows = crate::metrics::collect(&snap, &Default::default()).stored_samples("ingestion.");
         if let Err(e) = self
             .writer

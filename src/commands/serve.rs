@@ -35,7 +35,7 @@ pub fn run(g: &GlobalArgs, a: &ServeArgs) -> Outcome {
             .with_calibration(PathBuf::from(&cfg.analytics.ratings.games_path), cfg.analytics.clone());
         let app = api::router(state, &settings);
         eprintln!("Serving on http://{addr}/ (API under /api/v1, probes /healthz /readyz, metrics /metrics). Ctrl+C to stop.");
-        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+        let served = api::serve(listener, app, shutdown_signal()).await;
         engine.shutdown().await;
         served.context("serving HTTP").map_err(Failure::Runtime)
     })

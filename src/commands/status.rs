@@ -64,8 +64,8 @@ fn simulation_target_seconds(cfg: &Config, iterations: i64) -> f64 {
 pub fn report(cfg: &Config, path: &Path, now: i64) -> Result<StatusReport, store::StoreError> {
     let conn = store::open_for_reading(path, cfg.storage.busy_timeout_ms)?;
     let rules = &cfg.alerts.rules;
-    let stalled_after =
-        rules.stalled_freshness_multiple * cfg.ingestion.scheduler.interval_seconds.max(1.0);
+    let judge = crate::health::Judge::from_config(cfg);
+    let stalled_after = judge.stalled_after_seconds;
     let mut problems = Vec::new();
 
     let mut groups: BTreeMap<(String, String), i64> = BTreeMap::new();
@@ -82,18 +82,15 @@ pub fn report(cfg: &Config, path: &Path, now: i64) -> Result<StatusReport, store
         .map(|((book, market_group), seen)| {
             let age = (now - seen).max(0) as f64 / 1000.0;
             FreshnessStatus {
-                stalled: age > stalled_after,
+                stalled: judge.stalled(age),
                 book,
                 market_group,
                 age_seconds: age,
             }
         })
         .collect();
-    for f in freshness.iter().filter(|f| f.stalled) {
-        problems.push(format!(
-            "ingestion stalled: {} {} quotes are {:.0}s old (limit {:.0}s)",
-            f.book, f.market_group, f.age_seconds, stalled_after
-        ));
+    for f in &freshness {
+        problems.extend(judge.stalled_problem(&f.book, &f.market_group, f.age_seconds));
     }
 
     let mut sources: Vec<SourceStatus> = Vec::new();
@@ -116,15 +113,7 @@ pub fn report(cfg: &Config, path: &Path, now: i64) -> Result<StatusReport, store
         }
     }
     for s in &sources {
-        if s.success_rate < rules.failure_burst_success_rate {
-            problems.push(format!(
-                "source {}: success rate {:.0}% over the last {} polls (floor {:.0}%)",
-                s.source,
-                s.success_rate * 100.0,
-                s.polls,
-                rules.failure_burst_success_rate * 100.0
-            ));
-        }
+        problems.extend(judge.source_problem(&s.source, s.success_rate, s.polls as u64));
     }
 
     let mut stmt = conn.prepare(

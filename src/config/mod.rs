@@ -142,7 +142,7 @@ impl Loaded {
         rows.into_iter()
             .map(|(p, v)| {
                 let shown = if self.is_secret(&p, &v) {
-                    "\"***redacted***\"".to_string()
+                    format!("{:?}", crate::secret::REDACTED)
                 } else {
                     render(&v)
                 };

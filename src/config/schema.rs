@@ -3,6 +3,7 @@
 //! repository behaves like one run inside it.
 
 use crate::domain::DevigMethod;
+pub use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -158,7 +159,7 @@ pub struct TheOddsApiSource {
     pub enabled: bool,
     pub poll_interval_seconds: Option<f64>,
     pub base_url: String,
-    pub api_key: String,
+    pub api_key: Secret,
     pub regions: Vec<String>,
     pub markets: Vec<String>,
     pub bookmakers: Vec<String>,
@@ -211,7 +212,7 @@ pub struct PinnacleSource {
     pub poll_interval_seconds: Option<f64>,
     pub base_url: String,
     /// The public guest key the Pinnacle web front end sends as `X-API-Key`.
-    pub api_key: String,
+    pub api_key: Secret,
     pub league_id: u32,
     pub timeout_seconds: f64,
 }
@@ -302,8 +303,11 @@ pub struct StorageConfig {
     pub busy_timeout_ms: u64,
     /// Most write operations the writer task folds into one transaction.
     pub max_batch_ops: usize,
-    /// Default horizon for `scan --prune-older-than` when none is given.
+    /// History older than this is removed by the background retention task (while `ingest`,
+    /// `dashboard` or `serve` runs ingestion).
     pub retention_days: f64,
+    /// Seconds between retention passes.
+    pub retention_interval_seconds: f64,
 }
 
 impl Default for StorageConfig {
@@ -312,6 +316,7 @@ impl Default for StorageConfig {
             busy_timeout_ms: 5000,
             max_batch_ops: 64,
             retention_days: 30.0,
+            retention_interval_seconds: 3600.0,
         }
     }
 }
@@ -329,7 +334,6 @@ pub struct AnalyticsConfig {
     pub sharp_books: Vec<String>,
     pub sharp_weight: f64,
     pub model_weight: ModelWeights,
-    pub movement_threshold: f64,
     pub history_limit: u32,
     pub seed: u64,
     pub threads: usize,
@@ -337,7 +341,6 @@ pub struct AnalyticsConfig {
     pub iterations: IterationsConfig,
     pub ratings: RatingsConfig,
     pub bankroll: BankrollConfig,
-    pub correlation_limits: BTreeMap<String, f64>,
 }
 
 impl Default for AnalyticsConfig {
@@ -353,7 +356,6 @@ impl Default for AnalyticsConfig {
             sharp_books: vec!["pinnacle".into(), "circa".into(), "lowvig".into()],
             sharp_weight: 3.0,
             model_weight: ModelWeights::default(),
-            movement_threshold: 1.5,
             history_limit: 256,
             seed: 17,
             threads: 0,
@@ -361,10 +363,6 @@ impl Default for AnalyticsConfig {
             iterations: IterationsConfig::default(),
             ratings: RatingsConfig::default(),
             bankroll: BankrollConfig::default(),
-            correlation_limits: BTreeMap::from([
-                ("same_game".into(), 0.25),
-                ("same_team".into(), 0.2),
-            ]),
         }
     }
 }
@@ -375,7 +373,6 @@ pub struct IterationsConfig {
     pub simulate: u32,
     pub scan: u32,
     pub dashboard: u32,
-    pub backtest: u32,
 }
 
 impl Default for IterationsConfig {
@@ -384,7 +381,6 @@ impl Default for IterationsConfig {
             simulate: 20_000,
             scan: 10_000,
             dashboard: 15_000,
-            backtest: 8_000,
         }
     }
 }
@@ -592,7 +588,7 @@ impl ChannelConfig {
 #[serde(default)]
 pub struct SlackChannel {
     pub enabled: bool,
-    pub webhook_url: String,
+    pub webhook_url: Secret,
     pub min_severity: String,
 }
 
@@ -600,7 +596,7 @@ impl Default for SlackChannel {
     fn default() -> Self {
         SlackChannel {
             enabled: true,
-            webhook_url: String::new(),
+            webhook_url: Secret::default(),
             min_severity: "info".into(),
         }
     }
@@ -612,7 +608,7 @@ pub struct WebhookChannel {
     pub enabled: bool,
     pub url: String,
     /// HMAC-SHA256 key for the `X-Signature` header.
-    pub secret: String,
+    pub secret: Secret,
     pub headers: BTreeMap<String, String>,
     pub min_severity: String,
 }
@@ -622,7 +618,7 @@ impl Default for WebhookChannel {
         WebhookChannel {
             enabled: true,
             url: String::new(),
-            secret: String::new(),
+            secret: Secret::default(),
             headers: BTreeMap::new(),
             min_severity: "info".into(),
         }
@@ -640,7 +636,7 @@ pub struct EmailChannel {
     /// an internal CA).
     pub ca_file: Option<String>,
     pub username: String,
-    pub password: String,
+    pub password: Secret,
     pub from: String,
     pub to: Vec<String>,
     pub min_severity: String,
@@ -670,7 +666,7 @@ impl Default for EmailChannel {
             starttls: true,
             ca_file: None,
             username: String::new(),
-            password: String::new(),
+            password: Secret::default(),
             from: String::new(),
             to: vec![],
             min_severity: "warning".into(),
@@ -682,7 +678,7 @@ impl Default for EmailChannel {
 #[serde(default)]
 pub struct PagerDutyChannel {
     pub enabled: bool,
-    pub routing_key: String,
+    pub routing_key: Secret,
     pub events_url: String,
     pub min_severity: String,
 }
@@ -691,7 +687,7 @@ impl Default for PagerDutyChannel {
     fn default() -> Self {
         PagerDutyChannel {
             enabled: true,
-            routing_key: String::new(),
+            routing_key: Secret::default(),
             events_url: "https://events.pagerduty.com/v2/enqueue".into(),
             min_severity: "critical".into(),
         }
@@ -778,7 +774,7 @@ impl Default for DashboardConfig {
 pub struct ApiConfig {
     pub bind: String,
     /// Bearer token; required for any non-loopback bind.
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     pub cors_origins: Vec<String>,
     pub rate_limit_per_second: f64,
     pub max_body_bytes: usize,

@@ -9,7 +9,7 @@ use super::{Issue, Severity};
 use serde_yaml::Value;
 
 /// Paths whose mappings take free-form keys.
-const FREE_MAPS: [&str; 2] = ["analytics.correlation_limits", "headers"];
+const FREE_MAPS: [&str; 1] = ["headers"];
 
 pub fn check_shape(m: &Merged) -> Vec<Issue> {
     let template = serde_yaml::to_value(Config::default()).unwrap_or(Value::Null);
@@ -195,6 +195,19 @@ impl Checker<'_> {
             self.err(path, format!("expected a number greater than 0, got {x}"));
         }
     }
+    /// A positive number of seconds no longer than this setting's ceiling.
+    fn seconds(&mut self, path: &str, x: f64, max: std::time::Duration) {
+        if !(x.is_finite() && x > 0.0 && x <= max.as_secs_f64()) {
+            self.err(
+                path,
+                format!(
+                    "expected a number of seconds greater than 0 and at most {} ({}), got {x}",
+                    max.as_secs_f64(),
+                    crate::duration::human(max)
+                ),
+            );
+        }
+    }
     fn one_of(&mut self, path: &str, v: &str, allowed: &[&str]) {
         if !allowed.contains(&v) {
             let hint = closest(v, allowed.iter().copied())
@@ -234,7 +247,11 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
     for (i, s) in c.sources.iter().enumerate() {
         let p = format!("sources[{i}]");
         if let Some(iv) = s.poll_interval_seconds() {
-            k.positive(&format!("{p}.poll_interval_seconds"), iv);
+            k.seconds(
+                &format!("{p}.poll_interval_seconds"),
+                iv,
+                crate::duration::MAX_BACKOFF,
+            );
         }
         match s {
             SourceConfig::Replay(r) => {
@@ -287,8 +304,15 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
                         &["h2h", "spreads", "totals"],
                     );
                 }
-                k.positive(&format!("{p}.timeout_seconds"), o.timeout_seconds);
-                if o.enabled && o.api_key.trim().is_empty() {
+                k.range(
+                    &format!("{p}.timeout_seconds"),
+                    o.timeout_seconds,
+                    0.0,
+                    true,
+                    300.0,
+                    false,
+                );
+                if o.enabled && o.api_key.is_empty() {
                     k.err(
                         &format!("{p}.api_key"),
                         "expected an API key (write it as ${ODDS_API_KEY}), got an empty value"
@@ -306,7 +330,14 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
             }
             SourceConfig::Pinnacle(pn) => {
                 k.url(&format!("{p}.base_url"), &pn.base_url, true);
-                k.positive(&format!("{p}.timeout_seconds"), pn.timeout_seconds);
+                k.range(
+                    &format!("{p}.timeout_seconds"),
+                    pn.timeout_seconds,
+                    0.0,
+                    true,
+                    300.0,
+                    false,
+                );
             }
         }
     }
@@ -318,10 +349,15 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
             "expected a SQLite file path, got an empty value".into(),
         );
     }
-    k.positive("ingestion.stale_after_seconds", ing.stale_after_seconds);
-    k.positive(
+    k.seconds(
+        "ingestion.stale_after_seconds",
+        ing.stale_after_seconds,
+        crate::duration::MAX_SILENCE,
+    );
+    k.seconds(
         "ingestion.freshness_target_seconds",
         ing.freshness_target_seconds,
+        crate::duration::MAX_BACKOFF,
     );
     k.range(
         "ingestion.future_tolerance_seconds",
@@ -379,9 +415,10 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         10.0,
         false,
     );
-    k.positive(
+    k.seconds(
         "ingestion.scheduler.max_backoff_seconds",
         s.max_backoff_seconds,
+        crate::duration::MAX_BACKOFF,
     );
     k.range(
         "ingestion.scheduler.timeout_seconds",
@@ -399,9 +436,10 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         1000.0,
         false,
     );
-    k.positive(
+    k.seconds(
         "ingestion.circuit_breaker.open_seconds",
         ing.circuit_breaker.open_seconds,
+        crate::duration::MAX_BACKOFF,
     );
 
     k.range(
@@ -420,7 +458,22 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         100_000.0,
         false,
     );
-    k.positive("storage.retention_days", c.storage.retention_days);
+    k.range(
+        "storage.retention_interval_seconds",
+        c.storage.retention_interval_seconds,
+        0.1,
+        false,
+        86_400.0,
+        false,
+    );
+    k.range(
+        "storage.retention_days",
+        c.storage.retention_days,
+        0.0,
+        true,
+        36_500.0,
+        false,
+    );
 
     let a = &c.analytics;
     k.range(
@@ -501,14 +554,6 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         );
     }
     k.range(
-        "analytics.movement_threshold",
-        a.movement_threshold,
-        0.0,
-        false,
-        100.0,
-        false,
-    );
-    k.range(
         "analytics.history_limit",
         a.history_limit as f64,
         1.0,
@@ -524,15 +569,15 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         1024.0,
         false,
     );
-    k.positive(
+    k.seconds(
         "analytics.simulation_latency_target_seconds",
         a.simulation_latency_target_seconds,
+        crate::duration::MAX_BACKOFF,
     );
     for (name, n) in [
         ("simulate", a.iterations.simulate),
         ("scan", a.iterations.scan),
         ("dashboard", a.iterations.dashboard),
-        ("backtest", a.iterations.backtest),
     ] {
         k.range(
             &format!("analytics.iterations.{name}"),
@@ -569,16 +614,6 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         1.0,
         true,
     );
-    for (name, v) in &a.correlation_limits {
-        k.range(
-            &format!("analytics.correlation_limits.{name}"),
-            *v,
-            0.0,
-            true,
-            1.0,
-            false,
-        );
-    }
 
     let al = &c.alerts;
     k.range(
@@ -597,9 +632,24 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         86_400.0,
         false,
     );
-    k.positive("alerts.retry_base_seconds", al.retry_base_seconds);
-    k.positive("alerts.retry_max_seconds", al.retry_max_seconds);
-    k.positive("alerts.send_timeout_seconds", al.send_timeout_seconds);
+    k.seconds(
+        "alerts.retry_base_seconds",
+        al.retry_base_seconds,
+        crate::duration::MAX_BACKOFF,
+    );
+    k.seconds(
+        "alerts.retry_max_seconds",
+        al.retry_max_seconds,
+        crate::duration::MAX_BACKOFF,
+    );
+    k.range(
+        "alerts.send_timeout_seconds",
+        al.send_timeout_seconds,
+        0.1,
+        false,
+        600.0,
+        false,
+    );
     if let Some(q) = &al.quiet_hours {
         for (field, v) in [("start", &q.start), ("end", &q.end)] {
             if parse_hhmm(v).is_none() {
@@ -651,9 +701,13 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         1000.0,
         false,
     );
-    k.positive(
+    k.range(
         "alerts.rules.delivery_silence_hours",
         rl.delivery_silence_hours,
+        0.0,
+        true,
+        720.0,
+        false,
     );
     k.range(
         "alerts.rules.delivery_error_burst",
@@ -684,7 +738,7 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         let (enabled, sev) = match ch {
             ChannelConfig::Slack(s) => {
                 if s.enabled {
-                    k.url(&format!("{p}.webhook_url"), &s.webhook_url, true);
+                    k.url(&format!("{p}.webhook_url"), s.webhook_url.expose(), true);
                 }
                 (s.enabled, &s.min_severity)
             }
@@ -730,7 +784,7 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
             }
             ChannelConfig::Pagerduty(pd) => {
                 if pd.enabled {
-                    if pd.routing_key.trim().is_empty() {
+                    if pd.routing_key.is_empty() {
                         k.err(&format!("{p}.routing_key"), "expected an Events API v2 routing key (write it as ${PAGERDUTY_ROUTING_KEY})".into());
                     }
                     k.url(&format!("{p}.events_url"), &pd.events_url, true);
@@ -752,9 +806,10 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
             );
         }
     }
-    k.positive(
+    k.seconds(
         "metrics.sample_interval_seconds",
         c.metrics.sample_interval_seconds,
+        crate::duration::MAX_BACKOFF,
     );
 
     let d = &c.dashboard;
@@ -783,7 +838,7 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
 
     match c.api.bind.parse::<std::net::SocketAddr>() {
         Err(_) => k.err("api.bind", format!("expected HOST:PORT such as 127.0.0.1:8080, got {:?}", c.api.bind)),
-        Ok(addr) if !addr.ip().is_loopback() && c.api.token.as_deref().is_none_or(|t| t.trim().is_empty()) => {
+        Ok(addr) if !addr.ip().is_loopback() && c.api.token.as_ref().is_none_or(|t| t.is_empty()) => {
             k.err("api.token", "a non-loopback api.bind requires a bearer token (write it as ${NFLREADPY_API_TOKEN})".into())
         }
         Ok(_) => {}

@@ -88,6 +88,8 @@ struct Ctx {
     pricing_seq: u64,
     alerts: AlertsEngine,
     sampled_at: Option<std::time::Instant>,
+    /// The engine's health check: the store answered the latest snapshot's read.
+    store_readable: Option<bool>,
 }
 
 impl Engine {
@@ -118,8 +120,15 @@ impl Engine {
                 .into_iter()
                 .map(|s| Runner::new(s, &settings))
                 .collect();
+            let (keep, every) = store::retention::settings(&cfg.storage);
+            tasks.spawn(store::retention::run(
+                writer.clone(),
+                keep,
+                every,
+                controls.shutdown.subscribe(),
+            ));
             let st = IngestState::new(&runners);
-            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            let (tx, mut rx) = tokio::sync::mpsc::channel(crate::ingest::scheduler::REPORT_QUEUE);
             let mut ingest =
                 spawn_continuous(runners, settings, writer, st.clone(), controls.clone(), tx);
             tasks.spawn(async move {
@@ -152,6 +161,7 @@ impl Engine {
         let mut ctx = Ctx {
             alerts,
             sampled_at: None,
+            store_readable: None,
             pricer: None,
             writer: engine_writer,
             last_run: None,
@@ -203,7 +213,11 @@ impl Ctx {
         let mut loading = Some(tokio::task::spawn_blocking(move || {
             Pricer::load(&cfg, None)
         }));
-        let refresh = Duration::from_secs_f64(self.opts.refresh_seconds.max(0.05));
+        let refresh = crate::duration::secs_clamped(
+            self.opts.refresh_seconds,
+            crate::duration::MIN_REFRESH,
+            crate::duration::MAX_REFRESH,
+        );
         let mut tick = tokio::time::interval(refresh);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut shutdown = self.controls.shutdown.subscribe();
@@ -421,8 +435,10 @@ impl Ctx {
         let us = shared
             .render_latency_us
             .load(std::sync::atomic::Ordering::Relaxed);
+        // The health check behind DashboardStale's second half: the store read of each
+        // refresh (what /readyz checks first). Failing repeatedly, the rule fires.
         self.alerts
-            .set_frontend((us > 0).then(|| us as f64 / 1e6), None);
+            .set_frontend((us > 0).then(|| us as f64 / 1e6), self.store_readable);
         if let Err(e) = self.alerts.observe_and_enqueue(snap, snap.taken_ms).await {
             tracing::warn!(error = %e, "cannot queue alerts");
         }
@@ -496,11 +512,13 @@ impl Ctx {
             .await
             .ok()
             .flatten();
+        self.store_readable = Some(stored.is_some());
         self.assemble(stored)
     }
 
     fn build_snapshot_blocking(&mut self) -> Snapshot {
         let stored = StoredView::read(&self.storage, self.cfg.storage.busy_timeout_ms);
+        self.store_readable = Some(stored.is_some());
         self.assemble(stored)
     }
 
@@ -573,23 +591,18 @@ fn same_content(a: &Snapshot, b: &Snapshot) -> bool {
 
 /// The guide's health targets, checked against one snapshot.
 pub fn health_of(ingest: &IngestView, _now_ms: i64) -> Health {
+    let judge = ingest.judge();
     let mut problems = Vec::new();
     for f in &ingest.freshness {
-        if f.age_seconds > ingest.stalled_after_seconds {
-            problems.push(format!(
-                "ingestion stalled: {} {} quotes are {:.0}s old (limit {:.0}s)",
-                f.book, f.market_group, f.age_seconds, ingest.stalled_after_seconds
-            ));
-        }
+        problems.extend(judge.stalled_problem(&f.book, &f.market_group, f.age_seconds));
     }
     for s in &ingest.sources {
-        if s.polls_total > 0 && s.success_rate < 0.95 {
-            problems.push(format!(
-                "source {}: success rate {:.0}% (target > 99%)",
-                s.name,
-                s.success_rate * 100.0
-            ));
-        }
+        let polls = if s.recent.is_empty() {
+            s.polls_total
+        } else {
+            s.recent.len() as u64
+        };
+        problems.extend(judge.source_problem(&s.name, s.success_rate, polls));
     }
     Health {
         ok: problems.is_empty(),

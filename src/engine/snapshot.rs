@@ -44,6 +44,8 @@ pub struct IngestView {
     pub freshness_target_seconds: f64,
     /// Ingestion-stalled threshold: `stalled_freshness_multiple` x poll interval.
     pub stalled_after_seconds: f64,
+    /// Success rate under which a source is failing (`alerts.rules.failure_burst_success_rate`).
+    pub success_floor: f64,
     pub quotes_latest: i64,
     pub quotes_history: i64,
     pub quarantined: i64,
@@ -56,12 +58,18 @@ impl IngestView {
     /// An empty view with the configured freshness target and stall threshold (the alert rule's
     /// multiple of the poll cadence).
     pub fn configured(cfg: &crate::config::Config) -> Self {
-        let interval = cfg.ingestion.scheduler.interval_seconds.max(1.0);
+        let judge = crate::health::Judge::from_config(cfg);
         IngestView {
             freshness_target_seconds: cfg.ingestion.freshness_target_seconds,
-            stalled_after_seconds: cfg.alerts.rules.stalled_freshness_multiple * interval,
+            stalled_after_seconds: judge.stalled_after_seconds,
+            success_floor: judge.success_floor,
             ..Default::default()
         }
+    }
+
+    /// The health judge this view was built with.
+    pub fn judge(&self) -> crate::health::Judge {
+        crate::health::Judge::new(self.success_floor, self.stalled_after_seconds)
     }
 
     /// Takes sources, freshness and book routing from an in-process scheduler's state.

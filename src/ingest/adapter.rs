@@ -71,7 +71,11 @@ pub fn build(
             SourceConfig::TheOddsApi(c) => SourceAdapter::TheOddsApi(Box::new(
                 TheOddsApi::new(
                     c,
-                    Duration::from_secs_f64(c.timeout_seconds),
+                    crate::duration::secs_clamped(
+                        c.timeout_seconds,
+                        Duration::from_millis(1),
+                        Duration::from_secs(300),
+                    ),
                     normalizer.clone(),
                 )
                 .map_err(|e| BuildError::Setup("the-odds-api".into(), e))?,
@@ -82,7 +86,11 @@ pub fn build(
             SourceConfig::Pinnacle(c) => SourceAdapter::Pinnacle(Box::new(
                 Pinnacle::new(
                     c,
-                    Duration::from_secs_f64(c.timeout_seconds),
+                    crate::duration::secs_clamped(
+                        c.timeout_seconds,
+                        Duration::from_millis(1),
+                        Duration::from_secs(300),
+                    ),
                     normalizer.clone(),
                 )
                 .map_err(|e| BuildError::Setup("pinnacle".into(), e))?,

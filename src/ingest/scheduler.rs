@@ -26,6 +26,8 @@ pub struct SchedulerSettings {
     pub timeout_seconds: f64,
     pub breaker_threshold: u32,
     pub breaker_open_seconds: f64,
+    /// Quotes stamped further than this past the poll's clock are quarantined, not stored.
+    pub future_tolerance_seconds: f64,
 }
 
 impl SchedulerSettings {
@@ -40,6 +42,7 @@ impl SchedulerSettings {
             timeout_seconds: s.timeout_seconds,
             breaker_threshold: c.circuit_breaker.failure_threshold,
             breaker_open_seconds: c.circuit_breaker.open_seconds,
+            future_tolerance_seconds: c.future_tolerance_seconds,
         }
     }
 }
@@ -178,7 +181,11 @@ impl Runner {
             report.error = Some("circuit breaker open: poll skipped".into());
             return report;
         }
-        let timeout = Duration::from_secs_f64(s.timeout_seconds.max(0.001));
+        let timeout = crate::duration::secs_clamped(
+            s.timeout_seconds,
+            Duration::from_millis(1),
+            Duration::from_secs(300),
+        );
         let mut outcome: Result<SourceBatch, SourceError>;
         loop {
             report.attempts += 1;
@@ -200,13 +207,14 @@ impl Runner {
             tracing::warn!(source = %self.slot.name, attempt = report.attempts, error = %e, wait_s = wait, "poll failed; retrying");
             let mut stop = shutdown.clone();
             tokio::select! {
-                _ = tokio::time::sleep(Duration::from_secs_f64(wait)) => {}
+                _ = tokio::time::sleep(crate::duration::secs_clamped(wait, Duration::ZERO, crate::duration::MAX_BACKOFF)) => {}
                 _ = stop.changed() => break,
             }
         }
         let now = now_ms();
         match outcome {
-            Ok(batch) => {
+            Ok(mut batch) => {
+                quarantine_future(&mut batch, now, s.future_tolerance_seconds, &self.slot.name);
                 report.ok = true;
                 report.events = batch.events.len();
                 report.quotes_received = batch.quotes.len();
@@ -303,14 +311,48 @@ impl Default for Controls {
     }
 }
 
-/// Runs every source on its own cadence until shutdown; each report goes to `reports`.
+/// `ingestion.future_tolerance_seconds`: a quote stamped later than `now` plus the tolerance
+/// is a clock or feed error; it goes to quarantine with its reason instead of the store.
+pub fn quarantine_future(
+    batch: &mut SourceBatch,
+    now_ms: i64,
+    tolerance_seconds: f64,
+    source: &str,
+) {
+    let limit = now_ms.saturating_add((tolerance_seconds.clamp(0.0, 86_400.0) * 1000.0) as i64);
+    let (keep, future): (Vec<_>, Vec<_>) = std::mem::take(&mut batch.quotes)
+        .into_iter()
+        .partition(|q| q.observed_ms <= limit);
+    batch.quotes = keep;
+    for q in future {
+        batch.rejected.push(crate::store::records::Quarantined {
+            source: source.to_string(),
+            reason: "future_timestamp".into(),
+            detail: format!(
+                "{} {} {} {}: stamped {} ms ahead of the clock (tolerance {tolerance_seconds}s)",
+                q.event_id,
+                q.book,
+                q.market,
+                q.selection,
+                q.observed_ms - now_ms
+            ),
+            observed_ms: now_ms,
+        });
+    }
+}
+
+/// Poll reports waiting for their reader at most; a slow reader slows the pollers down.
+pub const REPORT_QUEUE: usize = 256;
+
+/// Runs every source on its own cadence until shutdown; each report goes to `reports` (a
+/// bounded queue: the poller waits for room, except once shutdown has begun).
 pub fn spawn_continuous(
     runners: Vec<Runner>,
     settings: SchedulerSettings,
     writer: StoreWriter,
     state: SharedIngestState,
     controls: Controls,
-    reports: mpsc::UnboundedSender<PollReport>,
+    reports: mpsc::Sender<PollReport>,
 ) -> tokio::task::JoinSet<()> {
     let mut set = tokio::task::JoinSet::new();
     for mut runner in runners {
@@ -361,7 +403,14 @@ pub fn spawn_continuous(
                 if let Ok(mut st) = state.lock() {
                     st.apply(&report, &runner.breaker);
                 }
-                let _ = reports.send(report);
+                if *shutdown.borrow() {
+                    let _ = reports.try_send(report);
+                } else {
+                    tokio::select! {
+                        _ = reports.send(report) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
                 // Stay on the nominal grid; after a long stall start again from now.
                 due += interval_ms;
                 if due < now_ms() - interval_ms {
@@ -390,4 +439,39 @@ pub async fn single_pass(
         reports.push(report);
     }
     reports
+}
+
+#[cfg(test)]
+mod future_tests {
+    use super::*;
+    use crate::domain::{MarketKind, Quote, Scope, Selection};
+
+    /// Issue 13, item 8: `ingestion.future_tolerance_seconds` was validated but read by
+    /// nothing; quotes stamped past it are now quarantined with their reason.
+    #[test]
+    fn quotes_stamped_past_the_future_tolerance_are_quarantined() {
+        let q = |ms: i64| Quote {
+            event_id: "e".into(),
+            book: "b".into(),
+            market: MarketKind::Moneyline,
+            scope: Scope::Game,
+            selection: Selection::Home,
+            line: None,
+            american: -110,
+            observed_ms: ms,
+            source: "t".into(),
+        };
+        let now = 1_000_000;
+        let mut batch = SourceBatch {
+            quotes: vec![q(now), q(now + 299_000), q(now + 301_000), q(i64::MAX)],
+            ..Default::default()
+        };
+        quarantine_future(&mut batch, now, 300.0, "t");
+        assert_eq!(batch.quotes.len(), 2);
+        assert_eq!(batch.rejected.len(), 2);
+        assert!(batch
+            .rejected
+            .iter()
+            .all(|r| r.reason == "future_timestamp"));
+    }
 }

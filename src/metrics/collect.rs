@@ -67,6 +67,9 @@ pub struct Extra {
     /// The latest health probe of the dashboard or API (`/healthz`), when a front end runs one.
     pub health_check_ok: Option<bool>,
     pub channels: Vec<ChannelCounters>,
+    /// The store writer's queue: jobs waiting now, and submissions that had to wait for room.
+    pub store_queue_depth: Option<u64>,
+    pub store_backpressure_waits: Option<u64>,
 }
 
 fn group_of(market: &str) -> &str {
@@ -332,6 +335,26 @@ pub fn collect(snap: &Snapshot, extra: &Extra) -> Registry {
     );
     if let Some(v) = extra.render_latency_seconds {
         f.push(&[], v);
+    }
+    fams.push(f);
+
+    let mut f = Family::new(
+        "store.writer_queue_depth",
+        Kind::Gauge,
+        "Write jobs waiting for the store writer (the queue is bounded).",
+    );
+    if let Some(v) = extra.store_queue_depth {
+        f.push(&[], v as f64);
+    }
+    fams.push(f);
+
+    let mut f = Family::new(
+        "store.writer_backpressure_total",
+        Kind::Counter,
+        "Writes that found the store writer's queue full and waited for room.",
+    );
+    if let Some(v) = extra.store_backpressure_waits {
+        f.push(&[], v as f64);
     }
     fams.push(f);
 

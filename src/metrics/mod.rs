@@ -9,7 +9,7 @@ mod textfile;
 
 pub use collect::{collect, ChannelCounters, Extra, LatencyHistogram, LATENCY_BUCKETS};
 pub use prometheus::{escape_label_value, render};
-pub use textfile::{write_textfile, TextfileError};
+pub use textfile::{write_configured, write_textfile, TextfileError};
 
 use crate::store::records::MetricSample;
 use serde::Serialize;

@@ -42,6 +42,26 @@ pub fn write_textfile(path: &Path, body: &str) -> Result<(), TextfileError> {
     result.map_err(err)
 }
 
+/// Writes `snap`'s metrics to `metrics.textfile` when one is configured, off the async
+/// workers. Batch jobs (`ingest`, `simulate`, `scan`) call it so cron runs feed the
+/// node-exporter collector; a failure is logged, never fatal.
+pub async fn write_configured(
+    cfg: &crate::config::MetricsConfig,
+    snap: &crate::engine::Snapshot,
+    extra: &super::Extra,
+) {
+    let Some(path) = cfg.textfile.clone().filter(|p| !p.trim().is_empty()) else {
+        return;
+    };
+    let text = super::collect(snap, extra).to_prometheus();
+    let res = tokio::task::spawn_blocking(move || write_textfile(Path::new(&path), &text)).await;
+    match res {
+        Ok(Err(e)) => tracing::warn!(error = %e, "cannot write the metrics textfile"),
+        Err(e) => tracing::warn!(error = %e, "the metrics textfile task failed"),
+        Ok(Ok(())) => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,11 @@
 //! The embedded SQLite store: one writer thread per file (WAL, batched transactions), and any
 //! number of read connections for front ends.
 
+pub mod outbox;
 pub mod quotes;
 pub mod read;
 pub mod records;
+pub mod retention;
 pub mod schema;
 pub mod writer;
 
@@ -60,6 +62,15 @@ pub fn open_for_writing(path: &Path, busy_timeout_ms: u64) -> Result<Connection,
     };
     let mut conn = Connection::open(path).map_err(open_err)?;
     configure(&conn, busy_timeout_ms).map_err(open_err)?;
+    // A new file frees pages on demand (retention's incremental vacuum); this must be set
+    // before the first table exists.
+    let tables: i64 = conn
+        .query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get(0))
+        .map_err(open_err)?;
+    if tables == 0 {
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")
+            .map_err(open_err)?;
+    }
     conn.pragma_update(None, "journal_mode", "WAL")
         .map_err(open_err)?;
     // NORMAL in WAL mode: a power cut may lose the last commits, never corrupts.

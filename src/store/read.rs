@@ -189,3 +189,64 @@ pub fn history_for_events(
     let rows = stmt.query_map(params![since_ms, limit as i64], quote_from_row)?;
     rows.collect()
 }
+
+/// One price or line change from the odds path, with its place in the store's sequence.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct QuoteChange {
+    /// `quotes_history.id`: assigned in commit order and never reused (retention keeps the
+    /// newest row), so it is a cursor that neither skips nor repeats.
+    pub seq: i64,
+    pub event_id: String,
+    pub book: String,
+    pub market: String,
+    pub scope: String,
+    pub selection: String,
+    pub line: Option<f64>,
+    pub american: i64,
+    /// When the source says the price changed (may be earlier than rows before it).
+    pub changed_ms: i64,
+}
+
+/// Up to `limit` changes after `after_seq`, in sequence order.
+pub fn changes_after(
+    conn: &Connection,
+    after_seq: i64,
+    limit: usize,
+) -> rusqlite::Result<Vec<QuoteChange>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, event_id, book, market, scope, selection, line, american, observed_ms
+         FROM quotes_history WHERE id > ?1 ORDER BY id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![after_seq, limit as i64], |r| {
+        Ok(QuoteChange {
+            seq: r.get(0)?,
+            event_id: r.get(1)?,
+            book: r.get(2)?,
+            market: r.get(3)?,
+            scope: r.get(4)?,
+            selection: r.get(5)?,
+            line: r.get(6)?,
+            american: r.get(7)?,
+            changed_ms: r.get(8)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The cursor a new stream starts from: just before the first change observed after
+/// `since_ms` (so a client sees the last minute), or the end of the sequence.
+pub fn seq_before(conn: &Connection, since_ms: i64) -> rusqlite::Result<i64> {
+    let first: Option<i64> = conn
+        .query_row(
+            "SELECT MIN(id) FROM quotes_history WHERE observed_ms > ?1",
+            [since_ms],
+            |r| r.get(0),
+        )
+        .unwrap_or(None);
+    match first {
+        Some(id) => Ok(id - 1),
+        None => conn.query_row("SELECT COALESCE(MAX(id), 0) FROM quotes_history", [], |r| {
+            r.get(0)
+        }),
+    }
+}

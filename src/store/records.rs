@@ -87,12 +87,38 @@ pub struct PruneStats {
     pub events: usize,
 }
 
-/// Deletes history older than `cutoff_ms`. Latest quotes of games that already kicked off before
-/// the cutoff go too; pending alerts are kept whatever their age, so nothing undelivered is lost.
-pub fn prune_older_than(conn: &Connection, cutoff_ms: i64) -> rusqlite::Result<PruneStats> {
+/// Deletes history older than `cutoff_ms`. Latest quotes of games that kicked off before the
+/// cutoff go too; pending alerts are kept whatever their age, so nothing undelivered is lost.
+/// The cutoff is never later than `now_ms`, so the latest quotes of a game not yet started are
+/// never removed, whatever the caller passes. With `dry_run` the same deletes run inside a
+/// savepoint that is rolled back: the counts are exactly what a real prune would remove.
+pub fn prune_older_than(
+    conn: &Connection,
+    cutoff_ms: i64,
+    now_ms: i64,
+    dry_run: bool,
+) -> rusqlite::Result<PruneStats> {
+    conn.execute_batch("SAVEPOINT prune")?;
+    let stats = prune_rows(conn, cutoff_ms.min(now_ms));
+    let end = match (&stats, dry_run) {
+        (Ok(_), false) => conn.execute_batch("RELEASE prune"),
+        _ => conn
+            .execute_batch("ROLLBACK TO prune")
+            .and_then(|_| conn.execute_batch("RELEASE prune")),
+    };
+    let stats = stats?;
+    end?;
+    Ok(stats)
+}
+
+fn prune_rows(conn: &Connection, cutoff_ms: i64) -> rusqlite::Result<PruneStats> {
     let del = |sql: &str| conn.execute(sql, params![cutoff_ms]);
     Ok(PruneStats {
-        quotes_history: del("DELETE FROM quotes_history WHERE observed_ms < ?1")?,
+        // The newest row always stays: its id keeps the change sequence from ever restarting.
+        quotes_history: del(
+            "DELETE FROM quotes_history WHERE observed_ms < ?1
+               AND id < (SELECT MAX(id) FROM quotes_history)",
+        )?,
         quotes_latest: del(
             "DELETE FROM quotes_latest WHERE event_id IN (SELECT event_id FROM events WHERE commence_ms < ?1)",
         )?,

@@ -133,7 +133,17 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX metrics_samples_name ON metrics_samples(name, ts_ms);
     "#,
-    // 2: prices are exact; each run records its Monte Carlo check
+    // 2: indexes the retention task deletes by
+    r#"
+    CREATE INDEX IF NOT EXISTS metrics_samples_time ON metrics_samples(ts_ms);
+    CREATE INDEX IF NOT EXISTS quarantine_time ON quarantine(observed_ms);
+    CREATE INDEX IF NOT EXISTS ingest_runs_time ON ingest_runs(started_ms);
+    CREATE INDEX IF NOT EXISTS simulations_time ON simulations(started_ms);
+    CREATE INDEX IF NOT EXISTS opportunities_simulation ON opportunities(simulation_id);
+    CREATE INDEX IF NOT EXISTS alert_outbox_created ON alert_outbox(created_ms);
+    CREATE INDEX IF NOT EXISTS events_commence ON events(commence_ms);
+    "#,
+    // 3: prices are exact; each run records its Monte Carlo check
     r#"
     ALTER TABLE simulations ADD COLUMN max_abs_z REAL;
     "#,

@@ -1,7 +1,7 @@
 //! The one command grammar of the dashboard. The `:` line, every key binding and the help screen
 //! all come from `REGISTRY`: a key is bound to a command string, parsed exactly like a typed one.
 
-use crate::duration::parse_duration;
+use crate::duration::{parse_bounded, MAX_SILENCE};
 use crate::engine::{self, ExportFormat};
 use std::path::PathBuf;
 
@@ -487,7 +487,7 @@ pub fn parse(line: &str) -> Result<UiCommand, String> {
         },
         "silence" => match args.as_slice() {
             [rule, dur] => {
-                let d = parse_duration(dur)?;
+                let d = parse_bounded(dur, MAX_SILENCE).map_err(|e| format!("silence: {e}"))?;
                 if d.is_zero() {
                     return Err("silence: the duration must be above zero".into());
                 }
@@ -654,6 +654,20 @@ mod tests {
             let cmd = parse(line).unwrap_or_else(|e| panic!("{line}: {e}"));
             assert_eq!(cmd.to_engine(), Some(want), "{line}");
         }
+    }
+
+    /// Issue 13, item 1: `:silence RULE 1e30` panicked in `Duration::from_secs_f64`.
+    #[test]
+    fn bad_durations_in_silence_are_errors_not_panics() {
+        for line in [
+            "silence stalled 1e30",
+            "silence stalled 1e300s",
+            "silence stalled 31d",
+        ] {
+            let e = parse(line).expect_err(line);
+            assert!(e.contains("silence"), "{line}: {e}");
+        }
+        assert!(parse("silence stalled 30d").is_ok());
     }
 
     #[test]

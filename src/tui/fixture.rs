@@ -338,6 +338,7 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
             freshness,
             freshness_target_seconds: 15.0,
             stalled_after_seconds: 30.0,
+            success_floor: 0.95,
             quotes_latest: 1_184,
             quotes_history: 96_512,
             quarantined: 7,

@@ -80,13 +80,36 @@ impl TuiOptions {
 pub fn init_tui_logging(filter: tracing_subscriber::EnvFilter) -> bool {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
+    if TUI_LOGGING.get().is_some() {
+        return true; // already ours: the first call's filter stands
+    }
     let _ = tui_logger::init_logger(tui_logger::LevelFilter::Trace);
     tui_logger::set_default_level(tui_logger::LevelFilter::Trace);
-    tracing_subscriber::registry()
+    let ok = tracing_subscriber::registry()
         .with(filter)
         .with(tui_logger::TuiTracingSubscriberLayer)
         .try_init()
-        .is_ok()
+        .is_ok();
+    if ok {
+        let _ = TUI_LOGGING.set(());
+    }
+    ok
+}
+
+/// Set once the log pane's subscriber is the process's.
+static TUI_LOGGING: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+
+/// The warning the dashboard shows when logs cannot reach the log pane: only when another
+/// subscriber, not ours, was installed first. (`dashboard` installs ours with the `-v` and
+/// `logging.level` filter before starting, so a normal start shows none.)
+pub fn log_pane_warning(
+    default_filter: impl FnOnce() -> tracing_subscriber::EnvFilter,
+) -> Option<String> {
+    if init_tui_logging(default_filter()) {
+        None
+    } else {
+        Some("a log subscriber was installed before the dashboard started: logs bypass the log pane (call tui::init_tui_logging instead)".into())
+    }
 }
 
 /// Opens the full-screen dashboard over `handle` until the user quits or a signal arrives.
@@ -97,13 +120,12 @@ pub async fn run(handle: EngineHandle, opts: TuiOptions) -> anyhow::Result<()> {
         read_only,
         ..opts.clone()
     });
-    let filter = tracing_subscriber::EnvFilter::try_from_env("NFLREADPY_BETTING_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("nflreadpy_betting=info,warn"));
     app.view.live_log = true;
-    if !init_tui_logging(filter) {
-        app.view.warnings.push(
-            "a log subscriber was installed before the dashboard started: logs bypass the log pane (call tui::init_tui_logging instead)".into(),
-        );
+    if let Some(w) = log_pane_warning(|| {
+        tracing_subscriber::EnvFilter::try_from_env("NFLREADPY_BETTING_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("nflreadpy_betting=info,warn"))
+    }) {
+        app.view.warnings.push(w);
     }
     for w in &app.view.warnings {
         tracing::warn!("{w}");

@@ -390,7 +390,7 @@ pub fn config_with_channels(dir: &std::path::Path, channels: Vec<ChannelConfig>)
 pub fn slack(url: String) -> ChannelConfig {
     ChannelConfig::Slack(SlackChannel {
         enabled: true,
-        webhook_url: url,
+        webhook_url: url.into(),
         min_severity: "info".into(),
     })
 }
@@ -422,7 +422,7 @@ pub fn email(addr: SocketAddr) -> ChannelConfig {
         starttls: false,
         ca_file: None,
         username: String::new(),
-        password: String::new(),
+        password: Default::default(),
         from: "alerts@example.com".into(),
         to: vec!["oncall@example.com".into()],
         min_severity: "info".into(),

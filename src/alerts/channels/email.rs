@@ -48,7 +48,10 @@ pub async fn send(
     .port(c.smtp_port)
     .timeout(Some(ctx.timeout));
     if !c.username.is_empty() {
-        transport = transport.credentials(Credentials::new(c.username.clone(), c.password.clone()));
+        transport = transport.credentials(Credentials::new(
+            c.username.clone(),
+            c.password.expose().to_string(),
+        ));
     }
     let mailer = transport.build();
     let resp = mailer

@@ -76,7 +76,13 @@ pub async fn slack(
                 "text": format!("rule `{}` · alert #{}", n.rule, n.alert_id)}]}
         ]
     });
-    post(ctx, &c.webhook_url, body.to_string().into_bytes(), &[]).await
+    post(
+        ctx,
+        c.webhook_url.expose(),
+        body.to_string().into_bytes(),
+        &[],
+    )
+    .await
 }
 
 /// The generic webhook: the notification as JSON, signed, with an idempotency key.
@@ -100,7 +106,7 @@ pub async fn webhook(
         .collect();
     headers.push(("Idempotency-Key".into(), idempotency_key.to_string()));
     if !c.secret.is_empty() {
-        headers.push(("X-Signature".into(), signature(&c.secret, &body)));
+        headers.push(("X-Signature".into(), signature(c.secret.expose(), &body)));
     }
     post(ctx, &c.url, body, &headers).await
 }
@@ -120,13 +126,13 @@ pub async fn pagerduty(
     c: &PagerDutyChannel,
     n: &Notification,
 ) -> Result<Delivered, String> {
-    if c.routing_key.trim().is_empty() {
+    if c.routing_key.is_empty() {
         return Err("no routing_key configured".into());
     }
     let dedup_key = format!("nflreadpy-{}", key_digest(&n.incident_key));
     let body = match n.action {
         Action::Trigger => serde_json::json!({
-            "routing_key": c.routing_key,
+            "routing_key": c.routing_key.expose(),
             "event_action": "trigger",
             "dedup_key": dedup_key,
             "payload": {
@@ -138,7 +144,7 @@ pub async fn pagerduty(
             },
         }),
         Action::Acknowledge | Action::Resolve => serde_json::json!({
-            "routing_key": c.routing_key,
+            "routing_key": c.routing_key.expose(),
             "event_action": n.action.as_str(),
             "dedup_key": dedup_key,
         }),

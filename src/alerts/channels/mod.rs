@@ -49,14 +49,14 @@ impl SendContext {
 /// The secrets a channel's errors must never show.
 pub fn secrets_of(c: &ChannelConfig) -> Vec<String> {
     let mut v = match c {
-        ChannelConfig::Slack(x) => vec![x.webhook_url.clone()],
+        ChannelConfig::Slack(x) => vec![x.webhook_url.expose().to_string()],
         ChannelConfig::Webhook(x) => {
-            let mut v = vec![x.url.clone(), x.secret.clone()];
+            let mut v = vec![x.url.clone(), x.secret.expose().to_string()];
             v.extend(x.headers.values().cloned());
             v
         }
-        ChannelConfig::Email(x) => vec![x.password.clone(), x.username.clone()],
-        ChannelConfig::Pagerduty(x) => vec![x.routing_key.clone()],
+        ChannelConfig::Email(x) => vec![x.password.expose().to_string(), x.username.clone()],
+        ChannelConfig::Pagerduty(x) => vec![x.routing_key.expose().to_string()],
         ChannelConfig::Desktop(_) | ChannelConfig::Terminal(_) => vec![],
     };
     // URL paths carry tokens too (Slack's /services/T/B/XYZ): scrub the path on its own as well.
@@ -72,12 +72,12 @@ pub fn secrets_of(c: &ChannelConfig) -> Vec<String> {
     v
 }
 
-/// Replaces every occurrence of each secret with `[redacted]`.
+/// Replaces every occurrence of each secret with [`crate::secret::REDACTED`].
 pub fn redact(msg: &str, secrets: &[String]) -> String {
     let mut out = msg.to_string();
     for s in secrets {
         if !s.is_empty() && out.contains(s.as_str()) {
-            out = out.replace(s.as_str(), "[redacted]");
+            out = out.replace(s.as_str(), crate::secret::REDACTED);
         }
     }
     out

@@ -241,18 +241,20 @@ pub(crate) fn dedup_events(events: &mut Vec<crate::domain::Event>) {
     events.retain(|e| seen.insert(e.event_id.clone()));
 }
 
-/// Replaces every occurrence of a secret (and its URL-encoded form) with `REDACTED`.
+/// Replaces every occurrence of a secret (and its URL-encoded form) with [`REDACTED`].
+use crate::secret::REDACTED;
+
 pub fn redact(text: &str, secret: &str) -> String {
     if secret.is_empty() {
         return text.to_string();
     }
-    let mut out = text.replace(secret, "REDACTED");
+    let mut out = text.replace(secret, REDACTED);
     let encoded: String = reqwest::Url::parse_with_params("http://x/", [("k", secret)])
         .ok()
         .and_then(|u| u.query().map(|q| q.trim_start_matches("k=").to_string()))
         .unwrap_or_default();
     if !encoded.is_empty() && encoded != secret {
-        out = out.replace(&encoded, "REDACTED");
+        out = out.replace(&encoded, REDACTED);
     }
     out
 }
@@ -304,7 +306,11 @@ pub fn parse_retry_after(v: &str) -> Option<Duration> {
     }
     let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
     let secs = (when.timestamp_millis() - crate::store::now_ms()).max(0) as f64 / 1000.0;
-    Some(Duration::from_secs_f64(secs))
+    Some(crate::duration::secs_clamped(
+        secs,
+        Duration::ZERO,
+        Duration::from_secs(86_400),
+    ))
 }
 
 /// Sends a GET and maps statuses onto [`SourceError`]; the secret never reaches an error text.
@@ -388,7 +394,7 @@ mod tests {
         let s = "GET /v4?apiKey=ab%2Bc%2Fd&x=1 and ab+c/d";
         assert_eq!(
             redact(s, "ab+c/d"),
-            "GET /v4?apiKey=REDACTED&x=1 and REDACTED"
+            "GET /v4?apiKey=[redacted]&x=1 and [redacted]"
         );
         assert_eq!(redact("nothing", ""), "nothing");
     }

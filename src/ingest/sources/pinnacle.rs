@@ -72,7 +72,7 @@ impl Pinnacle {
 
     /// Fetches matchups and markets concurrently; either failing fails the poll.
     pub async fn poll(&mut self, now_ms: i64) -> Result<SourceBatch, SourceError> {
-        let key = self.cfg.api_key.as_str();
+        let key = self.cfg.api_key.expose();
         let req = |url: &reqwest::Url| {
             self.client
                 .get(url.clone())

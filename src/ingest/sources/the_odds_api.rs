@@ -75,7 +75,7 @@ impl TheOddsApi {
         }
         {
             let mut q = url.query_pairs_mut();
-            q.append_pair("apiKey", &self.cfg.api_key);
+            q.append_pair("apiKey", self.cfg.api_key.expose());
             q.append_pair("regions", &self.cfg.regions.join(","));
             q.append_pair("markets", &self.cfg.markets.join(","));
             q.append_pair("oddsFormat", &self.cfg.odds_format);
@@ -87,10 +87,10 @@ impl TheOddsApi {
         Ok(url)
     }
 
-    /// The request URL with the key replaced by `REDACTED`, for logs.
+    /// The request URL with the key replaced by [`crate::secret::REDACTED`], for logs.
     pub fn redacted_url(&self) -> String {
         self.url()
-            .map(|u| redact(u.as_str(), &self.cfg.api_key))
+            .map(|u| redact(u.as_str(), self.cfg.api_key.expose()))
             .unwrap_or_default()
     }
 
@@ -100,10 +100,15 @@ impl TheOddsApi {
     }
 
     pub async fn poll(&mut self, now_ms: i64) -> Result<SourceBatch, SourceError> {
-        let url = self
-            .url()
-            .map_err(|e| SourceError::BadRequest(redact(&e.to_string(), &self.cfg.api_key)))?;
-        let fetched = fetch(self.client.get(url), self.timeout, &self.cfg.api_key).await?;
+        let url = self.url().map_err(|e| {
+            SourceError::BadRequest(redact(&e.to_string(), self.cfg.api_key.expose()))
+        })?;
+        let fetched = fetch(
+            self.client.get(url),
+            self.timeout,
+            self.cfg.api_key.expose(),
+        )
+        .await?;
         let quota = quota_from_headers(&fetched.headers);
         let normalizer = self.normalizer.clone();
         let format = self.format;
@@ -115,7 +120,7 @@ impl TheOddsApi {
         .await
         .map_err(|e| SourceError::Parse(format!("parser task failed: {e}")))?;
         let mut batch = parsed.map_err(|e| match e {
-            SourceError::Parse(m) => SourceError::Parse(redact(&m, &self.cfg.api_key)),
+            SourceError::Parse(m) => SourceError::Parse(redact(&m, self.cfg.api_key.expose())),
             other => other,
         })?;
         if let Some(q) = quota {

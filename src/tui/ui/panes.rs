@@ -178,12 +178,10 @@ fn odds(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
                 _ if !first_of_book => Cell::from(""),
                 4 => {
                     let rate = src.map(|s| s.success_rate).unwrap_or(f64::NAN);
-                    let style = if rate >= 0.99 {
-                        r.text
-                    } else if rate >= 0.95 {
-                        r.warn
-                    } else {
-                        r.bad
+                    let style = match ing.judge().success(rate) {
+                        crate::health::Level::Healthy => r.text,
+                        crate::health::Level::Degraded => r.warn,
+                        crate::health::Level::Failing => r.bad,
                     };
                     Cell::from(
                         Line::from(Span::styled(format::pct(rate, 0), style)).right_aligned(),
