@@ -173,6 +173,8 @@ fn checked(zs: &[Option<f64>]) -> Snapshot {
     let mut snap = runs(&vec![1000.0; zs.len()]);
     for (run, z) in snap.simulations.iter_mut().zip(zs) {
         run.max_abs_z = *z;
+        run.check_limit = 4.0;
+        run.check_markets = 40;
         run.check_worst = "2025_12_BUF_HOU game total over 44.5".into();
     }
     snap

@@ -312,20 +312,19 @@ impl RuleEngine {
         }
 
         // Pricing check: the latest run's Monte Carlo sample disagrees with the exact prices it
-        // was drawn from by more than the limit. Never chance at 4 SE: the grid is broken.
+        // was drawn from by more than the limit (4 SE, widened for the number of markets
+        // checked). Not chance at that level: the grid and its prices disagree.
         if let Some(last) = obs.simulations.iter().max_by_key(|r| r.started_ms) {
-            if let Some(z) = last
-                .max_abs_z
-                .filter(|z| *z > crate::engine::pricer::CHECK_Z_LIMIT || z.is_nan())
-            {
+            let limit = last.check_limit.max(crate::engine::pricer::CHECK_Z_LIMIT);
+            if let Some(z) = last.max_abs_z.filter(|z| *z > limit || z.is_nan()) {
                 add(Condition {
                     rule: Rule::PricingCheck,
                     instance: "pricing_check".into(),
                     severity: Severity::Critical,
                     message: format!(
-                        "Monte Carlo check of the exact prices: |z| {z:.1} at {} (limit {:.0}); prices may be wrong, stop trusting edges until it clears",
+                        "Monte Carlo check of the exact prices: |z| {z:.1} at {} (limit {limit:.1} over {} markets); prices may be wrong, stop trusting edges until it clears",
                         last.check_worst,
-                        crate::engine::pricer::CHECK_Z_LIMIT
+                        last.check_markets
                     ),
                     skip_channel: None,
                 });

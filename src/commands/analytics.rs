@@ -637,11 +637,12 @@ fn print_latency(run: &PricingRun, cfg: &Config, seed: u64) {
     );
     match run.run.max_abs_z {
         Some(z) => println!(
-            "Monte Carlo check: {} markets sampled against their exact prices; largest |z| {z:.2} at {} ({}; the limit is {:.0})",
+            "Monte Carlo check: {} markets sampled against their exact prices; largest |z| {z:.2} at {} ({}; the limit is {:.2}: 4 SE for one market, widened for {} markets)",
             run.run.check_markets,
             run.run.check_worst,
-            if z > crate::engine::pricer::CHECK_Z_LIMIT { "FAILED: the exact prices disagree with their own distribution" } else { "ok" },
-            crate::engine::pricer::CHECK_Z_LIMIT
+            if z > run.run.check_limit { "FAILED: the exact prices disagree with their own distribution" } else { "ok" },
+            run.run.check_limit,
+            run.run.check_markets
         ),
         None => println!("Monte Carlo check: no games to check."),
     }

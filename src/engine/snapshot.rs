@@ -149,6 +149,8 @@ pub struct SimulationRun {
     /// The Monte Carlo check of the exact prices: largest |sampled - exact| / SE over every
     /// priced market (`None` when no draws were made), and where it happened.
     pub max_abs_z: Option<f64>,
+    /// The limit `max_abs_z` is judged against (see `pricer::check_limit`).
+    pub check_limit: f64,
     pub check_markets: usize,
     pub check_worst: String,
     pub trigger: String,

@@ -317,6 +317,7 @@ fn monte_carlo_check_is_within_four_standard_errors_on_every_market() {
     );
     assert!(c.markets > 1000, "{}", c.markets);
     assert!(c.max_abs_z <= 4.0, "{c:?}");
+    assert!(c.max_abs_z <= crate::engine::pricer::check_limit(c.markets));
     // And it can fail: a sample from a different game is far off.
     let other = engine().simulate_slate(&[game("fav3", 6.0, 44.5)], 20_000, 2024);
     let exact = sim.exact("fav3", Scope::Game).expect("exact");
@@ -482,7 +483,12 @@ fn check_z_distribution() {
         .map(|i| game(&format!("g{i}"), -10.5 + 1.4 * i as f64, 38.5 + i as f64))
         .collect();
     let mut z: Vec<f64> = (0..200)
-        .map(|seed| e.simulate_slate(&games, 20_000, seed).check().expect("check").max_abs_z)
+        .map(|seed| {
+            e.simulate_slate(&games, 20_000, seed)
+                .check()
+                .expect("check")
+                .max_abs_z
+        })
         .collect();
     z.sort_by(f64::total_cmp);
     let over = z.iter().filter(|x| **x > 4.0).count();

@@ -222,7 +222,8 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
                 markets: 46,
                 max_std_error: 0.5 / (iterations as f64).sqrt() + rng.random_range(0.0..0.0005),
                 // One run breaches the check's limit so the pane's warning shows.
-                max_abs_z: Some([0.8, 1.9, 1.2, 2.6, 0.9, 4.7, 1.4, 2.1][k]),
+                max_abs_z: Some([2.8, 3.9, 3.2, 3.6, 2.9, 6.7, 3.4, 3.1][k]),
+                check_limit: 5.6,
                 check_markets: 8 * 7 * 130,
                 check_worst: "2025_12_BUF_HOU q3 total over 12.5".into(),
                 trigger: [

@@ -451,7 +451,9 @@ fn sims(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
                     }
                 }
                 6 => match s.max_abs_z {
-                    Some(z) if z > CHECK_Z_LIMIT => state_cell(&g.warn, &format!("{z:.1}"), r.warn),
+                    Some(z) if z > s.check_limit.max(CHECK_Z_LIMIT) => {
+                        state_cell(&g.warn, &format!("{z:.1}"), r.warn)
+                    }
                     Some(z) => aligned(format!("{z:.2}"), true),
                     None => aligned("-".to_string(), true),
                 },
