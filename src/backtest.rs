@@ -435,11 +435,16 @@ fn choose_weights(rows: &[Row], games: &[GameRecord], s: i32) -> ModelWeights {
     }
 }
 
-/// The closing moneyline de-vigged by the power method.
+/// The closing moneyline de-vigged by the power method. A pair whose implied probabilities sum
+/// below one (2020_01_LV_CAR closed +134 / -124) has no vig to remove by a power; it is
+/// normalised instead, so no game with a closing moneyline drops out.
 pub fn market_home_win(g: &GameRecord) -> Option<f64> {
     let (hm, am) = (g.home_moneyline?, g.away_moneyline?);
     let (ph, pa) = (american_to_implied(hm).ok()?, american_to_implied(am).ok()?);
-    devig(&[ph, pa], DevigMethod::Power).ok().map(|f| f[0])
+    match devig(&[ph, pa], DevigMethod::Power) {
+        Ok(f) => Some(f[0]),
+        Err(_) => (ph + pa > 0.0).then(|| ph / (ph + pa)),
+    }
 }
 
 /// P(home wins | no tie) under a plain normal, for a file too short for a score model.

@@ -130,10 +130,13 @@ async fn endpoints_shapes_filters_and_pagination() {
     assert!(al["items"].is_array() && al["channels"].is_array());
     let (code, _, cal) = get(&format!("{b}/api/v1/calibration")).await;
     assert_eq!(code, 200);
-    let market = cal["overall"]["market"]["brier"].as_f64().unwrap();
+    let market = cal["moneyline"]["market"]["brier"].as_f64().unwrap();
     assert!((0.19..0.23).contains(&market), "{market}");
+    assert!(
+        cal["spread"]["model"]["brier"].is_number() && cal["total_points"]["model_mae"].is_number()
+    );
     assert_eq!(
-        cal["overall"]["market"]["calibration"]
+        cal["moneyline"]["market"]["calibration"]
             .as_array()
             .unwrap()
             .len(),

@@ -223,7 +223,7 @@ fn layering_order_is_base_env_overlay_extra_files_env_vars_cli() {
     std::fs::create_dir_all(d.join("config")).unwrap();
     std::fs::write(
         d.join("config/betting.yaml"),
-        "analytics:\n  seed: 1\n  model_weight: 0.1\n",
+        "analytics:\n  seed: 1\n  model_weight:\n    total: 0.1\n",
     )
     .unwrap();
     std::fs::write(
@@ -269,7 +269,7 @@ fn layering_order_is_base_env_overlay_extra_files_env_vars_cli() {
             .to_string()
     };
     let out = print(true, true);
-    assert!(line(&out, "analytics.model_weight").contains("0.1  # config/betting.yaml"));
+    assert!(line(&out, "analytics.model_weight.total").contains("0.1  # config/betting.yaml"));
     assert!(line(&out, "analytics.sharp_weight").contains("2.0  # config/betting.staging.yaml"));
     assert!(
         line(&out, "analytics.history_limit").contains("99  #")
