@@ -10,12 +10,15 @@ echo "$numpy_out"
 rust_ns=$(echo "$rust_out" | sed -n 's/^RUST_NS_PER_GAME=\([0-9.]*\).*/\1/p')
 pool_ns=$(echo "$rust_out" | sed -n 's/^RUST_NS_PER_GAME_POOL=\([0-9.]*\).*/\1/p')
 threads=$(echo "$rust_out" | sed -n 's/^RUST_NS_PER_GAME_POOL=.* threads=\([0-9]*\).*/\1/p')
-slate_ms=$(echo "$rust_out" | sed -n 's/^RUST_SLATE_MS=\([0-9.]*\).*/\1/p')
+exact_ms=$(echo "$rust_out" | sed -n 's/^RUST_EXACT_SLATE_MS=\([0-9.]*\).*/\1/p')
+check_ms=$(echo "$rust_out" | sed -n 's/^RUST_CHECK_SLATE_MS=\([0-9.]*\).*/\1/p')
 numpy_ns=$(echo "$numpy_out" | sed -n 's/^NUMPY_NS_PER_GAME=\([0-9.]*\).*/\1/p')
-python3 - "$rust_ns" "$numpy_ns" "$slate_ms" "$pool_ns" "$threads" <<'PY'
+numpy_check_ms=$(echo "$numpy_out" | sed -n 's/^NUMPY_CHECK_SLATE_MS=\([0-9.]*\).*/\1/p')
+python3 - "$rust_ns" "$numpy_ns" "$exact_ms" "$pool_ns" "$threads" "$check_ms" "$numpy_check_ms" <<'PY'
 import sys
-rust, numpy, slate, pool, threads = map(float, sys.argv[1:])
-print(f"rust {rust:.2f} ns/game (1 thread), {pool:.2f} ns/game ({threads:.0f} threads) | numpy {numpy:.2f} ns/game | "
-      f"ratio {numpy / rust:.1f}x (1 thread), {numpy / pool:.1f}x ({threads:.0f} threads) | "
-      f"16-game slate, all markets and scopes, 20k iterations: {slate:.1f} ms")
+rust, numpy, exact, pool, threads, check, npcheck = map(float, sys.argv[1:])
+print(f"kernel: rust {rust:.2f} ns/game (1 thread), {pool:.2f} ns/game ({threads:.0f} threads) | numpy {numpy:.2f} ns/game | "
+      f"ratio {numpy / rust:.1f}x (1 thread), {numpy / pool:.1f}x ({threads:.0f} threads)")
+print(f"16-game slate, every market and scope: exact {exact:.2f} ms | exact + Monte Carlo check at 20k draws {check:.1f} ms "
+      f"(check alone {check - exact:.1f} ms) | numpy twin of the check {npcheck:.1f} ms: {npcheck / max(check - exact, 1e-9):.0f}x")
 PY

@@ -96,6 +96,10 @@ impl JointPmf {
     }
 }
 
+/// The (margin, total) grid of reference games whose centre offsets start the search.
+const OFFSET_MARGINS: [f64; 9] = [-24.0, -18.0, -12.0, -6.0, 0.0, 6.0, 12.0, 18.0, 24.0];
+const OFFSET_TOTALS: [f64; 9] = [25.0, 30.0, 35.0, 40.0, 45.0, 50.0, 55.0, 60.0, 70.0];
+
 /// How close the full-game grid's mean total comes to the model's (points).
 pub const MEAN_TOLERANCE: f64 = 5e-3;
 
@@ -120,8 +124,9 @@ pub struct ScoreModel {
     total_sigma: f64,
     total_weights: Vec<f64>,
     blowout_slope: f64,
-    /// Latent centre minus target total that a level, 45-point game needs: the search's start.
-    centre_offset: f64,
+    /// Latent centre minus target total, solved for a grid of (margin, total) when the model is
+    /// fitted: the search starts from its bilinear interpolation, and one pass usually ends it.
+    centre_offsets: Vec<f64>,
 }
 
 impl ScoreModel {
@@ -132,9 +137,9 @@ impl ScoreModel {
             total_sigma,
             total_weights: vec![1.0; MAX_TOTAL + 1],
             blowout_slope: 0.0,
-            centre_offset: 0.0,
+            centre_offsets: Vec::new(),
         }
-        .with_centre_offset()
+        .with_centre_offsets()
     }
 
     /// Fits the totals' spread, key numbers and the margin-total link on `games` (the caller
@@ -191,33 +196,59 @@ impl ScoreModel {
             total_sigma,
             total_weights,
             blowout_slope,
-            centre_offset: 0.0,
+            centre_offsets: Vec::new(),
         }
-        .with_centre_offset()
+        .with_centre_offsets()
     }
 
-    /// Solves the reference game once (to full precision) and keeps its centre offset.
-    fn with_centre_offset(mut self) -> Self {
-        let margin = self.keys.margin_pmf(0.0);
-        let mut abs_pmf = vec![0.0; MAX_MARGIN as usize + 1];
-        let mut mean_abs = 0.0;
-        for (i, pm) in margin.iter().enumerate() {
-            let k = (i as i64 - MAX_MARGIN as i64).unsigned_abs() as usize;
-            abs_pmf[k] += pm;
-            mean_abs += pm * k as f64;
-        }
-        let mut cols = TotalColumns::default();
-        let mut centre = 45.0;
-        for _ in 0..20 {
-            self.total_columns(centre, mean_abs, &mut cols);
-            let err = cols.mean(&abs_pmf) - 45.0;
-            if !err.is_finite() || err.abs() < 1e-9 {
-                break;
+    /// Solves the reference games of the offset grid to full precision.
+    fn with_centre_offsets(mut self) -> Self {
+        let mut offsets = Vec::with_capacity(OFFSET_MARGINS.len() * OFFSET_TOTALS.len());
+        for &m in &OFFSET_MARGINS {
+            let margin = self.keys.margin_pmf(m);
+            let mut abs_pmf = vec![0.0; MAX_MARGIN as usize + 1];
+            let mut mean_abs = 0.0;
+            for (i, pm) in margin.iter().enumerate() {
+                let k = (i as i64 - MAX_MARGIN as i64).unsigned_abs() as usize;
+                abs_pmf[k] += pm;
+                mean_abs += pm * k as f64;
             }
-            centre -= err;
+            let mut cols = TotalColumns::default();
+            for &total in &OFFSET_TOTALS {
+                let mut centre = total + offsets.last().copied().unwrap_or(0.0);
+                for _ in 0..30 {
+                    self.total_columns(centre, mean_abs, &mut cols);
+                    let err = cols.mean(&abs_pmf) - total;
+                    if !err.is_finite() || err.abs() < 1e-9 {
+                        break;
+                    }
+                    centre -= err;
+                }
+                offsets.push(centre - total);
+            }
         }
-        self.centre_offset = centre - 45.0;
+        self.centre_offsets = offsets;
         self
+    }
+
+    /// The interpolated start of the centre search for a game.
+    fn start_offset(&self, margin: f64, total: f64) -> f64 {
+        if self.centre_offsets.len() != OFFSET_MARGINS.len() * OFFSET_TOTALS.len() {
+            return 0.0;
+        }
+        let locate = |grid: &[f64], x: f64| -> (usize, f64) {
+            let x = x.clamp(grid[0], grid[grid.len() - 1]);
+            let i = grid
+                .windows(2)
+                .position(|w| x <= w[1])
+                .unwrap_or(grid.len() - 2);
+            (i, (x - grid[i]) / (grid[i + 1] - grid[i]))
+        };
+        let (i, u) = locate(&OFFSET_MARGINS, margin);
+        let (j, v) = locate(&OFFSET_TOTALS, total);
+        let at = |a: usize, b: usize| self.centre_offsets[a * OFFSET_TOTALS.len() + b];
+        (1.0 - u) * ((1.0 - v) * at(i, j) + v * at(i, j + 1))
+            + u * ((1.0 - v) * at(i + 1, j) + v * at(i + 1, j + 1))
     }
 
     pub fn keys(&self) -> &KeyNumberTable {
@@ -275,7 +306,7 @@ impl ScoreModel {
         }
         let mut cols = TotalColumns::default();
         // Start where a typical game needed to start: usually one pass is then enough.
-        let mut centre = target + self.centre_offset;
+        let mut centre = target + self.start_offset(inputs.mean_margin, target);
         for _ in 0..4 {
             self.total_columns(centre, mean_abs, &mut cols);
             let err = cols.mean(&abs_pmf) - target;
