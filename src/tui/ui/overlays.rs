@@ -285,11 +285,16 @@ pub fn detail(frame: &mut Frame, body: Rect, cx: &Ctx, d: &DetailState) {
                 r.text,
             ),
             Span::styled(
-                format!(
-                    "  SE {:.4}  age {}",
-                    e.std_error,
-                    format::age(e.age_seconds + cx.drift())
-                ),
+                // Prices are exact; a sampling error only shows for a priced-by-sampling row.
+                if e.std_error > 0.0 {
+                    format!(
+                        "  SE {:.4}  age {}",
+                        e.std_error,
+                        format::age(e.age_seconds + cx.drift())
+                    )
+                } else {
+                    format!("  exact  age {}", format::age(e.age_seconds + cx.drift()))
+                },
                 r.muted,
             ),
         ]),

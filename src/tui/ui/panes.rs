@@ -368,7 +368,7 @@ const SIM_COLS: [Col; 7] = [
     col(3, "Took", 6, true, 0),
     col(4, "Target", 6, true, 3),
     col(5, "State", 6, false, 0),
-    col(6, "MC |z|", 6, true, 1),
+    col(6, "MC |z|/limit", 12, true, 1),
 ];
 
 use crate::engine::pricer::CHECK_Z_LIMIT;
@@ -450,13 +450,16 @@ fn sims(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
                         state_cell(&g.warn, "slow", r.warn)
                     }
                 }
-                6 => match s.max_abs_z {
-                    Some(z) if z > s.check_limit.max(CHECK_Z_LIMIT) => {
-                        state_cell(&g.warn, &format!("{z:.1}"), r.warn)
+                6 => {
+                    let limit = s.check_limit.max(CHECK_Z_LIMIT);
+                    match s.max_abs_z {
+                        Some(z) if z > limit => {
+                            state_cell(&g.warn, &format!("{z:.1}/{limit:.1}"), r.warn)
+                        }
+                        Some(z) => aligned(format!("{z:.1}/{limit:.1}"), true),
+                        None => aligned("-".to_string(), true),
                     }
-                    Some(z) => aligned(format!("{z:.2}"), true),
-                    None => aligned("-".to_string(), true),
-                },
+                }
                 _ => Cell::from(""),
             }
         },
