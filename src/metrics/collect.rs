@@ -534,7 +534,12 @@ pub fn collect(snap: &Snapshot, extra: &Extra) -> Registry {
 /// The alert-rule thresholds from configuration, one gauge each, so Prometheus rules read the
 /// configured values (`deploy/prometheus/rules.yml`). Families appear even without a value.
 fn rule_thresholds(rules: Option<&crate::config::AlertRules>) -> Vec<Family> {
-    let specs: [(&str, &str, fn(&crate::config::AlertRules) -> f64); 5] = [
+    let specs: [(&str, &str, fn(&crate::config::AlertRules) -> f64); 6] = [
+        (
+            "alerts.rule_stalled_freshness_multiple",
+            "Multiple of a source's poll interval after which its silence counts as ingestion stalled.",
+            |r| r.stalled_freshness_multiple,
+        ),
         (
             "alerts.rule_failure_burst_success_rate",
             "Success rate (0-1) under which a poll counts toward a scraper failure burst.",
