@@ -151,6 +151,7 @@ async fn a_long_run_with_retention_stays_under_its_stated_size() {
                         events: 2,
                         markets: 10,
                         max_std_error: 0.01,
+                        max_abs_z: None,
                         trigger: "tick".into(),
                     },
                     &opps,

@@ -531,10 +531,13 @@ pub fn collect(snap: &Snapshot, extra: &Extra) -> Registry {
     }
 }
 
+/// Reads one threshold out of the configured rules.
+type Threshold = fn(&crate::config::AlertRules) -> f64;
+
 /// The alert-rule thresholds from configuration, one gauge each, so Prometheus rules read the
 /// configured values (`deploy/prometheus/rules.yml`). Families appear even without a value.
 fn rule_thresholds(rules: Option<&crate::config::AlertRules>) -> Vec<Family> {
-    let specs: [(&str, &str, fn(&crate::config::AlertRules) -> f64); 6] = [
+    let specs: [(&str, &str, Threshold); 6] = [
         (
             "alerts.rule_stalled_freshness_multiple",
             "Multiple of a source's poll interval after which its silence counts as ingestion stalled.",
