@@ -608,6 +608,58 @@ mod tests {
     }
 
     #[test]
+    fn streaks_count_from_the_latest_and_thresholds_come_from_config() {
+        use crate::engine::snapshot::SimulationRun;
+        use crate::ingest::health::SourceHealth;
+        let mut src = SourceHealth::new("replay", 10.0);
+        // 20-poll window: one failure drops the rate to 0.5, then 0.67, 0.75...: under 0.95.
+        src.record_poll(true, 1_000, 0.0);
+        for i in 0..3 {
+            src.record_poll(false, 2_000 + i, 0.0);
+        }
+        let mut snap = Snapshot::default();
+        snap.ingest.success_floor = 0.95;
+        snap.ingest.sources = vec![src];
+        let run = |started_ms, latency_ms| SimulationRun {
+            started_ms,
+            latency_ms,
+            target_ms: 1000.0,
+            ..Default::default()
+        };
+        snap.simulations = vec![
+            run(1, 2000.0),
+            run(2, 500.0),
+            run(3, 1500.0),
+            run(4, 1200.0),
+        ];
+        let extra = Extra {
+            rules: Some(crate::config::AlertRules::default()),
+            ..Default::default()
+        };
+        let reg = collect(&snap, &extra);
+        let value = |n: &str| {
+            reg.family(n)
+                .and_then(|f| f.samples.first())
+                .map(|s| s.value)
+        };
+        assert_eq!(value("ingestion.success_rate_breach_polls"), Some(3.0));
+        assert_eq!(value("analytics.simulation_latency_breach_runs"), Some(2.0));
+        assert_eq!(value("alerts.rule_failure_burst_intervals"), Some(5.0));
+        assert_eq!(
+            value("alerts.rule_delivery_silence_seconds"),
+            Some(21_600.0)
+        );
+        assert_eq!(value("ingestion.last_success_timestamp_seconds"), Some(1.0));
+        let build = reg
+            .family("nflreadpy_betting.build_info")
+            .map(|f| &f.samples[0]);
+        assert!(build.is_some_and(|s| s
+            .labels
+            .iter()
+            .any(|(k, v)| k == "git_sha" && !v.is_empty())));
+    }
+
+    #[test]
     fn every_guide_metric_is_a_family_even_when_empty() {
         let reg = collect(&Snapshot::default(), &Extra::default());
         for name in super::super::GUIDE_METRICS {
