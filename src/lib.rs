@@ -1,6 +1,9 @@
 //! nflreadpy-betting: odds ingestion, pricing, edges and alerts for NFL betting desks.
 //! The engine modules know nothing of any front end; front ends read snapshots and send commands.
 
+/// The git commit this binary was built from (`build.rs`; "unknown" outside a git checkout).
+pub const GIT_SHA: &str = env!("NFLREADPY_BETTING_GIT_SHA");
+
 pub mod alerts;
 pub mod api;
 pub mod app;

@@ -195,6 +195,10 @@ impl AlertsEngine {
             channels: self.stats.lock().map(|s| s.counters()).unwrap_or_default(),
             store_queue_depth: self.writer.as_ref().map(|w| w.queue_depth() as u64),
             store_backpressure_waits: self.writer.as_ref().map(|w| w.backpressure_waits()),
+            rules: Some(self.cfg.rules.clone()),
+            cadence_seconds: Some(self.cadence_seconds),
+            dashboard_stale_checks: Some(self.rules.dashboard_stale_checks()),
+            dispatcher_errors: self.stats.lock().map(|s| s.dispatcher_errors).ok(),
         }
     }
 

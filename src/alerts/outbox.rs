@@ -26,6 +26,8 @@ pub struct DispatchStats {
     pub channels: BTreeMap<String, ChannelCounters>,
     /// Channels that confirmed each alert, by alert id (for the alert pane's delivered column).
     pub delivered_by_alert: HashMap<i64, usize>,
+    /// Failures of the dispatcher itself (`alerts.dispatcher_errors_total`).
+    pub dispatcher_errors: u64,
 }
 
 pub type SharedStats = Arc<Mutex<DispatchStats>>;
@@ -72,6 +74,15 @@ impl DispatchStats {
     pub fn counters(&self) -> Vec<ChannelCounters> {
         self.channels.values().cloned().collect()
     }
+}
+
+/// Counts one failure of the dispatcher itself.
+fn count_error(stats: &SharedStats) {
+    let mut s = match stats.lock() {
+        Ok(s) => s,
+        Err(p) => p.into_inner(),
+    };
+    s.dispatcher_errors += 1;
 }
 
 #[derive(Debug, Clone)]
@@ -234,7 +245,10 @@ impl Dispatcher {
         while let Some(res) = tasks.join_next().await {
             match res {
                 Ok(n) => attempted += n,
-                Err(e) => tracing::warn!(error = %e, "an alert channel task failed"),
+                Err(e) => {
+                    count_error(&self.stats);
+                    tracing::warn!(error = %e, "an alert channel task failed")
+                }
             }
         }
         self.refresh_stats().await?;
@@ -255,7 +269,10 @@ impl Dispatcher {
                     tracing::warn!(channel = %channel, rows, "alert channel no longer configured: its undelivered notifications expired");
                 }
             }
-            Err(e) => tracing::warn!(error = %e, "cannot expire outbox rows of removed channels"),
+            Err(e) => {
+                count_error(&self.stats);
+                tracing::warn!(error = %e, "cannot expire outbox rows of removed channels")
+            }
         }
     }
 
@@ -268,6 +285,7 @@ impl Dispatcher {
             let failed = matches!(outcome, Outcome::Failed { .. });
             attempted += 1;
             if let Err(e) = self.writer.write(move |c| apply(c, &[outcome])).await {
+                count_error(&self.stats);
                 tracing::warn!(error = %e, "cannot record an alert delivery outcome");
             }
             if failed {
@@ -357,6 +375,7 @@ impl Dispatcher {
             let attempted = match self.run_once(now_ms()).await {
                 Ok(n) => n,
                 Err(e) => {
+                    count_error(&self.stats);
                     tracing::warn!(error = %e, "alert dispatcher scan failed");
                     0
                 }

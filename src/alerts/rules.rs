@@ -223,6 +223,11 @@ impl RuleEngine {
         }
     }
 
+    /// Dashboard checks in a row over budget or failing, as of the latest evaluation.
+    pub fn dashboard_stale_checks(&self) -> u32 {
+        self.dashboard_bad
+    }
+
     /// The conditions that hold at `obs.now_ms`, keyed by instance.
     pub fn evaluate(&mut self, obs: &Observation) -> BTreeMap<String, Condition> {
         let t = self.thresholds.clone();

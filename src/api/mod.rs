@@ -160,6 +160,8 @@ pub fn router(state: ApiState, settings: &ApiSettings) -> Router {
         .route("/portfolio", get(routes::portfolio))
         .route("/status", get(routes::status))
         .route("/scan", post(routes::scan))
+        .route("/ingest/pause", post(routes::pause_ingest))
+        .route("/ingest/resume", post(routes::resume_ingest))
         .route("/export", post(routes::export))
         .route("/openapi.json", get(openapi))
         .fallback(routes::not_found)

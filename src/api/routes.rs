@@ -285,6 +285,16 @@ pub async fn scan(State(st): State<ApiState>) -> ApiResult {
     command_reply(st.handle.send(Command::Scan).await)
 }
 
+/// Stops polling every source (the TUI's `:pause`); quotes age until `resume`.
+pub async fn pause_ingest(State(st): State<ApiState>) -> ApiResult {
+    command_reply(st.handle.send(Command::Pause).await)
+}
+
+/// Resumes polling after `pause`.
+pub async fn resume_ingest(State(st): State<ApiState>) -> ApiResult {
+    command_reply(st.handle.send(Command::Resume).await)
+}
+
 #[derive(serde::Deserialize)]
 pub struct ExportBody {
     format: String,

@@ -143,6 +143,8 @@ impl Session {
         let extra = crate::metrics::Extra {
             store_queue_depth: Some(self.writer.queue_depth() as u64),
             store_backpressure_waits: Some(self.writer.backpressure_waits()),
+            rules: Some(self.cfg.alerts.rules.clone()),
+            cadence_seconds: Some(self.cfg.ingestion.scheduler.interval_seconds.max(1.0)),
             ..Default::default()
         };
         crate::metrics::write_configured(&self.cfg.metrics, &snap, &extra).await;

@@ -56,6 +56,8 @@ pub fn run(g: &GlobalArgs, a: &IngestArgs) -> Outcome {
         view: IngestView::configured(&cfg),
         metrics: cfg.metrics.clone(),
         storage: cfg.storage.clone(),
+        rules: cfg.alerts.rules.clone(),
+        cadence_seconds: cfg.ingestion.scheduler.interval_seconds.max(1.0),
     };
     let result = if single_shot {
         rt.block_on(single_pass(
@@ -228,6 +230,9 @@ struct Sampler<'a> {
     view: IngestView,
     metrics: crate::config::MetricsConfig,
     storage: crate::config::StorageConfig,
+    /// Exported as threshold gauges in the textfile, for the Prometheus rules.
+    rules: crate::config::AlertRules,
+    cadence_seconds: f64,
 }
 
 impl Sampler<'_> {
@@ -251,6 +256,8 @@ impl Sampler<'_> {
         let extra = crate::metrics::Extra {
             store_queue_depth: Some(self.writer.queue_depth() as u64),
             store_backpressure_waits: Some(self.writer.backpressure_waits()),
+            rules: Some(self.rules.clone()),
+            cadence_seconds: Some(self.cadence_seconds),
             ..Default::default()
         };
         crate::metrics::write_configured(&self.metrics, &self.snapshot(), &extra).await;

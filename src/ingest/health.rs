@@ -8,6 +8,9 @@ use std::collections::{BTreeMap, VecDeque};
 
 /// Polls kept for the success-rate window.
 pub const SUCCESS_WINDOW: usize = 20;
+/// Success rates kept per source for the failure-burst streak (far above any sane
+/// `failure_burst_intervals`).
+pub const RATE_HISTORY: usize = 256;
 /// Poll latencies kept for sparklines.
 pub const LATENCY_HISTORY: usize = 60;
 
@@ -23,6 +26,10 @@ pub struct SourceHealth {
     pub success_rate: f64,
     #[serde(skip)]
     pub recent: VecDeque<bool>,
+    /// `success_rate` after each poll, newest last (at most `RATE_HISTORY`): the streak the
+    /// scraper-failure-burst rule counts, exported so Prometheus can count it too.
+    #[serde(skip)]
+    pub rate_history: VecDeque<f64>,
     pub last_poll_ms: Option<i64>,
     pub last_ok_ms: Option<i64>,
     pub last_error: Option<String>,
@@ -61,6 +68,7 @@ impl SourceHealth {
             polls_ok: 0,
             success_rate: 1.0,
             recent: VecDeque::new(),
+            rate_history: VecDeque::new(),
             last_poll_ms: None,
             last_ok_ms: None,
             last_error: None,
@@ -82,6 +90,10 @@ impl SourceHealth {
         }
         self.success_rate =
             self.recent.iter().filter(|x| **x).count() as f64 / self.recent.len() as f64;
+        self.rate_history.push_back(self.success_rate);
+        while self.rate_history.len() > RATE_HISTORY {
+            self.rate_history.pop_front();
+        }
         self.last_poll_ms = Some(at_ms);
         if ok {
             self.last_ok_ms = Some(at_ms);
@@ -90,6 +102,18 @@ impl SourceHealth {
         while self.poll_latency_seconds.len() > LATENCY_HISTORY {
             self.poll_latency_seconds.pop_front();
         }
+    }
+
+    /// Polls in a row, ending with the latest, whose success rate was under `floor` (the
+    /// scraper-failure-burst streak; at most `RATE_HISTORY`).
+    pub fn polls_under_floor(&self, floor: f64) -> u32 {
+        let n = self
+            .rate_history
+            .iter()
+            .rev()
+            .take_while(|r| **r < floor)
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
     }
 }
 

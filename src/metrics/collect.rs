@@ -70,6 +70,16 @@ pub struct Extra {
     /// The store writer's queue: jobs waiting now, and submissions that had to wait for room.
     pub store_queue_depth: Option<u64>,
     pub store_backpressure_waits: Option<u64>,
+    /// The configured alert-rule thresholds, exported as gauges so Prometheus alerting rules
+    /// compare against the same numbers as the product's own rules (never a copied constant).
+    pub rules: Option<crate::config::AlertRules>,
+    /// The ingestion cadence (poll interval, seconds): the dashboard's render budget.
+    pub cadence_seconds: Option<f64>,
+    /// Dashboard checks in a row over budget or failing (the dashboard-stale streak).
+    pub dashboard_stale_checks: Option<u32>,
+    /// Errors of the alert dispatcher itself (scans, outcome writes, channel tasks), as
+    /// opposed to a channel refusing a notification (`alerts.failed_total`).
+    pub dispatcher_errors: Option<u64>,
 }
 
 fn group_of(market: &str) -> &str {
@@ -126,6 +136,41 @@ pub fn collect(snap: &Snapshot, extra: &Extra) -> Registry {
         "Freshness above which ingestion counts as stalled (multiple of the poll interval).",
     );
     f.push(&[], ing.stalled_after_seconds);
+    fams.push(f);
+
+    let mut f = Family::new(
+        "ingestion.last_success_timestamp_seconds",
+        Kind::Gauge,
+        "Unix time in seconds of the latest successful poll, per source (absent before one).",
+    );
+    for s in &ing.sources {
+        if let Some(ms) = s.last_ok_ms {
+            f.push(&[("source", &s.name)], ms as f64 / 1000.0);
+        }
+    }
+    fams.push(f);
+
+    let mut f = Family::new(
+        "ingestion.poll_interval_seconds",
+        Kind::Gauge,
+        "Configured seconds between polls, per source.",
+    );
+    for s in &ing.sources {
+        f.push(&[("source", &s.name)], s.interval_seconds);
+    }
+    fams.push(f);
+
+    let mut f = Family::new(
+        "ingestion.success_rate_breach_polls",
+        Kind::Gauge,
+        "Polls in a row, ending with the latest, whose success rate was under the failure-burst floor, per source.",
+    );
+    for s in &ing.sources {
+        f.push(
+            &[("source", &s.name)],
+            f64::from(s.polls_under_floor(ing.success_floor)),
+        );
+    }
     fams.push(f);
 
     let mut polls = Family::new(
@@ -213,14 +258,14 @@ pub fn collect(snap: &Snapshot, extra: &Extra) -> Registry {
         "Duration in seconds of the latest Monte Carlo run, per trigger.",
     );
     let mut target = Family::new(
-        "analytics.simulation_latency_target",
+        "analytics.simulation_latency_target_seconds",
         Kind::Gauge,
-        "Target duration in seconds for the latest run (5 s per 20k iterations, scaled).",
+        "Target duration in seconds for the latest run (5 s per 20k iterations, scaled), per trigger.",
     );
     let mut seen: Vec<&str> = Vec::new();
     let mut runs: Vec<_> = snap.simulations.iter().collect();
     runs.sort_by_key(|r| std::cmp::Reverse(r.started_ms));
-    for r in runs {
+    for r in &runs {
         if seen.contains(&r.trigger.as_str()) {
             continue;
         }
@@ -229,6 +274,44 @@ pub fn collect(snap: &Snapshot, extra: &Extra) -> Registry {
         target.push(&[("trigger", &r.trigger)], r.target_ms / 1000.0);
     }
     fams.extend([f, target]);
+
+    // The analytics-backlog streak as the product's rule counts it: the latest runs, newest
+    // first, each over its own target. Prometheus only samples the latest run's gauges, so
+    // "three runs" has to be counted here.
+    let mut f = Family::new(
+        "analytics.simulation_latency_breach_runs",
+        Kind::Gauge,
+        "Simulation runs in a row, ending with the latest, that took longer than their latency target.",
+    );
+    if !runs.is_empty() {
+        let n = runs
+            .iter()
+            .take_while(|r| r.target_ms > 0.0 && r.latency_ms > r.target_ms)
+            .count();
+        f.push(&[], n as f64);
+    }
+    fams.push(f);
+
+    let mut z = Family::new(
+        "analytics.pricing_check_max_abs_z",
+        Kind::Gauge,
+        "Largest |sampled - exact| / standard error of the latest run's Monte Carlo check (NaN: the check broke).",
+    );
+    let mut zlim = Family::new(
+        "analytics.pricing_check_limit",
+        Kind::Gauge,
+        "The |z| above which the latest run's Monte Carlo check fails (widened for the markets checked).",
+    );
+    if let Some(last) = runs.first() {
+        if let Some(v) = last.max_abs_z {
+            z.push(&[], v);
+            zlim.push(
+                &[],
+                last.check_limit.max(crate::engine::pricer::CHECK_Z_LIMIT),
+            );
+        }
+    }
+    fams.extend([z, zlim]);
 
     let mut f = Family::new(
         "analytics.edge_count",
@@ -313,6 +396,36 @@ pub fn collect(snap: &Snapshot, extra: &Extra) -> Registry {
     fams.extend([lat, sent, failed, skipped, pending, consecutive]);
 
     let mut f = Family::new(
+        "alerts.dispatcher_errors_total",
+        Kind::Counter,
+        "Errors of the alert dispatcher itself: outbox scans, outcome writes and channel tasks that failed.",
+    );
+    if let Some(v) = extra.dispatcher_errors {
+        f.push(&[], v as f64);
+    }
+    fams.push(f);
+
+    let mut oldest = Family::new(
+        "alerts.oldest_pending_timestamp_seconds",
+        Kind::Gauge,
+        "Unix time in seconds when the oldest undelivered notification was queued, per channel (absent when none waits).",
+    );
+    let mut last = Family::new(
+        "alerts.last_delivery_timestamp_seconds",
+        Kind::Gauge,
+        "Unix time in seconds of the latest confirmed delivery, per channel (absent before one).",
+    );
+    for c in &extra.channels {
+        if let Some(ms) = c.oldest_pending_ms {
+            oldest.push(&[("channel", &c.channel)], ms as f64 / 1000.0);
+        }
+        if let Some(ms) = c.last_delivery_ms {
+            last.push(&[("channel", &c.channel)], ms as f64 / 1000.0);
+        }
+    }
+    fams.extend([oldest, last]);
+
+    let mut f = Family::new(
         "alerts.firing",
         Kind::Gauge,
         "Alerts currently firing or acknowledged, per rule and severity.",
@@ -337,6 +450,38 @@ pub fn collect(snap: &Snapshot, extra: &Extra) -> Registry {
         f.push(&[], v);
     }
     fams.push(f);
+
+    let mut f = Family::new(
+        "dashboard.render_budget_seconds",
+        Kind::Gauge,
+        "The ingestion cadence in seconds: the render latency the dashboard-stale rule allows.",
+    );
+    if let Some(v) = extra.cadence_seconds {
+        f.push(&[], v);
+    }
+    fams.push(f);
+
+    let mut f = Family::new(
+        "dashboard.health_check_ok",
+        Kind::Gauge,
+        "1 when the latest dashboard or API health check passed, else 0.",
+    );
+    if let Some(ok) = extra.health_check_ok {
+        f.push(&[], f64::from(u8::from(ok)));
+    }
+    fams.push(f);
+
+    let mut f = Family::new(
+        "dashboard.stale_checks",
+        Kind::Gauge,
+        "Dashboard checks in a row whose render latency exceeded the cadence or whose health check failed.",
+    );
+    if let Some(v) = extra.dashboard_stale_checks {
+        f.push(&[], f64::from(v));
+    }
+    fams.push(f);
+
+    fams.extend(rule_thresholds(extra.rules.as_ref()));
 
     let mut f = Family::new(
         "store.writer_queue_depth",
@@ -366,10 +511,84 @@ pub fn collect(snap: &Snapshot, extra: &Extra) -> Registry {
     f.push(&[], f64::from(u8::from(snap.health.ok)));
     fams.push(f);
 
+    let mut f = Family::new(
+        "nflreadpy_betting.build_info",
+        Kind::Gauge,
+        "Always 1; the labels name the running build.",
+    );
+    f.push(
+        &[
+            ("version", env!("CARGO_PKG_VERSION")),
+            ("git_sha", crate::GIT_SHA),
+        ],
+        1.0,
+    );
+    fams.push(f);
+
     Registry {
         taken_ms: snap.taken_ms,
         families: fams,
     }
+}
+
+/// Reads one threshold out of the configured rules.
+type Threshold = fn(&crate::config::AlertRules) -> f64;
+
+/// The alert-rule thresholds from configuration, one gauge each, so Prometheus rules read the
+/// configured values (`deploy/prometheus/rules.yml`). Families appear even without a value.
+fn rule_thresholds(rules: Option<&crate::config::AlertRules>) -> Vec<Family> {
+    let specs: [(&str, &str, Threshold); 6] = [
+        (
+            "alerts.rule_stalled_freshness_multiple",
+            "Multiple of a source's poll interval after which its silence counts as ingestion stalled.",
+            |r| r.stalled_freshness_multiple,
+        ),
+        (
+            "alerts.rule_failure_burst_success_rate",
+            "Success rate (0-1) under which a poll counts toward a scraper failure burst.",
+            |r| r.failure_burst_success_rate,
+        ),
+        (
+            "alerts.rule_failure_burst_intervals",
+            "Consecutive polls under the success-rate floor that make a scraper failure burst.",
+            |r| f64::from(r.failure_burst_intervals),
+        ),
+        (
+            "alerts.rule_backlog_runs",
+            "Consecutive simulation runs over their latency target that make an analytics backlog.",
+            |r| f64::from(r.backlog_runs),
+        ),
+        (
+            "alerts.rule_dashboard_stale_checks",
+            "Consecutive slow or failing dashboard checks that make the dashboard stale.",
+            |r| f64::from(r.dashboard_stale_checks),
+        ),
+        (
+            "alerts.rule_delivery_silence_seconds",
+            "Seconds without a delivery, while notifications wait, that make an alert delivery failure.",
+            |r| r.delivery_silence_hours * 3600.0,
+        ),
+    ];
+    let mut out: Vec<Family> = specs
+        .into_iter()
+        .map(|(name, help, get)| {
+            let mut f = Family::new(name, Kind::Gauge, help);
+            if let Some(r) = rules {
+                f.push(&[], get(r));
+            }
+            f
+        })
+        .collect();
+    let mut f = Family::new(
+        "alerts.rule_delivery_error_burst",
+        Kind::Gauge,
+        "Consecutive failed deliveries on one channel (or dispatcher errors) that make an alert delivery failure; 0 turns that half off.",
+    );
+    if let Some(r) = rules {
+        f.push(&[], f64::from(r.delivery_error_burst));
+    }
+    out.push(f);
+    out
 }
 
 #[cfg(test)]
@@ -386,6 +605,58 @@ mod tests {
         assert_eq!(h.buckets[5], 2); // le 0.25
         assert_eq!(*h.buckets.last().unwrap(), 2);
         assert_eq!(h.count, 3);
+    }
+
+    #[test]
+    fn streaks_count_from_the_latest_and_thresholds_come_from_config() {
+        use crate::engine::snapshot::SimulationRun;
+        use crate::ingest::health::SourceHealth;
+        let mut src = SourceHealth::new("replay", 10.0);
+        // 20-poll window: one failure drops the rate to 0.5, then 0.67, 0.75...: under 0.95.
+        src.record_poll(true, 1_000, 0.0);
+        for i in 0..3 {
+            src.record_poll(false, 2_000 + i, 0.0);
+        }
+        let mut snap = Snapshot::default();
+        snap.ingest.success_floor = 0.95;
+        snap.ingest.sources = vec![src];
+        let run = |started_ms, latency_ms| SimulationRun {
+            started_ms,
+            latency_ms,
+            target_ms: 1000.0,
+            ..Default::default()
+        };
+        snap.simulations = vec![
+            run(1, 2000.0),
+            run(2, 500.0),
+            run(3, 1500.0),
+            run(4, 1200.0),
+        ];
+        let extra = Extra {
+            rules: Some(crate::config::AlertRules::default()),
+            ..Default::default()
+        };
+        let reg = collect(&snap, &extra);
+        let value = |n: &str| {
+            reg.family(n)
+                .and_then(|f| f.samples.first())
+                .map(|s| s.value)
+        };
+        assert_eq!(value("ingestion.success_rate_breach_polls"), Some(3.0));
+        assert_eq!(value("analytics.simulation_latency_breach_runs"), Some(2.0));
+        assert_eq!(value("alerts.rule_failure_burst_intervals"), Some(5.0));
+        assert_eq!(
+            value("alerts.rule_delivery_silence_seconds"),
+            Some(21_600.0)
+        );
+        assert_eq!(value("ingestion.last_success_timestamp_seconds"), Some(1.0));
+        let build = reg
+            .family("nflreadpy_betting.build_info")
+            .map(|f| &f.samples[0]);
+        assert!(build.is_some_and(|s| s
+            .labels
+            .iter()
+            .any(|(k, v)| k == "git_sha" && !v.is_empty())));
     }
 
     #[test]
