@@ -21,22 +21,8 @@ MAX_MARGIN = 60
 
 
 def joint_pmf(mean_margin=3.0, mean_total=45.5, sigma_m=13.2, sigma_t=13.4):
-    # Same shape as the Rust grid: discretised normal margin (key-number weights do not change
-    # the cost), total of matching parity, floored at |margin|.
-    cdf = lambda x, mu, s: 0.5 * math.erfc(-(x - mu) / (s * math.sqrt(2)))
-    p = np.zeros(SIDE * SIDE)
-    for m in range(-MAX_MARGIN, MAX_MARGIN + 1):
-        pm = cdf(m + 0.5, mean_margin, sigma_m) - cdf(m - 0.5, mean_margin, sigma_m)
-        t = abs(m)
-        while True:
-            h, a = (t + m) // 2, (t - m) // 2
-            if h >= SIDE or a >= SIDE:
-                break
-            below = 0.0 if t == abs(m) else cdf(t - 1, mean_total, sigma_t)
-            p[h * SIDE + a] += pm * (cdf(t + 1, mean_total, sigma_t) - below)
-            t += 2
-    p = p / p.sum()
     # As in Rust (model::NEGLIGIBLE): the sampler only holds cells above 1e-12.
+    p = joint_pmf_full(mean_margin, mean_total, sigma_m, sigma_t)
     p = p[p >= 1e-12]
     return p / p.sum()
 
@@ -105,6 +91,8 @@ def scope_grid(scope, margin, total):
 
 
 def joint_pmf_full(mean_margin, mean_total, sigma_m=12.5, sigma_t=13.4):
+    # Same shape as the Rust grid: discretised normal margin (key-number weights do not change
+    # the cost), total of matching parity, floored at |margin|.
     cdf = lambda x, mu, s: 0.5 * math.erfc(-(x - mu) / (s * math.sqrt(2)))
     p = np.zeros(SIDE * SIDE)
     for m in range(-MAX_MARGIN, MAX_MARGIN + 1):
