@@ -128,16 +128,26 @@ impl ScopeDist {
         let mut total = vec![0.0; 2 * side - 1];
         let mut home = vec![0.0; side];
         let mut away = vec![0.0; side];
-        for h in 0..side {
-            for a in 0..side {
-                let p = cells[h * side + a] * scale;
-                if p == 0.0 {
-                    continue;
-                }
-                margin[h + side - 1 - a] += p;
-                total[h + a] += p;
-                home[h] += p;
-                away[a] += p;
+        // Row by row, as slices: margin h - a runs backwards along the row, total h + a forwards,
+        // so each marginal is a plain vector add the compiler can vectorise.
+        for (h, row) in cells.chunks_exact(side).take(side).enumerate() {
+            if row.iter().all(|p| *p == 0.0) {
+                continue;
+            }
+            for (m, p) in margin[h..h + side].iter_mut().rev().zip(row) {
+                *m += p;
+            }
+            for (t, p) in total[h..h + side].iter_mut().zip(row) {
+                *t += p;
+            }
+            for (w, p) in away.iter_mut().zip(row) {
+                *w += p;
+            }
+            home[h] = row.iter().sum();
+        }
+        if scale != 1.0 {
+            for v in [&mut margin, &mut total, &mut home, &mut away] {
+                v.iter_mut().for_each(|x| *x *= scale);
             }
         }
         ScopeDist {
