@@ -99,7 +99,7 @@ pub fn prune_older_than(
     dry_run: bool,
 ) -> rusqlite::Result<PruneStats> {
     conn.execute_batch("SAVEPOINT prune")?;
-    let stats = prune_rows(conn, cutoff_ms.min(now_ms));
+    let stats = delete_older_than(conn, cutoff_ms.min(now_ms), None);
     let end = match (&stats, dry_run) {
         (Ok(_), false) => conn.execute_batch("RELEASE prune"),
         _ => conn
@@ -111,28 +111,61 @@ pub fn prune_older_than(
     Ok(stats)
 }
 
-fn prune_rows(conn: &Connection, cutoff_ms: i64) -> rusqlite::Result<PruneStats> {
-    let del = |sql: &str| conn.execute(sql, params![cutoff_ms]);
+/// The one deletion policy of `scan --prune-older-than` and the retention task: every row
+/// older than `cutoff_ms`, table by table, at most `limit` rows per table (`None`: all). Never
+/// removed: the newest history row (its id keeps the change sequence from ever restarting), the
+/// latest quote of a game not yet started, an undelivered alert.
+pub fn delete_older_than(
+    conn: &Connection,
+    cutoff_ms: i64,
+    limit: Option<usize>,
+) -> rusqlite::Result<PruneStats> {
+    // SQLite reads LIMIT -1 as no limit.
+    let n = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+    let del = |sql: &str| conn.execute(sql, params![cutoff_ms, n]);
     Ok(PruneStats {
-        // The newest row always stays: its id keeps the change sequence from ever restarting.
         quotes_history: del(
-            "DELETE FROM quotes_history WHERE observed_ms < ?1
-               AND id < (SELECT MAX(id) FROM quotes_history)",
+            "DELETE FROM quotes_history WHERE id IN (
+               SELECT id FROM quotes_history WHERE observed_ms < ?1
+                 AND id < (SELECT MAX(id) FROM quotes_history)
+               ORDER BY observed_ms LIMIT ?2)",
         )?,
         quotes_latest: del(
-            "DELETE FROM quotes_latest WHERE event_id IN (SELECT event_id FROM events WHERE commence_ms < ?1)",
+            "DELETE FROM quotes_latest WHERE event_id IN (
+               SELECT event_id FROM events WHERE commence_ms < ?1 LIMIT ?2)",
         )?,
-        quarantine: del("DELETE FROM quarantine WHERE observed_ms < ?1")?,
-        ingest_runs: del("DELETE FROM ingest_runs WHERE started_ms < ?1")?,
-        opportunities: del("DELETE FROM opportunities WHERE detected_ms < ?1")?,
+        quarantine: del(
+            "DELETE FROM quarantine WHERE id IN (
+               SELECT id FROM quarantine WHERE observed_ms < ?1 LIMIT ?2)",
+        )?,
+        ingest_runs: del(
+            "DELETE FROM ingest_runs WHERE id IN (
+               SELECT id FROM ingest_runs WHERE started_ms < ?1 LIMIT ?2)",
+        )?,
+        opportunities: del(
+            "DELETE FROM opportunities WHERE id IN (
+               SELECT id FROM opportunities WHERE detected_ms < ?1 LIMIT ?2)",
+        )?,
         simulations: del(
-            "DELETE FROM simulations WHERE started_ms < ?1 AND id NOT IN (SELECT simulation_id FROM opportunities WHERE simulation_id IS NOT NULL)",
+            "DELETE FROM simulations WHERE id IN (
+               SELECT id FROM simulations WHERE started_ms < ?1
+                 AND id NOT IN (SELECT simulation_id FROM opportunities WHERE simulation_id IS NOT NULL)
+               LIMIT ?2)",
         )?,
-        metrics_samples: del("DELETE FROM metrics_samples WHERE ts_ms < ?1")?,
-        alert_outbox: del("DELETE FROM alert_outbox WHERE created_ms < ?1 AND state <> 'pending'")?,
+        metrics_samples: del(
+            "DELETE FROM metrics_samples WHERE rowid IN (
+               SELECT rowid FROM metrics_samples WHERE ts_ms < ?1 LIMIT ?2)",
+        )?,
+        alert_outbox: del(
+            "DELETE FROM alert_outbox WHERE id IN (
+               SELECT id FROM alert_outbox WHERE created_ms < ?1 AND state <> 'pending' LIMIT ?2)",
+        )?,
         events: del(
-            "DELETE FROM events WHERE commence_ms < ?1 AND event_id NOT IN (SELECT event_id FROM quotes_latest)
-             AND event_id NOT IN (SELECT event_id FROM quotes_history)",
+            "DELETE FROM events WHERE event_id IN (
+               SELECT event_id FROM events WHERE commence_ms < ?1
+                 AND event_id NOT IN (SELECT event_id FROM quotes_latest)
+                 AND event_id NOT IN (SELECT event_id FROM quotes_history)
+               LIMIT ?2)",
         )?,
     })
 }

@@ -7,7 +7,7 @@
 //! pruned).
 
 use super::records::PruneStats;
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 
 /// Rows per table per pass: small enough that one pass is a short transaction.
 pub const CHUNK: usize = 5_000;
@@ -22,54 +22,7 @@ pub fn pass(
     now_ms: i64,
     chunk: usize,
 ) -> rusqlite::Result<PruneStats> {
-    let cutoff = cutoff_ms.min(now_ms);
-    let n = chunk.max(1) as i64;
-    let del = |sql: &str| conn.execute(sql, params![cutoff, n]);
-    Ok(PruneStats {
-        quotes_history: del(
-            "DELETE FROM quotes_history WHERE id IN (
-               SELECT id FROM quotes_history WHERE observed_ms < ?1
-                 AND id < (SELECT MAX(id) FROM quotes_history)
-               ORDER BY observed_ms LIMIT ?2)",
-        )?,
-        quotes_latest: del(
-            "DELETE FROM quotes_latest WHERE event_id IN (
-               SELECT event_id FROM events WHERE commence_ms < ?1 LIMIT ?2)",
-        )?,
-        quarantine: del(
-            "DELETE FROM quarantine WHERE id IN (
-               SELECT id FROM quarantine WHERE observed_ms < ?1 LIMIT ?2)",
-        )?,
-        ingest_runs: del(
-            "DELETE FROM ingest_runs WHERE id IN (
-               SELECT id FROM ingest_runs WHERE started_ms < ?1 LIMIT ?2)",
-        )?,
-        opportunities: del(
-            "DELETE FROM opportunities WHERE id IN (
-               SELECT id FROM opportunities WHERE detected_ms < ?1 LIMIT ?2)",
-        )?,
-        simulations: del(
-            "DELETE FROM simulations WHERE id IN (
-               SELECT id FROM simulations WHERE started_ms < ?1
-                 AND id NOT IN (SELECT simulation_id FROM opportunities WHERE simulation_id IS NOT NULL)
-               LIMIT ?2)",
-        )?,
-        metrics_samples: del(
-            "DELETE FROM metrics_samples WHERE rowid IN (
-               SELECT rowid FROM metrics_samples WHERE ts_ms < ?1 LIMIT ?2)",
-        )?,
-        alert_outbox: del(
-            "DELETE FROM alert_outbox WHERE id IN (
-               SELECT id FROM alert_outbox WHERE created_ms < ?1 AND state <> 'pending' LIMIT ?2)",
-        )?,
-        events: del(
-            "DELETE FROM events WHERE event_id IN (
-               SELECT event_id FROM events WHERE commence_ms < ?1
-                 AND event_id NOT IN (SELECT event_id FROM quotes_latest)
-                 AND event_id NOT IN (SELECT event_id FROM quotes_history)
-               LIMIT ?2)",
-        )?,
-    })
+    super::records::delete_older_than(conn, cutoff_ms.min(now_ms), Some(chunk.max(1)))
 }
 
 /// Returns up to `pages` free pages to the file system (a no-op unless the file was created
