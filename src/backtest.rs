@@ -10,7 +10,6 @@
 
 use crate::config::schema::{AnalyticsConfig, ModelWeights};
 use crate::domain::{devig, odds::american_to_implied, DevigMethod};
-use crate::pricing::keynumbers::MAX_MARGIN;
 use crate::pricing::{GameInputs, GameRecord, PricingEngine, RatingState};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -450,14 +449,6 @@ pub fn market_home_win(g: &GameRecord) -> Option<f64> {
 /// P(home wins | no tie) under a plain normal, for a file too short for a score model.
 fn margin_win(margin: f64) -> f64 {
     crate::domain::normal::cdf(margin / crate::pricing::RatingParams::TUNED.margin_sigma)
-}
-
-/// P(home wins | no tie) from a margin pmf indexed from -MAX_MARGIN.
-pub fn win_given_no_tie(pmf: &[f64]) -> f64 {
-    let zero = MAX_MARGIN as usize;
-    let win: f64 = pmf.iter().skip(zero + 1).sum();
-    let lose: f64 = pmf.iter().take(zero).sum();
-    win / (win + lose)
 }
 
 fn point_error(rows: impl Iterator<Item = (f64, f64, f64)>) -> PointError {

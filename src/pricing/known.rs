@@ -52,15 +52,20 @@ impl Cutoff {
     }
 }
 
-/// The cutoff a schedule game is priced at: the first game day of its (season, week).
-pub fn week_cutoff(games: &[GameRecord], game: &GameRecord) -> Cutoff {
-    week_starts(games)
-        .remove(&(game.season, game.week))
+/// The first game day of each (season, week) of a schedule.
+pub type WeekStarts = std::collections::HashMap<(i32, i32), Cutoff>;
+
+/// The cutoff a schedule game is priced at: the first game day of its (season, week) in
+/// `starts` (from [`week_starts`]), or its own day for a week the map does not hold.
+pub fn week_cutoff(starts: &WeekStarts, game: &GameRecord) -> Cutoff {
+    starts
+        .get(&(game.season, game.week))
+        .cloned()
         .unwrap_or_else(|| Cutoff::day(&game.gameday))
 }
 
 /// The first game day of every (season, week) in the schedule.
-pub fn week_starts(games: &[GameRecord]) -> std::collections::HashMap<(i32, i32), Cutoff> {
+pub fn week_starts(games: &[GameRecord]) -> WeekStarts {
     let mut out: std::collections::HashMap<(i32, i32), Cutoff> = std::collections::HashMap::new();
     for g in games {
         let day = Cutoff::day(&g.gameday);
@@ -78,14 +83,6 @@ pub fn week_starts(games: &[GameRecord]) -> std::collections::HashMap<(i32, i32)
 /// Whether `game`'s result and closing lines were known before kickoffs on `cutoff`'s day.
 pub fn known_before(game: &GameRecord, cutoff: &Cutoff) -> bool {
     game.gameday.as_str() < cutoff.as_str()
-}
-
-/// The games a model priced at `cutoff` may learn from, in file order.
-pub fn visible<'a>(
-    games: &'a [GameRecord],
-    cutoff: &'a Cutoff,
-) -> impl Iterator<Item = &'a GameRecord> + 'a {
-    games.iter().filter(move |g| known_before(g, cutoff))
 }
 
 /// The games file with everything not yet known at `cutoff` blanked: results and closing lines

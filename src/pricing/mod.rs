@@ -73,7 +73,7 @@ pub struct ModelView {
 pub struct PricingEngine {
     games: Vec<GameRecord>,
     by_id: HashMap<String, usize>,
-    week_starts: HashMap<(i32, i32), Cutoff>,
+    week_starts: known::WeekStarts,
     params: RatingParams,
     states: Mutex<BTreeMap<Cutoff, Arc<RatingState>>>,
     models: Mutex<BTreeMap<i32, Arc<ScoreModel>>>,
@@ -113,10 +113,6 @@ impl PricingEngine {
             states: Mutex::new(BTreeMap::new()),
             models: Mutex::new(BTreeMap::new()),
         })
-    }
-
-    pub fn games(&self) -> &[GameRecord] {
-        &self.games
     }
 
     pub fn params(&self) -> &RatingParams {
@@ -175,12 +171,7 @@ impl PricingEngine {
             .map(|&i| &self.games[i]);
         let mut cutoff = Cutoff::at_ms(event.commence_ms);
         if let Some(g) = row {
-            let week = self
-                .week_starts
-                .get(&(g.season, g.week))
-                .cloned()
-                .unwrap_or_else(|| Cutoff::day(&g.gameday));
-            cutoff = cutoff.min(week);
+            cutoff = cutoff.min(known::week_cutoff(&self.week_starts, g));
         }
         let season = event
             .season

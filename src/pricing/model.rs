@@ -204,26 +204,12 @@ impl ScoreModel {
     /// Solves the reference games of the offset grid to full precision.
     fn with_centre_offsets(mut self) -> Self {
         let mut offsets = Vec::with_capacity(OFFSET_MARGINS.len() * OFFSET_TOTALS.len());
+        let mut cols = TotalColumns::default();
         for &m in &OFFSET_MARGINS {
-            let margin = self.keys.margin_pmf(m);
-            let mut abs_pmf = vec![0.0; MAX_MARGIN as usize + 1];
-            let mut mean_abs = 0.0;
-            for (i, pm) in margin.iter().enumerate() {
-                let k = (i as i64 - MAX_MARGIN as i64).unsigned_abs() as usize;
-                abs_pmf[k] += pm;
-                mean_abs += pm * k as f64;
-            }
-            let mut cols = TotalColumns::default();
+            let abs = AbsMargin::of(&self.keys.margin_pmf(m));
             for &total in &OFFSET_TOTALS {
-                let mut centre = total + offsets.last().copied().unwrap_or(0.0);
-                for _ in 0..30 {
-                    self.total_columns(centre, mean_abs, &mut cols);
-                    let err = cols.mean(&abs_pmf) - total;
-                    if !err.is_finite() || err.abs() < 1e-9 {
-                        break;
-                    }
-                    centre -= err;
-                }
+                let start = total + offsets.last().copied().unwrap_or(0.0);
+                let centre = self.solve_centre(&abs, total, start, 1e-9, 30, &mut cols);
                 offsets.push(centre - total);
             }
         }
@@ -284,11 +270,6 @@ impl ScoreModel {
 
     fn game_joint(&self, inputs: &GameInputs) -> JointPmf {
         let margin = self.keys.margin_pmf(inputs.mean_margin);
-        let mean_abs: f64 = margin
-            .iter()
-            .enumerate()
-            .map(|(i, p)| p * (i as f64 - MAX_MARGIN as f64).abs())
-            .sum();
         let target = if inputs.mean_total.is_finite() {
             inputs
                 .mean_total
@@ -296,26 +277,17 @@ impl ScoreModel {
         } else {
             44.0
         };
-        // The floor at |margin| (the loser cannot score below zero) and the key-number weights
-        // move the mean a little; move the latent centre until the grid's mean total is on the
-        // target. The mean is nearly parallel to the centre, so each step shrinks the error by
-        // two orders of magnitude: one step usually reaches a few thousandths of a point.
-        let mut abs_pmf = vec![0.0; MAX_MARGIN as usize + 1];
-        for (i, pm) in margin.iter().enumerate() {
-            abs_pmf[(i as i64 - MAX_MARGIN as i64).unsigned_abs() as usize] += pm;
-        }
-        let mut cols = TotalColumns::default();
         // Start where a typical game needed to start: usually one pass is then enough.
-        let mut centre = target + self.start_offset(inputs.mean_margin, target);
-        for _ in 0..4 {
-            self.total_columns(centre, mean_abs, &mut cols);
-            let err = cols.mean(&abs_pmf) - target;
-            if err.abs() < MEAN_TOLERANCE {
-                break;
-            }
-            centre -= err;
-        }
-        let c1 = &cols;
+        let mut cols = TotalColumns::default();
+        let start = target + self.start_offset(inputs.mean_margin, target);
+        self.solve_centre(
+            &AbsMargin::of(&margin),
+            target,
+            start,
+            MEAN_TOLERANCE,
+            4,
+            &mut cols,
+        );
         let side = MAX_TEAM_POINTS + 1;
         let mut probs = vec![0.0; side * side];
         for (i, pm) in margin.iter().enumerate() {
@@ -324,7 +296,7 @@ impl ScoreModel {
             }
             let m = i as i64 - MAX_MARGIN as i64;
             let k = m.unsigned_abs() as usize;
-            for (j, w) in c1.column(k).iter().enumerate() {
+            for (j, w) in cols.column(k).iter().enumerate() {
                 let t = (k + 2 * j) as i64;
                 let (h, a) = (((t + m) / 2) as usize, ((t - m) / 2) as usize);
                 probs[h * side + a] += pm * w;
@@ -332,6 +304,32 @@ impl ScoreModel {
         }
         // from_cells cannot fail here: the grid is square and holds positive mass.
         JointPmf::from_cells(side, probs).unwrap_or_else(|| uniform(side))
+    }
+
+    /// The floor at |margin| (the loser cannot score below zero) and the key-number weights move
+    /// the mean a little: moves the latent centre from `start` until the grid's mean total is
+    /// within `tolerance` of `target`, in at most `passes` passes. The mean is nearly parallel
+    /// to the centre, so each pass shrinks the error by about two orders of magnitude. Returns
+    /// the last centre evaluated; `cols` holds its columns.
+    fn solve_centre(
+        &self,
+        abs: &AbsMargin,
+        target: f64,
+        start: f64,
+        tolerance: f64,
+        passes: usize,
+        cols: &mut TotalColumns,
+    ) -> f64 {
+        let mut centre = start;
+        for pass in 0..passes {
+            self.total_columns(centre, abs.mean, cols);
+            let err = cols.mean(&abs.pmf) - target;
+            if !err.is_finite() || err.abs() < tolerance || pass + 1 == passes {
+                break;
+            }
+            centre -= err;
+        }
+        centre
     }
 
     /// For each |margin| k, the distribution of the total over k, k+2, k+4, ... (both teams
@@ -372,6 +370,26 @@ impl ScoreModel {
             }
         }
         out.starts.push(out.values.len());
+    }
+}
+
+/// A margin pmf (index 0 = -MAX_MARGIN) folded onto |margin|, with its mean: all the total
+/// columns depend on.
+struct AbsMargin {
+    pmf: Vec<f64>,
+    mean: f64,
+}
+
+impl AbsMargin {
+    fn of(margin: &[f64]) -> AbsMargin {
+        let mut pmf = vec![0.0; MAX_MARGIN as usize + 1];
+        let mut mean = 0.0;
+        for (i, p) in margin.iter().enumerate() {
+            let k = (i as i64 - MAX_MARGIN as i64).unsigned_abs() as usize;
+            pmf[k] += p;
+            mean += p * k as f64;
+        }
+        AbsMargin { pmf, mean }
     }
 }
 

@@ -211,13 +211,7 @@ impl RatingState {
         let mut order: Vec<(Cutoff, usize)> = games
             .iter()
             .enumerate()
-            .map(|(i, g)| {
-                let c = starts
-                    .get(&(g.season, g.week))
-                    .cloned()
-                    .unwrap_or_else(|| Cutoff::day(&g.gameday));
-                (c, i)
-            })
+            .map(|(i, g)| (super::known::week_cutoff(&starts, g), i))
             .collect();
         order.sort();
         let days = days(games);
@@ -458,7 +452,8 @@ mod tests {
         ];
         let wf = RatingState::walk_forward(&games, RatingParams::TUNED);
         for (g, p) in games.iter().zip(&wf) {
-            let cutoff = crate::pricing::known::week_cutoff(&games, g);
+            let starts = crate::pricing::known::week_starts(&games);
+            let cutoff = crate::pricing::known::week_cutoff(&starts, g);
             let s = RatingState::as_of(&games, RatingParams::TUNED, &cutoff);
             assert_eq!(s.predict(&GameContext::of(g)), *p, "{}", g.game_id);
         }
