@@ -31,11 +31,11 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(msg)) => {
-            eprintln!("{}", msg.trim_end());
+            crate::logging::stderr_line(format_args!("{}", msg.trim_end()));
             ExitCode::from(2)
         }
         Err(Failure::Runtime(e)) => {
-            eprintln!("error: {e:#}");
+            crate::logging::stderr_line(format_args!("error: {e:#}"));
             ExitCode::from(1)
         }
         Err(Failure::Code(c)) => ExitCode::from(c),
@@ -85,7 +85,7 @@ pub fn load_config(g: &GlobalArgs) -> Result<Loaded, Failure> {
     match config::load(&load_request(g)) {
         Ok(l) => {
             for w in &l.warnings {
-                eprintln!("{w}");
+                crate::logging::stderr_line(w);
             }
             configure_threads(l.config.analytics.threads);
             Ok(l)

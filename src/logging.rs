@@ -38,10 +38,21 @@ pub fn init(g: &GlobalArgs, cfg: &Config) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // A closed stderr (a parent that stopped reading, a detached SSH session) must not stop
+        // the process: by default the subscriber reports a failed write with `eprintln!`, which
+        // panics on that same closed pipe and kills whichever task was logging.
+        .log_internal_errors(false)
         .with_target(false);
     let _ = if json_output(g, cfg) {
         builder.json().with_current_span(false).try_init()
     } else {
         builder.with_ansi(color_enabled(g)).try_init()
     };
+}
+
+/// One line to stderr for the person at the terminal, ignoring a closed stream (`eprintln!`
+/// panics on one, which would take a long-running command down with it).
+pub fn stderr_line(line: impl std::fmt::Display) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }

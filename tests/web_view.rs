@@ -72,7 +72,7 @@ fn run_smoke(env: &[(&str, &str)], token: Option<&str>, shot: &str) -> serde_jso
         ),
     ];
     vars.extend_from_slice(env);
-    let (mut server, url) = common::spawn_serve(&dir.path().join("web.sqlite3"), &vars);
+    let (mut server, url, log) = common::spawn_serve_logged(&dir.path().join("web.sqlite3"), &vars);
     let shot = root().join("target").join(shot);
     let mut cmd = Command::new("node");
     cmd.current_dir(root().join("tests/web"))
@@ -88,8 +88,9 @@ fn run_smoke(env: &[(&str, &str)], token: Option<&str>, shot: &str) -> serde_jso
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+        "{stdout}{}\n--- the server's log ---\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        log.text()
     );
     let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     assert!(

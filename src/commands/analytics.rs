@@ -45,12 +45,12 @@ async fn refresh(cfg: &Config, writer: &StoreWriter, json: bool) -> Result<bool,
     let reports = single_pass(&mut runners, &settings, writer, &state).await;
     for r in &reports {
         if json {
-            eprintln!(
+            crate::logging::stderr_line(format_args!(
                 "{}",
                 json!({"event": "ingest_poll", "source": r.source, "ok": r.ok, "quotes_received": r.quotes_received, "error": r.error})
-            );
+            ));
         } else {
-            eprintln!(
+            crate::logging::stderr_line(format_args!(
                 "refresh: source={} {} received={} changed={}{}",
                 r.source,
                 if r.ok { "ok" } else { "FAILED" },
@@ -60,7 +60,7 @@ async fn refresh(cfg: &Config, writer: &StoreWriter, json: bool) -> Result<bool,
                     .as_ref()
                     .map(|e| format!(" error=\"{e}\""))
                     .unwrap_or_default()
-            );
+            ));
         }
     }
     Ok(reports.iter().all(|r| r.ok))

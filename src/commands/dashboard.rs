@@ -53,27 +53,37 @@ pub fn run(g: &GlobalArgs, a: &DashboardArgs) -> Outcome {
     rt.block_on(async {
         let mut opts = EngineOptions::new(mode, refresh, iterations);
         opts.terminal_alerts_json = a.headless && crate::logging::json_output(g, &cfg);
-        let (handle, engine) =
+        let (handle, mut engine) =
             Engine::start(cfg.clone(), opts).map_err(|e| Failure::Usage(format!("error: {e}")))?;
-        let result = if a.headless {
-            let hopts = headless::HeadlessOptions {
-                refresh_seconds: refresh,
-                json: crate::logging::json_output(g, &cfg),
-                cycles: a.cycles,
-                duration,
-            };
-            match headless::run(handle, hopts).await {
-                Ok(true) => Ok(()),
-                Ok(false) => Err(Failure::Code(1)),
-                Err(e) => Err(Failure::Runtime(e)),
+        let front = async {
+            if a.headless {
+                let hopts = headless::HeadlessOptions {
+                    refresh_seconds: refresh,
+                    json: crate::logging::json_output(g, &cfg),
+                    cycles: a.cycles,
+                    duration,
+                };
+                match headless::run(handle, hopts).await {
+                    Ok(true) => Ok(()),
+                    Ok(false) => Err(Failure::Code(1)),
+                    Err(e) => Err(Failure::Runtime(e)),
+                }
+            } else {
+                let topts = tui::TuiOptions::from_config(
+                    &cfg.dashboard,
+                    a.attach,
+                    !crate::logging::color_enabled(g),
+                );
+                tui::run(handle, topts).await.map_err(Failure::Runtime)
             }
-        } else {
-            let topts = tui::TuiOptions::from_config(
-                &cfg.dashboard,
-                a.attach,
-                !crate::logging::color_enabled(g),
-            );
-            tui::run(handle, topts).await.map_err(Failure::Runtime)
+        };
+        // A panicked engine ends the front end (the terminal is restored as the TUI drops).
+        let result = tokio::select! {
+            r = front => r,
+            why = engine.failed() => {
+                tracing::error!(panic = %why, "the engine stopped");
+                Err(Failure::Runtime(anyhow::anyhow!("the engine stopped: {why}")))
+            }
         };
         // Ingestion stops after the poll in flight; every acknowledged batch is committed.
         engine.shutdown().await;

@@ -175,10 +175,10 @@ async fn continuous(
         controls.shutdown.subscribe(),
     ));
     let (tx, mut rx) = tokio::sync::mpsc::channel(crate::ingest::scheduler::REPORT_QUEUE);
-    eprintln!(
+    crate::logging::stderr_line(format_args!(
         "Starting ingestion scheduler ({} source(s)). Press Ctrl+C to stop.",
         runners.len()
-    );
+    ));
     let mut tasks = spawn_continuous(
         runners,
         settings,
@@ -202,7 +202,7 @@ async fn continuous(
             _ = term.recv() => break,
         }
     }
-    eprintln!("Stopping: finishing the poll in flight...");
+    crate::logging::stderr_line(format_args!("Stopping: finishing the poll in flight..."));
     let _ = controls.shutdown.send(true);
     // Keep reading while the pollers finish, so none waits on a full queue.
     loop {
@@ -327,7 +327,7 @@ pub fn print_report(r: &PollReport, state: &SharedIngestState, json: bool) {
         }
         println!("{line}");
         for w in &r.warnings {
-            eprintln!("warning: {}: {w}", r.source);
+            crate::logging::stderr_line(format_args!("warning: {}: {w}", r.source));
         }
     }
 }

@@ -34,10 +34,17 @@ pub fn run(g: &GlobalArgs, a: &ServeArgs) -> Outcome {
         let state = ApiState::new(handle, storage, cfg.storage.busy_timeout_ms, &settings)
             .with_calibration(PathBuf::from(&cfg.analytics.ratings.games_path), cfg.analytics.clone());
         let app = api::router(state, &settings);
-        eprintln!("Serving on http://{addr}/ (API under /api/v1, probes /healthz /readyz, metrics /metrics). Ctrl+C to stop.");
-        let served = api::serve(listener, app, shutdown_signal()).await;
+        crate::logging::stderr_line(format_args!("Serving on http://{addr}/ (API under /api/v1, probes /healthz /readyz, metrics /metrics). Ctrl+C to stop."));
+        let mut engine = engine;
+        let served = tokio::select! {
+            r = api::serve(listener, app, shutdown_signal()) => r.context("serving HTTP").map_err(Failure::Runtime),
+            why = engine.failed() => {
+                tracing::error!(panic = %why, "the engine stopped; exiting so the process manager restarts it");
+                Err(Failure::Runtime(anyhow::anyhow!("the engine stopped: {why}")))
+            }
+        };
         engine.shutdown().await;
-        served.context("serving HTTP").map_err(Failure::Runtime)
+        served
     })
 }
 

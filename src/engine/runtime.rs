@@ -190,6 +190,19 @@ impl Engine {
         ))
     }
 
+    /// Resolves when one of the engine's tasks has panicked, with what it said; pending
+    /// otherwise. A front end stops on it: a dead engine must not keep serving its last snapshot
+    /// as if it were live (a process manager restarts the process).
+    pub async fn failed(&mut self) -> String {
+        loop {
+            match self.tasks.join_next().await {
+                Some(Err(e)) if e.is_panic() => return panic_message(e.into_panic()),
+                Some(_) => continue,
+                None => std::future::pending::<()>().await,
+            }
+        }
+    }
+
     /// Stops ingestion after the poll in flight, waits for every commit, then returns.
     pub async fn shutdown(mut self) {
         let _ = self.controls.shutdown.send(true);
@@ -675,4 +688,12 @@ impl StoredView {
             book_sources,
         })
     }
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
 }

@@ -278,25 +278,94 @@ pub fn write_file(dir: &Path, name: &str, body: &[u8]) {
 /// Starts the real binary's `serve` on an ephemeral loopback port from the repository root;
 /// returns the process and the base URL it printed (ending in `/`).
 pub fn spawn_serve(db: &std::path::Path, env: &[(&str, &str)]) -> (std::process::Child, String) {
+    let (server, url, _log) = spawn_serve_logged(db, env);
+    (server, url)
+}
+
+/// Everything a spawned server wrote to stderr so far: printed when a test fails, so a panic or
+/// an error in the server is visible in the test output instead of lost with its pipe.
+#[derive(Clone, Default)]
+pub struct ServerLog(Arc<Mutex<String>>);
+
+impl ServerLog {
+    pub fn text(&self) -> String {
+        self.0.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+/// [`spawn_serve`], keeping its stderr: a thread reads it to the end (so the server never writes
+/// to a closed or full pipe) and keeps every line.
+pub fn spawn_serve_logged(
+    db: &std::path::Path,
+    env: &[(&str, &str)],
+) -> (std::process::Child, String, ServerLog) {
     use std::io::{BufRead, BufReader};
     let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_nflreadpy-betting"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["serve", "--bind", "127.0.0.1:0", "--storage"])
         .arg(db)
         .envs(env.iter().copied())
+        .env("RUST_BACKTRACE", "1")
         .stderr(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("the binary starts");
     let stderr = server.stderr.take().expect("piped stderr");
-    let url = BufReader::new(stderr)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|l| {
-            l.split_whitespace()
+    let log = ServerLog::default();
+    let (url_tx, url_rx) = std::sync::mpsc::channel();
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        let mut url_tx = Some(url_tx);
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(url) = line
+                .split_whitespace()
                 .find(|w| w.starts_with("http://"))
-                .map(str::to_string)
-        })
-        .expect("the server printed its address");
-    (server, url)
+                .filter(|_| url_tx.is_some())
+            {
+                let _ = url_tx.take().map(|tx| tx.send(url.to_string()));
+            }
+            if let Ok(mut s) = sink.0.lock() {
+                s.push_str(&line);
+                s.push('\n');
+            }
+        }
+    });
+    let url = url_rx
+        .recv_timeout(Duration::from_secs(120))
+        .unwrap_or_else(|_| panic!("the server printed no address; its log:\n{}", log.text()));
+    (server, url, log)
+}
+
+/// A minimal HTTP/1.0 client (the test crate has no blocking HTTP client): status and body.
+pub fn http(method: &str, url: &str) -> Option<(u16, String)> {
+    let rest = url.strip_prefix("http://")?;
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(host).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+    let req = format!(
+        "{method} /{path} HTTP/1.0\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).ok()?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).ok()?;
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, body.to_string()))
+}
+
+/// Polls `check` every half second until it returns `Some`, for at most `bound`.
+pub fn wait_for<T>(what: &str, bound: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(
+            start.elapsed() < bound,
+            "gave up after {bound:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
 }

@@ -27,8 +27,9 @@ try {
     await page.click("#auth button");
   }
   // On a timeout, say what the page showed instead of only "Timeout exceeded".
-  const state = () => page.evaluate(() => ({ live: document.querySelector("#live").textContent,
-    health: document.querySelector("#health").textContent, version: document.body.dataset.version }));
+  const state = () => page.evaluate(async () => ({ live: document.querySelector("#live").textContent,
+    health: document.querySelector("#health").textContent, version: document.body.dataset.version,
+    readyz: await fetch("/readyz").then(async (r) => `${r.status} ${await r.text()}`).catch((e) => String(e)) }));
   const waitFor = async (fn, arg, what) => {
     try { await page.waitForFunction(fn, arg, { timeout: 30000 }); }
     catch (e) { throw new Error(`${what}: ${e.message}; page: ${JSON.stringify(await state())}; console: ${JSON.stringify(errors)}`); }
