@@ -23,5 +23,6 @@ pub mod logging;
 pub mod metrics;
 pub mod pricing;
 pub mod secret;
+pub mod snapshot;
 pub mod store;
 pub mod tui;

@@ -6,9 +6,9 @@ use crate::app::{load_config, Failure, Outcome};
 use crate::cli::{BacktestArgs, GlobalArgs, OutputFormat, ScanArgs, SimulateArgs};
 use crate::config::Config;
 use crate::engine::pricer::{self, MarketData, Pricer, PricingRun};
-use crate::engine::{EdgeRow, ExportFormat, Snapshot};
 use crate::ingest::adapter;
 use crate::ingest::scheduler::{single_pass, IngestState, Runner, SchedulerSettings};
+use crate::snapshot::{EdgeRow, ExportFormat, Snapshot};
 use crate::store::{self, now_ms, records, StoreWriter};
 use anyhow::Context;
 use serde_json::json;
@@ -133,9 +133,9 @@ impl Session {
         {
             tracing::warn!(error = %e, "cannot store the simulation");
         }
-        let snap = crate::engine::Snapshot {
+        let snap = crate::snapshot::Snapshot {
             taken_ms: now_ms(),
-            ingest: crate::engine::IngestView::configured(&self.cfg),
+            ingest: crate::snapshot::IngestView::configured(&self.cfg),
             edges: run.edges.clone(),
             simulations: vec![run.run.clone()],
             ..Default::default()
@@ -269,7 +269,7 @@ async fn pipeline_alerts(
         events: data
             .events
             .iter()
-            .map(|e| crate::engine::EventView {
+            .map(|e| crate::snapshot::EventView {
                 event_id: e.event_id.clone(),
                 label: e.label(),
                 home_team: e.home_team.clone(),

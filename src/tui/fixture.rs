@@ -2,9 +2,9 @@
 //! open breaker), a slate of games, ~50 edges, recent simulation runs and alerts in every state.
 //! Used by the snapshot tests and the render benchmark; public so benches can reach it.
 
-use crate::engine::*;
 use crate::ingest::breaker::BreakerState;
 use crate::ingest::health::{FreshnessRow, SourceHealth};
+use crate::snapshot::*;
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64;
 

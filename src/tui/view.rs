@@ -4,7 +4,7 @@
 
 use super::command::{Pane, SortColumn, UiCommand};
 use super::keymap::Keymap;
-use crate::engine::{DetailView, EdgeRow, Snapshot};
+use crate::snapshot::{DetailView, EdgeRow, Snapshot};
 
 /// A one-line text input with a cursor (the `:` line and the `/` filter).
 #[derive(Debug, Clone, Default, PartialEq)]
