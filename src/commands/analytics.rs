@@ -1,8 +1,8 @@
 //! `simulate`, `scan` and `backtest`: the pricing pipeline as one-shot commands for operators
 //! and scripts. They call the same `Pricer` the dashboard engine runs.
 
+use super::{load_config, Failure, Outcome};
 use crate::alerts::{send_test_alert, AlertsEngine, DispatchOptions};
-use crate::app::{load_config, Failure, Outcome};
 use crate::cli::{BacktestArgs, GlobalArgs, OutputFormat, ScanArgs, SimulateArgs};
 use crate::config::Config;
 use crate::engine::pricer::{self, MarketData, Pricer, PricingRun};

@@ -1,7 +1,7 @@
 //! `dashboard` (also the default command): the engine in background tasks and the full-screen
 //! UI, or its headless twin printing one snapshot per refresh.
 
-use crate::app::{load_config, Failure, Outcome};
+use super::{load_config, Failure, Outcome};
 use crate::cli::{DashboardArgs, GlobalArgs};
 use crate::duration;
 use crate::engine::{Engine, EngineOptions, Mode};

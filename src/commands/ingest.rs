@@ -1,6 +1,6 @@
 //! `ingest`: continuous polling, or one pass with `--interval 0`.
 
-use crate::app::{load_config, Failure, Outcome};
+use super::{load_config, Failure, Outcome};
 use crate::cli::{GlobalArgs, IngestArgs};
 use crate::ingest::adapter;
 use crate::ingest::scheduler::{
