@@ -269,7 +269,7 @@ pub async fn run_with<W: Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::fixture;
+    use crate::snapshot::fixture;
 
     fn healthy() -> Snapshot {
         let mut s = fixture::snapshot();

@@ -4,6 +4,11 @@
 /// The git commit this binary was built from (`build.rs`; "unknown" outside a git checkout).
 pub const GIT_SHA: &str = env!("NFLREADPY_BETTING_GIT_SHA");
 
+// Test builds name the library by its crate name so that `snapshot/fixture.rs` compiles both
+// here and inside the render benchmark, which includes the same file.
+#[cfg(test)]
+extern crate self as nflreadpy_betting;
+
 pub mod alerts;
 pub mod api;
 pub mod app;

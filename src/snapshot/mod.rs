@@ -5,6 +5,8 @@
 //! back up from the front ends to the engine.
 
 pub mod command;
+#[cfg(test)]
+pub(crate) mod fixture;
 
 pub use command::{Command, DetailView, ExportFormat, HistoryPoint, Reply};
 

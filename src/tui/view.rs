@@ -481,7 +481,7 @@ impl ViewState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::fixture;
+    use crate::snapshot::fixture;
 
     #[test]
     fn window_keeps_the_selection_visible_over_two_thousand_rows() {
