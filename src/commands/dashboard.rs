@@ -5,7 +5,8 @@ use super::{load_config, Failure, Outcome};
 use crate::cli::{DashboardArgs, GlobalArgs};
 use crate::duration;
 use crate::engine::{Engine, EngineOptions, Mode};
-use crate::{headless, tui};
+use crate::frontends::headless;
+use crate::tui;
 use anyhow::Context;
 use std::io::IsTerminal;
 

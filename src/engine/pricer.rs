@@ -1,9 +1,9 @@
 //! The pricing pipeline every front end shares: stored quotes in, priced opportunities, portfolio
 //! and bankroll out. `simulate`, `scan`, the dashboard engine and the API all call `Pricer::price`.
 
-use crate::bankroll::{self, BankrollReport, PathBet};
 use crate::config::Config;
 use crate::domain::{Event, MarketKind, Quote, Scope, Selection};
+use crate::edges::bankroll::{self, BankrollReport, PathBet};
 use crate::edges::{find_opportunities, Opportunity, Portfolio};
 use crate::pricing::montecarlo::{check_limit, CHECK_Z_LIMIT};
 use crate::pricing::{games, PricingEngine, SlateGame, SlateSimulation};
