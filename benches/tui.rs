@@ -2,9 +2,14 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use nflreadpy_betting::tui::app::App;
-use nflreadpy_betting::tui::{draw, fixture, TuiOptions};
+use nflreadpy_betting::tui::{draw, TuiOptions};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
+
+/// The dashboard's test snapshot (a `#[cfg(test)]` module of the library, so compiled in here).
+#[path = "../src/snapshot/fixture.rs"]
+#[allow(dead_code)]
+mod fixture;
 
 fn frame(c: &mut Criterion) {
     let snap = fixture::snapshot_with_edges(2000);

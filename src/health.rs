@@ -89,8 +89,8 @@ impl Judge {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::IngestView;
     use crate::ingest::health::SourceHealth;
+    use crate::snapshot::IngestView;
 
     /// Issue 13, item 7: the engine hard-coded a 0.95 floor while `status` used the configured
     /// one and the TUI coloured at 0.99/0.95. With the floor configured at 90%, a source at 93%

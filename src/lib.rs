@@ -4,11 +4,14 @@
 /// The git commit this binary was built from (`build.rs`; "unknown" outside a git checkout).
 pub const GIT_SHA: &str = env!("NFLREADPY_BETTING_GIT_SHA");
 
+// Test builds name the library by its crate name so that `snapshot/fixture.rs` compiles both
+// here and inside the render benchmark, which includes the same file.
+#[cfg(test)]
+extern crate self as nflreadpy_betting;
+
 pub mod alerts;
 pub mod api;
 pub mod app;
-pub mod backtest;
-pub mod bankroll;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -16,12 +19,13 @@ pub mod domain;
 pub mod duration;
 pub mod edges;
 pub mod engine;
-pub mod headless;
+pub mod frontends;
 pub mod health;
 pub mod ingest;
 pub mod logging;
 pub mod metrics;
 pub mod pricing;
 pub mod secret;
+pub mod snapshot;
 pub mod store;
 pub mod tui;

@@ -7,9 +7,9 @@ use nflreadpy_betting::alerts::{AlertEvent, AlertsEngine, EventKind, Notificatio
 use nflreadpy_betting::config::{
     ChannelConfig, Config, PagerDutyChannel, QuietHours, SlackChannel, TerminalChannel,
 };
-use nflreadpy_betting::engine::command::{Command, Reply};
-use nflreadpy_betting::engine::snapshot::{EdgeRow, SimulationRun, Snapshot};
 use nflreadpy_betting::ingest::health::{FreshnessRow, SourceHealth};
+use nflreadpy_betting::snapshot::command::{Command, Reply};
+use nflreadpy_betting::snapshot::{EdgeRow, SimulationRun, Snapshot};
 
 /// 2023-11-14 22:13:20 UTC.
 const T0: i64 = 1_700_000_000_000;

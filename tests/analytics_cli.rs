@@ -319,7 +319,7 @@ fn backtest_reports_every_market_walk_forward_with_a_predictions_file() {
         rows += 1;
         let f = |c: &str| rec[idx(c)].parse::<f64>().unwrap();
         let g = by_id[&rec[idx("game_id")]];
-        let want = nflreadpy_betting::backtest::market_home_win(g).unwrap();
+        let want = nflreadpy_betting::pricing::backtest::market_home_win(g).unwrap();
         assert!(
             (f("market_home_win") - want).abs() < 1e-6,
             "market column is the de-vigged close"

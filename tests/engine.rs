@@ -1,7 +1,8 @@
 //! The engine core on the real replay feed and a real SQLite file: snapshots out, commands in.
 
 use nflreadpy_betting::config::{Config, SourceConfig};
-use nflreadpy_betting::engine::{Command, Engine, EngineOptions, Mode, Reply};
+use nflreadpy_betting::engine::{Engine, EngineOptions, Mode};
+use nflreadpy_betting::snapshot::{Command, Reply};
 use std::time::Duration;
 
 fn config(dir: &std::path::Path) -> Config {
@@ -17,7 +18,7 @@ fn config(dir: &std::path::Path) -> Config {
     cfg
 }
 
-async fn wait_for<F: Fn(&nflreadpy_betting::engine::Snapshot) -> bool>(
+async fn wait_for<F: Fn(&nflreadpy_betting::snapshot::Snapshot) -> bool>(
     h: &nflreadpy_betting::engine::EngineHandle,
     f: F,
 ) -> bool {
@@ -57,7 +58,7 @@ async fn live_engine_publishes_replay_data_and_obeys_commands() {
         Reply::Done("ingestion paused".into())
     );
     assert!(wait_for(&handle, |s| s.ingest.paused).await);
-    let polls = |s: &nflreadpy_betting::engine::Snapshot| s.ingest.sources[0].polls_total;
+    let polls = |s: &nflreadpy_betting::snapshot::Snapshot| s.ingest.sources[0].polls_total;
     // While paused no scheduled poll runs; "ingest now" still polls once.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let before = polls(&handle.latest());
@@ -147,7 +148,7 @@ async fn pricing_runs_and_detail_carries_history_and_the_model_distribution() {
     let path = dir.path().join("x.json");
     let reply = handle
         .send(Command::Export {
-            format: nflreadpy_betting::engine::ExportFormat::Json,
+            format: nflreadpy_betting::snapshot::ExportFormat::Json,
             path: Some(path.clone()),
         })
         .await;

@@ -1,13 +1,13 @@
 //! The Prometheus text must parse with a real parser (Python's prometheus_client) and carry every
 //! metric name the operations guide promises, with label values escaped and values in seconds.
 
-use nflreadpy_betting::engine::snapshot::{
-    AlertRow, AlertsView, ChannelHealth, EdgeRow, SimulationRun, Snapshot,
-};
 use nflreadpy_betting::ingest::health::{FreshnessRow, SourceHealth};
 use nflreadpy_betting::metrics::{
     self, collect, prometheus_name, write_textfile, ChannelCounters, Extra, LatencyHistogram,
     GUIDE_METRICS,
+};
+use nflreadpy_betting::snapshot::{
+    AlertRow, AlertsView, ChannelHealth, EdgeRow, SimulationRun, Snapshot,
 };
 use std::io::Write;
 use std::process::{Command, Stdio};

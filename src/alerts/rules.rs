@@ -6,9 +6,9 @@
 
 use super::Severity;
 use crate::config::AlertRules;
-use crate::engine::snapshot::{SimulationRun, Snapshot};
 use crate::ingest::health::FreshnessRow;
 use crate::metrics::Extra;
+use crate::snapshot::{SimulationRun, Snapshot};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -320,7 +320,9 @@ impl RuleEngine {
         // was drawn from by more than the limit (4 SE, widened for the number of markets
         // checked). Not chance at that level: the grid and its prices disagree.
         if let Some(last) = obs.simulations.iter().max_by_key(|r| r.started_ms) {
-            let limit = last.check_limit.max(crate::engine::pricer::CHECK_Z_LIMIT);
+            let limit = last
+                .check_limit
+                .max(crate::pricing::montecarlo::CHECK_Z_LIMIT);
             if let Some(z) = last.max_abs_z.filter(|z| *z > limit || z.is_nan()) {
                 add(Condition {
                     rule: Rule::PricingCheck,

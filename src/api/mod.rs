@@ -104,7 +104,7 @@ impl ApiState {
                     let Some(end) = last else {
                         return Err("no finished games with moneylines".to_string());
                     };
-                    let (report, _) = crate::backtest::run(&games, &cfg, end - 4, end);
+                    let (report, _) = crate::pricing::backtest::run(&games, &cfg, end - 4, end);
                     serde_json::to_value(report).map_err(|e| e.to_string())
                 })
                 .await

@@ -5,7 +5,7 @@ use super::params::{paginate, Params};
 use super::problem::Problem;
 use super::ApiState;
 use crate::domain::{MarketKind, Scope, Selection};
-use crate::engine::{Command, ExportFormat, Reply};
+use crate::snapshot::{Command, ExportFormat, Reply};
 use crate::store::{self, read};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -1,14 +1,14 @@
 //! `simulate`, `scan` and `backtest`: the pricing pipeline as one-shot commands for operators
 //! and scripts. They call the same `Pricer` the dashboard engine runs.
 
+use super::{load_config, Failure, Outcome};
 use crate::alerts::{send_test_alert, AlertsEngine, DispatchOptions};
-use crate::app::{load_config, Failure, Outcome};
 use crate::cli::{BacktestArgs, GlobalArgs, OutputFormat, ScanArgs, SimulateArgs};
 use crate::config::Config;
 use crate::engine::pricer::{self, MarketData, Pricer, PricingRun};
-use crate::engine::{EdgeRow, ExportFormat, Snapshot};
 use crate::ingest::adapter;
 use crate::ingest::scheduler::{single_pass, IngestState, Runner, SchedulerSettings};
+use crate::snapshot::{EdgeRow, ExportFormat, Snapshot};
 use crate::store::{self, now_ms, records, StoreWriter};
 use anyhow::Context;
 use serde_json::json;
@@ -133,9 +133,9 @@ impl Session {
         {
             tracing::warn!(error = %e, "cannot store the simulation");
         }
-        let snap = crate::engine::Snapshot {
+        let snap = crate::snapshot::Snapshot {
             taken_ms: now_ms(),
-            ingest: crate::engine::IngestView::configured(&self.cfg),
+            ingest: crate::snapshot::IngestView::configured(&self.cfg),
             edges: run.edges.clone(),
             simulations: vec![run.run.clone()],
             ..Default::default()
@@ -269,7 +269,7 @@ async fn pipeline_alerts(
         events: data
             .events
             .iter()
-            .map(|e| crate::engine::EventView {
+            .map(|e| crate::snapshot::EventView {
                 event_id: e.event_id.clone(),
                 label: e.label(),
                 home_team: e.home_team.clone(),
@@ -396,7 +396,7 @@ pub fn backtest(g: &GlobalArgs, a: &BacktestArgs) -> Outcome {
         .unwrap_or_else(|| PathBuf::from(&cfg.analytics.ratings.games_path));
     let games = crate::pricing::games::load_games(&path).map_err(|e| usage(e.to_string()))?;
     let (report, predictions) =
-        crate::backtest::run(&games, &cfg.analytics, a.start_season, a.end_season);
+        crate::pricing::backtest::run(&games, &cfg.analytics, a.start_season, a.end_season);
     if report.moneyline.market.n == 0 {
         return Err(Failure::Runtime(anyhow::anyhow!(
             "{} has no finished games with closing moneylines in seasons {}-{}",
@@ -428,11 +428,14 @@ pub fn backtest(g: &GlobalArgs, a: &BacktestArgs) -> Outcome {
 }
 
 /// Writes the per-game predictions beside the target, then renames it into place.
-fn write_predictions(path: &Path, preds: &[crate::backtest::Prediction]) -> anyhow::Result<()> {
+fn write_predictions(
+    path: &Path,
+    preds: &[crate::pricing::backtest::Prediction],
+) -> anyhow::Result<()> {
     let tmp = path.with_extension("csv.partial");
     {
         let mut w = csv::Writer::from_path(&tmp)?;
-        w.write_record(crate::backtest::Prediction::CSV_HEADER)?;
+        w.write_record(crate::pricing::backtest::Prediction::CSV_HEADER)?;
         for p in preds {
             w.write_record(p.csv_record())?;
         }
@@ -442,8 +445,8 @@ fn write_predictions(path: &Path, preds: &[crate::backtest::Prediction]) -> anyh
     Ok(())
 }
 
-fn print_backtest(r: &crate::backtest::BacktestReport) {
-    use crate::backtest::Scored;
+fn print_backtest(r: &crate::pricing::backtest::BacktestReport) {
+    use crate::pricing::backtest::Scored;
     println!(
         "Walk-forward backtest {}-{}: ratings from games of earlier weeks only; score models and blend weights from earlier seasons only; hyper-parameters tuned on {}-{} and frozen. Market = {}-de-vigged closing moneyline, 50/50 at the closing spread and total.",
         r.start_season, r.end_season, r.tuned_on.0, r.tuned_on.1, r.devig_method

@@ -1,11 +1,12 @@
 //! `dashboard` (also the default command): the engine in background tasks and the full-screen
 //! UI, or its headless twin printing one snapshot per refresh.
 
-use crate::app::{load_config, Failure, Outcome};
+use super::{load_config, Failure, Outcome};
 use crate::cli::{DashboardArgs, GlobalArgs};
 use crate::duration;
 use crate::engine::{Engine, EngineOptions, Mode};
-use crate::{headless, tui};
+use crate::frontends::headless;
+use crate::tui;
 use anyhow::Context;
 use std::io::IsTerminal;
 

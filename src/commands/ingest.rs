@@ -1,13 +1,13 @@
 //! `ingest`: continuous polling, or one pass with `--interval 0`.
 
-use crate::app::{load_config, Failure, Outcome};
+use super::{load_config, Failure, Outcome};
 use crate::cli::{GlobalArgs, IngestArgs};
-use crate::engine::snapshot::{IngestView, Snapshot};
 use crate::ingest::adapter;
 use crate::ingest::scheduler::{
     self as scheduler, spawn_continuous, Controls, IngestState, PollReport, Runner,
     SchedulerSettings, SharedIngestState,
 };
+use crate::snapshot::{IngestView, Snapshot};
 use crate::store::records::insert_metric_samples;
 use crate::store::{now_ms, StoreWriter};
 use anyhow::Context;

@@ -1,7 +1,16 @@
-//! One module per CLI command: each loads what it needs and calls engine functions.
+//! One module per CLI command: each loads what it needs and calls engine functions. `outcome`
+//! (what they return) and `load` (their configuration) are shared with `app`, which only
+//! dispatches, so no command imports `app`.
 
 pub mod analytics;
+pub mod completions;
 pub mod dashboard;
 pub mod ingest;
+pub mod load;
+pub mod outcome;
 pub mod serve;
 pub mod status;
+pub mod validate_config;
+
+pub use load::load_config;
+pub use outcome::{Failure, Outcome};

@@ -1,7 +1,7 @@
 //! `serve`: the REST API, probes, metrics and web view, over an engine run here or attached.
 
+use super::{load_config, Failure, Outcome};
 use crate::api::{self, ApiSettings, ApiState};
-use crate::app::{load_config, Failure, Outcome};
 use crate::cli::{GlobalArgs, ServeArgs};
 use crate::engine::{Engine, EngineOptions, Mode};
 use anyhow::Context;

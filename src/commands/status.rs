@@ -4,8 +4,8 @@
 //! Exit codes: 0 healthy; 1 unhealthy (a problem is listed) or the store cannot be read;
 //! 2 bad usage or configuration.
 
+use super::{load_config, Failure, Outcome};
 use crate::alerts::outbox::{self, ChannelSummary};
-use crate::app::{load_config, Failure, Outcome};
 use crate::cli::{GlobalArgs, OutputFormat, StatusArgs};
 use crate::config::Config;
 use crate::domain::MarketKind;

@@ -1,7 +1,7 @@
 //! Writes opportunities as CSV or JSON for manual review (`:export`, `scan --export`, REST).
 
-use super::command::ExportFormat;
-use super::snapshot::EdgeRow;
+use crate::snapshot::command::ExportFormat;
+use crate::snapshot::EdgeRow;
 use std::path::Path;
 
 /// The columns of the CSV export, in order.

@@ -1,8 +1,8 @@
 //! The front ends' side of the engine: the latest snapshot, a change notification, and a
 //! command channel whose replies arrive asynchronously (a UI never blocks on the engine).
 
-use super::command::{Command, Reply};
-use super::snapshot::Snapshot;
+use crate::snapshot::command::{Command, Reply};
+use crate::snapshot::Snapshot;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot, watch};

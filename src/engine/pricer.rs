@@ -1,12 +1,13 @@
 //! The pricing pipeline every front end shares: stored quotes in, priced opportunities, portfolio
 //! and bankroll out. `simulate`, `scan`, the dashboard engine and the API all call `Pricer::price`.
 
-use super::snapshot::{BookPrice, EdgeRow, SimulationRun};
-use crate::bankroll::{self, BankrollReport, PathBet};
 use crate::config::Config;
 use crate::domain::{Event, MarketKind, Quote, Scope, Selection};
+use crate::edges::bankroll::{self, BankrollReport, PathBet};
 use crate::edges::{find_opportunities, Opportunity, Portfolio};
+use crate::pricing::montecarlo::{check_limit, CHECK_Z_LIMIT};
 use crate::pricing::{games, PricingEngine, SlateGame, SlateSimulation};
+use crate::snapshot::{BookPrice, EdgeRow, SimulationRun};
 use crate::store::read::{self, LatestQuote};
 use crate::store::records::{OpportunityRecord, SimulationRecord};
 use rusqlite::Connection;
@@ -70,19 +71,6 @@ pub struct Pass<'a> {
     /// What asked for it: refresh, scan, simulate.
     pub trigger: &'a str,
     pub now_ms: i64,
-}
-
-/// The Monte Carlo check's limit for one market: 4 standard errors (a 1-in-16,000 chance).
-pub const CHECK_Z_LIMIT: f64 = 4.0;
-
-/// The limit on the largest |z| of `markets` checked markets, with the same false-alarm rate as
-/// one market at [`CHECK_Z_LIMIT`] (Bonferroni). Measured: a healthy 16-game slate checks about
-/// 18,000 markets and its largest |z| passed 4 in 29 of 200 seeds (median 3.6), so a bare 4 on
-/// the maximum would page on noise; this limit is 5.9 for that slate and 4 for one market.
-pub fn check_limit(markets: usize) -> f64 {
-    let tail = crate::domain::normal::cdf(-CHECK_Z_LIMIT);
-    let per_market = tail / markets.max(1) as f64;
-    (-crate::domain::normal::inv_cdf(per_market)).max(CHECK_Z_LIMIT)
 }
 
 pub struct Pricer {
@@ -352,19 +340,5 @@ fn edge_row(
         books_used: o.books_used.clone(),
         width: o.width,
         other_books,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn check_limit_keeps_one_market_s_false_alarm_rate() {
-        assert!((check_limit(1) - 4.0).abs() < 1e-9);
-        assert!(check_limit(0) >= 4.0);
-        let l = check_limit(18_000);
-        assert!((5.7..6.1).contains(&l), "{l}");
-        assert!(check_limit(100) < check_limit(1000));
     }
 }

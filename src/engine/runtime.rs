@@ -1,10 +1,8 @@
 //! Runs the engine: ingestion (unless attached read-only), pricing, and the snapshot publisher,
 //! all as tasks on the caller's tokio runtime; answers commands from front ends.
 
-use super::command::{Command, DetailView, HistoryPoint, Reply};
 use super::handle::{EngineHandle, EngineSide};
 use super::pricer::{MarketData, Pricer, PricerError, PricingRun};
-use super::snapshot::*;
 use crate::alerts::{AlertsEngine, DispatchOptions};
 use crate::config::Config;
 use crate::domain::MarketKind;
@@ -13,6 +11,8 @@ use crate::ingest::health::{Freshness, SourceHealth};
 use crate::ingest::scheduler::{
     spawn_continuous, Controls, IngestState, Runner, SchedulerSettings, SharedIngestState,
 };
+use crate::snapshot::command::{Command, DetailView, HistoryPoint, Reply};
+use crate::snapshot::*;
 use crate::store::{self, now_ms, read, StoreWriter};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -500,13 +500,13 @@ impl Ctx {
         snap.simulations = self.simulations.iter().cloned().collect();
     }
 
-    fn export(&self, format: super::command::ExportFormat, path: Option<PathBuf>) -> Reply {
+    fn export(&self, format: ExportFormat, path: Option<PathBuf>) -> Reply {
         let Some(run) = &self.last_run else {
             return Reply::Error("nothing to export yet: no pricing pass has run".into());
         };
         let ext = match format {
-            super::command::ExportFormat::Csv => "csv",
-            super::command::ExportFormat::Json => "json",
+            ExportFormat::Csv => "csv",
+            ExportFormat::Json => "json",
         };
         let path = path.unwrap_or_else(|| {
             let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");

@@ -2,7 +2,7 @@
 
 use super::{Family, Kind, Registry};
 use crate::domain::MarketKind;
-use crate::engine::snapshot::Snapshot;
+use crate::snapshot::Snapshot;
 use serde::Serialize;
 
 /// Upper bounds (seconds) of the dispatch-latency histogram buckets; the guide's target is 10 s.
@@ -307,7 +307,8 @@ pub fn collect(snap: &Snapshot, extra: &Extra) -> Registry {
             z.push(&[], v);
             zlim.push(
                 &[],
-                last.check_limit.max(crate::engine::pricer::CHECK_Z_LIMIT),
+                last.check_limit
+                    .max(crate::pricing::montecarlo::CHECK_Z_LIMIT),
             );
         }
     }
@@ -609,8 +610,8 @@ mod tests {
 
     #[test]
     fn streaks_count_from_the_latest_and_thresholds_come_from_config() {
-        use crate::engine::snapshot::SimulationRun;
         use crate::ingest::health::SourceHealth;
+        use crate::snapshot::SimulationRun;
         let mut src = SourceHealth::new("replay", 10.0);
         // 20-poll window: one failure drops the rate to 0.5, then 0.67, 0.75...: under 0.95.
         src.record_poll(true, 1_000, 0.0);

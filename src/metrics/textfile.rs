@@ -47,7 +47,7 @@ pub fn write_textfile(path: &Path, body: &str) -> Result<(), TextfileError> {
 /// node-exporter collector; a failure is logged, never fatal.
 pub async fn write_configured(
     cfg: &crate::config::MetricsConfig,
-    snap: &crate::engine::Snapshot,
+    snap: &crate::snapshot::Snapshot,
     extra: &super::Extra,
 ) {
     let Some(path) = cfg.textfile.clone().filter(|p| !p.trim().is_empty()) else {

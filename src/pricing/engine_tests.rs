@@ -317,7 +317,7 @@ fn monte_carlo_check_is_within_four_standard_errors_on_every_market() {
     );
     assert!(c.markets > 1000, "{}", c.markets);
     assert!(c.max_abs_z <= 4.0, "{c:?}");
-    assert!(c.max_abs_z <= crate::engine::pricer::check_limit(c.markets));
+    assert!(c.max_abs_z <= crate::pricing::montecarlo::check_limit(c.markets));
     // And it can fail: a sample from a different game is far off.
     let other = engine().simulate_slate(&[game("fav3", 6.0, 44.5)], 20_000, 2024);
     let exact = sim.exact("fav3", Scope::Game).expect("exact");

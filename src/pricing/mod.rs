@@ -4,6 +4,7 @@
 //! downstream (edges, bankroll, the dashboard) reads a [`SlateSimulation`].
 
 pub mod alias;
+pub mod backtest;
 pub mod games;
 pub mod keynumbers;
 pub mod known;

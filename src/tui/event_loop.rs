@@ -6,7 +6,8 @@
 
 use super::app::{App, Effect};
 use super::ui;
-use crate::engine::{EngineHandle, Reply};
+use crate::engine::EngineHandle;
+use crate::snapshot::Reply;
 use crossterm::event::{Event, KeyEventKind};
 use ratatui::backend::Backend;
 use ratatui::Terminal;

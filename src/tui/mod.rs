@@ -8,8 +8,6 @@
 pub mod app;
 pub mod command;
 pub mod event_loop;
-#[doc(hidden)]
-pub mod fixture;
 pub mod keymap;
 pub mod terminal;
 pub mod theme;

@@ -4,10 +4,11 @@
 use super::app::{App, Pending};
 use super::command::{parse, Pane};
 use super::event_loop::{run_loop, AppEvent, NoHost};
-use super::fixture::{self, NOW_MS};
 use super::ui;
 use super::TuiOptions;
-use crate::engine::{Command, EngineHandle, Reply, Snapshot};
+use crate::engine::EngineHandle;
+use crate::snapshot::fixture::{self, NOW_MS};
+use crate::snapshot::{Command, Reply, Snapshot};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
 use ratatui::buffer::{Buffer, Cell};

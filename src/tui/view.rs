@@ -4,7 +4,7 @@
 
 use super::command::{Pane, SortColumn, UiCommand};
 use super::keymap::Keymap;
-use crate::engine::{DetailView, EdgeRow, Snapshot};
+use crate::snapshot::{DetailView, EdgeRow, Snapshot};
 
 /// A one-line text input with a cursor (the `:` line and the `/` filter).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -481,7 +481,7 @@ impl ViewState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::fixture;
+    use crate::snapshot::fixture;
 
     #[test]
     fn window_keeps_the_selection_visible_over_two_thousand_rows() {

@@ -430,8 +430,8 @@ pub fn email(addr: SocketAddr) -> ChannelConfig {
 }
 
 /// A snapshot with `n` edges above the alert threshold, taken at `now`.
-pub fn snapshot_with_edges(n: usize, now: i64) -> nflreadpy_betting::engine::snapshot::Snapshot {
-    use nflreadpy_betting::engine::snapshot::{EdgeRow, Snapshot};
+pub fn snapshot_with_edges(n: usize, now: i64) -> nflreadpy_betting::snapshot::Snapshot {
+    use nflreadpy_betting::snapshot::{EdgeRow, Snapshot};
     let edges = (0..n)
         .map(|i| EdgeRow {
             key: format!("ev{i}|spread|game|home|-3.5|book{}", i % 3),

@@ -9,7 +9,7 @@ mod table;
 use super::command::{self, Pane};
 use super::theme::Theme;
 use super::view::{Level, Mode, ViewState};
-use crate::engine::Snapshot;
+use crate::snapshot::Snapshot;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::border;

@@ -3,8 +3,8 @@
 use super::format;
 use super::table::{self, aligned, col, flex, Col};
 use super::{pane_block, Ctx};
-use crate::engine::{AlertRow, Snapshot};
 use crate::ingest::breaker::BreakerState;
+use crate::snapshot::{AlertRow, Snapshot};
 use crate::tui::command::{Pane, SortColumn};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -371,7 +371,7 @@ const SIM_COLS: [Col; 7] = [
     col(6, "MC |z|/limit", 12, true, 1),
 ];
 
-use crate::engine::pricer::CHECK_Z_LIMIT;
+use crate::pricing::montecarlo::CHECK_Z_LIMIT;
 
 fn sims(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
     let r = &cx.theme.roles;

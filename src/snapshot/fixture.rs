@@ -1,10 +1,15 @@
 //! A fixed, seeded `Snapshot` that looks like a Sunday afternoon: five books (one stalled with an
 //! open breaker), a slate of games, ~50 edges, recent simulation runs and alerts in every state.
-//! Used by the snapshot tests and the render benchmark; public so benches can reach it.
+//! Test data only: the TUI's snapshot tests and the headless printer's tests use it as
+//! `crate::snapshot::fixture` (a `#[cfg(test)]` module), and the render benchmark compiles the
+//! same file into itself (`#[path]` in `benches/tui.rs`). So that one file builds in both crates it
+//! names the library by its crate name, which `lib.rs` binds to `crate` in test builds
+//! (`extern crate self as nflreadpy_betting`).
 
-use crate::engine::*;
-use crate::ingest::breaker::BreakerState;
-use crate::ingest::health::{FreshnessRow, SourceHealth};
+use nflreadpy_betting::domain::odds::{american_to_decimal, decimal_to_american};
+use nflreadpy_betting::ingest::breaker::BreakerState;
+use nflreadpy_betting::ingest::health::{FreshnessRow, SourceHealth};
+use nflreadpy_betting::snapshot::*;
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64;
 
@@ -28,22 +33,6 @@ const SCOPES: [&str; 3] = ["game", "game", "1h"];
 /// The standard fixture: 50 edges.
 pub fn snapshot() -> Snapshot {
     snapshot_with_edges(50)
-}
-
-fn american_from_decimal(d: f64) -> i64 {
-    if d >= 2.0 {
-        ((d - 1.0) * 100.0).round() as i64
-    } else {
-        (-100.0 / (d - 1.0)).round() as i64
-    }
-}
-
-fn decimal_from_american(a: i64) -> f64 {
-    if a > 0 {
-        1.0 + a as f64 / 100.0
-    } else {
-        1.0 + 100.0 / (-a) as f64
-    }
 }
 
 pub fn snapshot_with_edges(n: usize) -> Snapshot {
@@ -142,8 +131,9 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
         };
         let ev_target: f64 = 0.02 + rng.random_range(0.0..1.0f64).powi(3) * 0.09;
         let decimal_raw = (1.0 + ev_target) / fair;
-        let american = american_from_decimal(decimal_raw);
-        let decimal = decimal_from_american(american);
+        // Rounding a price above 1.0 gives at most -100 or at least +100, never an impossible one.
+        let american = decimal_to_american(decimal_raw);
+        let decimal = american_to_decimal(american).expect("a rounded book price");
         let ev = fair * decimal - 1.0;
         let b = decimal - 1.0;
         let kelly = (((b * fair - (1.0 - fair)) / b) * 0.5).clamp(0.0, 0.05);

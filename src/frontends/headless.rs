@@ -3,8 +3,9 @@
 //! derive from it) — until `--cycles`, `--duration` or SIGINT/SIGTERM. The result says whether
 //! the health targets held, so monitors can use the exit code.
 
-use crate::engine::{EngineHandle, Snapshot};
+use crate::engine::EngineHandle;
 use crate::ingest::breaker::BreakerState;
+use crate::snapshot::Snapshot;
 use serde::Serialize;
 use std::future::Future;
 use std::io::Write;
@@ -268,7 +269,7 @@ pub async fn run_with<W: Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::fixture;
+    use crate::snapshot::fixture;
 
     fn healthy() -> Snapshot {
         let mut s = fixture::snapshot();

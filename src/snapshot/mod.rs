@@ -1,5 +1,14 @@
 //! The immutable picture of the engine that every front end renders: the TUI, the headless
 //! printer and the HTTP API read the same `Snapshot`, so they always show the same figures.
+//! With `Command` (what front ends ask of the engine) it is the leaf of the house: the engine,
+//! alerts, metrics and every front end import it, and it imports none of them, so no arrow runs
+//! back up from the front ends to the engine.
+
+pub mod command;
+#[cfg(test)]
+pub(crate) mod fixture;
+
+pub use command::{Command, DetailView, ExportFormat, HistoryPoint, Reply};
 
 use crate::ingest::health::{FreshnessRow, SourceHealth};
 use serde::Serialize;
@@ -149,7 +158,7 @@ pub struct SimulationRun {
     /// The Monte Carlo check of the exact prices: largest |sampled - exact| / SE over every
     /// priced market (`None` when no draws were made), and where it happened.
     pub max_abs_z: Option<f64>,
-    /// The limit `max_abs_z` is judged against (see `pricer::check_limit`).
+    /// The limit `max_abs_z` is judged against (see `pricing::montecarlo::check_limit`).
     pub check_limit: f64,
     pub check_markets: usize,
     pub check_worst: String,
