@@ -26,7 +26,15 @@ async fn run(spacing: Duration, label: &str) {
     let cfg = config_with_channels(dir.path(), vec![webhook(rx.url("/hook"))]);
     let path = PathBuf::from(&cfg.ingestion.storage_path);
     let (writer, thread) = StoreWriter::spawn(&path, 5000, 64).unwrap();
-    let mut eng = AlertsEngine::new(&cfg, Some(writer.clone())).unwrap();
+    let mut eng = AlertsEngine::new(
+        &cfg,
+        Some(nflreadpy_betting::store::Store::from_writer(
+            &path,
+            5000,
+            writer.clone(),
+        )),
+    )
+    .unwrap();
     let disp = eng
         .dispatcher(DispatchOptions::from_config(&cfg.alerts))
         .unwrap();

@@ -42,7 +42,15 @@ async fn every_channel_delivers_triggers_and_resolves_to_loopback_receivers() {
     );
     let path = PathBuf::from(&cfg.ingestion.storage_path);
     let (writer, thread) = StoreWriter::spawn(&path, 5000, 64).unwrap();
-    let mut eng = AlertsEngine::new(&cfg, Some(writer.clone())).unwrap();
+    let mut eng = AlertsEngine::new(
+        &cfg,
+        Some(nflreadpy_betting::store::Store::from_writer(
+            &path,
+            5000,
+            writer.clone(),
+        )),
+    )
+    .unwrap();
     let term = Buf::default();
     let disp = eng
         .dispatcher(DispatchOptions::from_config(&cfg.alerts))
@@ -204,7 +212,11 @@ async fn test_alert_reports_each_channel_and_errors_stay_secret_free() {
         }));
     let path = PathBuf::from(&cfg.ingestion.storage_path);
     let (writer, thread) = StoreWriter::spawn(&path, 5000, 64).unwrap();
-    let results = send_test_alert(&cfg, &writer).await;
+    let results = send_test_alert(
+        &cfg,
+        &nflreadpy_betting::store::Store::from_writer(&path, 5000, writer.clone()),
+    )
+    .await;
     let names: Vec<&str> = results.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["webhook", "slack", "pagerduty", "desktop"]);
     assert!(results[0].1.is_ok(), "{:?}", results[0]);
@@ -269,7 +281,11 @@ async fn email_uses_starttls_with_a_private_ca_and_logs_in_over_tls_only() {
     );
     let path = PathBuf::from(&cfg.ingestion.storage_path);
     let (writer, thread) = StoreWriter::spawn(&path, 5000, 64).unwrap();
-    let results = send_test_alert(&cfg, &writer).await;
+    let results = send_test_alert(
+        &cfg,
+        &nflreadpy_betting::store::Store::from_writer(&path, 5000, writer.clone()),
+    )
+    .await;
     drop(writer);
     thread.join();
 

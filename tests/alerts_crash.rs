@@ -43,7 +43,13 @@ fn crash_child_dispatcher() {
         let cfg = crash_config(std::path::Path::new(&dir), &base);
         let path = PathBuf::from(&cfg.ingestion.storage_path);
         let (writer, _thread) = StoreWriter::spawn(&path, 5000, 64).unwrap();
-        let mut eng = AlertsEngine::new(&cfg, Some(writer)).unwrap();
+        let mut eng = AlertsEngine::new(
+            &cfg,
+            Some(nflreadpy_betting::store::Store::from_writer(
+                &path, 5000, writer,
+            )),
+        )
+        .unwrap();
         let now = now_ms();
         eng.observe_and_enqueue(&snapshot_with_edges(EDGES, now), now)
             .await
@@ -110,7 +116,15 @@ async fn sigkill_mid_delivery_then_restart_delivers_each_alert_exactly_once() {
         "nothing left pending after the kill"
     );
     let (writer, thread) = StoreWriter::spawn(&path, 5000, 64).unwrap();
-    let eng = AlertsEngine::new(&cfg, Some(writer.clone())).unwrap();
+    let eng = AlertsEngine::new(
+        &cfg,
+        Some(nflreadpy_betting::store::Store::from_writer(
+            &path,
+            5000,
+            writer.clone(),
+        )),
+    )
+    .unwrap();
     let disp = eng
         .dispatcher(DispatchOptions::from_config(&cfg.alerts))
         .unwrap();

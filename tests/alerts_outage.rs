@@ -5,7 +5,8 @@
 mod common;
 
 use common::*;
-use nflreadpy_betting::alerts::{outbox, AlertsEngine, DispatchOptions, EventKind};
+use nflreadpy_betting::alerts::{AlertsEngine, DispatchOptions, EventKind};
+use nflreadpy_betting::store::outbox;
 use nflreadpy_betting::store::{now_ms, StoreWriter};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -27,7 +28,15 @@ async fn outage_queues_alerts_fires_delivery_failure_then_delivers_each_once() {
     );
     let path = PathBuf::from(&cfg.ingestion.storage_path);
     let (writer, thread) = StoreWriter::spawn(&path, 5000, 64).unwrap();
-    let mut eng = AlertsEngine::new(&cfg, Some(writer.clone())).unwrap();
+    let mut eng = AlertsEngine::new(
+        &cfg,
+        Some(nflreadpy_betting::store::Store::from_writer(
+            &path,
+            5000,
+            writer.clone(),
+        )),
+    )
+    .unwrap();
     let stats = eng.stats();
     let disp = eng
         .dispatcher(DispatchOptions::from_config(&cfg.alerts))
@@ -169,7 +178,15 @@ async fn one_dead_channel_never_starves_the_others() {
     );
     let path = PathBuf::from(&cfg.ingestion.storage_path);
     let (writer, thread) = StoreWriter::spawn(&path, 5000, 64).unwrap();
-    let mut eng = AlertsEngine::new(&cfg, Some(writer.clone())).unwrap();
+    let mut eng = AlertsEngine::new(
+        &cfg,
+        Some(nflreadpy_betting::store::Store::from_writer(
+            &path,
+            5000,
+            writer.clone(),
+        )),
+    )
+    .unwrap();
     let t0 = now_ms();
     eng.observe_and_enqueue(&snapshot_with_edges(1, t0), t0)
         .await

@@ -38,11 +38,15 @@ async fn start(token: Option<&str>) -> Server {
         }
         let _ = tokio::time::timeout(Duration::from_millis(200), rx.changed()).await;
     }
-    let state = ApiState::new(handle, dir.path().join("api.sqlite3"), 5000, &settings)
-        .with_calibration(
-            concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv").into(),
-            cfg.analytics.clone(),
-        );
+    let state = ApiState::new(
+        handle,
+        nflreadpy_betting::store::Store::reader(dir.path().join("api.sqlite3"), 5000),
+        &settings,
+    )
+    .with_calibration(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv").into(),
+        cfg.analytics.clone(),
+    );
     let (listener, addr) = api::bind(&settings).await.unwrap();
     let app = api::router(state, &settings);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -299,7 +303,11 @@ async fn stream_sends_5000_changes_with_one_timestamp_exactly_once() {
         max_body_bytes: 4096,
     };
     let (handle, engine) = Engine::start(cfg, EngineOptions::new(Mode::Attach, 0.2, 1000)).unwrap();
-    let state = ApiState::new(handle, db.clone(), 5000, &settings);
+    let state = ApiState::new(
+        handle,
+        nflreadpy_betting::store::Store::reader(db.clone(), 5000),
+        &settings,
+    );
     let (listener, addr) = api::bind(&settings).await.unwrap();
     let app = api::router(state, &settings);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -358,7 +366,11 @@ async fn probes_are_never_rate_limited_and_clients_have_their_own_budget() {
         max_body_bytes: 4096,
     };
     let (handle, engine) = Engine::start(cfg, EngineOptions::new(Mode::Attach, 0.2, 1000)).unwrap();
-    let state = ApiState::new(handle, db.clone(), 5000, &settings);
+    let state = ApiState::new(
+        handle,
+        nflreadpy_betting::store::Store::reader(db.clone(), 5000),
+        &settings,
+    );
     let (listener, addr) = api::bind(&settings).await.unwrap();
     let app = api::router(state, &settings);
     tokio::spawn(api::serve(listener, app, std::future::pending()));

@@ -144,7 +144,11 @@ fn server() -> &'static ApiServer {
             )
             .unwrap();
             std::mem::forget(engine);
-            let state = nflreadpy_betting::api::ApiState::new(handle, db.clone(), 5000, &settings);
+            let state = nflreadpy_betting::api::ApiState::new(
+                handle,
+                nflreadpy_betting::store::Store::reader(db.clone(), 5000),
+                &settings,
+            );
             let (listener, addr) = nflreadpy_betting::api::bind(&settings).await.unwrap();
             let app = nflreadpy_betting::api::router(state, &settings);
             tokio::spawn(nflreadpy_betting::api::serve(

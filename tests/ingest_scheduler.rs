@@ -51,7 +51,13 @@ async fn failing_source_is_retried_recorded_and_isolated() {
 
     // 1. Upstream down: three attempts, recorded as one failed poll; replay still stored.
     server.route(ODDS_PATH, Reply::new(500, "boom"));
-    let reports = single_pass(&mut runners, &settings, &writer, &state).await;
+    let reports = single_pass(
+        &mut runners,
+        &settings,
+        &nflreadpy_betting::store::Store::from_writer(&db, 5000, writer.clone()),
+        &state,
+    )
+    .await;
     let odds = reports.iter().find(|r| r.source == "the-odds-api").unwrap();
     assert!(!odds.ok);
     assert_eq!(odds.attempts, 3);
@@ -63,7 +69,13 @@ async fn failing_source_is_retried_recorded_and_isolated() {
         ODDS_PATH,
         Reply::new(401, r#"{"message":"Invalid API key"}"#),
     );
-    let reports = single_pass(&mut runners, &settings, &writer, &state).await;
+    let reports = single_pass(
+        &mut runners,
+        &settings,
+        &nflreadpy_betting::store::Store::from_writer(&db, 5000, writer.clone()),
+        &state,
+    )
+    .await;
     let odds = reports.iter().find(|r| r.source == "the-odds-api").unwrap();
     assert_eq!((odds.ok, odds.attempts), (false, 1));
     assert!(!format!("{odds:?}").contains("test-key-not-secret"));
@@ -73,7 +85,13 @@ async fn failing_source_is_retried_recorded_and_isolated() {
         ODDS_PATH,
         Reply::new(429, r#"{"message":"slow down"}"#).header("Retry-After", "0"),
     );
-    let reports = single_pass(&mut runners, &settings, &writer, &state).await;
+    let reports = single_pass(
+        &mut runners,
+        &settings,
+        &nflreadpy_betting::store::Store::from_writer(&db, 5000, writer.clone()),
+        &state,
+    )
+    .await;
     let odds = reports.iter().find(|r| r.source == "the-odds-api").unwrap();
     assert_eq!(odds.error_reason.as_deref(), Some("rate_limited"));
 
@@ -85,7 +103,13 @@ async fn failing_source_is_retried_recorded_and_isolated() {
             fixture("theoddsapi_v4_nfl_odds_2026-08-22_h2h_spreads_wk1.json"),
         ),
     );
-    let reports = single_pass(&mut runners, &settings, &writer, &state).await;
+    let reports = single_pass(
+        &mut runners,
+        &settings,
+        &nflreadpy_betting::store::Store::from_writer(&db, 5000, writer.clone()),
+        &state,
+    )
+    .await;
     let odds = reports.iter().find(|r| r.source == "the-odds-api").unwrap();
     assert!(odds.ok, "{odds:?}");
     assert_eq!(odds.events, 16);
@@ -144,10 +168,22 @@ async fn the_breaker_opens_after_repeated_failures_and_skips_polls() {
         .collect();
     let state = IngestState::new(&runners);
     for _ in 0..2 {
-        single_pass(&mut runners, &settings, &writer, &state).await;
+        single_pass(
+            &mut runners,
+            &settings,
+            &nflreadpy_betting::store::Store::from_writer(&db, 5000, writer.clone()),
+            &state,
+        )
+        .await;
     }
     let before = server.requests().len();
-    let reports = single_pass(&mut runners, &settings, &writer, &state).await;
+    let reports = single_pass(
+        &mut runners,
+        &settings,
+        &nflreadpy_betting::store::Store::from_writer(&db, 5000, writer.clone()),
+        &state,
+    )
+    .await;
     assert!(reports[0].skipped);
     assert_eq!(
         server.requests().len(),

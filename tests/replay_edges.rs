@@ -35,8 +35,8 @@ fn edges_appear_and_vanish_over_a_market_cycle() {
                 quotes::write_quotes(c, &batch.quotes, now)
             })
             .unwrap();
-        let conn = nflreadpy_betting::store::open_for_reading(&db, 5000).unwrap();
-        let data = MarketData::read(&conn, &cfg, now).unwrap();
+        let store = nflreadpy_betting::store::Store::reader(&db, 5000);
+        let data = MarketData::read_blocking(&store, &cfg, now).unwrap();
         let pass = Pass {
             iterations: 5000,
             seed: 1,

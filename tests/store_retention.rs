@@ -4,8 +4,8 @@
 //! file on a simulated clock — with `storage.retention_days: 1` and the retention pass every
 //! simulated hour, stays under a stated size, while what retention must keep is kept.
 
-use nflreadpy_betting::alerts::outbox::{self, NewRow};
 use nflreadpy_betting::domain::{Event, MarketKind, Quote, Scope, Selection};
+use nflreadpy_betting::store::outbox::{self, NewRow};
 use nflreadpy_betting::store::records::{
     insert_ingest_run, insert_metric_samples, insert_simulation, IngestRun, MetricSample,
     OpportunityRecord, SimulationRecord,
@@ -186,13 +186,25 @@ async fn a_long_run_with_retention_stays_under_its_stated_size() {
         tick += 1;
         now += HOUR / TICKS_PER_HOUR;
         if tick % TICKS_PER_HOUR == 0 {
-            retention::run_once(&writer, keep, now).await.unwrap();
+            retention::run_once(
+                &nflreadpy_betting::store::Store::from_writer(&db, 5000, writer.clone()),
+                keep,
+                now,
+            )
+            .await
+            .unwrap();
         }
         if (now - start) % DAY == 0 {
             size_after_day.push(file_bytes(&db));
         }
     }
-    retention::run_once(&writer, keep, now).await.unwrap();
+    retention::run_once(
+        &nflreadpy_betting::store::Store::from_writer(&db, 5000, writer.clone()),
+        keep,
+        now,
+    )
+    .await
+    .unwrap();
     let history = count(&db, "SELECT COUNT(*) FROM quotes_history");
     let bytes = file_bytes(&db);
     eprintln!(

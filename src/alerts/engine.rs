@@ -4,9 +4,7 @@
 
 use super::channels::{self, Delivered, SendContext};
 use super::notification::{key_digest, Action, DigestItem, Notification};
-use super::outbox::{
-    self, DispatchOptions, DispatchStats, Dispatcher, NewRow, Outcome, SharedStats,
-};
+use super::outbox::{DispatchOptions, DispatchStats, Dispatcher, NewRow, Outcome, SharedStats};
 use super::policy::{self, Route};
 use super::rules::{Condition, Observation, Rule, RuleEngine};
 use super::{AlertsError, Severity};
@@ -14,10 +12,9 @@ use crate::config::{AlertsConfig, Config};
 use crate::metrics::Extra;
 use crate::snapshot::command::{Command, Reply};
 use crate::snapshot::{AlertRow, AlertsView, ChannelHealth, Silence, Snapshot};
-use crate::store::{self, now_ms, StoreWriter};
+use crate::store::{now_ms, Store};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -74,9 +71,7 @@ pub struct AlertsEngine {
     staged: Vec<NewRow>,
     stats: SharedStats,
     wake: Arc<Notify>,
-    writer: Option<StoreWriter>,
-    store_path: PathBuf,
-    busy_timeout_ms: u64,
+    store: Store,
     next_id: i64,
     utc_offset_minutes: Option<i32>,
     render_latency_seconds: Option<f64>,
@@ -89,10 +84,11 @@ fn instance_of(dedup_key: &str) -> Option<&str> {
 }
 
 impl AlertsEngine {
-    /// Builds the engine from configuration. `writer` is the store's single writer; without one
-    /// (an attached, read-only front end) alerts are evaluated and shown but never sent.
-    /// Cooldowns and alert ids carry over from the outbox when the store exists.
-    pub fn new(cfg: &Config, writer: Option<StoreWriter>) -> Result<AlertsEngine, AlertsError> {
+    /// Builds the engine from configuration. With a writable `store` alerts go to its outbox;
+    /// read-only or without one (an attached front end) they are evaluated and shown but never
+    /// sent. Cooldowns and alert ids carry over from the outbox when the store exists (without
+    /// a handle, the configured store is read).
+    pub fn new(cfg: &Config, store: Option<Store>) -> Result<AlertsEngine, AlertsError> {
         let routes = policy::routes(&cfg.alerts.channels).map_err(|(index, problem)| {
             AlertsError::Channel {
                 index,
@@ -100,7 +96,9 @@ impl AlertsEngine {
                 problem,
             }
         })?;
-        let store_path = PathBuf::from(&cfg.ingestion.storage_path);
+        let store = store.unwrap_or_else(|| {
+            Store::reader(&cfg.ingestion.storage_path, cfg.storage.busy_timeout_ms)
+        });
         let mut eng = AlertsEngine {
             cfg: cfg.alerts.clone(),
             environment: cfg.environment.clone(),
@@ -115,9 +113,7 @@ impl AlertsEngine {
             digests: BTreeMap::new(),
             staged: Vec::new(),
             wake: Arc::new(Notify::new()),
-            writer,
-            busy_timeout_ms: cfg.storage.busy_timeout_ms,
-            store_path,
+            store,
             next_id: 1,
             utc_offset_minutes: None,
             render_latency_seconds: None,
@@ -128,34 +124,22 @@ impl AlertsEngine {
     }
 
     fn restore(&mut self) {
-        if !self.store_path.exists() {
+        if !self.store.exists() {
             return;
         }
-        let Ok(conn) = store::open_for_reading(&self.store_path, self.busy_timeout_ms) else {
+        let since = now_ms() - (self.cfg.cooldown_seconds * 1000.0) as i64;
+        let Ok(restored) = self.store.outbox_restore_blocking(since) else {
             return;
         };
-        let since = now_ms() - (self.cfg.cooldown_seconds * 1000.0) as i64;
-        if let Ok(keys) = outbox::recent_keys(&conn, since) {
-            for (key, at) in keys {
-                if let Some(inst) = instance_of(&key) {
-                    let slot = self.last_notified.entry(inst.to_string()).or_insert(at);
-                    *slot = (*slot).max(at);
-                }
+        for (key, at) in restored.recent_keys {
+            if let Some(inst) = instance_of(&key) {
+                let slot = self.last_notified.entry(inst.to_string()).or_insert(at);
+                *slot = (*slot).max(at);
             }
         }
-        let max_id: Option<i64> = conn
-            .query_row(
-                "SELECT MAX(CAST(json_extract(payload, '$.alert_id') AS INTEGER)) FROM alert_outbox",
-                [],
-                |r| r.get(0),
-            )
-            .ok()
-            .flatten();
-        self.next_id = max_id.unwrap_or(0) + 1;
-        if let Ok(rows) = outbox::channel_summary(&conn) {
-            if let Ok(mut s) = self.stats.lock() {
-                s.merge_summary(&rows);
-            }
+        self.next_id = restored.max_alert_id.unwrap_or(0) + 1;
+        if let Ok(mut s) = self.stats.lock() {
+            s.merge_summary(&restored.channels);
         }
     }
 
@@ -193,8 +177,8 @@ impl AlertsEngine {
             render_latency_seconds: self.render_latency_seconds,
             health_check_ok: self.health_check_ok,
             channels: self.stats.lock().map(|s| s.counters()).unwrap_or_default(),
-            store_queue_depth: self.writer.as_ref().map(|w| w.queue_depth() as u64),
-            store_backpressure_waits: self.writer.as_ref().map(|w| w.backpressure_waits()),
+            store_queue_depth: self.store.queue_depth().map(|d| d as u64),
+            store_backpressure_waits: self.store.backpressure_waits(),
             rules: Some(self.cfg.rules.clone()),
             cadence_seconds: Some(self.cadence_seconds),
             dashboard_stale_checks: Some(self.rules.dashboard_stale_checks()),
@@ -203,19 +187,17 @@ impl AlertsEngine {
     }
 
     /// A dispatcher for this engine's channels, sharing its stats and wake-up signal.
-    /// `None` without a store writer.
+    /// `None` without a writable store.
     pub fn dispatcher(&self, opts: DispatchOptions) -> Option<Dispatcher> {
-        let writer = self.writer.clone()?;
+        if !self.store.is_writable() {
+            return None;
+        }
         Some(Dispatcher::new(
-            self.store_path.clone(),
-            writer,
+            self.store.clone(),
             self.routes.clone(),
             self.stats.clone(),
             self.wake.clone(),
-            DispatchOptions {
-                busy_timeout_ms: self.busy_timeout_ms,
-                ..opts
-            },
+            opts,
         ))
     }
 
@@ -492,10 +474,10 @@ impl AlertsEngine {
             return Ok(0);
         }
         let rows = std::mem::take(&mut self.staged);
-        let Some(w) = &self.writer else {
+        if !self.store.is_writable() {
             return Ok(0);
-        };
-        match w.write(move |c| outbox::enqueue(c, &rows)).await {
+        }
+        match self.store.outbox_enqueue(rows).await {
             Ok(n) => {
                 self.wake.notify_one();
                 Ok(n)
@@ -646,10 +628,7 @@ fn severity_rank(s: &str) -> u8 {
 /// The runbook's pipeline check (`simulate --enable-alerts`): one test alert through every
 /// enabled channel, written to the outbox first like any alert, sent directly, and the outcome
 /// of each reported. Failed test rows are closed rather than retried later.
-pub async fn send_test_alert(
-    cfg: &Config,
-    writer: &StoreWriter,
-) -> Vec<(String, Result<(), String>)> {
+pub async fn send_test_alert(cfg: &Config, store: &Store) -> Vec<(String, Result<(), String>)> {
     let routes = match policy::routes(&cfg.alerts.channels) {
         Ok(r) => r,
         Err((i, problem)) => return vec![(format!("channels[{i}]"), Err(problem))],
@@ -681,22 +660,7 @@ pub async fn send_test_alert(
             next_attempt_ms: i64::MAX,
         })
         .collect();
-    let ids: Vec<Option<i64>> = match writer
-        .write(move |c| {
-            outbox::enqueue(c, &rows)?;
-            rows.iter()
-                .map(|r| {
-                    c.query_row(
-                        "SELECT id FROM alert_outbox WHERE dedup_key = ?1 AND channel = ?2",
-                        [&r.dedup_key, &r.channel],
-                        |x| x.get(0),
-                    )
-                    .map(Some)
-                })
-                .collect::<rusqlite::Result<Vec<_>>>()
-        })
-        .await
-    {
+    let ids: Vec<Option<i64>> = match store.outbox_enqueue_ids(rows).await {
         Ok(ids) => ids,
         Err(e) => {
             tracing::warn!(error = %e, "test alert not recorded in the outbox");
@@ -733,7 +697,7 @@ pub async fn send_test_alert(
         results.push((r.name.clone(), report));
     }
     if !outcomes.is_empty() {
-        if let Err(e) = writer.write(move |c| outbox::apply(c, &outcomes)).await {
+        if let Err(e) = store.outbox_apply(outcomes).await {
             tracing::warn!(error = %e, "test alert outcomes not recorded");
         }
     }

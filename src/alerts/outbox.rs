@@ -10,15 +10,15 @@ use super::policy::Route;
 use super::AlertsError;
 use crate::duration::{secs_clamped, MAX_BACKOFF};
 use crate::metrics::ChannelCounters;
-use crate::store::{self, now_ms, StoreWriter};
-use rusqlite::Connection;
+use crate::store::{now_ms, Store};
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
 
-pub use crate::store::outbox::*;
+pub use crate::store::outbox::{
+    ChannelSummary, NewRow, Outcome, PendingRow, DELIVERED, EXPIRED, INVALID, PENDING, SKIPPED,
+};
 
 /// What the dispatcher has seen, shared with the engine (rules, view) and the metrics.
 #[derive(Debug, Clone, Default)]
@@ -96,7 +96,6 @@ pub struct DispatchOptions {
     pub batch: usize,
     /// Per-send timeout (HTTP, SMTP, D-Bus).
     pub send_timeout: Duration,
-    pub busy_timeout_ms: u64,
 }
 
 impl DispatchOptions {
@@ -122,7 +121,6 @@ impl Default for DispatchOptions {
             max_backoff: Duration::from_secs(300),
             batch: 200,
             send_timeout: Duration::from_secs(10),
-            busy_timeout_ms: 5000,
         }
     }
 }
@@ -130,8 +128,7 @@ impl Default for DispatchOptions {
 /// Delivers outbox rows. Cheap to clone; `run` until shutdown, or `run_once` from tests.
 #[derive(Clone)]
 pub struct Dispatcher {
-    store_path: PathBuf,
-    writer: StoreWriter,
+    store: Store,
     routes: Arc<Vec<Route>>,
     ctx: SendContext,
     stats: SharedStats,
@@ -145,16 +142,14 @@ pub struct Dispatcher {
 
 impl Dispatcher {
     pub fn new(
-        store_path: PathBuf,
-        writer: StoreWriter,
+        store: Store,
         routes: Vec<Route>,
         stats: SharedStats,
         wake: Arc<Notify>,
         opts: DispatchOptions,
     ) -> Dispatcher {
         Dispatcher {
-            store_path,
-            writer,
+            store,
             routes: Arc::new(routes),
             ctx: SendContext::new(opts.send_timeout),
             stats,
@@ -181,24 +176,9 @@ impl Dispatcher {
         (base * 2f64.powi(consecutive.saturating_sub(1).min(30) as i32)).min(max) as i64
     }
 
-    async fn read<T, F>(&self, f: F) -> Result<T, AlertsError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
-    {
-        let (path, busy) = (self.store_path.clone(), self.opts.busy_timeout_ms);
-        tokio::task::spawn_blocking(move || {
-            let conn = store::open_for_reading(&path, busy)?;
-            f(&conn).map_err(store::StoreError::Sql)
-        })
-        .await
-        .map_err(|e| AlertsError::Outbox(e.to_string()))?
-        .map_err(AlertsError::Store)
-    }
-
     /// Refreshes pending counts and last deliveries from the table.
     pub async fn refresh_stats(&self) -> Result<(), AlertsError> {
-        let rows = self.read(channel_summary).await?;
+        let rows = self.store.outbox_channel_summary().await?;
         if let Ok(mut s) = self.stats.lock() {
             s.merge_summary(&rows);
         }
@@ -228,7 +208,7 @@ impl Dispatcher {
             self.refresh_stats().await?;
             return Ok(0);
         }
-        let rows = self.read(move |c| due(c, now, &ready, batch)).await?;
+        let rows = self.store.outbox_due(now, ready, batch).await?;
         let mut by_channel: BTreeMap<String, Vec<PendingRow>> = BTreeMap::new();
         for r in rows {
             by_channel.entry(r.channel.clone()).or_default().push(r);
@@ -259,11 +239,7 @@ impl Dispatcher {
     /// they leave `pending` as `expired`, the reason recorded on each row and in the log.
     async fn expire_unconfigured(&self, now: i64) {
         let names: Vec<String> = self.routes.iter().map(|r| r.name.clone()).collect();
-        match self
-            .writer
-            .write(move |c| expire_unconfigured(c, &names, now))
-            .await
-        {
+        match self.store.outbox_expire_unconfigured(names, now).await {
             Ok(gone) => {
                 for (channel, rows) in gone {
                     tracing::warn!(channel = %channel, rows, "alert channel no longer configured: its undelivered notifications expired");
@@ -284,7 +260,7 @@ impl Dispatcher {
             let outcome = self.deliver_row(&route, &row).await;
             let failed = matches!(outcome, Outcome::Failed { .. });
             attempted += 1;
-            if let Err(e) = self.writer.write(move |c| apply(c, &[outcome])).await {
+            if let Err(e) = self.store.outbox_apply(vec![outcome]).await {
                 count_error(&self.stats);
                 tracing::warn!(error = %e, "cannot record an alert delivery outcome");
             }
@@ -384,7 +360,7 @@ impl Dispatcher {
                 continue;
             }
             let mut sleep = self.opts.poll_interval;
-            if let Ok(next) = self.read(next_due_by_channel).await {
+            if let Ok(next) = self.store.outbox_next_due_by_channel().await {
                 let hold = self.hold.lock().map(|h| h.clone()).unwrap_or_default();
                 // A held channel's rows are due only when its hold ends.
                 let wake_at = next

@@ -11,7 +11,7 @@ pub use problem::Problem;
 
 use crate::engine::EngineHandle;
 use crate::secret::Secret;
-use crate::store;
+use crate::store::{self, Store};
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, Method};
 use axum::middleware;
@@ -27,8 +27,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 #[derive(Clone)]
 pub struct ApiState {
     pub handle: EngineHandle,
-    pub storage: PathBuf,
-    pub busy_timeout_ms: u64,
+    pub store: Store,
     pub token: Option<Secret>,
     limiter: Arc<guard::ClientLimiter>,
     /// Backtest behind `/calibration`: computed once, on first request.
@@ -56,16 +55,10 @@ pub enum ApiError {
 }
 
 impl ApiState {
-    pub fn new(
-        handle: EngineHandle,
-        storage: PathBuf,
-        busy_timeout_ms: u64,
-        settings: &ApiSettings,
-    ) -> Self {
+    pub fn new(handle: EngineHandle, store: Store, settings: &ApiSettings) -> Self {
         ApiState {
             handle,
-            storage,
-            busy_timeout_ms,
+            store,
             token: settings.token.clone().filter(|t| !t.is_empty()),
             limiter: Arc::new(guard::ClientLimiter::new(settings.rate_limit_per_second)),
             calibration: Arc::new(tokio::sync::OnceCell::new()),
@@ -119,28 +112,15 @@ impl ApiState {
             )
         })
     }
+}
 
-    /// Runs a read query on its own connection, off the async workers.
-    pub async fn read<T, F>(&self, f: F) -> Result<T, Problem>
-    where
-        T: Send + 'static,
-        F: FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
-    {
-        let (path, busy) = (self.storage.clone(), self.busy_timeout_ms);
-        tokio::task::spawn_blocking(move || {
-            let conn = store::open_for_reading(&path, busy)?;
-            f(&conn).map_err(store::StoreError::from)
-        })
-        .await
-        .map_err(|_| Problem::internal("the query task failed"))?
-        .map_err(|e| {
-            tracing::warn!(error = %e, "api store read failed");
-            Problem::new(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "the store is not readable right now",
-            )
-        })
-    }
+/// A failed store read as the API answers it: 503, the cause in the log only.
+pub(crate) fn unreadable(e: store::StoreError) -> Problem {
+    tracing::warn!(error = %e, "api store read failed");
+    Problem::new(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "the store is not readable right now",
+    )
 }
 
 pub fn router(state: ApiState, settings: &ApiSettings) -> Router {

@@ -6,7 +6,7 @@ use super::problem::Problem;
 use super::ApiState;
 use crate::domain::{MarketKind, Scope, Selection};
 use crate::snapshot::{Command, ExportFormat, Reply};
-use crate::store::{self, read};
+use crate::store;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -33,16 +33,7 @@ pub async fn healthz() -> Response {
 pub async fn readyz(State(st): State<ApiState>) -> Response {
     let snap = st.handle.latest();
     let mut failures = Vec::new();
-    let (path, busy) = (st.storage.clone(), st.busy_timeout_ms);
-    let store_ok = tokio::task::spawn_blocking(move || {
-        store::open_for_reading(&path, busy).and_then(|c| {
-            c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
-                .map_err(Into::into)
-        })
-    })
-    .await
-    .map(|r| r.is_ok())
-    .unwrap_or(false);
+    let store_ok = st.store.ping().await.is_ok();
     if !store_ok {
         failures.push("store unreachable".to_string());
     }
@@ -122,7 +113,7 @@ pub async fn markets(
     let p = Params(q);
     let filters = market_filters(&p)?;
     let (limit, offset) = p.page()?;
-    let rows = st.read(move |c| read::latest_quotes(c, 0)).await?;
+    let rows = st.store.latest_quotes(0).await.map_err(super::unreadable)?;
     let mut items: Vec<MarketRow> = rows
         .into_iter()
         .filter(|r| {
@@ -195,18 +186,10 @@ pub async fn line_history(
     let book = p.str("book").map(str::to_string);
     let (limit, offset) = p.page()?;
     let rows = st
-        .read(move |c| {
-            read::history(
-                c,
-                &event,
-                market,
-                scope,
-                selection,
-                book.as_deref(),
-                100_000,
-            )
-        })
-        .await?;
+        .store
+        .history(event, market, scope, selection, book, 100_000)
+        .await
+        .map_err(super::unreadable)?;
     let items: Vec<Value> = rows
         .into_iter()
         .map(|q| json!({"book": q.book, "observed_ms": q.observed_ms, "american": q.american, "line": q.line, "implied_prob": 1.0 / q.decimal()}))
@@ -352,10 +335,7 @@ pub async fn markets_stream(
         let since = store::now_ms() - 60_000;
         let mut cursor = match resume {
             Some(c) => c,
-            None => st
-                .read(move |c| read::seq_before(c, since))
-                .await
-                .unwrap_or(0),
+            None => st.store.seq_before(since).await.unwrap_or(0),
         };
         loop {
             let snap = rx.borrow_and_update().clone();
@@ -380,10 +360,7 @@ pub async fn markets_stream(
             // Drain every change committed so far, a page per event.
             loop {
                 let after = cursor;
-                let Ok(rows) = st
-                    .read(move |c| read::changes_after(c, after, STREAM_PAGE))
-                    .await
-                else {
+                let Ok(rows) = st.store.changes_after(after, STREAM_PAGE).await else {
                     break;
                 };
                 let Some(last) = rows.last().map(|r| r.seq) else {

@@ -9,7 +9,7 @@ use crate::engine::pricer::{self, MarketData, Pricer, PricingRun};
 use crate::ingest::adapter;
 use crate::ingest::scheduler::{single_pass, IngestState, Runner, SchedulerSettings};
 use crate::snapshot::{EdgeRow, ExportFormat, Snapshot};
-use crate::store::{self, now_ms, records, StoreWriter};
+use crate::store::{self, now_ms, Store};
 use anyhow::Context;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -33,7 +33,7 @@ fn check_range(
 }
 
 /// Polls every enabled source once into the store, printing one line per source.
-async fn refresh(cfg: &Config, writer: &StoreWriter, json: bool) -> Result<bool, Failure> {
+async fn refresh(cfg: &Config, writer: &Store, json: bool) -> Result<bool, Failure> {
     let settings = SchedulerSettings::from_config(&cfg.ingestion);
     let slots =
         adapter::build(cfg, &[], settings.interval_seconds).map_err(|e| usage(e.to_string()))?;
@@ -66,31 +66,23 @@ async fn refresh(cfg: &Config, writer: &StoreWriter, json: bool) -> Result<bool,
     Ok(reports.iter().all(|r| r.ok))
 }
 
-async fn read_market(cfg: &Config) -> Result<MarketData, Failure> {
-    let (path, busy, c) = (
-        PathBuf::from(&cfg.ingestion.storage_path),
-        cfg.storage.busy_timeout_ms,
-        cfg.clone(),
-    );
-    tokio::task::spawn_blocking(move || -> anyhow::Result<MarketData> {
-        let conn = store::open_for_reading(&path, busy)?;
-        Ok(MarketData::read(&conn, &c, now_ms())?)
-    })
-    .await
-    .context("reading the store")?
-    .map_err(Failure::Runtime)
+async fn read_market(store: &Store, cfg: &Config) -> Result<MarketData, Failure> {
+    MarketData::read(store, cfg, now_ms())
+        .await
+        .context("reading the store")
+        .map_err(Failure::Runtime)
 }
 
 struct Session {
     cfg: Config,
-    writer: StoreWriter,
+    writer: Store,
     thread: store::writer::WriterThread,
 }
 
 impl Session {
     fn open(cfg: Config) -> Result<Session, Failure> {
-        let (writer, thread) = StoreWriter::spawn(
-            Path::new(&cfg.ingestion.storage_path),
+        let (writer, thread) = Store::open_writable(
+            &cfg.ingestion.storage_path,
             cfg.storage.busy_timeout_ms,
             cfg.storage.max_batch_ops,
         )
@@ -108,11 +100,11 @@ impl Session {
         let mut data = if force_refresh {
             MarketData::default()
         } else {
-            read_market(&self.cfg).await?
+            read_market(&self.writer, &self.cfg).await?
         };
         if force_refresh || data.latest.is_empty() {
             refreshed_ok = refresh(&self.cfg, &self.writer, json).await?;
-            data = read_market(&self.cfg).await?;
+            data = read_market(&self.writer, &self.cfg).await?;
         }
         if data.latest.is_empty() {
             return Err(Failure::Runtime(anyhow::anyhow!(
@@ -126,11 +118,7 @@ impl Session {
 
     async fn persist(&self, run: &PricingRun) {
         let (sim, opps) = pricer::records(run);
-        if let Err(e) = self
-            .writer
-            .write(move |c| records::insert_simulation(c, &sim, &opps))
-            .await
-        {
+        if let Err(e) = self.writer.insert_simulation(sim, opps).await {
             tracing::warn!(error = %e, "cannot store the simulation");
         }
         let snap = crate::snapshot::Snapshot {
@@ -141,8 +129,8 @@ impl Session {
             ..Default::default()
         };
         let extra = crate::metrics::Extra {
-            store_queue_depth: Some(self.writer.queue_depth() as u64),
-            store_backpressure_waits: Some(self.writer.backpressure_waits()),
+            store_queue_depth: self.writer.queue_depth().map(|d| d as u64),
+            store_backpressure_waits: self.writer.backpressure_waits(),
             rules: Some(self.cfg.alerts.rules.clone()),
             cadence_seconds: Some(self.cfg.ingestion.scheduler.interval_seconds.max(1.0)),
             ..Default::default()
@@ -343,7 +331,7 @@ pub fn scan(g: &GlobalArgs, a: &ScanArgs) -> Outcome {
             // At most ten years back (checked when parsed), so this cannot wrap.
             let cutoff = now.saturating_sub(crate::duration::millis_i64(dur));
             let dry_run = a.dry_run;
-            let stats = session.writer.write(move |c| records::prune_older_than(c, cutoff, now, dry_run)).await.context("pruning history")?;
+            let stats = session.writer.prune_older_than(cutoff, now, dry_run).await.context("pruning history")?;
             if !json {
                 println!(
                     "{} history older than {}: {} quote changes, {} latest quotes of started games, {} ingest runs, {} opportunities, {} delivered alerts",

@@ -8,8 +8,7 @@ use crate::ingest::scheduler::{
     SchedulerSettings, SharedIngestState,
 };
 use crate::snapshot::{IngestView, Snapshot};
-use crate::store::records::insert_metric_samples;
-use crate::store::{now_ms, StoreWriter};
+use crate::store::{now_ms, Store};
 use anyhow::Context;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -30,7 +29,7 @@ pub fn run(g: &GlobalArgs, a: &IngestArgs) -> Outcome {
         }
     }
     let storage = PathBuf::from(&cfg.ingestion.storage_path);
-    let (writer, writer_thread) = StoreWriter::spawn(
+    let (writer, writer_thread) = Store::open_writable(
         &storage,
         cfg.storage.busy_timeout_ms,
         cfg.storage.max_batch_ops,
@@ -120,7 +119,7 @@ fn settings_with_flags(
 async fn single_pass(
     mut runners: Vec<Runner>,
     settings: &SchedulerSettings,
-    writer: &StoreWriter,
+    writer: &Store,
     state: &SharedIngestState,
     json: bool,
     storage: &Path,
@@ -161,7 +160,7 @@ async fn single_pass(
 async fn continuous(
     runners: Vec<Runner>,
     settings: SchedulerSettings,
-    writer: StoreWriter,
+    writer: Store,
     state: SharedIngestState,
     json: bool,
     sampler: &Sampler<'_>,
@@ -223,7 +222,7 @@ async fn continuous(
 /// Stores this process's `ingestion.*` metrics in `metrics_samples` (the engine does the same
 /// for every family when the dashboard or `serve` runs ingestion itself).
 struct Sampler<'a> {
-    writer: &'a StoreWriter,
+    writer: &'a Store,
     state: SharedIngestState,
     every: std::time::Duration,
     /// The configured thresholds; each sample fills in the scheduler's state.
@@ -254,8 +253,8 @@ impl Sampler<'_> {
     /// The node-exporter textfile, when `metrics.textfile` is set: after each pass and at exit.
     async fn textfile(&self) {
         let extra = crate::metrics::Extra {
-            store_queue_depth: Some(self.writer.queue_depth() as u64),
-            store_backpressure_waits: Some(self.writer.backpressure_waits()),
+            store_queue_depth: self.writer.queue_depth().map(|d| d as u64),
+            store_backpressure_waits: self.writer.backpressure_waits(),
             rules: Some(self.rules.clone()),
             cadence_seconds: Some(self.cadence_seconds),
             ..Default::default()
@@ -266,11 +265,7 @@ impl Sampler<'_> {
     async fn store(&self) {
         let snap = self.snapshot();
         let rows = crate::metrics::collect(&snap, &Default::default()).stored_samples("ingestion.");
-        if let Err(e) = self
-            .writer
-            .write(move |c| insert_metric_samples(c, &rows))
-            .await
-        {
+        if let Err(e) = self.writer.insert_metric_samples(rows).await {
             tracing::warn!(error = %e, "cannot store metric samples");
         }
     }

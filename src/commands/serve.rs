@@ -31,7 +31,7 @@ pub fn run(g: &GlobalArgs, a: &ServeArgs) -> Outcome {
         let opts = EngineOptions::new(mode, cfg.dashboard.refresh_seconds, cfg.analytics.iterations.dashboard);
         let storage = PathBuf::from(&cfg.ingestion.storage_path);
         let (handle, engine) = Engine::start(cfg.clone(), opts).map_err(|e| Failure::Runtime(e.into()))?;
-        let state = ApiState::new(handle, storage, cfg.storage.busy_timeout_ms, &settings)
+        let state = ApiState::new(handle, crate::store::Store::reader(storage, cfg.storage.busy_timeout_ms), &settings)
             .with_calibration(PathBuf::from(&cfg.analytics.ratings.games_path), cfg.analytics.clone());
         let app = api::router(state, &settings);
         crate::logging::stderr_line(format_args!("Serving on http://{addr}/ (API under /api/v1, probes /healthz /readyz, metrics /metrics). Ctrl+C to stop."));

@@ -5,11 +5,11 @@
 //! 2 bad usage or configuration.
 
 use super::{load_config, Failure, Outcome};
-use crate::alerts::outbox::{self, ChannelSummary};
+use crate::alerts::outbox::ChannelSummary;
 use crate::cli::{GlobalArgs, OutputFormat, StatusArgs};
 use crate::config::Config;
 use crate::domain::MarketKind;
-use crate::store::{self, now_ms, read};
+use crate::store::{self, now_ms, Store};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -62,14 +62,15 @@ fn simulation_target_seconds(cfg: &Config, iterations: i64) -> f64 {
 
 /// Reads the store and judges it against the guide's health targets at `now`.
 pub fn report(cfg: &Config, path: &Path, now: i64) -> Result<StatusReport, store::StoreError> {
-    let conn = store::open_for_reading(path, cfg.storage.busy_timeout_ms)?;
+    let store = Store::reader(path, cfg.storage.busy_timeout_ms);
+    let overview = store.overview_blocking(crate::ingest::health::SUCCESS_WINDOW)?;
     let rules = &cfg.alerts.rules;
     let judge = crate::health::Judge::from_config(cfg);
     let stalled_after = judge.stalled_after_seconds;
     let mut problems = Vec::new();
 
     let mut groups: BTreeMap<(String, String), i64> = BTreeMap::new();
-    for (book, market, seen, _source) in read::last_seen_by_book_market(&conn)? {
+    for (book, market, seen, _source) in overview.last_seen {
         let group = market
             .parse::<MarketKind>()
             .map(|m| m.group().to_string())
@@ -94,7 +95,7 @@ pub fn report(cfg: &Config, path: &Path, now: i64) -> Result<StatusReport, store
     }
 
     let mut sources: Vec<SourceStatus> = Vec::new();
-    for run in read::recent_runs(&conn, crate::ingest::health::SUCCESS_WINDOW)? {
+    for run in overview.runs {
         if sources.last().is_none_or(|s| s.source != run.source) {
             sources.push(SourceStatus {
                 source: run.source.clone(),
@@ -116,21 +117,17 @@ pub fn report(cfg: &Config, path: &Path, now: i64) -> Result<StatusReport, store
         problems.extend(judge.source_problem(&s.source, s.success_rate, s.polls as u64));
     }
 
-    let mut stmt = conn.prepare(
-        "SELECT started_ms, latency_ms, iterations, trigger FROM simulations ORDER BY started_ms DESC LIMIT ?1",
-    )?;
-    let runs: Vec<SimulationStatus> = stmt
-        .query_map([i64::from(rules.backlog_runs.max(1))], |r| {
-            let iterations: i64 = r.get(2)?;
-            Ok(SimulationStatus {
-                started_ms: r.get(0)?,
-                latency_seconds: r.get::<_, f64>(1)? / 1000.0,
-                target_seconds: simulation_target_seconds(cfg, iterations),
-                iterations,
-                trigger: r.get(3)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let runs: Vec<SimulationStatus> = store
+        .recent_simulations_blocking(rules.backlog_runs.max(1) as usize)?
+        .into_iter()
+        .map(|r| SimulationStatus {
+            started_ms: r.started_ms,
+            latency_seconds: r.latency_ms / 1000.0,
+            target_seconds: simulation_target_seconds(cfg, r.iterations),
+            iterations: r.iterations,
+            trigger: r.trigger,
+        })
+        .collect();
     if runs.len() >= rules.backlog_runs.max(1) as usize
         && runs.iter().all(|r| r.latency_seconds > r.target_seconds)
     {
@@ -140,7 +137,7 @@ pub fn report(cfg: &Config, path: &Path, now: i64) -> Result<StatusReport, store
         ));
     }
 
-    let channels = outbox::channel_summary(&conn)?;
+    let channels = store.outbox_summary_blocking()?;
     let silence_ms = (rules.delivery_silence_hours * 3_600_000.0) as i64;
     for c in &channels {
         if rules.delivery_error_burst > 0

@@ -8,9 +8,9 @@ use crate::edges::{find_opportunities, Opportunity, Portfolio};
 use crate::pricing::montecarlo::{check_limit, CHECK_Z_LIMIT};
 use crate::pricing::{games, PricingEngine, SlateGame, SlateSimulation};
 use crate::snapshot::{BookPrice, EdgeRow, SimulationRun};
-use crate::store::read::{self, LatestQuote};
+use crate::store::read::LatestQuote;
 use crate::store::records::{OpportunityRecord, SimulationRecord};
-use rusqlite::Connection;
+use crate::store::{Store, StoreError};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
@@ -25,26 +25,40 @@ pub enum PricerError {
 }
 
 /// Quotes and events read from the store for one pricing pass.
-#[derive(Debug, Default, Clone)]
-pub struct MarketData {
-    pub latest: Vec<LatestQuote>,
-    pub history: Vec<Quote>,
-    pub events: Vec<Event>,
-}
+pub type MarketData = crate::store::MarketRead;
+
+/// The odds path since the market opened, bounded so pricing time stays flat.
+const HISTORY_DAYS_MS: i64 = 7 * 86_400_000;
+const HISTORY_ROWS: usize = 200_000;
 
 impl MarketData {
     /// Fresh latest quotes (confirmed within `stale_after_seconds`) with their recent odds paths.
-    pub fn read(conn: &Connection, cfg: &Config, now_ms: i64) -> rusqlite::Result<MarketData> {
-        let since = now_ms - (cfg.ingestion.stale_after_seconds * 1000.0) as i64;
-        let latest = read::latest_quotes(conn, since)?;
-        // The odds path since the market opened, bounded so pricing time stays flat.
-        let history = read::history_for_events(conn, now_ms - 7 * 86_400_000, 200_000)?;
-        Ok(MarketData {
-            latest,
-            history,
-            events: read::events(conn)?,
-        })
+    pub async fn read(store: &Store, cfg: &Config, now_ms: i64) -> Result<MarketData, StoreError> {
+        store
+            .market_read(
+                fresh_since(cfg, now_ms),
+                now_ms - HISTORY_DAYS_MS,
+                HISTORY_ROWS,
+            )
+            .await
     }
+
+    /// The same for synchronous callers.
+    pub fn read_blocking(
+        store: &Store,
+        cfg: &Config,
+        now_ms: i64,
+    ) -> Result<MarketData, StoreError> {
+        store.market_read_blocking(
+            fresh_since(cfg, now_ms),
+            now_ms - HISTORY_DAYS_MS,
+            HISTORY_ROWS,
+        )
+    }
+}
+
+fn fresh_since(cfg: &Config, now_ms: i64) -> i64 {
+    now_ms - (cfg.ingestion.stale_after_seconds * 1000.0) as i64
 }
 
 /// Everything one pricing pass produced.

@@ -13,7 +13,7 @@ use crate::ingest::scheduler::{
 };
 use crate::snapshot::command::{Command, DetailView, HistoryPoint, Reply};
 use crate::snapshot::*;
-use crate::store::{self, now_ms, read, StoreWriter};
+use crate::store::{self, now_ms, Store};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,13 +74,12 @@ pub struct Engine {
 struct Ctx {
     cfg: Config,
     opts: EngineOptions,
-    storage: PathBuf,
+    store: Store,
     started_ms: i64,
     state: Option<SharedIngestState>,
     controls: Controls,
     version: u64,
     pricer: Option<Arc<Pricer>>,
-    writer: Option<StoreWriter>,
     last_run: Option<Arc<PricingRun>>,
     simulations: std::collections::VecDeque<SimulationRun>,
     priced_stamp: Option<(i64, Option<i64>)>,
@@ -98,7 +97,7 @@ impl Engine {
         let controls = Controls::new();
         let mut tasks = JoinSet::new();
         let mut writer_thread = None;
-        let mut engine_writer = None;
+        let mut store = Store::reader(&storage, cfg.storage.busy_timeout_ms);
         // Fitting ratings takes a moment; check the file now, fit in the background so the
         // front end and ingestion start at once.
         let games = PathBuf::from(&cfg.analytics.ratings.games_path);
@@ -109,28 +108,34 @@ impl Engine {
         if opts.mode == Mode::Live {
             let settings = SchedulerSettings::from_config(&cfg.ingestion);
             let slots = adapter::build(&cfg, &[], settings.interval_seconds)?;
-            let (writer, thread) = StoreWriter::spawn(
+            let (writable, thread) = Store::open_writable(
                 &storage,
                 cfg.storage.busy_timeout_ms,
                 cfg.storage.max_batch_ops,
             )?;
             writer_thread = Some(thread);
-            engine_writer = Some(writer.clone());
+            store = writable;
             let runners: Vec<Runner> = slots
                 .into_iter()
                 .map(|s| Runner::new(s, &settings))
                 .collect();
             let (keep, every) = store::retention::settings(&cfg.storage);
             tasks.spawn(store::retention::run(
-                writer.clone(),
+                store.clone(),
                 keep,
                 every,
                 controls.shutdown.subscribe(),
             ));
             let st = IngestState::new(&runners);
             let (tx, mut rx) = tokio::sync::mpsc::channel(crate::ingest::scheduler::REPORT_QUEUE);
-            let mut ingest =
-                spawn_continuous(runners, settings, writer, st.clone(), controls.clone(), tx);
+            let mut ingest = spawn_continuous(
+                runners,
+                settings,
+                store.clone(),
+                st.clone(),
+                controls.clone(),
+                tx,
+            );
             tasks.spawn(async move {
                 // Poll reports already updated the shared state; log the failures for the log pane.
                 while let Some(r) = rx.recv().await {
@@ -146,7 +151,7 @@ impl Engine {
         } else if !storage.exists() {
             return Err(EngineError::NoStore(storage));
         }
-        let alerts = AlertsEngine::new(&cfg, engine_writer.clone())?;
+        let alerts = AlertsEngine::new(&cfg, Some(store.clone()))?;
         if let Some(d) = alerts.dispatcher(DispatchOptions::from_config(&cfg.alerts)) {
             let d = match opts.terminal_alerts_json {
                 true => {
@@ -163,7 +168,6 @@ impl Engine {
             sampled_at: None,
             store_readable: None,
             pricer: None,
-            writer: engine_writer,
             last_run: None,
             simulations: Default::default(),
             priced_stamp: None,
@@ -171,7 +175,7 @@ impl Engine {
             pricing_seq: 0,
             cfg,
             opts,
-            storage,
+            store,
             started_ms: now_ms(),
             state,
             controls: controls.clone(),
@@ -351,29 +355,23 @@ impl Ctx {
             return Reply::Error(format!("malformed edge key {key:?}"));
         };
         let event_id = event.to_string();
-        let (path, busy, event) = (
-            self.storage.clone(),
-            self.cfg.storage.busy_timeout_ms,
-            event.to_string(),
-        );
         let limit = self.cfg.analytics.history_limit as usize * 8;
-        let res =
-            tokio::task::spawn_blocking(move || -> Result<Vec<HistoryPoint>, store::StoreError> {
-                let conn = store::open_for_reading(&path, busy)?;
-                let rows = read::history(&conn, &event, market, scope, selection, None, limit)?;
-                Ok(rows
-                    .into_iter()
+        let res = self
+            .store
+            .history(event.to_string(), market, scope, selection, None, limit)
+            .await
+            .map(|rows| {
+                rows.into_iter()
                     .map(|q| HistoryPoint {
                         book: q.book,
                         observed_ms: q.observed_ms,
                         american: q.american,
                         line: q.line,
                     })
-                    .collect())
-            })
-            .await;
+                    .collect::<Vec<_>>()
+            });
         match res {
-            Ok(Ok(history)) => {
+            Ok(history) => {
                 let margin_distribution = self
                     .last_run
                     .as_ref()
@@ -385,7 +383,6 @@ impl Ctx {
                     margin_distribution,
                 }))
             }
-            Ok(Err(e)) => Reply::Error(e.to_string()),
             Err(e) => Reply::Error(format!("detail query failed: {e}")),
         }
     }
@@ -396,20 +393,16 @@ impl Ctx {
             .pricer
             .clone()
             .ok_or("the pricing model is still loading; try again in a moment")?;
-        let (path, busy, cfg) = (
-            self.storage.clone(),
-            self.cfg.storage.busy_timeout_ms,
-            self.cfg.clone(),
-        );
+        let cfg = self.cfg.clone();
         self.pricing_seq += 1;
         // A fresh seed per pass, derived from the configured one: reproducible from the log.
         let seed = cfg.analytics.seed.wrapping_add(self.pricing_seq);
         let trigger = trigger.to_string();
+        let now = now_ms();
+        let data = MarketData::read(&self.store, &cfg, now)
+            .await
+            .map_err(|e| format!("reading quotes: {e}"))?;
         let run = tokio::task::spawn_blocking(move || -> Result<PricingRun, String> {
-            let conn = store::open_for_reading(&path, busy).map_err(|e| e.to_string())?;
-            let now = now_ms();
-            let data =
-                MarketData::read(&conn, &cfg, now).map_err(|e| format!("reading quotes: {e}"))?;
             Ok(pricer.price(
                 &data,
                 &super::pricer::Pass {
@@ -425,12 +418,9 @@ impl Ctx {
         .await
         .map_err(|e| format!("pricing task failed: {e}"))??;
         let run = Arc::new(run);
-        if let Some(w) = &self.writer {
+        if self.store.is_writable() {
             let (sim, opps) = super::pricer::records(&run);
-            if let Err(e) = w
-                .write(move |c| crate::store::records::insert_simulation(c, &sim, &opps))
-                .await
-            {
+            if let Err(e) = self.store.insert_simulation(sim, opps).await {
                 tracing::warn!(error = %e, "cannot store the simulation");
             }
         }
@@ -483,12 +473,11 @@ impl Ctx {
 
     /// The registry into `metrics_samples` (live engines only: an attached one never writes).
     async fn store_samples(&self, registry: &crate::metrics::Registry) {
-        let Some(w) = &self.writer else { return };
+        if !self.store.is_writable() {
+            return;
+        }
         let rows = registry.stored_samples("");
-        if let Err(e) = w
-            .write(move |c| crate::store::records::insert_metric_samples(c, &rows))
-            .await
-        {
+        if let Err(e) = self.store.insert_metric_samples(rows).await {
             tracing::warn!(error = %e, "cannot store metric samples");
         }
     }
@@ -520,17 +509,22 @@ impl Ctx {
     }
 
     async fn build_snapshot(&mut self) -> Snapshot {
-        let (path, busy) = (self.storage.clone(), self.cfg.storage.busy_timeout_ms);
-        let stored = tokio::task::spawn_blocking(move || StoredView::read(&path, busy))
+        let stored = self
+            .store
+            .overview(crate::ingest::health::SUCCESS_WINDOW)
             .await
             .ok()
-            .flatten();
+            .map(StoredView::from_overview);
         self.store_readable = Some(stored.is_some());
         self.assemble(stored)
     }
 
     fn build_snapshot_blocking(&mut self) -> Snapshot {
-        let stored = StoredView::read(&self.storage, self.cfg.storage.busy_timeout_ms);
+        let stored = self
+            .store
+            .overview_blocking(crate::ingest::health::SUCCESS_WINDOW)
+            .ok()
+            .map(StoredView::from_overview);
         self.store_readable = Some(stored.is_some());
         self.assemble(stored)
     }
@@ -561,7 +555,7 @@ impl Ctx {
             taken_ms: now,
             meta: Meta {
                 environment: cfg.environment.clone(),
-                storage_path: self.storage.display().to_string(),
+                storage_path: self.store.location().display().to_string(),
                 started_ms: self.started_ms,
                 mode: match self.opts.mode {
                     Mode::Live => "live".into(),
@@ -635,11 +629,10 @@ struct StoredView {
 }
 
 impl StoredView {
-    fn read(path: &std::path::Path, busy: u64) -> Option<StoredView> {
-        let conn = store::open_for_reading(path, busy).ok()?;
-        let counts = read::event_quote_counts(&conn).ok()?;
-        let events = read::events(&conn)
-            .ok()?
+    fn from_overview(o: store::Overview) -> StoredView {
+        let counts = o.event_quote_counts;
+        let events = o
+            .events
             .into_iter()
             .filter_map(|e| {
                 let (_, books, quotes) = counts.iter().find(|(id, _, _)| *id == e.event_id)?;
@@ -656,14 +649,14 @@ impl StoredView {
             .collect();
         let mut freshness = Freshness::default();
         let mut book_sources = std::collections::BTreeMap::new();
-        for (book, market, seen, source) in read::last_seen_by_book_market(&conn).ok()? {
+        for (book, market, seen, source) in o.last_seen {
             if let Ok(m) = market.parse::<MarketKind>() {
                 freshness.observe(&book, m.group(), seen);
             }
             book_sources.insert(book, source);
         }
         let mut sources: Vec<SourceHealth> = Vec::new();
-        for run in read::recent_runs(&conn, crate::ingest::health::SUCCESS_WINDOW).ok()? {
+        for run in o.runs {
             if sources.last().is_none_or(|s| s.name != run.source) {
                 sources.push(SourceHealth::new(&run.source, 0.0));
             }
@@ -678,15 +671,15 @@ impl StoredView {
                 h.last_error = run.error;
             }
         }
-        Some(StoredView {
-            quotes_latest: read::count(&conn, "quotes_latest").ok()?,
-            quotes_history: read::count(&conn, "quotes_history").ok()?,
-            quarantined: read::count(&conn, "quarantine").ok()?,
+        StoredView {
+            quotes_latest: o.quotes_latest,
+            quotes_history: o.quotes_history,
+            quarantined: o.quarantined,
             events,
             freshness,
             sources,
             book_sources,
-        })
+        }
     }
 }
 

@@ -7,8 +7,8 @@ use super::breaker::{backoff_seconds, CircuitBreaker};
 use super::health::{Freshness, SourceHealth};
 use super::source::{Quota, SourceBatch, SourceError};
 use crate::config::IngestionConfig;
-use crate::store::records::{insert_ingest_run, insert_quarantine, IngestRun};
-use crate::store::{now_ms, quotes, StoreWriter};
+use crate::store::records::IngestRun;
+use crate::store::{now_ms, PollBatch, Store};
 use rand::Rng;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -152,7 +152,7 @@ impl Runner {
     pub async fn poll_once(
         &mut self,
         s: &SchedulerSettings,
-        writer: &StoreWriter,
+        writer: &Store,
         scheduled_ms: i64,
         shutdown: &watch::Receiver<bool>,
     ) -> PollReport {
@@ -237,15 +237,15 @@ impl Runner {
                 report.seen = seen;
                 let run = self.run_record(&report, now);
                 let stored = writer
-                    .write(move |c| {
-                        quotes::upsert_events(c, &batch.events, now)?;
-                        let stats = quotes::write_quotes(c, &batch.quotes, now)?;
-                        insert_quarantine(c, &batch.rejected)?;
-                        let mut run = run;
-                        run.quotes_changed = stats.changed;
-                        insert_ingest_run(c, &run)?;
-                        Ok(stats)
-                    })
+                    .write_poll(
+                        PollBatch {
+                            events: batch.events,
+                            quotes: batch.quotes,
+                            rejected: batch.rejected,
+                            run: Some(run),
+                        },
+                        now,
+                    )
                     .await;
                 match stored {
                     Ok(stats) => report.quotes_changed = stats.changed,
@@ -261,7 +261,7 @@ impl Runner {
                 report.error = Some(e.to_string());
                 report.error_reason = Some(e.reason().to_string());
                 let run = self.run_record(&report, now);
-                if let Err(store_err) = writer.write(move |c| insert_ingest_run(c, &run)).await {
+                if let Err(store_err) = writer.record_run(run).await {
                     tracing::error!(error = %store_err, "cannot record the failed poll");
                 }
             }
@@ -349,7 +349,7 @@ pub const REPORT_QUEUE: usize = 256;
 pub fn spawn_continuous(
     runners: Vec<Runner>,
     settings: SchedulerSettings,
-    writer: StoreWriter,
+    writer: Store,
     state: SharedIngestState,
     controls: Controls,
     reports: mpsc::Sender<PollReport>,
@@ -426,7 +426,7 @@ pub fn spawn_continuous(
 pub async fn single_pass(
     runners: &mut [Runner],
     settings: &SchedulerSettings,
-    writer: &StoreWriter,
+    writer: &Store,
     state: &SharedIngestState,
 ) -> Vec<PollReport> {
     let (_keep, shutdown) = watch::channel(false);

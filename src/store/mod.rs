@@ -1,6 +1,7 @@
 //! The embedded SQLite store: one writer thread per file (WAL, batched transactions), and any
 //! number of read connections for front ends.
 
+pub mod handle;
 pub mod outbox;
 pub mod quotes;
 pub mod read;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use thiserror::Error;
 
+pub use handle::{MarketRead, Overview, PollBatch, Store};
 pub use writer::StoreWriter;
 
 #[derive(Debug, Error)]
@@ -35,6 +37,8 @@ pub enum StoreError {
     Batch(String),
     #[error("the store writer has stopped")]
     WriterGone,
+    #[error("this store was opened read-only (attached); it cannot write")]
+    ReadOnly,
     #[error("cannot create the folder for the store {path}: {source}")]
     Dir {
         path: PathBuf,

@@ -234,3 +234,24 @@ pub fn recent_keys(conn: &Connection, since_ms: i64) -> rusqlite::Result<Vec<(St
     let rows = stmt.query_map([since_ms], |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect()
 }
+
+/// The id of each row's queued entry (by dedup key and channel), `None` where there is none.
+pub fn ids_of(conn: &Connection, rows: &[NewRow]) -> rusqlite::Result<Vec<Option<i64>>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM alert_outbox WHERE dedup_key = ?1 AND channel = ?2")?;
+    rows.iter()
+        .map(|r| {
+            stmt.query_row([&r.dedup_key, &r.channel], |x| x.get(0))
+                .optional()
+        })
+        .collect()
+}
+
+/// The highest alert id any queued notification carries, so a restart numbers on from it.
+pub fn max_alert_id(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT MAX(CAST(json_extract(payload, '$.alert_id') AS INTEGER)) FROM alert_outbox",
+        [],
+        |r| r.get(0),
+    )
+}

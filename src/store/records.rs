@@ -251,3 +251,28 @@ pub fn insert_simulation(
     }
     Ok(id)
 }
+
+/// One stored simulation run as the status report judges it.
+#[derive(Debug, Clone)]
+pub struct SimulationTiming {
+    pub started_ms: i64,
+    pub latency_ms: f64,
+    pub iterations: i64,
+    pub trigger: String,
+}
+
+/// The latest `n` stored simulation runs, newest first.
+pub fn recent_simulations(conn: &Connection, n: usize) -> rusqlite::Result<Vec<SimulationTiming>> {
+    let mut stmt = conn.prepare(
+        "SELECT started_ms, latency_ms, iterations, trigger FROM simulations ORDER BY started_ms DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([n.min(i64::MAX as usize) as i64], |r| {
+        Ok(SimulationTiming {
+            started_ms: r.get(0)?,
+            latency_ms: r.get(1)?,
+            iterations: r.get(2)?,
+            trigger: r.get(3)?,
+        })
+    })?;
+    rows.collect()
+}

@@ -62,22 +62,20 @@ impl PruneStats {
     }
 }
 
-use super::{StoreError, StoreWriter};
+use super::{Store, StoreError};
 use std::time::Duration;
 
 /// Everything older than `keep` goes (see [`pass`]), chunk by chunk through the writer, then
 /// free pages are returned. Returns the rows removed.
 pub async fn run_once(
-    writer: &StoreWriter,
+    store: &Store,
     keep: Duration,
     now_ms: i64,
 ) -> Result<PruneStats, StoreError> {
     let cutoff = now_ms.saturating_sub(crate::duration::millis_i64(keep));
     let mut total = PruneStats::default();
     loop {
-        let s = writer
-            .write(move |c| pass(c, cutoff, now_ms, CHUNK))
-            .await?;
+        let s = store.retention_pass(cutoff, now_ms, CHUNK).await?;
         total.add(&s);
         if s.total() == 0 {
             break;
@@ -86,9 +84,7 @@ pub async fn run_once(
     }
     // Bounded: a huge free list is returned over the next passes, never in one long stall.
     for _ in 0..50 {
-        let left = writer
-            .write(|c| incremental_vacuum(c, VACUUM_PAGES))
-            .await?;
+        let left = store.vacuum_some(VACUUM_PAGES).await?;
         if left == 0 {
             break;
         }
@@ -98,7 +94,7 @@ pub async fn run_once(
 
 /// The background retention task: a pass at start, then one every `every`, until `shutdown`.
 pub async fn run(
-    writer: StoreWriter,
+    store: Store,
     keep: Duration,
     every: Duration,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
@@ -108,7 +104,7 @@ pub async fn run(
             if *shutdown.borrow() {
                 break;
             }
-            match run_once(&writer, keep, super::now_ms()).await {
+            match run_once(&store, keep, super::now_ms()).await {
                 Ok(s) if s.total() > 0 => {
                     tracing::info!(
                         removed = s.total(),
@@ -118,7 +114,7 @@ pub async fn run(
                     )
                 }
                 Ok(_) => {}
-                Err(StoreError::WriterGone) => break,
+                Err(StoreError::WriterGone | StoreError::ReadOnly) => break,
                 Err(e) => tracing::warn!(error = %e, "retention pass failed"),
             }
             tokio::select! {
