@@ -29,7 +29,8 @@ pub struct GlobalArgs {
     /// Environment overlay name: merges config/betting.<NAME>.yaml (also NFLREADPY_BETTING_ENV).
     #[arg(long, global = true, value_name = "NAME")]
     pub environment: Option<String>,
-    /// SQLite store path; overrides ingestion.storage_path.
+    /// Store: a SQLite file path (overrides ingestion.storage_path) or a URL, `sqlite:PATH` or
+    /// `postgres://user@host/db` (overrides storage.url).
     #[arg(long, global = true, value_name = "PATH")]
     pub storage: Option<String>,
     /// Alert routing file (the `alerts:` section as YAML).

@@ -71,6 +71,15 @@ impl Judge {
         })
     }
 
+    /// The problem line for a store that stopped answering: named as an outage of the store, so
+    /// it is never mistaken for a stalled feed.
+    pub fn store_problem(&self, down_for_seconds: f64, error: &str) -> String {
+        format!(
+            "store unreachable for {:.0}s: {error} (quote ages are as of the last read)",
+            down_for_seconds.max(0.0)
+        )
+    }
+
     pub fn stalled(&self, age_seconds: f64) -> bool {
         age_seconds > self.stalled_after_seconds
     }

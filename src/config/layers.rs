@@ -159,10 +159,16 @@ pub fn load_layers(req: &LoadRequest) -> Merged {
         read_alerts_layer(&mut m, alerts);
     }
     if let Some(s) = &req.storage {
+        // A URL picks the backend; a bare path is the SQLite file, as before.
+        let key = if crate::store::location::looks_like_url(s) {
+            "storage.url"
+        } else {
+            "ingestion.storage_path"
+        };
         set_leaf(
             &mut m,
             "--storage",
-            &KeyPath::parse("ingestion.storage_path"),
+            &KeyPath::parse(key),
             Value::String(s.clone()),
         );
     }

@@ -300,6 +300,11 @@ impl Default for CircuitBreakerConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct StorageConfig {
+    /// Where the store lives: `sqlite:PATH` or `postgres://user@host[:port]/db[?sslmode=...]`;
+    /// unset, the SQLite file at `ingestion.storage_path`. A password comes in as `${VAR}`.
+    pub url: Option<String>,
+    /// PostgreSQL connections per process (pooled).
+    pub pool_size: usize,
     pub busy_timeout_ms: u64,
     /// Most write operations the writer task folds into one transaction.
     pub max_batch_ops: usize,
@@ -313,6 +318,8 @@ pub struct StorageConfig {
 impl Default for StorageConfig {
     fn default() -> Self {
         StorageConfig {
+            url: None,
+            pool_size: 8,
             busy_timeout_ms: 5000,
             max_batch_ops: 64,
             retention_days: 30.0,

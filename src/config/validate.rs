@@ -342,6 +342,20 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         }
     }
 
+    if let Some(url) = &c.storage.url {
+        if let Err(why) = crate::store::location::Location::parse(url) {
+            k.err("storage.url", why);
+        }
+    }
+    if c.storage.pool_size == 0 || c.storage.pool_size > 1000 {
+        k.err(
+            "storage.pool_size",
+            format!(
+                "expected between 1 and 1000 connections, got {}",
+                c.storage.pool_size
+            ),
+        );
+    }
     let ing = &c.ingestion;
     if ing.storage_path.trim().is_empty() {
         k.err(

@@ -89,6 +89,9 @@ struct Ctx {
     sampled_at: Option<std::time::Instant>,
     /// The engine's health check: the store answered the latest snapshot's read.
     store_readable: Option<bool>,
+    /// Set while the store does not answer; the last good read stands in meanwhile.
+    store_down: Option<StoreDown>,
+    last_stored: Option<StoredView>,
 }
 
 impl Engine {
@@ -167,6 +170,8 @@ impl Engine {
             alerts,
             sampled_at: None,
             store_readable: None,
+            store_down: None,
+            last_stored: None,
             pricer: None,
             last_run: None,
             simulations: Default::default(),
@@ -509,30 +514,57 @@ impl Ctx {
     }
 
     async fn build_snapshot(&mut self) -> Snapshot {
-        let stored = self
+        let read = self
             .store
             .overview(crate::ingest::health::SUCCESS_WINDOW)
-            .await
-            .ok()
-            .map(StoredView::from_overview);
-        self.store_readable = Some(stored.is_some());
+            .await;
+        let stored = self.settle_read(read);
         self.assemble(stored)
     }
 
     fn build_snapshot_blocking(&mut self) -> Snapshot {
-        let stored = self
+        let read = self
             .store
-            .overview_blocking(crate::ingest::health::SUCCESS_WINDOW)
-            .ok()
-            .map(StoredView::from_overview);
-        self.store_readable = Some(stored.is_some());
+            .overview_blocking(crate::ingest::health::SUCCESS_WINDOW);
+        let stored = self.settle_read(read);
         self.assemble(stored)
+    }
+
+    /// A failed read keeps the last good view and marks the store down (since the first
+    /// failure), so the panes show an outage of the store rather than emptying or calling the
+    /// feed stalled; a good read clears it.
+    fn settle_read(
+        &mut self,
+        read: Result<store::Overview, store::StoreError>,
+    ) -> Option<StoredView> {
+        self.store_readable = Some(read.is_ok());
+        match read {
+            Ok(o) => {
+                if self.store_down.take().is_some() {
+                    tracing::info!(store = %self.store.location().display(), "the store answers again");
+                }
+                let view = StoredView::from_overview(o);
+                self.last_stored = Some(view.clone());
+                Some(view)
+            }
+            Err(e) => {
+                if self.store_down.is_none() {
+                    tracing::warn!(store = %self.store.location().display(), error = %e, "the store does not answer");
+                    self.store_down = Some(StoreDown {
+                        since_ms: now_ms(),
+                        error: e.to_string(),
+                    });
+                }
+                self.last_stored.clone()
+            }
+        }
     }
 
     fn assemble(&mut self, stored: Option<StoredView>) -> Snapshot {
         let now = now_ms();
         let cfg = &self.cfg;
         let mut ingest = IngestView::configured(cfg);
+        ingest.store_down = self.store_down.clone();
         let mut events = Vec::new();
         if let Some(st) = self.state.as_ref().and_then(|s| s.lock().ok()) {
             ingest.fill_from_state(&st, now);
@@ -597,11 +629,19 @@ fn same_content(a: &Snapshot, b: &Snapshot) -> bool {
 }
 
 /// The guide's health targets, checked against one snapshot.
-pub fn health_of(ingest: &IngestView, _now_ms: i64) -> Health {
+pub fn health_of(ingest: &IngestView, now_ms: i64) -> Health {
     let judge = ingest.judge();
     let mut problems = Vec::new();
-    for f in &ingest.freshness {
-        problems.extend(judge.stalled_problem(&f.book, &f.market_group, f.age_seconds));
+    match &ingest.store_down {
+        // Ages read before the outage only grow: they say nothing about the feed.
+        Some(d) => {
+            problems.push(judge.store_problem((now_ms - d.since_ms) as f64 / 1000.0, &d.error))
+        }
+        None => {
+            for f in &ingest.freshness {
+                problems.extend(judge.stalled_problem(&f.book, &f.market_group, f.age_seconds));
+            }
+        }
     }
     for s in &ingest.sources {
         let polls = if s.recent.is_empty() {
@@ -618,6 +658,7 @@ pub fn health_of(ingest: &IngestView, _now_ms: i64) -> Health {
 }
 
 /// What the snapshot reads from the store each refresh.
+#[derive(Clone)]
 struct StoredView {
     quotes_latest: i64,
     quotes_history: i64,

@@ -340,6 +340,7 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
             quarantined: 7,
             last_poll_ms: Some(taken - 1_200),
             book_sources: Default::default(),
+            store_down: None,
         },
         events,
         edges,

@@ -61,6 +61,17 @@ pub struct IngestView {
     pub last_poll_ms: Option<i64>,
     /// Which source delivers each book's quotes (book -> source name).
     pub book_sources: std::collections::BTreeMap<String, String>,
+    /// The store did not answer the latest read: since when and why. Freshness and counts are
+    /// then the last read's, and an old quote means "unknown", not "ingestion stalled".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_down: Option<StoreDown>,
+}
+
+/// A store that stopped answering (a database outage, a lost network path to it).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoreDown {
+    pub since_ms: i64,
+    pub error: String,
 }
 
 impl IngestView {

@@ -2,6 +2,7 @@
 //! number of read connections for front ends.
 
 pub mod handle;
+pub mod location;
 pub mod outbox;
 pub mod quotes;
 pub mod read;

@@ -564,3 +564,36 @@ fn command_line_history_and_tab_completion() {
         .text
         .contains("unknown command `bogus`"));
 }
+
+/// Issue 14, item 4: an attached dashboard whose store stopped answering names the outage in the
+/// odds pane and the health line, and calls no book stalled (the ages are the last read's).
+#[test]
+fn an_unreachable_store_reads_as_an_outage_not_a_stalled_feed() {
+    let mut snap = fixture::snapshot();
+    for f in &mut snap.ingest.freshness {
+        f.age_seconds = 400.0;
+    }
+    snap.ingest.store_down = Some(crate::snapshot::StoreDown {
+        since_ms: snap.taken_ms - 42_000,
+        error: "cannot reach PostgreSQL at desk@db:5432/betting: connection refused".into(),
+    });
+    snap.health = crate::engine::runtime::health_of(&snap.ingest, snap.taken_ms);
+    let problems = &snap.health.problems;
+    assert!(
+        problems[0].starts_with("store unreachable for 42s"),
+        "{problems:?}"
+    );
+    assert!(
+        !problems.iter().any(|p| p.contains("stalled")),
+        "{problems:?}"
+    );
+    let mut app = App::new(&opts("default"));
+    app.on_resize(80, 24);
+    app.view.sync(&snap);
+    run(&mut app, &snap, "focus odds");
+    let text = screen(&render(&app, &snap, (80, 24)));
+    assert!(text.contains("store unreachable"), "{text}");
+    assert!(!text.contains("✖ stalled"), "{text}");
+    assert!(text.contains("▲ unknown"), "{text}");
+    assert_screen("odds_80x24_store_unreachable", &text);
+}

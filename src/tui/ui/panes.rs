@@ -90,7 +90,14 @@ fn odds(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
         ),
         r.muted,
     )];
-    if stalled > 0 {
+    if let Some(down) = &ing.store_down {
+        // Ages below are as of the last read: the store is out, not (as far as we know) the feed.
+        let for_s = (cx.snap.taken_ms - down.since_ms) as f64 / 1000.0 + cx.drift();
+        info.push(Span::styled(
+            format!(" · {} store unreachable {}", g.bad, format::age(for_s)),
+            r.bad,
+        ));
+    } else if stalled > 0 {
         info.push(Span::styled(
             format!(" · {} {stalled} stalled", g.bad),
             r.bad,
@@ -167,7 +174,10 @@ fn odds(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
                 1 => Cell::from(row.market_group.clone()),
                 2 => aligned(format::age(age), true),
                 3 => {
-                    if age <= ing.freshness_target_seconds {
+                    if ing.store_down.is_some() {
+                        // Aged since the last read, not since the last quote: unknown.
+                        state_cell(&g.warn, "unknown", r.warn)
+                    } else if age <= ing.freshness_target_seconds {
                         state_cell(&g.ok, "fresh", r.ok)
                     } else if age <= ing.stalled_after_seconds {
                         state_cell(&g.warn, "slow", r.warn)
