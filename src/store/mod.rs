@@ -2,6 +2,7 @@
 //! number of read connections for front ends.
 
 pub mod outbox;
+pub mod postgres;
 pub mod quotes;
 pub mod read;
 pub mod records;
@@ -35,6 +36,9 @@ pub enum StoreError {
     Batch(String),
     #[error("the store writer has stopped")]
     WriterGone,
+    /// The PostgreSQL backend; its messages never carry the password.
+    #[error(transparent)]
+    Postgres(#[from] postgres::PgError),
     #[error("cannot create the folder for the store {path}: {source}")]
     Dir {
         path: PathBuf,
