@@ -2,6 +2,10 @@
 //! two-way markets = 19,200 outcomes), parsed, normalised and written through the real store
 //! writer (one WAL transaction per poll), reported as quotes per second.
 //!
+//! The same polls are then written to PostgreSQL (`pg_*` cases) when
+//! `NFLREADPY_BETTING_TEST_PG_URL` names a server (`scripts/test-postgres.sh start`): a fresh
+//! database on it, written through `PgStore::write_poll` (one transaction per poll).
+//!
 //! `cargo bench --bench ingest`
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
@@ -9,6 +13,7 @@ use nflreadpy_betting::domain::{Event, Quote};
 use nflreadpy_betting::ingest::sources::the_odds_api::parse_odds;
 use nflreadpy_betting::ingest::sources::OddsFormat;
 use nflreadpy_betting::ingest::{Normalizer, SourceBatch};
+use nflreadpy_betting::store::postgres::PgStore;
 use nflreadpy_betting::store::quotes::{upsert_events, write_quotes};
 use nflreadpy_betting::store::StoreWriter;
 use serde_json::{json, Value};
@@ -196,9 +201,72 @@ fn bench(c: &mut Criterion) {
             assert_eq!(store(&writer, s.events, s.quotes, 5), QUOTES as usize);
         })
     });
-    g.finish();
     drop(writer);
     thread.join();
+    postgres(&mut g, &n, &first, &second);
+    g.finish();
+}
+
+/// The PostgreSQL side, in the same run; skipped (with a note) when no server is named.
+fn postgres(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    n: &Normalizer,
+    first: &SourceBatch,
+    second: &SourceBatch,
+) {
+    let Ok(base) = std::env::var("NFLREADPY_BETTING_TEST_PG_URL") else {
+        eprintln!("pg_* cases skipped: NFLREADPY_BETTING_TEST_PG_URL is not set");
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let db = format!("nflreadpy_bench_{}", std::process::id());
+    let admin = |sql: String| {
+        let base = base.clone();
+        rt.block_on(async move {
+            let (client, conn) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            let driver = tokio::spawn(conn);
+            client.batch_execute(&sql).await.unwrap();
+            drop(client);
+            let _ = driver.await;
+        })
+    };
+    admin(format!("CREATE DATABASE {db}"));
+    let (head, _) = base.split_once('?').unwrap_or((&base, ""));
+    let url = format!("{}/{db}", head.rsplit_once('/').unwrap().0);
+    let store = rt.block_on(PgStore::connect(&url, 2)).unwrap();
+    let write = |s: &SourceBatch, now: i64| {
+        rt.block_on(store.write_poll(&s.events, &s.quotes, now))
+            .unwrap()
+            .changed
+    };
+    assert_eq!(write(first, 1), QUOTES as usize);
+
+    g.bench_function("pg_store_unchanged", |bch| {
+        bch.iter(|| assert_eq!(write(first, 2), 0))
+    });
+    let mut flip = false;
+    g.bench_function("pg_store_all_changed", |bch| {
+        bch.iter(|| {
+            flip = !flip;
+            assert_eq!(write(if flip { second } else { first }, 3), QUOTES as usize);
+        })
+    });
+    let a = body(0);
+    g.bench_function("pg_end_to_end_unchanged", |bch| {
+        write(first, 4);
+        bch.iter(|| {
+            let s = parse(n, &a);
+            write(&s, 4)
+        })
+    });
+    drop(store);
+    admin(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
 }
 
 criterion_group!(benches, bench);

@@ -4,6 +4,7 @@
 pub mod handle;
 pub mod location;
 pub mod outbox;
+pub mod postgres;
 pub mod quotes;
 pub mod read;
 pub mod records;
@@ -40,6 +41,9 @@ pub enum StoreError {
     WriterGone,
     #[error("this store was opened read-only (attached); it cannot write")]
     ReadOnly,
+    /// The PostgreSQL backend; its messages never carry the password.
+    #[error(transparent)]
+    Postgres(#[from] postgres::PgError),
     #[error("cannot create the folder for the store {path}: {source}")]
     Dir {
         path: PathBuf,
