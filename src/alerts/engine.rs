@@ -72,6 +72,9 @@ pub struct AlertsEngine {
     stats: SharedStats,
     wake: Arc<Notify>,
     store: Store,
+    /// Off while another process leads pricing on a shared store: rules still run and show,
+    /// but only the leader queues notifications, so an edge is alerted once.
+    sending: bool,
     next_id: i64,
     utc_offset_minutes: Option<i32>,
     render_latency_seconds: Option<f64>,
@@ -114,6 +117,7 @@ impl AlertsEngine {
             staged: Vec::new(),
             wake: Arc::new(Notify::new()),
             store,
+            sending: true,
             next_id: 1,
             utc_offset_minutes: None,
             render_latency_seconds: None,
@@ -123,14 +127,31 @@ impl AlertsEngine {
         Ok(eng)
     }
 
+    /// Cooldowns, alert ids and channel counts from the outbox of a SQLite store (read at
+    /// once); a PostgreSQL store is read by [`AlertsEngine::restore_async`].
     fn restore(&mut self) {
-        if !self.store.exists() {
+        if !self.store.exists() || self.store.is_postgres() {
             return;
         }
         let since = now_ms() - (self.cfg.cooldown_seconds * 1000.0) as i64;
-        let Ok(restored) = self.store.outbox_restore_blocking(since) else {
+        if let Ok(restored) = self.store.outbox_restore_blocking(since) {
+            self.apply_restore(restored);
+        }
+    }
+
+    /// [`AlertsEngine::restore`] for a PostgreSQL store, before the first observation.
+    pub async fn restore_async(&mut self) {
+        if !self.store.is_postgres() {
             return;
-        };
+        }
+        let since = now_ms() - (self.cfg.cooldown_seconds * 1000.0) as i64;
+        match self.store.outbox_restore(since).await {
+            Ok(restored) => self.apply_restore(restored),
+            Err(e) => tracing::warn!(error = %e, "alert cooldowns not restored from the outbox"),
+        }
+    }
+
+    fn apply_restore(&mut self, restored: crate::store::handle::OutboxRestore) {
         for (key, at) in restored.recent_keys {
             if let Some(inst) = instance_of(&key) {
                 let slot = self.last_notified.entry(inst.to_string()).or_insert(at);
@@ -141,6 +162,11 @@ impl AlertsEngine {
         if let Ok(mut s) = self.stats.lock() {
             s.merge_summary(&restored.channels);
         }
+    }
+
+    /// Whether this process queues notifications (it leads pricing on the store).
+    pub fn set_sending(&mut self, sending: bool) {
+        self.sending = sending;
     }
 
     /// Pins the quiet-hours clock to a fixed UTC offset (tests; hosts whose local time is wrong).
@@ -474,7 +500,7 @@ impl AlertsEngine {
             return Ok(0);
         }
         let rows = std::mem::take(&mut self.staged);
-        if !self.store.is_writable() {
+        if !self.store.is_writable() || !self.sending {
             return Ok(0);
         }
         match self.store.outbox_enqueue(rows).await {

@@ -129,6 +129,9 @@ impl Default for DispatchOptions {
 #[derive(Clone)]
 pub struct Dispatcher {
     store: Store,
+    /// This dispatcher's name on claimed rows (PostgreSQL): process id and a random tag, so two
+    /// processes on one host never share it.
+    id: Arc<str>,
     routes: Arc<Vec<Route>>,
     ctx: SendContext,
     stats: SharedStats,
@@ -148,8 +151,10 @@ impl Dispatcher {
         wake: Arc<Notify>,
         opts: DispatchOptions,
     ) -> Dispatcher {
+        let id = format!("pid{}-{:08x}", std::process::id(), rand::random::<u32>());
         Dispatcher {
             store,
+            id: id.into(),
             routes: Arc::new(routes),
             ctx: SendContext::new(opts.send_timeout),
             stats,
@@ -208,7 +213,16 @@ impl Dispatcher {
             self.refresh_stats().await?;
             return Ok(0);
         }
-        let rows = self.store.outbox_due(now, ready, batch).await?;
+        // A claim outlives the whole round (a channel's rows go one after another, each bounded
+        // by the send timeout), so no second dispatcher claims a row while the first may still
+        // be sending it; a dispatcher that dies leaves its rows for that long.
+        let lease_ms = crate::duration::millis_i64(self.opts.send_timeout)
+            .saturating_mul(batch as i64 + 1)
+            .saturating_add(30_000);
+        let rows = self
+            .store
+            .outbox_due(&self.id, now, ready, batch, lease_ms)
+            .await?;
         let mut by_channel: BTreeMap<String, Vec<PendingRow>> = BTreeMap::new();
         for r in rows {
             by_channel.entry(r.channel.clone()).or_default().push(r);

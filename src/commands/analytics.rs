@@ -76,17 +76,14 @@ async fn read_market(store: &Store, cfg: &Config) -> Result<MarketData, Failure>
 struct Session {
     cfg: Config,
     writer: Store,
-    thread: store::writer::WriterThread,
+    thread: Option<store::writer::WriterThread>,
 }
 
 impl Session {
-    fn open(cfg: Config) -> Result<Session, Failure> {
-        let (writer, thread) = Store::open_writable(
-            &cfg.ingestion.storage_path,
-            cfg.storage.busy_timeout_ms,
-            cfg.storage.max_batch_ops,
-        )
-        .context("opening the store")?;
+    fn open(cfg: Config, rt: &tokio::runtime::Runtime) -> Result<Session, Failure> {
+        let (writer, thread) = rt
+            .block_on(Store::open(&cfg, true))
+            .context("opening the store")?;
         Ok(Session {
             cfg,
             writer,
@@ -140,7 +137,9 @@ impl Session {
 
     fn close(self) {
         drop(self.writer);
-        self.thread.join();
+        if let Some(t) = self.thread {
+            t.join();
+        }
     }
 }
 
@@ -191,7 +190,7 @@ pub fn simulate(g: &GlobalArgs, a: &SimulateArgs) -> Outcome {
     let seed = a.seed.unwrap_or(cfg.analytics.seed);
     let pricer = load_pricer(&cfg, a.games.as_deref())?;
     let rt = runtime()?;
-    let session = Session::open(cfg.clone())?;
+    let session = Session::open(cfg.clone(), &rt)?;
     let result = rt.block_on(async {
         let mut failed = false;
         let mut test_alerts = Vec::new();
@@ -323,7 +322,7 @@ pub fn scan(g: &GlobalArgs, a: &ScanArgs) -> Outcome {
     let seed = a.seed.unwrap_or(cfg.analytics.seed);
     let pricer = load_pricer(&cfg, None)?;
     let rt = runtime()?;
-    let session = Session::open(cfg.clone())?;
+    let session = Session::open(cfg.clone(), &rt)?;
     let result = rt.block_on(async {
         let mut pruned = None;
         if let Some(dur) = prune {

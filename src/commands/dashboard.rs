@@ -54,8 +54,11 @@ pub fn run(g: &GlobalArgs, a: &DashboardArgs) -> Outcome {
     rt.block_on(async {
         let mut opts = EngineOptions::new(mode, refresh, iterations);
         opts.terminal_alerts_json = a.headless && crate::logging::json_output(g, &cfg);
-        let (handle, mut engine) =
-            Engine::start(cfg.clone(), opts).map_err(|e| Failure::Usage(format!("error: {e}")))?;
+        let (store, writer_thread) = crate::store::Store::open(&cfg, mode == Mode::Live)
+            .await
+            .map_err(|e| Failure::Runtime(anyhow::Error::new(e).context("opening the store")))?;
+        let (handle, mut engine) = Engine::start_on(cfg.clone(), opts, store, writer_thread)
+            .map_err(|e| Failure::Usage(format!("error: {e}")))?;
         let front = async {
             if a.headless {
                 let hopts = headless::HeadlessOptions {

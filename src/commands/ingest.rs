@@ -11,7 +11,6 @@ use crate::snapshot::{IngestView, Snapshot};
 use crate::store::{now_ms, Store};
 use anyhow::Context;
 use serde_json::json;
-use std::path::{Path, PathBuf};
 
 pub fn run(g: &GlobalArgs, a: &IngestArgs) -> Outcome {
     let loaded = load_config(g)?;
@@ -28,17 +27,14 @@ pub fn run(g: &GlobalArgs, a: &IngestArgs) -> Outcome {
             s.interval_seconds = settings.interval_seconds;
         }
     }
-    let storage = PathBuf::from(&cfg.ingestion.storage_path);
-    let (writer, writer_thread) = Store::open_writable(
-        &storage,
-        cfg.storage.busy_timeout_ms,
-        cfg.storage.max_batch_ops,
-    )
-    .context("opening the store for ingestion")?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the runtime")?;
+    let (writer, writer_thread) = rt
+        .block_on(Store::open(&cfg, true))
+        .context("opening the store for ingestion")?;
+    let storage = writer.describe();
     let runners: Vec<Runner> = slots
         .into_iter()
         .map(|s| Runner::new(s, &settings))
@@ -74,7 +70,9 @@ pub fn run(g: &GlobalArgs, a: &IngestArgs) -> Outcome {
     };
     drop(writer);
     // Every acknowledged batch is committed before the process exits.
-    writer_thread.join();
+    if let Some(t) = writer_thread {
+        t.join();
+    }
     result
 }
 
@@ -122,7 +120,7 @@ async fn single_pass(
     writer: &Store,
     state: &SharedIngestState,
     json: bool,
-    storage: &Path,
+    storage: &str,
     sampler: &Sampler<'_>,
 ) -> Outcome {
     let reports = scheduler::single_pass(&mut runners, settings, writer, state).await;
@@ -142,12 +140,12 @@ async fn single_pass(
     if json {
         println!(
             "{}",
-            json!({"summary": {"ok": all_ok, "quotes": total, "changed": changed, "storage": storage.display().to_string()}})
+            json!({"summary": {"ok": all_ok, "quotes": total, "changed": changed, "storage": storage}})
         );
     } else {
         println!(
             "Ingested {total} quotes ({changed} changed) into {}",
-            storage.display()
+            storage
         );
     }
     if all_ok {

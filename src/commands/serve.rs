@@ -29,9 +29,13 @@ pub fn run(g: &GlobalArgs, a: &ServeArgs) -> Outcome {
         })?;
         let mode = if a.attach { Mode::Attach } else { Mode::Live };
         let opts = EngineOptions::new(mode, cfg.dashboard.refresh_seconds, cfg.analytics.iterations.dashboard);
-        let storage = PathBuf::from(&cfg.ingestion.storage_path);
-        let (handle, engine) = Engine::start(cfg.clone(), opts).map_err(|e| Failure::Runtime(e.into()))?;
-        let state = ApiState::new(handle, crate::store::Store::reader(storage, cfg.storage.busy_timeout_ms), &settings)
+        let (store, writer_thread) = crate::store::Store::open(&cfg, mode == Mode::Live)
+            .await
+            .map_err(|e| Failure::Runtime(anyhow::Error::new(e).context("opening the store")))?;
+        let api_store = store.read_only();
+        let (handle, engine) = Engine::start_on(cfg.clone(), opts, store, writer_thread)
+            .map_err(|e| Failure::Runtime(e.into()))?;
+        let state = ApiState::new(handle, api_store, &settings)
             .with_calibration(PathBuf::from(&cfg.analytics.ratings.games_path), cfg.analytics.clone());
         let app = api::router(state, &settings);
         crate::logging::stderr_line(format_args!("Serving on http://{addr}/ (API under /api/v1, probes /healthz /readyz, metrics /metrics). Ctrl+C to stop."));

@@ -10,6 +10,7 @@ use crate::cli::{GlobalArgs, OutputFormat, StatusArgs};
 use crate::config::Config;
 use crate::domain::MarketKind;
 use crate::store::{self, now_ms, Store};
+use anyhow::Context;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -60,10 +61,25 @@ fn simulation_target_seconds(cfg: &Config, iterations: i64) -> f64 {
     cfg.analytics.simulation_latency_target_seconds * (iterations.max(1) as f64 / 20_000.0)
 }
 
-/// Reads the store and judges it against the guide's health targets at `now`.
+/// [`report_store`] on the SQLite file at `path`, for synchronous callers.
 pub fn report(cfg: &Config, path: &Path, now: i64) -> Result<StatusReport, store::StoreError> {
     let store = Store::reader(path, cfg.storage.busy_timeout_ms);
-    let overview = store.overview_blocking(crate::ingest::health::SUCCESS_WINDOW)?;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| store::StoreError::Batch(format!("starting the runtime: {e}")))?
+        .block_on(report_store(cfg, &store, now))
+}
+
+/// Reads the store and judges it against the guide's health targets at `now`.
+pub async fn report_store(
+    cfg: &Config,
+    store: &Store,
+    now: i64,
+) -> Result<StatusReport, store::StoreError> {
+    let overview = store
+        .overview(crate::ingest::health::SUCCESS_WINDOW)
+        .await?;
     let rules = &cfg.alerts.rules;
     let judge = crate::health::Judge::from_config(cfg);
     let stalled_after = judge.stalled_after_seconds;
@@ -118,7 +134,8 @@ pub fn report(cfg: &Config, path: &Path, now: i64) -> Result<StatusReport, store
     }
 
     let runs: Vec<SimulationStatus> = store
-        .recent_simulations_blocking(rules.backlog_runs.max(1) as usize)?
+        .recent_simulations(rules.backlog_runs.max(1) as usize)
+        .await?
         .into_iter()
         .map(|r| SimulationStatus {
             started_ms: r.started_ms,
@@ -137,7 +154,7 @@ pub fn report(cfg: &Config, path: &Path, now: i64) -> Result<StatusReport, store
         ));
     }
 
-    let channels = store.outbox_summary_blocking()?;
+    let channels = store.outbox_channel_summary().await?;
     let silence_ms = (rules.delivery_silence_hours * 3_600_000.0) as i64;
     for c in &channels {
         if rules.delivery_error_burst > 0
@@ -166,7 +183,7 @@ pub fn report(cfg: &Config, path: &Path, now: i64) -> Result<StatusReport, store
     Ok(StatusReport {
         healthy: problems.is_empty(),
         problems,
-        storage_path: path.display().to_string(),
+        storage_path: store.describe(),
         checked_ms: now,
         stalled_after_seconds: stalled_after,
         freshness,
@@ -257,16 +274,28 @@ pub fn render_text(r: &StatusReport) -> String {
 
 pub fn run(g: &GlobalArgs, a: &StatusArgs) -> Outcome {
     let cfg = load_config(g)?.config;
-    let path = std::path::PathBuf::from(&cfg.ingestion.storage_path);
     let json = a.format == OutputFormat::Json;
-    let result = if path.exists() {
-        report(&cfg, &path, now_ms()).map_err(|e| e.to_string())
-    } else {
-        Err(format!(
-            "no store at {} (start `ingest` first or pass --storage)",
-            path.display()
-        ))
-    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    let (result, where_) = rt.block_on(async {
+        let store = match Store::open(&cfg, false).await {
+            Ok((s, _)) => s,
+            Err(e) => return (Err(e.to_string()), cfg.ingestion.storage_path.clone()),
+        };
+        let where_ = store.describe();
+        if !store.exists() {
+            let msg = format!("no store at {where_} (start `ingest` first or pass --storage)");
+            return (Err(msg), where_);
+        }
+        (
+            report_store(&cfg, &store, now_ms())
+                .await
+                .map_err(|e| e.to_string()),
+            where_,
+        )
+    });
     let mut out = std::io::stdout().lock();
     use std::io::Write;
     match result {
@@ -285,7 +314,8 @@ pub fn run(g: &GlobalArgs, a: &StatusArgs) -> Outcome {
         }
         Err(e) => {
             if json {
-                let v = serde_json::json!({"healthy": false, "problems": [e], "storage_path": path.display().to_string()});
+                let v =
+                    serde_json::json!({"healthy": false, "problems": [e], "storage_path": where_});
                 let _ = writeln!(out, "{v}");
             } else {
                 let _ = writeln!(out, "status: UNHEALTHY\n  ! {e}");

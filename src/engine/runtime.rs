@@ -61,7 +61,7 @@ pub enum EngineError {
     #[error("cannot load the pricing model: {0}")]
     Pricer(#[from] PricerError),
     #[error("--attach needs an existing store, and {0} does not exist (start `ingest` first or pass --storage)")]
-    NoStore(PathBuf),
+    NoStore(String),
 }
 
 /// Owns the engine's tasks; dropping it without `shutdown` aborts them.
@@ -92,32 +92,48 @@ struct Ctx {
     /// Set while the store does not answer; the last good read stands in meanwhile.
     store_down: Option<StoreDown>,
     last_stored: Option<StoredView>,
+    /// Held while this process prices and alerts for the store (one leader per database).
+    leader: Option<crate::store::Leadership>,
+    lead_tried: Option<std::time::Instant>,
 }
 
 impl Engine {
+    /// Starts on the SQLite file at `ingestion.storage_path` (written in live mode).
     pub fn start(cfg: Config, opts: EngineOptions) -> Result<(EngineHandle, Engine), EngineError> {
+        check_games(&cfg)?;
         let storage = PathBuf::from(&cfg.ingestion.storage_path);
+        let busy = cfg.storage.busy_timeout_ms;
+        let (store, thread) = if opts.mode == Mode::Live {
+            let (s, t) = Store::open_writable(&storage, busy, cfg.storage.max_batch_ops)?;
+            (s, Some(t))
+        } else {
+            (Store::reader(&storage, busy), None)
+        };
+        Engine::start_on(cfg, opts, store, thread)
+    }
+
+    /// Starts on a store already opened (`Store::open`: SQLite or PostgreSQL), writable in
+    /// live mode, read-only when attached; `writer_thread` is joined at shutdown.
+    pub fn start_on(
+        cfg: Config,
+        opts: EngineOptions,
+        store: Store,
+        writer_thread: Option<store::writer::WriterThread>,
+    ) -> Result<(EngineHandle, Engine), EngineError> {
+        check_games(&cfg)?;
         let controls = Controls::new();
         let mut tasks = JoinSet::new();
-        let mut writer_thread = None;
-        let mut store = Store::reader(&storage, cfg.storage.busy_timeout_ms);
-        // Fitting ratings takes a moment; check the file now, fit in the background so the
-        // front end and ingestion start at once.
-        let games = PathBuf::from(&cfg.analytics.ratings.games_path);
-        if !games.is_file() {
-            return Err(EngineError::NoGames(games));
-        }
+        let store = match opts.mode {
+            Mode::Live => store,
+            Mode::Attach => store.read_only(),
+        };
         let mut state = None;
         if opts.mode == Mode::Live {
+            if !store.is_writable() {
+                return Err(EngineError::Store(store::StoreError::ReadOnly));
+            }
             let settings = SchedulerSettings::from_config(&cfg.ingestion);
             let slots = adapter::build(&cfg, &[], settings.interval_seconds)?;
-            let (writable, thread) = Store::open_writable(
-                &storage,
-                cfg.storage.busy_timeout_ms,
-                cfg.storage.max_batch_ops,
-            )?;
-            writer_thread = Some(thread);
-            store = writable;
             let runners: Vec<Runner> = slots
                 .into_iter()
                 .map(|s| Runner::new(s, &settings))
@@ -151,8 +167,8 @@ impl Engine {
                 while ingest.join_next().await.is_some() {}
             });
             state = Some(st);
-        } else if !storage.exists() {
-            return Err(EngineError::NoStore(storage));
+        } else if !store.exists() {
+            return Err(EngineError::NoStore(store.describe()));
         }
         let alerts = AlertsEngine::new(&cfg, Some(store.clone()))?;
         if let Some(d) = alerts.dispatcher(DispatchOptions::from_config(&cfg.alerts)) {
@@ -172,6 +188,8 @@ impl Engine {
             store_readable: None,
             store_down: None,
             last_stored: None,
+            leader: None,
+            lead_tried: None,
             pricer: None,
             last_run: None,
             simulations: Default::default(),
@@ -186,7 +204,12 @@ impl Engine {
             controls: controls.clone(),
             version: 0,
         };
-        let first = ctx.build_snapshot_blocking();
+        // PostgreSQL is read asynchronously: the first refresh fills the view.
+        let first = if ctx.store.is_postgres() {
+            ctx.assemble(None)
+        } else {
+            ctx.build_snapshot_blocking()
+        };
         let (handle, side) = EngineHandle::channel(first, ctx.opts.mode == Mode::Attach);
         tasks.spawn(async move { ctx.run(side).await });
         Ok((
@@ -229,6 +252,17 @@ impl Engine {
     }
 }
 
+/// Fitting ratings takes a moment: the file is checked now and fitted in the background, so the
+/// front end and ingestion start at once.
+fn check_games(cfg: &Config) -> Result<(), EngineError> {
+    let games = PathBuf::from(&cfg.analytics.ratings.games_path);
+    if games.is_file() {
+        Ok(())
+    } else {
+        Err(EngineError::NoGames(games))
+    }
+}
+
 impl Ctx {
     async fn run(&mut self, mut side: EngineSide) {
         let cfg = self.cfg.clone();
@@ -243,9 +277,16 @@ impl Ctx {
         let mut tick = tokio::time::interval(refresh);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut shutdown = self.controls.shutdown.subscribe();
+        self.alerts.restore_async().await;
+        // Another host's commits arrive as notifications: refresh at once instead of waiting.
+        let mut changes = self.store.listen();
         loop {
             tokio::select! {
+                Ok(()) = async { match changes.as_mut() { Some(c) => c.changed().await.map_err(|_| ()), None => std::future::pending().await } } => {
+                    tick.reset_immediately();
+                }
                 _ = tick.tick() => {
+                    self.keep_leadership().await;
                     let mut snap = self.build_snapshot().await;
                     let stamp = (snap.ingest.quotes_history, snap.ingest.last_poll_ms);
                     let due = self.priced_at.is_none_or(|t| t.elapsed().as_secs_f64() >= self.opts.refresh_seconds.max(2.0));
@@ -392,6 +433,39 @@ impl Ctx {
         }
     }
 
+    /// Live engines on one store elect a leader that persists simulations and queues alerts;
+    /// the others price for their own views only. Retried every few seconds, so a leader that
+    /// dies is replaced.
+    async fn keep_leadership(&mut self) {
+        if self.opts.mode != Mode::Live || self.leader.as_ref().is_some_and(|l| l.is_held()) {
+            return;
+        }
+        if self
+            .lead_tried
+            .is_some_and(|t| t.elapsed() < Duration::from_secs(5))
+        {
+            return;
+        }
+        self.lead_tried = Some(std::time::Instant::now());
+        let was = self.leader.take().is_some();
+        match self.store.try_lead("pricing").await {
+            Ok(Some(l)) => {
+                tracing::info!(store = %self.store.describe(), "leading pricing and alerts on this store");
+                self.leader = Some(l);
+            }
+            Ok(None) if was => tracing::warn!("lost pricing leadership; another process leads"),
+            Ok(None) => tracing::info!(
+                "another process leads pricing on this store; pricing for this view only"
+            ),
+            Err(e) => tracing::warn!(error = %e, "cannot take pricing leadership"),
+        }
+        self.alerts.set_sending(self.is_leader());
+    }
+
+    fn is_leader(&self) -> bool {
+        self.leader.as_ref().is_some_and(|l| l.is_held())
+    }
+
     /// One pricing pass over the stored quotes; persisted when this process owns the store.
     async fn reprice(&mut self, iterations: u32, trigger: &str) -> Result<Arc<PricingRun>, String> {
         let pricer = self
@@ -423,7 +497,7 @@ impl Ctx {
         .await
         .map_err(|e| format!("pricing task failed: {e}"))??;
         let run = Arc::new(run);
-        if self.store.is_writable() {
+        if self.store.is_writable() && self.is_leader() {
             let (sim, opps) = super::pricer::records(&run);
             if let Err(e) = self.store.insert_simulation(sim, opps).await {
                 tracing::warn!(error = %e, "cannot store the simulation");
@@ -541,7 +615,7 @@ impl Ctx {
         match read {
             Ok(o) => {
                 if self.store_down.take().is_some() {
-                    tracing::info!(store = %self.store.location().display(), "the store answers again");
+                    tracing::info!(store = %self.store.describe(), "the store answers again");
                 }
                 let view = StoredView::from_overview(o);
                 self.last_stored = Some(view.clone());
@@ -549,7 +623,7 @@ impl Ctx {
             }
             Err(e) => {
                 if self.store_down.is_none() {
-                    tracing::warn!(store = %self.store.location().display(), error = %e, "the store does not answer");
+                    tracing::warn!(store = %self.store.describe(), error = %e, "the store does not answer");
                     self.store_down = Some(StoreDown {
                         since_ms: now_ms(),
                         error: e.to_string(),
@@ -587,7 +661,7 @@ impl Ctx {
             taken_ms: now,
             meta: Meta {
                 environment: cfg.environment.clone(),
-                storage_path: self.store.location().display().to_string(),
+                storage_path: self.store.describe(),
                 started_ms: self.started_ms,
                 mode: match self.opts.mode {
                     Mode::Live => "live".into(),

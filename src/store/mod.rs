@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use thiserror::Error;
 
-pub use handle::{MarketRead, Overview, PollBatch, Store};
+pub use handle::{Leadership, MarketRead, Overview, PollBatch, Store};
 pub use writer::StoreWriter;
 
 #[derive(Debug, Error)]
@@ -41,6 +41,8 @@ pub enum StoreError {
     WriterGone,
     #[error("this store was opened read-only (attached); it cannot write")]
     ReadOnly,
+    #[error("storage.url: {0}")]
+    Location(String),
     /// The PostgreSQL backend; its messages never carry the password.
     #[error(transparent)]
     Postgres(#[from] postgres::PgError),

@@ -299,4 +299,39 @@ impl PgStore {
             .collect();
         Ok(out.map_err(PgError::from)?)
     }
+
+    /// The id of each row's queued entry (by dedup key and channel), `None` where there is none.
+    pub async fn ids_of(&self, rows: &[NewRow]) -> Result<Vec<Option<i64>>, StoreError> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached("SELECT id FROM alert_outbox WHERE dedup_key = $1 AND channel = $2")
+            .await
+            .map_err(PgError::from)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let row = client
+                .query_opt(&stmt, &[&r.dedup_key, &r.channel])
+                .await
+                .map_err(PgError::from)?;
+            out.push(match row {
+                Some(row) => Some(row.try_get(0).map_err(PgError::from)?),
+                None => None,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The highest alert id any queued notification carries, so a restart numbers on from it.
+    /// Read from the payload text: a payload that is not JSON is skipped, not an error.
+    pub async fn max_alert_id(&self) -> Result<Option<i64>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                r#"SELECT MAX(substring(payload from '"alert_id":\s*([0-9]{1,18})')::BIGINT) FROM alert_outbox"#,
+                &[],
+            )
+            .await
+            .map_err(PgError::from)?;
+        Ok(row.try_get(0).map_err(PgError::from)?)
+    }
 }

@@ -249,4 +249,31 @@ impl PgStore {
     pub async fn incremental_vacuum(&self, _pages: i64) -> Result<i64, StoreError> {
         Ok(0)
     }
+
+    /// The latest `n` stored simulation runs, newest first.
+    pub async fn recent_simulations(
+        &self,
+        n: usize,
+    ) -> Result<Vec<crate::store::records::SimulationTiming>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT started_ms, latency_ms, iterations, trigger FROM simulations ORDER BY started_ms DESC LIMIT $1",
+                &[&i64::try_from(n).unwrap_or(i64::MAX)],
+            )
+            .await
+            .map_err(PgError::from)?;
+        let out: Result<Vec<_>, tokio_postgres::Error> = rows
+            .iter()
+            .map(|r| {
+                Ok(crate::store::records::SimulationTiming {
+                    started_ms: r.try_get(0)?,
+                    latency_ms: r.try_get(1)?,
+                    iterations: r.try_get(2)?,
+                    trigger: r.try_get(3)?,
+                })
+            })
+            .collect();
+        Ok(out.map_err(PgError::from)?)
+    }
 }
