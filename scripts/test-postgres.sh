@@ -69,6 +69,21 @@ start() {
   echo "export NFLREADPY_BETTING_TEST_PG_URL=$url"
 }
 
+# pause/resume: stop and start the same cluster, data kept (the outage test).
+pause() {
+  local bin
+  bin=$(bindir)
+  as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >&2
+}
+
+resume() {
+  local bin
+  bin=$(bindir)
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c shared_buffers=256MB" \
+    start >&2
+}
+
 stop() {
   local bin
   bin=$(bindir)
@@ -81,6 +96,8 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  pause) pause ;;
+  resume) resume ;;
   url) echo "$url" ;;
-  *) echo "usage: $0 start|stop|url" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|pause|resume|url" >&2; exit 2 ;;
 esac

@@ -160,7 +160,7 @@ pub fn load_layers(req: &LoadRequest) -> Merged {
     }
     if let Some(s) = &req.storage {
         // A URL picks the backend; a bare path is the SQLite file, as before.
-        let key = if crate::store::location::looks_like_url(s) {
+        let key = if crate::config::location::looks_like_url(s) {
             "storage.url"
         } else {
             "ingestion.storage_path"

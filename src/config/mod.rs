@@ -2,6 +2,7 @@
 //! `NFLREADPY_BETTING_CONFIG` files, `NFLREADPY_BETTING__section__key` variables, then CLI flags.
 
 pub mod layers;
+pub mod location;
 pub mod path;
 pub mod schema;
 pub mod secrets;

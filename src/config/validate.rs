@@ -237,7 +237,14 @@ pub const SEVERITIES: [&str; 3] = ["info", "warning", "critical"];
 
 pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
     let mut k = Checker { m, out: Vec::new() };
-    if !c.sources.iter().any(|s| s.enabled()) {
+    let shared_store = c
+        .storage
+        .url
+        .as_deref()
+        .is_some_and(|u| super::location::Location::parse(u).is_ok_and(|l| l.is_postgres()));
+    // On a shared PostgreSQL store other processes may do the ingesting (an API or pricing host
+    // beside ingest workers); on the embedded file nothing would ever arrive.
+    if !c.sources.iter().any(|s| s.enabled()) && !shared_store {
         k.err(
             "sources",
             "no source is enabled: enable at least one (the `replay` source needs no network)"
@@ -343,7 +350,7 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
     }
 
     if let Some(url) = &c.storage.url {
-        if let Err(why) = crate::store::location::Location::parse(url) {
+        if let Err(why) = crate::config::location::Location::parse(url) {
             k.err("storage.url", why);
         }
     }

@@ -647,7 +647,13 @@ impl Ctx {
             ingest.quotes_latest = sv.quotes_latest;
             ingest.quotes_history = sv.quotes_history;
             ingest.quarantined = sv.quarantined;
-            if self.opts.mode == Mode::Attach {
+            // Attached, or serving a store that other processes feed: the store's view.
+            let ingests_here = self
+                .state
+                .as_ref()
+                .and_then(|s| s.lock().ok().map(|st| !st.sources.is_empty()))
+                .unwrap_or(false);
+            if self.opts.mode == Mode::Attach || !ingests_here {
                 ingest.freshness = sv.freshness.rows(now);
                 ingest.sources = sv.sources;
                 ingest.book_sources = sv.book_sources;

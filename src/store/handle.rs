@@ -4,7 +4,6 @@
 //! workers; writes go through the writer thread's batched transactions. PostgreSQL: every
 //! operation takes a pooled connection. A read-only handle (`--attach`) cannot write at all.
 
-use super::location::Location;
 use super::outbox::{self, ChannelSummary, NewRow, Outcome, PendingRow};
 use super::postgres::{ChangeSignal, LeaderGuard, PgStore};
 use super::quotes::{self, QuoteWriteStats};
@@ -15,6 +14,7 @@ use super::records::{
 };
 use super::writer::{StoreWriter, WriterThread};
 use super::{open_for_reading, retention, StoreError};
+use crate::config::location::Location;
 use crate::domain::{Event, MarketKind, Quote, Scope, Selection};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};

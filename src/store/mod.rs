@@ -2,7 +2,8 @@
 //! number of read connections for front ends.
 
 pub mod handle;
-pub mod location;
+pub use crate::config::location::{self as location, Location};
+
 pub mod outbox;
 pub mod postgres;
 pub mod quotes;

@@ -1,8 +1,8 @@
-//! Where the store lives, decided once from configuration: the embedded SQLite file or a
+//! Where the store lives (`storage.url`), decided once from configuration: the embedded SQLite file or a
 //! PostgreSQL server. Every command opens its store through this, so `--storage`, `storage.url`
 //! and `ingestion.storage_path` mean the same thing everywhere.
 
-use crate::config::Config;
+use super::Config;
 use std::fmt;
 use std::path::PathBuf;
 
