@@ -1,8 +1,10 @@
 //! The embedded SQLite store: one writer thread per file (WAL, batched transactions), and any
 //! number of read connections for front ends.
 
+pub mod check;
 pub mod handle;
 pub mod location;
+pub mod migrate;
 pub mod outbox;
 pub mod postgres;
 pub mod quotes;
