@@ -34,5 +34,6 @@ fn dispatch(cli: Cli) -> Outcome {
         Some(Command::Backtest(a)) => commands::analytics::backtest(&g, &a),
         Some(Command::Serve(a)) => commands::serve::run(&g, &a),
         Some(Command::Status(a)) => commands::status::run(&g, &a),
+        Some(Command::Store(a)) => commands::store::run(&g, &a),
     }
 }

@@ -87,6 +87,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print health (freshness, success rate, last simulation, alert delivery) with a monitor exit code.
     Status(StatusArgs),
+    /// Copy a store to another backend (`store migrate`) or check its integrity (`store check`).
+    Store(StoreArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -235,6 +237,45 @@ pub struct ServeArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct StatusArgs {
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    #[command(subcommand)]
+    pub command: StoreCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum StoreCommand {
+    /// Copy every table of one store into another, empty one (SQLite to PostgreSQL, back, or
+    /// SQLite to SQLite) in one transaction, then compare row counts; exit 1 on a mismatch.
+    Migrate(StoreMigrateArgs),
+    /// Integrity checks of the configured store (--storage or storage.url), read-only; exit 1
+    /// if any check fails.
+    Check(StoreCheckArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StoreMigrateArgs {
+    /// The store to copy: `sqlite:PATH`, `postgres://user@host[:port]/db` or a SQLite file path.
+    /// `${VAR}` is replaced from the environment, so a password need not be on the command line.
+    #[arg(long, value_name = "URL")]
+    pub from: String,
+    /// The store to copy into; it must hold no rows (its schema is created or upgraded first).
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// Rows per batch (one statement each on PostgreSQL).
+    #[arg(long, value_name = "N", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub batch_rows: u32,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StoreCheckArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub format: OutputFormat,
 }

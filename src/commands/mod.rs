@@ -10,6 +10,7 @@ pub mod load;
 pub mod outcome;
 pub mod serve;
 pub mod status;
+pub mod store;
 pub mod validate_config;
 
 pub use load::load_config;

@@ -1,7 +1,9 @@
 //! The embedded SQLite store: one writer thread per file (WAL, batched transactions), and any
 //! number of read connections for front ends.
 
+pub mod check;
 pub mod handle;
+pub mod migrate;
 pub use crate::config::location::{self as location, Location};
 
 pub mod outbox;

@@ -16,6 +16,8 @@
 //! The password never appears in logs, errors or `Debug` output: errors name the server as
 //! `user@host:port/db` and any text from the driver is scrubbed of the password.
 
+mod copy;
+mod inspect;
 mod leader;
 mod notify;
 mod outbox;
@@ -24,6 +26,7 @@ mod read;
 mod records;
 pub mod schema;
 
+pub use copy::{PgLoad, PgSnapshot};
 pub use leader::LeaderGuard;
 pub use notify::{ChangeSignal, CHANNEL};
 
