@@ -447,9 +447,8 @@ impl Store {
         self.read(move |c| records::recent_simulations(c, n)).await
     }
 
-    /// A poll's events, quotes, rejects and run record; the stats of the quote write (what
-    /// changed goes to the history). One transaction on SQLite; on PostgreSQL the quotes and
-    /// events commit together, the rejects and the run record after them.
+    /// A poll's events, quotes, rejects and run record in one transaction; the stats of the
+    /// quote write (what changed goes to the history).
     pub async fn write_poll(
         &self,
         batch: PollBatch,
@@ -457,13 +456,15 @@ impl Store {
     ) -> Result<QuoteWriteStats, StoreError> {
         self.check_writable()?;
         if let Some(pg) = self.pg() {
-            let stats = pg.write_poll(&batch.events, &batch.quotes, now_ms).await?;
-            pg.insert_quarantine(&batch.rejected).await?;
-            if let Some(mut run) = batch.run {
-                run.quotes_changed = stats.changed;
-                pg.insert_ingest_run(&run).await?;
-            }
-            return Ok(stats);
+            return pg
+                .write_poll_with_records(
+                    &batch.events,
+                    &batch.quotes,
+                    &batch.rejected,
+                    batch.run.as_ref(),
+                    now_ms,
+                )
+                .await;
         }
         self.write(move |c| {
             quotes::upsert_events(c, &batch.events, now_ms)?;

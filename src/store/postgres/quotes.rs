@@ -436,4 +436,28 @@ impl PgStore {
         })?;
         Ok(stats)
     }
+
+    /// A whole poll in one transaction: events, quotes, the rejected rows and the run record
+    /// (its `quotes_changed` filled from the write), as one SQLite writer job does.
+    pub async fn write_poll_with_records(
+        &self,
+        events: &[Event],
+        quotes: &[Quote],
+        rejected: &[crate::store::records::Quarantined],
+        run: Option<&crate::store::records::IngestRun>,
+        now_ms: i64,
+    ) -> Result<QuoteWriteStats, StoreError> {
+        let stats = in_transaction!(self, |tx| {
+            upsert_events_tx(&tx, events, now_ms).await?;
+            let stats = write_quotes_tx(&tx, quotes, now_ms).await?.0;
+            super::records::insert_quarantine_tx(&tx, rejected).await?;
+            if let Some(r) = run {
+                let mut r = r.clone();
+                r.quotes_changed = stats.changed;
+                super::records::insert_ingest_run_tx(&tx, &r).await?;
+            }
+            stats
+        })?;
+        Ok(stats)
+    }
 }

@@ -67,28 +67,55 @@ async fn delete_older_than_tx(
     })
 }
 
+pub(super) async fn insert_ingest_run_tx(
+    tx: &Transaction<'_>,
+    r: &IngestRun,
+) -> Result<i64, PgError> {
+    Ok(tx
+        .query_one(
+            "INSERT INTO ingest_runs (source, scheduled_ms, started_ms, finished_ms, ok, attempts, quotes_received, quotes_changed, quotes_rejected, error)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            &[
+                &r.source,
+                &r.scheduled_ms,
+                &r.started_ms,
+                &r.finished_ms,
+                &r.ok,
+                &i64::from(r.attempts),
+                &as_i64(r.quotes_received),
+                &as_i64(r.quotes_changed),
+                &as_i64(r.quotes_rejected),
+                &r.error,
+            ],
+        )
+        .await?
+        .try_get::<_, i64>(0)?)
+}
+
+pub(super) async fn insert_quarantine_tx(
+    tx: &Transaction<'_>,
+    rows: &[Quarantined],
+) -> Result<(), PgError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let source: Vec<&str> = rows.iter().map(|r| r.source.as_str()).collect();
+    let reason: Vec<&str> = rows.iter().map(|r| r.reason.as_str()).collect();
+    let detail: Vec<&str> = rows.iter().map(|r| r.detail.as_str()).collect();
+    let observed: Vec<i64> = rows.iter().map(|r| r.observed_ms).collect();
+    tx.execute(
+        "INSERT INTO quarantine (source, reason, detail, observed_ms)
+         SELECT s, r, d, o FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[])
+              WITH ORDINALITY AS u(s, r, d, o, n) ORDER BY n",
+        &[&source, &reason, &detail, &observed],
+    )
+    .await?;
+    Ok(())
+}
+
 impl PgStore {
     pub async fn insert_ingest_run(&self, r: &IngestRun) -> Result<i64, StoreError> {
-        let id = in_transaction!(self, |tx| {
-            tx.query_one(
-                "INSERT INTO ingest_runs (source, scheduled_ms, started_ms, finished_ms, ok, attempts, quotes_received, quotes_changed, quotes_rejected, error)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-                &[
-                    &r.source,
-                    &r.scheduled_ms,
-                    &r.started_ms,
-                    &r.finished_ms,
-                    &r.ok,
-                    &i64::from(r.attempts),
-                    &as_i64(r.quotes_received),
-                    &as_i64(r.quotes_changed),
-                    &as_i64(r.quotes_rejected),
-                    &r.error,
-                ],
-            )
-            .await?
-            .try_get::<_, i64>(0)?
-        })?;
+        let id = in_transaction!(self, |tx| insert_ingest_run_tx(&tx, r).await?)?;
         Ok(id)
     }
 
@@ -96,19 +123,7 @@ impl PgStore {
         if rows.is_empty() {
             return Ok(());
         }
-        let source: Vec<&str> = rows.iter().map(|r| r.source.as_str()).collect();
-        let reason: Vec<&str> = rows.iter().map(|r| r.reason.as_str()).collect();
-        let detail: Vec<&str> = rows.iter().map(|r| r.detail.as_str()).collect();
-        let observed: Vec<i64> = rows.iter().map(|r| r.observed_ms).collect();
-        in_transaction!(self, |tx| {
-            tx.execute(
-                "INSERT INTO quarantine (source, reason, detail, observed_ms)
-                 SELECT s, r, d, o FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[])
-                      WITH ORDINALITY AS u(s, r, d, o, n) ORDER BY n",
-                &[&source, &reason, &detail, &observed],
-            )
-            .await?
-        })?;
+        in_transaction!(self, |tx| insert_quarantine_tx(&tx, rows).await?)?;
         Ok(())
     }
 
