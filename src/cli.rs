@@ -89,6 +89,8 @@ pub enum Command {
     Status(StatusArgs),
     /// Copy a store to another backend (`store migrate`) or check its integrity (`store check`).
     Store(StoreArgs),
+    /// The bet ledger: record a bet (`bets add`), list them (`bets list`), void one (`bets void`).
+    Bets(BetsArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -285,4 +287,79 @@ pub struct CompletionsArgs {
     /// Shell to generate completions for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BetsArgs {
+    #[command(subcommand)]
+    pub command: BetsCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum BetsCommand {
+    /// Record a bet on an event in the store; nothing is stored when any field is wrong.
+    Add(BetsAddArgs),
+    /// Bets newest first.
+    List(BetsListArgs),
+    /// Void an open bet (it stays in the ledger, marked void, P&L 0).
+    Void(BetsVoidArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BetsAddArgs {
+    /// Event id as the store and dashboard show it, e.g. 2025_12_BUF_HOU.
+    #[arg(long, value_name = "ID")]
+    pub event: String,
+    /// moneyline, moneyline_3way, spread, total, team_total, spread_alt or total_alt.
+    #[arg(long)]
+    pub market: String,
+    /// game (default), 1h, 2h, 1q, 2q, 3q or 4q.
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// home, away, tie, over, under, home_over, ...
+    #[arg(long)]
+    pub selection: String,
+    /// The line from the selection's point of view (home -3.5) or the total.
+    #[arg(long, allow_hyphen_values = true)]
+    pub line: Option<f64>,
+    #[arg(long)]
+    pub book: String,
+    /// American (-110), decimal (1.91) or fractional (10/11).
+    #[arg(long, allow_hyphen_values = true)]
+    pub price: String,
+    /// Amount staked, in bankroll units.
+    #[arg(long, allow_hyphen_values = true)]
+    pub stake: f64,
+    /// Record it as a paper bet (not money placed).
+    #[arg(long)]
+    pub paper: bool,
+    #[arg(long)]
+    pub note: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BetsListArgs {
+    /// Only bets in this state: open, won, lost, push, void or ungraded.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Only paper bets.
+    #[arg(long, conflicts_with = "real")]
+    pub paper: bool,
+    /// Only real bets.
+    #[arg(long)]
+    pub real: bool,
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BetsVoidArgs {
+    /// The bet's id (`bets list`).
+    pub id: i64,
+    #[arg(long, default_value = "voided by hand")]
+    pub reason: String,
 }

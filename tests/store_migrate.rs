@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 const URL_VAR: &str = "NFLREADPY_BETTING_TEST_PG_URL";
 
-const TABLES: [&str; 9] = [
+const TABLES: [&str; 10] = [
     "events",
     "quotes_latest",
     "quotes_history",
@@ -35,6 +35,7 @@ const TABLES: [&str; 9] = [
     "opportunities",
     "alert_outbox",
     "metrics_samples",
+    "bets",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -228,6 +229,34 @@ fn seed(path: &Path, polls: i64) {
                 })
                 .collect();
             outbox::enqueue(c, &rows)?;
+            let event: String = c.query_row(
+                "SELECT event_id FROM events ORDER BY event_id LIMIT 1",
+                [],
+                |r| r.get(0),
+            )?;
+            for (i, paper) in [(0, false), (1, true)] {
+                nflreadpy_betting::store::bets::insert(
+                    c,
+                    &nflreadpy_betting::store::bets::NewBet {
+                        paper,
+                        event_id: event.clone(),
+                        market: "spread".into(),
+                        scope: "game".into(),
+                        selection: "home".into(),
+                        line: Some(-3.5),
+                        book: "pinnacle".into(),
+                        decimal: 1.91,
+                        stake: 100.0 + i as f64,
+                        placed_ms: now + i,
+                        fair_prob: paper.then_some(0.55),
+                        ev: paper.then_some(0.05),
+                        model_prob: None,
+                        consensus_prob: paper.then_some(0.54),
+                        note: None,
+                        dedup_key: paper.then(|| "edge-key".to_string()),
+                    },
+                )?;
+            }
             outbox::apply(
                 c,
                 &[

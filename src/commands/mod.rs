@@ -3,6 +3,7 @@
 //! dispatches, so no command imports `app`.
 
 pub mod analytics;
+pub mod bets;
 pub mod completions;
 pub mod dashboard;
 pub mod ingest;

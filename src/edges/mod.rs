@@ -4,6 +4,7 @@ pub mod bankroll;
 pub mod consensus;
 pub mod fair;
 pub mod kelly;
+pub mod ledger;
 pub mod movement;
 pub mod opportunity;
 pub mod portfolio;

@@ -4,6 +4,7 @@
 //! workers; writes go through the writer thread's batched transactions. PostgreSQL: every
 //! operation takes a pooled connection. A read-only handle (`--attach`) cannot write at all.
 
+use super::bets::{self, Bet, BetFilter, NewBet};
 use super::outbox::{self, ChannelSummary, NewRow, Outcome, PendingRow};
 use super::postgres::{ChangeSignal, LeaderGuard, PgStore};
 use super::quotes::{self, QuoteWriteStats};
@@ -650,6 +651,51 @@ impl Store {
     /// [`Store::outbox_restore`] for synchronous callers on SQLite.
     pub fn outbox_restore_blocking(&self, since_ms: i64) -> Result<OutboxRestore, StoreError> {
         self.read_blocking(|c| outbox_restore(c, since_ms))
+    }
+
+    /// Records a bet that the caller has validated; `None` when one with the same dedup key
+    /// (a paper bet on an edge already logged) is there. Refuses an unknown event.
+    pub async fn insert_bet(&self, bet: NewBet) -> Result<Option<i64>, StoreError> {
+        self.check_writable()?;
+        if let Some(pg) = self.pg() {
+            if !pg.event_exists(&bet.event_id).await? {
+                return Err(StoreError::UnknownEvent(bet.event_id));
+            }
+            return pg.insert_bet(&bet).await;
+        }
+        self.write(move |c| {
+            if !bets::event_exists(c, &bet.event_id)? {
+                return Ok(Err(bet.event_id));
+            }
+            bets::insert(c, &bet).map(Ok)
+        })
+        .await?
+        .map_err(StoreError::UnknownEvent)
+    }
+
+    /// Bets newest first.
+    pub async fn list_bets(&self, filter: BetFilter) -> Result<Vec<Bet>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.list_bets(&filter).await;
+        }
+        self.read(move |c| bets::list(c, &filter)).await
+    }
+
+    pub async fn get_bet(&self, id: i64) -> Result<Option<Bet>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.get_bet(id).await;
+        }
+        self.read(move |c| bets::get(c, id)).await
+    }
+
+    /// Voids an open or ungraded bet; `false` when there is none or it is already graded.
+    pub async fn void_bet(&self, id: i64, now_ms: i64, reason: String) -> Result<bool, StoreError> {
+        self.check_writable()?;
+        if let Some(pg) = self.pg() {
+            return pg.void_bet(id, now_ms, &reason).await;
+        }
+        self.write(move |c| bets::void(c, id, now_ms, &reason))
+            .await
     }
 }
 

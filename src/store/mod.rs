@@ -1,6 +1,7 @@
 //! The embedded SQLite store: one writer thread per file (WAL, batched transactions), and any
 //! number of read connections for front ends.
 
+pub mod bets;
 pub mod check;
 pub mod handle;
 pub mod migrate;
@@ -46,6 +47,8 @@ pub enum StoreError {
     ReadOnly,
     #[error("storage.url: {0}")]
     Location(String),
+    #[error("no event `{0}` in the store (see `bets list` or the dashboard for event ids)")]
+    UnknownEvent(String),
     /// The PostgreSQL backend; its messages never carry the password.
     #[error(transparent)]
     Postgres(#[from] postgres::PgError),

@@ -99,20 +99,23 @@ pub fn history(
     rows.collect()
 }
 
+/// The tables whose rows `count` may report (table names cannot be bound, so only these are
+/// accepted); shared by both backends.
+pub const COUNTABLE: [&str; 10] = [
+    "events",
+    "quotes_latest",
+    "quotes_history",
+    "quarantine",
+    "ingest_runs",
+    "simulations",
+    "opportunities",
+    "alert_outbox",
+    "metrics_samples",
+    "bets",
+];
+
 pub fn count(conn: &Connection, table: &str) -> rusqlite::Result<i64> {
-    // Table names cannot be bound; only known names are accepted.
-    const TABLES: [&str; 9] = [
-        "events",
-        "quotes_latest",
-        "quotes_history",
-        "quarantine",
-        "ingest_runs",
-        "simulations",
-        "opportunities",
-        "alert_outbox",
-        "metrics_samples",
-    ];
-    if !TABLES.contains(&table) {
+    if !COUNTABLE.contains(&table) {
         return Err(rusqlite::Error::InvalidParameterName(table.to_string()));
     }
     conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))

@@ -165,6 +165,7 @@ pub fn delete_older_than(
                SELECT event_id FROM events WHERE commence_ms < ?1
                  AND event_id NOT IN (SELECT event_id FROM quotes_latest)
                  AND event_id NOT IN (SELECT event_id FROM quotes_history)
+                 AND event_id NOT IN (SELECT event_id FROM bets)
                LIMIT ?2)",
         )?,
     })

@@ -147,6 +147,35 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE simulations ADD COLUMN max_abs_z REAL;
     "#,
+    // 4: the bet ledger (real and paper bets); never pruned
+    r#"
+    CREATE TABLE bets (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        paper          INTEGER NOT NULL,
+        event_id       TEXT NOT NULL,
+        market         TEXT NOT NULL,
+        scope          TEXT NOT NULL,
+        selection      TEXT NOT NULL,
+        line           REAL,
+        book           TEXT NOT NULL,
+        decimal        REAL NOT NULL,
+        stake          REAL NOT NULL,
+        placed_ms      INTEGER NOT NULL,
+        fair_prob      REAL,
+        ev             REAL,
+        model_prob     REAL,
+        consensus_prob REAL,
+        status         TEXT NOT NULL DEFAULT 'open',
+        settled_ms     INTEGER,
+        pnl            REAL,
+        clv_book       REAL,
+        clv_consensus  REAL,
+        note           TEXT,
+        dedup_key      TEXT UNIQUE
+    );
+    CREATE INDEX bets_event ON bets(event_id);
+    CREATE INDEX bets_status ON bets(status, placed_ms);
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

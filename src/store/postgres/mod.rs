@@ -16,6 +16,7 @@
 //! The password never appears in logs, errors or `Debug` output: errors name the server as
 //! `user@host:port/db` and any text from the driver is scrubbed of the password.
 
+mod bets;
 mod copy;
 mod inspect;
 mod leader;

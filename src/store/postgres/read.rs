@@ -28,17 +28,7 @@ fn quote_from_row(r: &Row) -> Result<Quote, PgError> {
 }
 
 /// `count` accepts only these (a table name cannot be bound).
-const TABLES: [&str; 9] = [
-    "events",
-    "quotes_latest",
-    "quotes_history",
-    "quarantine",
-    "ingest_runs",
-    "simulations",
-    "opportunities",
-    "alert_outbox",
-    "metrics_samples",
-];
+use crate::store::read::COUNTABLE as TABLES;
 
 fn limit(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)

@@ -62,6 +62,7 @@ async fn delete_older_than_tx(
                SELECT e.event_id FROM events e WHERE e.commence_ms < $1
                  AND NOT EXISTS (SELECT 1 FROM quotes_latest l WHERE l.event_id = e.event_id)
                  AND NOT EXISTS (SELECT 1 FROM quotes_history h WHERE h.event_id = e.event_id)
+                 AND NOT EXISTS (SELECT 1 FROM bets b WHERE b.event_id = e.event_id)
                LIMIT $2)")
         .await?,
     })

@@ -155,6 +155,35 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX metrics_samples_name ON metrics_samples(name, ts_ms);
     CREATE INDEX metrics_samples_time ON metrics_samples(ts_ms);
     "#,
+    // 2: the bet ledger (real and paper bets); never pruned
+    r#"
+    CREATE TABLE bets (
+        id             BIGSERIAL PRIMARY KEY,
+        paper          BOOLEAN NOT NULL,
+        event_id       TEXT NOT NULL,
+        market         TEXT NOT NULL,
+        scope          TEXT NOT NULL,
+        selection      TEXT NOT NULL,
+        line           DOUBLE PRECISION,
+        book           TEXT NOT NULL,
+        decimal        DOUBLE PRECISION NOT NULL,
+        stake          DOUBLE PRECISION NOT NULL,
+        placed_ms      BIGINT NOT NULL,
+        fair_prob      DOUBLE PRECISION,
+        ev             DOUBLE PRECISION,
+        model_prob     DOUBLE PRECISION,
+        consensus_prob DOUBLE PRECISION,
+        status         TEXT NOT NULL DEFAULT 'open',
+        settled_ms     BIGINT,
+        pnl            DOUBLE PRECISION,
+        clv_book       DOUBLE PRECISION,
+        clv_consensus  DOUBLE PRECISION,
+        note           TEXT,
+        dedup_key      TEXT UNIQUE
+    );
+    CREATE INDEX bets_event ON bets(event_id);
+    CREATE INDEX bets_status ON bets(status, placed_ms);
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,0 +1,169 @@
+//! `bets add`, `bets list`, `bets void`: the ledger from the command line. Exit codes: 0 done;
+//! 1 the store could not be read or written, or there is no such open bet to void; 2 a bet that
+//! cannot be recorded (a field is wrong or the event is unknown) — nothing is stored then.
+
+use super::{load_config, Failure, Outcome};
+use crate::cli::{
+    BetsAddArgs, BetsArgs, BetsCommand, BetsListArgs, BetsVoidArgs, GlobalArgs, OutputFormat,
+};
+use crate::config::Config;
+use crate::edges::ledger::{self, BetRequest};
+use crate::store::bets::{Bet, BetFilter, STATUSES};
+use crate::store::{now_ms, Store, StoreError};
+use anyhow::Context as _;
+use std::io::Write as _;
+
+pub fn run(g: &GlobalArgs, a: &BetsArgs) -> Outcome {
+    let cfg = load_config(g)?.config;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    match &a.command {
+        BetsCommand::Add(x) => rt.block_on(add(&cfg, x)),
+        BetsCommand::List(x) => rt.block_on(list(&cfg, x)),
+        BetsCommand::Void(x) => rt.block_on(void(&cfg, x)),
+    }
+}
+
+/// Opens the store for writing and runs `f`; the SQLite writer is joined before returning, so
+/// what `f` wrote is committed when the command exits.
+async fn with_writable<T>(
+    cfg: &Config,
+    f: impl AsyncFnOnce(&Store) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let (store, thread) = Store::open(cfg, true).await.context("opening the store")?;
+    let out = f(&store).await;
+    drop(store);
+    if let Some(t) = thread {
+        let _ = tokio::task::spawn_blocking(move || t.join()).await;
+    }
+    out
+}
+
+async fn add(cfg: &Config, a: &BetsAddArgs) -> Outcome {
+    let req = BetRequest {
+        event_id: a.event.clone(),
+        market: a.market.clone(),
+        scope: a.scope.clone(),
+        selection: a.selection.clone(),
+        line: a.line,
+        book: a.book.clone(),
+        price: a.price.clone(),
+        stake: a.stake,
+        paper: a.paper,
+        note: a.note.clone(),
+    };
+    let bet = ledger::validate(&req, now_ms())
+        .map_err(|e| Failure::Usage(format!("error: bet not recorded: {e}")))?;
+    let id = with_writable(cfg, async |store| match store.insert_bet(bet).await {
+        Ok(Some(id)) => Ok(id),
+        Ok(None) => Err(Failure::Usage("error: bet not recorded: a bet with the same key exists".into())),
+        Err(StoreError::UnknownEvent(e)) => Err(Failure::Usage(format!(
+            "error: bet not recorded: no event `{e}` in the store (event ids are on the dashboard's Edges pane and in `scan --format json`)"
+        ))),
+        Err(e) => Err(Failure::Runtime(anyhow::Error::new(e).context("recording the bet"))),
+    })
+    .await?;
+    let store = Store::open(cfg, false)
+        .await
+        .context("opening the store")?
+        .0;
+    let bet = store.get_bet(id).await.context("reading the bet back")?;
+    let mut out = std::io::stdout().lock();
+    match (a.format, bet) {
+        (OutputFormat::Json, Some(b)) => {
+            let _ = writeln!(out, "{}", serde_json::to_string(&b).unwrap_or_default());
+        }
+        (_, Some(b)) => {
+            let _ = writeln!(out, "recorded bet {}: {}", b.id, line_of(&b));
+        }
+        (_, None) => {
+            let _ = writeln!(out, "recorded bet {id}");
+        }
+    }
+    Ok(())
+}
+
+async fn list(cfg: &Config, a: &BetsListArgs) -> Outcome {
+    if let Some(s) = &a.status {
+        if !STATUSES.contains(&s.as_str()) {
+            return Err(Failure::Usage(format!(
+                "error: --status: expected one of {}, got `{s}`",
+                STATUSES.join(", ")
+            )));
+        }
+    }
+    let (store, _) = Store::open(cfg, false).await.context("opening the store")?;
+    if !store.exists() {
+        return Err(Failure::Runtime(anyhow::anyhow!(
+            "no store at {} (start `ingest` first or pass --storage)",
+            store.describe()
+        )));
+    }
+    let filter = BetFilter {
+        status: a.status.clone(),
+        paper: if a.paper {
+            Some(true)
+        } else if a.real {
+            Some(false)
+        } else {
+            None
+        },
+        limit: a.limit,
+    };
+    let bets = store.list_bets(filter).await.context("listing bets")?;
+    let mut out = std::io::stdout().lock();
+    if a.format == OutputFormat::Json {
+        let _ = writeln!(out, "{}", serde_json::to_string(&bets).unwrap_or_default());
+        return Ok(());
+    }
+    if bets.is_empty() {
+        let _ = writeln!(out, "no bets");
+    }
+    for b in &bets {
+        let _ = writeln!(out, "{:>5}  {}", b.id, line_of(b));
+    }
+    Ok(())
+}
+
+async fn void(cfg: &Config, a: &BetsVoidArgs) -> Outcome {
+    let reason = a.reason.clone();
+    let id = a.id;
+    let done = with_writable(cfg, async |store| {
+        store
+            .void_bet(id, now_ms(), reason)
+            .await
+            .map_err(|e| Failure::Runtime(anyhow::Error::new(e).context("voiding the bet")))
+    })
+    .await?;
+    if done {
+        let _ = writeln!(std::io::stdout(), "voided bet {id}");
+        Ok(())
+    } else {
+        Err(Failure::Runtime(anyhow::anyhow!(
+            "no open bet {id} (it does not exist or is already graded)"
+        )))
+    }
+}
+
+/// One bet on a line: what, where, at what price, and how it stands.
+fn line_of(b: &Bet) -> String {
+    let line = b.line.map(|l| format!(" {l:+}")).unwrap_or_default();
+    let paper = if b.paper { " [paper]" } else { "" };
+    let pnl = b.pnl.map(|p| format!(" pnl {p:+.2}")).unwrap_or_default();
+    format!(
+        "{} {} {} {}{} @ {} {:.3} stake {:.2} {}{}{}",
+        b.event_id,
+        b.market,
+        b.scope,
+        b.selection,
+        line,
+        b.book,
+        b.decimal,
+        b.stake,
+        b.status,
+        pnl,
+        paper
+    )
+}
