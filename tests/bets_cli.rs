@@ -2,6 +2,7 @@
 //! is recorded, listed (JSON shape) and voided; every bad field and an unknown event exit 2 and
 //! store nothing.
 
+mod common;
 #[path = "common/pg.rs"]
 mod pg;
 
@@ -230,4 +231,73 @@ fn bets_on_postgres() {
     };
     lifecycle(&db.url);
     rt.block_on(db.drop_db());
+}
+
+/// `POST /api/v1/bets` records through the serving process's store; a bad field or an unknown
+/// event is a 422 naming it and stores nothing; `GET` lists the ledger.
+#[test]
+fn bets_through_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("api-bets.sqlite3");
+    let o = run(db.to_str().unwrap(), &["ingest", "--interval", "0"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let (mut server, url, log) = common::spawn_serve_logged(&db, &[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = reqwest::Client::new();
+    let post = |body: serde_json::Value| {
+        let (client, url) = (client.clone(), url.clone());
+        rt.block_on(async move {
+            let r = client
+                .post(format!("{url}api/v1/bets"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (
+                status,
+                r.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        })
+    };
+    let good = serde_json::json!({"event_id": "2025_12_ATL_NO", "market": "total", "selection": "over",
+        "line": 44.5, "book": "fanduel", "price": "10/11", "stake": 25, "paper": true});
+    let (code, bet) = post(good.clone());
+    assert_eq!(code, 201, "{bet}\n{}", log.text());
+    assert_eq!(
+        (bet["paper"].as_bool(), bet["status"].as_str()),
+        (Some(true), Some("open"))
+    );
+    for (patch, field) in [
+        (serde_json::json!({"stake": -1}), "stake"),
+        (serde_json::json!({"price": "+50"}), "price"),
+        (serde_json::json!({"line": null}), "line"),
+        (
+            serde_json::json!({"event_id": "2031_01_XXX_YYY"}),
+            "event_id",
+        ),
+    ] {
+        let mut b = good.clone();
+        for (k, v) in patch.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        let (code, problem) = post(b);
+        assert_eq!(code, 422, "{patch}: {problem}");
+        assert!(problem.to_string().contains(field), "{patch}: {problem}");
+    }
+    let (code, page) = rt.block_on(async {
+        let r = client
+            .get(format!("{url}api/v1/bets?paper=true"))
+            .send()
+            .await
+            .unwrap();
+        (
+            r.status().as_u16(),
+            r.json::<serde_json::Value>().await.unwrap(),
+        )
+    });
+    assert_eq!(code, 200);
+    assert_eq!(page["total"], 1, "{page}");
+    let _ = server.kill();
+    let _ = server.wait();
 }

@@ -28,6 +28,8 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 pub struct ApiState {
     pub handle: EngineHandle,
     pub store: Store,
+    /// The process's writable store, when it has one (bets are recorded through it).
+    pub writer: Option<Store>,
     pub token: Option<Secret>,
     limiter: Arc<guard::ClientLimiter>,
     /// Backtest behind `/calibration`: computed once, on first request.
@@ -59,11 +61,18 @@ impl ApiState {
         ApiState {
             handle,
             store,
+            writer: None,
             token: settings.token.clone().filter(|t| !t.is_empty()),
             limiter: Arc::new(guard::ClientLimiter::new(settings.rate_limit_per_second)),
             calibration: Arc::new(tokio::sync::OnceCell::new()),
             calibration_source: None,
         }
+    }
+
+    /// Lets `POST /api/v1/bets` record through this process's writable store.
+    pub fn with_writer(mut self, store: Store) -> Self {
+        self.writer = store.is_writable().then_some(store);
+        self
     }
 
     /// The games file and analytics settings `/calibration` backtests with.
@@ -138,6 +147,8 @@ pub fn router(state: ApiState, settings: &ApiSettings) -> Router {
         .route("/filters", get(routes::filters))
         .route("/calibration", get(routes::calibration))
         .route("/portfolio", get(routes::portfolio))
+        .route("/bets", get(routes::bets))
+        .route("/bets", post(routes::add_bet))
         .route("/status", get(routes::status))
         .route("/scan", post(routes::scan))
         .route("/ingest/pause", post(routes::pause_ingest))

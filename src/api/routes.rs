@@ -431,3 +431,114 @@ pub async fn portfolio(State(st): State<ApiState>) -> ApiResult {
         "bets": bets,
     }))
 }
+
+/// The ledger, newest first: `status` (open, won, lost, push, void, ungraded), `paper`
+/// (true/false), paged like every list.
+pub async fn bets(
+    State(st): State<ApiState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let p = Params(q);
+    let (limit, offset) = p.page()?;
+    let status = p.str("status").map(str::to_string);
+    if let Some(s) = &status {
+        if !crate::store::bets::STATUSES.contains(&s.as_str()) {
+            return Err(Problem::bad_request(format!(
+                "query parameter `status`: expected one of {}, got {s:?}",
+                crate::store::bets::STATUSES.join(", ")
+            )));
+        }
+    }
+    let paper = p.parse::<bool>("paper", "true or false")?;
+    let all = st
+        .store
+        .list_bets(crate::store::bets::BetFilter {
+            status,
+            paper,
+            limit: None,
+        })
+        .await
+        .map_err(super::unreadable)?;
+    ok(paginate(all, limit, offset))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BetBody {
+    event_id: String,
+    market: String,
+    #[serde(default)]
+    scope: Option<String>,
+    selection: String,
+    #[serde(default)]
+    line: Option<f64>,
+    book: String,
+    /// A string ("-110", "1.91", "10/11") or a number (decimal odds or American).
+    price: Value,
+    stake: f64,
+    #[serde(default)]
+    paper: bool,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// Records a bet (201 with the stored bet); 422 naming the bad field or an unknown event, and
+/// nothing stored; 409 on a read-only (attached) server.
+pub async fn add_bet(State(st): State<ApiState>, body: axum::body::Bytes) -> ApiResult {
+    let Some(store) = st.writer.clone() else {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "this server is attached read-only; record bets on the process that writes the store",
+        ));
+    };
+    let b: BetBody = serde_json::from_slice(&body).map_err(|e| {
+        Problem::bad_request(format!(
+            "expected a JSON bet like {{\"event_id\": \"2025_12_BUF_HOU\", \"market\": \"spread\", \"selection\": \"home\", \"line\": -3.5, \"book\": \"pinnacle\", \"price\": \"-110\", \"stake\": 100}}: {e}"
+        ))
+    })?;
+    let price = match &b.price {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => {
+            return Err(Problem::bad_request(
+                "`price`: expected a string or a number",
+            ))
+        }
+    };
+    let req = crate::edges::ledger::BetRequest {
+        event_id: b.event_id,
+        market: b.market,
+        scope: b.scope,
+        selection: b.selection,
+        line: b.line,
+        book: b.book,
+        price,
+        stake: b.stake,
+        paper: b.paper,
+        note: b.note,
+    };
+    let bet = crate::edges::ledger::validate(&req, store::now_ms())
+        .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    let id = match store.insert_bet(bet).await {
+        Ok(Some(id)) => id,
+        Ok(None) => {
+            return Err(Problem::new(
+                StatusCode::CONFLICT,
+                "a bet with the same key is already recorded",
+            ))
+        }
+        Err(store::StoreError::UnknownEvent(e)) => {
+            return Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("`event_id`: no event {e:?} in the store"),
+            ))
+        }
+        Err(e) => return Err(super::unreadable(e)),
+    };
+    let stored = store
+        .get_bet(id)
+        .await
+        .map_err(super::unreadable)?
+        .ok_or_else(|| Problem::internal("the bet just recorded cannot be read back"))?;
+    Ok((StatusCode::CREATED, Json(stored)).into_response())
+}

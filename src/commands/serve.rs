@@ -33,9 +33,11 @@ pub fn run(g: &GlobalArgs, a: &ServeArgs) -> Outcome {
             .await
             .map_err(|e| Failure::Runtime(anyhow::Error::new(e).context("opening the store")))?;
         let api_store = store.read_only();
+        let api_writer = store.clone();
         let (handle, engine) = Engine::start_on(cfg.clone(), opts, store, writer_thread)
             .map_err(|e| Failure::Runtime(e.into()))?;
         let state = ApiState::new(handle, api_store, &settings)
+            .with_writer(api_writer)
             .with_calibration(PathBuf::from(&cfg.analytics.ratings.games_path), cfg.analytics.clone());
         let app = api::router(state, &settings);
         crate::logging::stderr_line(format_args!("Serving on http://{addr}/ (API under /api/v1, probes /healthz /readyz, metrics /metrics). Ctrl+C to stop."));
