@@ -35,5 +35,6 @@ fn dispatch(cli: Cli) -> Outcome {
         Some(Command::Serve(a)) => commands::serve::run(&g, &a),
         Some(Command::Status(a)) => commands::status::run(&g, &a),
         Some(Command::Store(a)) => commands::store::run(&g, &a),
+        Some(Command::Data(a)) => commands::data::run(&g, &a),
     }
 }

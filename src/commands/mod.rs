@@ -5,6 +5,7 @@
 pub mod analytics;
 pub mod completions;
 pub mod dashboard;
+pub mod data;
 pub mod ingest;
 pub mod load;
 pub mod outcome;
