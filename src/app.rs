@@ -36,5 +36,6 @@ fn dispatch(cli: Cli) -> Outcome {
         Some(Command::Status(a)) => commands::status::run(&g, &a),
         Some(Command::Store(a)) => commands::store::run(&g, &a),
         Some(Command::Bets(a)) => commands::bets::run(&g, &a),
+        Some(Command::Data(a)) => commands::data::run(&g, &a),
     }
 }

@@ -91,6 +91,9 @@ pub enum Command {
     Store(StoreArgs),
     /// The bet ledger: record a bet (`bets add`), list them (`bets list`), void one (`bets void`).
     Bets(BetsArgs),
+    /// Refresh the nflverse schedule the model is fitted on (`data update`) or show what it holds
+    /// (`data status`).
+    Data(DataArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -278,6 +281,37 @@ pub struct StoreMigrateArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct StoreCheckArgs {
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    #[command(subcommand)]
+    pub command: DataCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum DataCommand {
+    /// Download the nflverse schedule (data.games_url), check it, and replace
+    /// analytics.ratings.games_path atomically, keeping the old file as <path>.prev. Exit 1 and
+    /// change nothing when the download is bad.
+    Update(DataUpdateArgs),
+    /// Games, seasons, last played gameday, source, fetch time and sha256 of the games file.
+    Status(DataStatusArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DataUpdateArgs {
+    /// Download from this http(s) URL instead of data.games_url.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DataStatusArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub format: OutputFormat,
 }

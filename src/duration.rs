@@ -20,6 +20,8 @@ pub const MIN_REFRESH: Duration = Duration::from_millis(50);
 pub const MAX_REFRESH: Duration = Duration::from_secs(3600);
 /// Retry and backoff ceilings (`alerts.retry_*`, `ingestion.scheduler.max_backoff_seconds`).
 pub const MAX_BACKOFF: Duration = Duration::from_secs(DAY);
+/// `data.timeout_seconds`: one hour, far beyond any sane download of a few megabytes.
+pub const MAX_DOWNLOAD: Duration = Duration::from_secs(3600);
 /// Anything else typed as a duration.
 pub const MAX_ANY: Duration = Duration::from_secs(36_500 * DAY);
 

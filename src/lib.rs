@@ -15,6 +15,7 @@ pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod data;
 pub mod domain;
 pub mod duration;
 pub mod edges;

@@ -378,6 +378,9 @@ fn every_documented_command_line_parses() {
         "nflreadpy-betting status --format json",
         "nflreadpy-betting --storage x.sqlite3 --environment production status",
         "nflreadpy-betting completions zsh",
+        "nflreadpy-betting data update",
+        "nflreadpy-betting data update --url https://example.test/games.csv --format json",
+        "nflreadpy-betting data status --format json",
         "nflreadpy-betting",
     ] {
         let args: Vec<&str> = line.split_whitespace().collect();
@@ -411,6 +414,7 @@ fn bad_durations_in_config_are_refused_with_their_ceiling() {
         "ingestion__scheduler__max_backoff_seconds",
         "ingestion__circuit_breaker__open_seconds",
         "metrics__sample_interval_seconds",
+        "data__timeout_seconds",
     ] {
         let r = run(bin(&root())
             .args(["validate-config"])

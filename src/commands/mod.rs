@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod bets;
 pub mod completions;
 pub mod dashboard;
+pub mod data;
 pub mod ingest;
 pub mod load;
 pub mod outcome;

@@ -20,6 +20,7 @@ pub struct Config {
     pub dashboard: DashboardConfig,
     pub api: ApiConfig,
     pub logging: LoggingConfig,
+    pub data: DataConfig,
 }
 
 impl Default for Config {
@@ -40,6 +41,7 @@ impl Default for Config {
             dashboard: DashboardConfig::default(),
             api: ApiConfig::default(),
             logging: LoggingConfig::default(),
+            data: DataConfig::default(),
         }
     }
 }
@@ -811,6 +813,25 @@ impl Default for LoggingConfig {
         LoggingConfig {
             level: "info".into(),
             format: "text".into(),
+        }
+    }
+}
+
+/// `data update`: where the nflverse schedule comes from. The file it replaces is
+/// `analytics.ratings.games_path`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DataConfig {
+    pub games_url: String,
+    /// Whole download, connect to last byte.
+    pub timeout_seconds: f64,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        DataConfig {
+            games_url: "https://github.com/nflverse/nfldata/raw/master/data/games.csv".into(),
+            timeout_seconds: 60.0,
         }
     }
 }

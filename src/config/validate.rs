@@ -880,6 +880,13 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         &["trace", "debug", "info", "warn", "error"],
     );
     k.one_of("logging.format", &c.logging.format, &["text", "json"]);
+
+    k.url("data.games_url", &c.data.games_url, true);
+    k.seconds(
+        "data.timeout_seconds",
+        c.data.timeout_seconds,
+        crate::duration::MAX_DOWNLOAD,
+    );
     k.out
 }
 

@@ -26,6 +26,10 @@ pub struct Reply {
     pub body: Vec<u8>,
     /// Wait this long before answering (timeouts).
     pub delay: Duration,
+    /// Send the body this many bytes at a time with this pause after each (slow downloads).
+    pub trickle: Option<(usize, Duration)>,
+    /// Announce this Content-Length instead of the body's (a body cut short on the wire).
+    pub declared_length: Option<usize>,
 }
 
 impl Reply {
@@ -35,7 +39,27 @@ impl Reply {
             headers: vec![("Content-Type".into(), "application/json".into())],
             body: body.into(),
             delay: Duration::ZERO,
+            trickle: None,
+            declared_length: None,
         }
+    }
+
+    /// Replaces the default `application/json`.
+    pub fn content_type(mut self, value: &str) -> Reply {
+        self.headers
+            .retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
+        self.headers.push(("Content-Type".into(), value.into()));
+        self
+    }
+
+    pub fn trickle(mut self, bytes: usize, every: Duration) -> Reply {
+        self.trickle = Some((bytes.max(1), every));
+        self
+    }
+
+    pub fn declared_length(mut self, n: usize) -> Reply {
+        self.declared_length = Some(n);
+        self
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Reply {
@@ -123,14 +147,26 @@ impl TestServer {
                     let mut out = format!(
                         "HTTP/1.1 {} Test\r\nContent-Length: {}\r\nConnection: close\r\n",
                         reply.status,
-                        reply.body.len()
+                        reply.declared_length.unwrap_or(reply.body.len())
                     );
                     for (k, v) in &reply.headers {
                         out.push_str(&format!("{k}: {v}\r\n"));
                     }
                     out.push_str("\r\n");
                     let _ = sock.write_all(out.as_bytes()).await;
-                    let _ = sock.write_all(&reply.body).await;
+                    match reply.trickle {
+                        None => {
+                            let _ = sock.write_all(&reply.body).await;
+                        }
+                        Some((n, every)) => {
+                            for chunk in reply.body.chunks(n) {
+                                if sock.write_all(chunk).await.is_err() {
+                                    return;
+                                }
+                                tokio::time::sleep(every).await;
+                            }
+                        }
+                    }
                     let _ = sock.shutdown().await;
                 });
             }
