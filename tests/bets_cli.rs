@@ -301,3 +301,65 @@ fn bets_through_the_api() {
     let _ = server.kill();
     let _ = server.wait();
 }
+
+/// `bets.paper`: a live replay run logs its alerted edges as paper bets at the alerted price
+/// and stake, with what the product believed at the time, each edge firing once.
+#[test]
+fn alerted_edges_become_paper_bets() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("paper.sqlite3");
+    let o = Command::new(BIN)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "--storage",
+            db.to_str().unwrap(),
+            "dashboard",
+            "--headless",
+            "--duration",
+            "40s",
+        ])
+        .env(
+            "NFLREADPY_BETTING__ingestion__scheduler__interval_seconds",
+            "2",
+        )
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let paper = {
+        let o = run(
+            db.to_str().unwrap(),
+            &["bets", "list", "--paper", "--format", "json"],
+        );
+        assert!(o.status.success(), "{}", text(&o));
+        serde_json::from_slice::<Vec<serde_json::Value>>(&o.stdout).unwrap()
+    };
+    assert!(
+        !paper.is_empty(),
+        "no paper bet after 40 s of replay:\n{}",
+        text(&o)
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    for b in &paper {
+        assert_eq!(b["paper"], true);
+        assert!(b["stake"].as_f64().unwrap() > 0.0, "{b}");
+        let (fair, ev, d) = (
+            b["fair_prob"].as_f64().expect("fair prob at placement"),
+            b["ev"].as_f64().expect("EV at placement"),
+            b["decimal"].as_f64().unwrap(),
+        );
+        // An alerted edge is a positive EV at its price: fair x decimal > 1 (pushes aside).
+        assert!(ev > 0.0 && fair * d > 0.99, "{b}");
+        assert!(
+            seen.insert((
+                b["event_id"].to_string(),
+                b["market"].to_string(),
+                b["scope"].to_string(),
+                b["selection"].to_string(),
+                b["line"].to_string(),
+                b["book"].to_string(),
+                b["placed_ms"].to_string()
+            )),
+            "one firing logged twice: {b}"
+        );
+    }
+}

@@ -33,6 +33,8 @@ pub enum EventKind {
 pub struct AlertEvent {
     pub kind: EventKind,
     pub alert: AlertRow,
+    /// The condition's instance (`new_edge|<edge key>`, ...): what the alert is about.
+    pub instance: String,
     /// Channels a notification was staged for (immediately or into a digest).
     pub channels: Vec<String>,
     /// Why nobody was notified, when nobody was: silenced, cooldown, disabled.
@@ -347,6 +349,7 @@ impl AlertsEngine {
         let ev = AlertEvent {
             kind: EventKind::Fired,
             alert: self.row_of(&a, "firing"),
+            instance: key.clone(),
             channels: a.notified.clone(),
             suppressed,
         };
@@ -368,6 +371,7 @@ impl AlertsEngine {
         AlertEvent {
             kind: EventKind::Resolved,
             alert: row,
+            instance: instance_of(&a.incident_key).unwrap_or_default().to_string(),
             channels: targets,
             suppressed: None,
         }

@@ -21,6 +21,7 @@ pub struct Config {
     pub api: ApiConfig,
     pub logging: LoggingConfig,
     pub data: DataConfig,
+    pub bets: BetsConfig,
 }
 
 impl Default for Config {
@@ -42,6 +43,7 @@ impl Default for Config {
             api: ApiConfig::default(),
             logging: LoggingConfig::default(),
             data: DataConfig::default(),
+            bets: BetsConfig::default(),
         }
     }
 }
@@ -818,6 +820,21 @@ impl Default for LoggingConfig {
 }
 
 /// `data update`: where the nflverse schedule comes from. The file it replaces is
+/// The bet ledger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BetsConfig {
+    /// Log every alerted edge as a paper bet at the alerted price and stake, so the product
+    /// measures its own closing-line value from the first day.
+    pub paper: bool,
+}
+
+impl Default for BetsConfig {
+    fn default() -> Self {
+        BetsConfig { paper: true }
+    }
+}
+
 /// `analytics.ratings.games_path`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -521,8 +521,9 @@ impl Ctx {
         // refresh (what /readyz checks first). Failing repeatedly, the rule fires.
         self.alerts
             .set_frontend((us > 0).then(|| us as f64 / 1e6), self.store_readable);
-        if let Err(e) = self.alerts.observe_and_enqueue(snap, snap.taken_ms).await {
-            tracing::warn!(error = %e, "cannot queue alerts");
+        match self.alerts.observe_and_enqueue(snap, snap.taken_ms).await {
+            Ok(events) => self.paper_trade(&events, snap).await,
+            Err(e) => tracing::warn!(error = %e, "cannot queue alerts"),
         }
         snap.alerts = self.alerts.view();
         let registry = crate::metrics::collect(snap, &self.alerts.metrics_extra());
@@ -546,6 +547,58 @@ impl Ctx {
             .await;
             if let Ok(Err(e)) = res {
                 tracing::warn!(error = %e, "cannot write the metrics textfile");
+            }
+        }
+    }
+
+    /// Every edge a new_edge alert fired for becomes a paper bet at the alerted price and
+    /// stake (`bets.paper`), once per firing; only the pricing leader writes them.
+    async fn paper_trade(&self, events: &[crate::alerts::AlertEvent], snap: &Snapshot) {
+        if !self.cfg.bets.paper || !self.store.is_writable() || !self.is_leader() {
+            return;
+        }
+        for ev in events {
+            if ev.kind != crate::alerts::EventKind::Fired || ev.suppressed.is_some() {
+                continue;
+            }
+            let Some(key) = ev.instance.strip_prefix("new_edge|") else {
+                continue;
+            };
+            let Some(edge) = snap.edges.iter().find(|e| e.key == key) else {
+                continue;
+            };
+            let req = crate::edges::ledger::BetRequest {
+                event_id: edge.event_id.clone(),
+                market: edge.market.clone(),
+                scope: Some(edge.scope.clone()),
+                selection: edge.selection.clone(),
+                line: edge.line,
+                book: edge.book.clone(),
+                price: format!("{}", edge.decimal),
+                stake: edge.stake,
+                paper: true,
+                note: Some(format!("alert {}", ev.alert.id)),
+            };
+            let mut bet = match crate::edges::ledger::validate(&req, snap.taken_ms) {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::debug!(edge = %edge.key, error = %e, "alerted edge not paper-traded");
+                    continue;
+                }
+            };
+            bet.fair_prob = Some(edge.fair_prob);
+            bet.ev = Some(edge.ev);
+            bet.model_prob = edge.model_prob;
+            bet.consensus_prob = edge.consensus_prob;
+            bet.dedup_key = Some(format!("paper|{}|{}", edge.key, ev.alert.since_ms));
+            match self.store.insert_bet(bet).await {
+                Ok(Some(id)) => {
+                    tracing::info!(bet = id, edge = %edge.key, "paper bet on an alerted edge")
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, edge = %edge.key, "cannot record the paper bet")
+                }
             }
         }
     }
