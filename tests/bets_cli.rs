@@ -324,7 +324,13 @@ fn alerted_edges_become_paper_bets() {
         )
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", text(&o));
+    // Exit 1 only says the last snapshot missed a health target (the replay's slow book).
+    assert!(
+        matches!(o.status.code(), Some(0 | 1)),
+        "{:?}: {}",
+        o.status,
+        text(&o)
+    );
     let paper = {
         let o = run(
             db.to_str().unwrap(),
@@ -347,8 +353,12 @@ fn alerted_edges_become_paper_bets() {
             b["ev"].as_f64().expect("EV at placement"),
             b["decimal"].as_f64().unwrap(),
         );
-        // An alerted edge is a positive EV at its price: fair x decimal > 1 (pushes aside).
-        assert!(ev > 0.0 && fair * d > 0.99, "{b}");
+        // An alerted edge is a positive EV at its price; a push (a half or quarter moneyline
+        // tied) adds to the win's fair x decimal, never takes from it.
+        assert!(
+            ev > 0.0 && ev + 1e-9 >= fair * d - 1.0 && fair > 0.0 && fair < 1.0,
+            "{b}"
+        );
         assert!(
             seen.insert((
                 b["event_id"].to_string(),
