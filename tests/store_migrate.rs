@@ -21,9 +21,10 @@ use nflreadpy_betting::store::records::{
 use nflreadpy_betting::store::{open_for_reading, quotes, StoreWriter};
 use std::path::Path;
 use std::process::Output;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-const URL_VAR: &str = "NFLREADPY_BETTING_TEST_PG_URL";
+#[path = "common/pg.rs"]
+mod pg;
+use pg::{admin, TestDb};
 
 const TABLES: [&str; 10] = [
     "events",
@@ -391,73 +392,7 @@ fn arg(p: &Path) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// PostgreSQL test databases (as in store_postgres.rs).
-
-fn base_url() -> Option<String> {
-    match std::env::var(URL_VAR) {
-        Ok(u) if !u.trim().is_empty() => Some(u),
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{URL_VAR} is not set: the PostgreSQL migration tests need a server under CI \
-                 (.ci/run starts one with scripts/test-postgres.sh)"
-            );
-            eprintln!(
-                "skipped: {URL_VAR} is not set (eval \"$(scripts/test-postgres.sh start)\" starts a throwaway server)"
-            );
-            None
-        }
-    }
-}
-
-struct TestDb {
-    base: String,
-    name: String,
-    url: String,
-}
-
-static SERIAL: AtomicUsize = AtomicUsize::new(0);
-
-impl TestDb {
-    async fn new(tag: &str) -> Option<TestDb> {
-        let base = base_url()?;
-        let name = format!(
-            "nflreadpy_m_{tag}_{}_{}",
-            std::process::id(),
-            SERIAL.fetch_add(1, Ordering::Relaxed)
-        );
-        let (head, query) = match base.split_once('?') {
-            Some((h, q)) => (h, format!("?{q}")),
-            None => (base.as_str(), String::new()),
-        };
-        let prefix = head
-            .rsplit_once('/')
-            .map(|(p, _)| p)
-            .filter(|p| !p.ends_with('/'))
-            .unwrap_or(head);
-        let url = format!("{prefix}/{name}{query}");
-        admin(&base, &format!("CREATE DATABASE {name}")).await;
-        Some(TestDb { base, name, url })
-    }
-
-    async fn drop_db(self) {
-        admin(
-            &self.base,
-            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-        )
-        .await;
-    }
-}
-
-async fn admin(url: &str, sql: &str) {
-    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .unwrap_or_else(|e| panic!("cannot reach the test server at {URL_VAR}: {e}"));
-    let driver = tokio::spawn(conn);
-    client.batch_execute(sql).await.unwrap();
-    drop(client);
-    let _ = driver.await;
-}
+// PostgreSQL test databases: tests/common/pg.rs.
 
 /// Every column of the PostgreSQL schema is copied, or on the short list of those left behind
 /// on purpose: a migration that adds one cannot be forgotten here.
