@@ -337,6 +337,10 @@ pub enum BetsCommand {
     List(BetsListArgs),
     /// Void an open bet (it stays in the ledger, marked void, P&L 0).
     Void(BetsVoidArgs),
+    /// Grade open bets whose game has a final score in the games file (`data update` brings
+    /// new results): won, lost or push with P&L at the bet's price; halves and quarters stay
+    /// ungraded (the file has final scores only).
+    Settle(BetsSettleArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -386,6 +390,15 @@ pub struct BetsListArgs {
     pub real: bool,
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BetsSettleArgs {
+    /// Games file with final scores (default analytics.ratings.games_path).
+    #[arg(long, value_name = "PATH")]
+    pub games: Option<std::path::PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: OutputFormat,
 }

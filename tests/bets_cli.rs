@@ -373,3 +373,126 @@ fn alerted_edges_become_paper_bets() {
         );
     }
 }
+
+/// `bets settle` grades open bets from the final scores in the games file: every P&L
+/// recomputes by hand from the price, the stake and the score; a quarter bet stays ungraded.
+#[test]
+fn settle_grades_from_the_games_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("settle.sqlite3");
+    let storage = db.to_str().unwrap();
+    let o = run(storage, &["ingest", "--interval", "0"]);
+    assert!(o.status.success(), "{}", text(&o));
+    // The shipped file: ATL 24 at NO 10 (home NO).
+    let row = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv"))
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("2025_12_ATL_NO,"))
+        .expect("the game is in the file")
+        .split(',')
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+    let (away, home): (f64, f64) = (row[8].parse().unwrap(), row[10].parse().unwrap());
+    assert_eq!((away, home), (24.0, 10.0));
+    let bets_in: [(&[&str], &str, f64); 5] = [
+        (
+            &[
+                "--market",
+                "moneyline",
+                "--selection",
+                "away",
+                "--price",
+                "2.5",
+            ],
+            "won",
+            100.0 * 1.5,
+        ),
+        (
+            &[
+                "--market",
+                "spread",
+                "--selection",
+                "home",
+                "--line",
+                "+14",
+                "--price",
+                "2.0",
+            ],
+            "push",
+            0.0,
+        ),
+        (
+            &[
+                "--market",
+                "total",
+                "--selection",
+                "over",
+                "--line",
+                "40.5",
+                "--price",
+                "-110",
+            ],
+            "lost",
+            -100.0,
+        ),
+        (
+            &[
+                "--market",
+                "team_total",
+                "--selection",
+                "away_over",
+                "--line",
+                "20.5",
+                "--price",
+                "1.8",
+            ],
+            "won",
+            80.0,
+        ),
+        (
+            &[
+                "--market",
+                "spread",
+                "--scope",
+                "1q",
+                "--selection",
+                "home",
+                "--line",
+                "-0.5",
+                "--price",
+                "2.0",
+            ],
+            "ungraded",
+            f64::NAN,
+        ),
+    ];
+    for (args, _, _) in &bets_in {
+        let mut a = vec![
+            "bets",
+            "add",
+            "--event",
+            "2025_12_ATL_NO",
+            "--book",
+            "pinnacle",
+            "--stake",
+            "100",
+        ];
+        a.extend_from_slice(args);
+        let o = run(storage, &a);
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+    }
+    let o = run(storage, &["bets", "settle", "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let mut all = bets(storage);
+    all.sort_by_key(|b| b["id"].as_i64());
+    for (b, (args, status, pnl)) in all.iter().zip(bets_in.iter()) {
+        assert_eq!(b["status"], *status, "{args:?}: {b}");
+        match b["pnl"].as_f64() {
+            Some(p) => assert!((p - pnl).abs() < 1e-9, "{args:?}: {b}"),
+            None => assert!(pnl.is_nan(), "{args:?}: {b}"),
+        }
+    }
+    // A second run finds nothing left to grade.
+    let o = run(storage, &["bets", "settle", "--format", "json"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "[]");
+}

@@ -4,7 +4,8 @@
 
 use super::{load_config, Failure, Outcome};
 use crate::cli::{
-    BetsAddArgs, BetsArgs, BetsCommand, BetsListArgs, BetsVoidArgs, GlobalArgs, OutputFormat,
+    BetsAddArgs, BetsArgs, BetsCommand, BetsListArgs, BetsSettleArgs, BetsVoidArgs, GlobalArgs,
+    OutputFormat,
 };
 use crate::config::Config;
 use crate::edges::ledger::{self, BetRequest};
@@ -23,6 +24,7 @@ pub fn run(g: &GlobalArgs, a: &BetsArgs) -> Outcome {
         BetsCommand::Add(x) => rt.block_on(add(&cfg, x)),
         BetsCommand::List(x) => rt.block_on(list(&cfg, x)),
         BetsCommand::Void(x) => rt.block_on(void(&cfg, x)),
+        BetsCommand::Settle(x) => rt.block_on(settle(&cfg, x)),
     }
 }
 
@@ -145,6 +147,83 @@ async fn void(cfg: &Config, a: &BetsVoidArgs) -> Outcome {
             "no open bet {id} (it does not exist or is already graded)"
         )))
     }
+}
+
+/// Grades every open (or ungraded) bet whose game has a final score in the games file.
+async fn settle(cfg: &Config, a: &BetsSettleArgs) -> Outcome {
+    use crate::edges::settle::{grade, Grade};
+    let path = a
+        .games
+        .clone()
+        .unwrap_or_else(|| cfg.analytics.ratings.games_path.clone().into());
+    let games = crate::pricing::games::load_games(&path)
+        .map_err(|e| Failure::Usage(format!("error: {}: {e}", path.display())))?;
+    let finals: std::collections::HashMap<&str, (i32, i32)> = games
+        .iter()
+        .filter_map(|g| Some((g.game_id.as_str(), (g.home_score?, g.away_score?))))
+        .collect();
+    let now = now_ms();
+    let rows = with_writable(cfg, async |store| {
+        let mut rows = Vec::new();
+        let mut open = Vec::new();
+        for status in ["open", "ungraded"] {
+            open.extend(
+                store
+                    .list_bets(BetFilter {
+                        status: Some(status.into()),
+                        ..Default::default()
+                    })
+                    .await
+                    .context("listing bets to grade")?,
+            );
+        }
+        for b in open {
+            let Some(&(home, away)) = finals.get(b.event_id.as_str()) else {
+                continue;
+            };
+            let g = grade(&b.market, &b.scope, &b.selection, b.line, home, away);
+            if matches!(g, Grade::Ungraded(_)) && b.status == "ungraded" {
+                continue;
+            }
+            let note = match &g {
+                Grade::Ungraded(why) => why.clone(),
+                _ => format!("final {home}-{away}"),
+            };
+            let pnl = g.pnl(b.decimal, b.stake);
+            if store
+                .settle_bet(b.id, g.status(), pnl, now, Some(note))
+                .await
+                .context("recording a grade")?
+            {
+                rows.push(serde_json::json!({"id": b.id, "event_id": b.event_id,
+                    "status": g.status(), "pnl": pnl, "final": [home, away]}));
+            }
+        }
+        Ok(rows)
+    })
+    .await?;
+    let mut out = std::io::stdout().lock();
+    if a.format == OutputFormat::Json {
+        let _ = writeln!(out, "{}", serde_json::Value::Array(rows));
+        return Ok(());
+    }
+    if rows.is_empty() {
+        let _ = writeln!(out, "no open bet has a final score in {}", path.display());
+    }
+    for r in &rows {
+        let pnl = r["pnl"]
+            .as_f64()
+            .map(|p| format!("{p:+.2}"))
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            out,
+            "bet {} {} {} pnl {pnl}",
+            r["id"],
+            r["event_id"].as_str().unwrap_or(""),
+            r["status"].as_str().unwrap_or("")
+        );
+    }
+    Ok(())
 }
 
 /// One bet on a line: what, where, at what price, and how it stands.

@@ -8,6 +8,7 @@ pub mod ledger;
 pub mod movement;
 pub mod opportunity;
 pub mod portfolio;
+pub mod settle;
 
 pub use consensus::{consensus, Consensus, MarketKey};
 pub use fair::{game_views, GameView};

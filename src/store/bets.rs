@@ -160,3 +160,22 @@ pub fn event_exists(conn: &Connection, event_id: &str) -> rusqlite::Result<bool>
         |r| r.get(0),
     )
 }
+
+/// Records a grade on an open (or ungraded) bet: `won`, `lost`, `push` with their P&L, or
+/// `ungraded` with the reason in the note; `false` when the bet is no longer open.
+pub fn settle(
+    conn: &Connection,
+    id: i64,
+    status: &str,
+    pnl: Option<f64>,
+    settled_ms: i64,
+    note: Option<&str>,
+) -> rusqlite::Result<bool> {
+    let n = conn.execute(
+        "UPDATE bets SET status = ?2, pnl = ?3, settled_ms = CASE WHEN ?2 = 'ungraded' THEN NULL ELSE ?4 END,
+                note = CASE WHEN ?5 IS NULL THEN note ELSE COALESCE(note || '; ', '') || ?5 END
+         WHERE id = ?1 AND status IN ('open', 'ungraded')",
+        params![id, status, pnl, settled_ms, note],
+    )?;
+    Ok(n == 1)
+}

@@ -688,6 +688,25 @@ impl Store {
         self.read(move |c| bets::get(c, id)).await
     }
 
+    /// Records a grade on an open or ungraded bet (see [`bets::settle`]).
+    pub async fn settle_bet(
+        &self,
+        id: i64,
+        status: &'static str,
+        pnl: Option<f64>,
+        settled_ms: i64,
+        note: Option<String>,
+    ) -> Result<bool, StoreError> {
+        self.check_writable()?;
+        if let Some(pg) = self.pg() {
+            return pg
+                .settle_bet(id, status, pnl, settled_ms, note.as_deref())
+                .await;
+        }
+        self.write(move |c| bets::settle(c, id, status, pnl, settled_ms, note.as_deref()))
+            .await
+    }
+
     /// Voids an open or ungraded bet; `false` when there is none or it is already graded.
     pub async fn void_bet(&self, id: i64, now_ms: i64, reason: String) -> Result<bool, StoreError> {
         self.check_writable()?;

@@ -126,4 +126,27 @@ impl PgStore {
             .map_err(PgError::from)?;
         Ok(row.try_get(0).map_err(PgError::from)?)
     }
+
+    /// `store::bets::settle` on PostgreSQL.
+    pub async fn settle_bet(
+        &self,
+        id: i64,
+        status: &str,
+        pnl: Option<f64>,
+        settled_ms: i64,
+        note: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let n = client
+            .execute(
+                "UPDATE bets SET status = $2, pnl = $3,
+                        settled_ms = CASE WHEN $2 = 'ungraded' THEN NULL ELSE $4 END,
+                        note = CASE WHEN $5::text IS NULL THEN note ELSE COALESCE(note || '; ', '') || $5 END
+                 WHERE id = $1 AND status IN ('open', 'ungraded')",
+                &[&id, &status, &pnl, &settled_ms, &note],
+            )
+            .await
+            .map_err(PgError::from)?;
+        Ok(n == 1)
+    }
 }
