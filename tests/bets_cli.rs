@@ -322,6 +322,10 @@ fn alerted_edges_become_paper_bets() {
             "NFLREADPY_BETTING__ingestion__scheduler__interval_seconds",
             "2",
         )
+        // Where the replay is depends on the wall clock; at the default 2% and 3% some 40 s
+        // windows hold no alertable edge, so any edge over 1% is an alert here.
+        .env("NFLREADPY_BETTING__analytics__value_threshold", "0.01")
+        .env("NFLREADPY_BETTING__alerts__rules__new_edge_min_ev", "0.01")
         .output()
         .unwrap();
     // Exit 1 only says the last snapshot missed a health target (the replay's slow book).
