@@ -127,8 +127,25 @@ fn wait_for_any(session: &str, needles: &[&str], secs: u64) -> Option<String> {
     None
 }
 
-/// Every book the bundled replay feed quotes: whichever pane the dashboard
-/// opens on, live data shows at least one of them.
+/// Live data on screen: a replay book in the Odds freshness pane. The dashboard may open on the
+/// Edges pane, which is empty while the replay (its position set by the wall clock) has no edge,
+/// so this focuses pane 1 (`1`, resent until the dashboard reads it) and waits for a book there.
+fn wait_for_live(session: &str, secs: u64) -> Option<String> {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(secs) {
+        let screen = tmux(&["capture-pane", "-p", "-t", session]);
+        if screen.contains("Odds freshness") {
+            if REPLAY_BOOKS.iter().any(|n| screen.contains(n)) && screen.contains("Group") {
+                return Some(screen);
+            }
+            let _ = tmux(&["send-keys", "-t", session, "1"]);
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    None
+}
+
+/// Every book the bundled replay feed quotes.
 const REPLAY_BOOKS: [&str; 7] = [
     "pinnacle",
     "circa",
@@ -162,7 +179,7 @@ fn tmux_smoke_test_of_the_full_screen_dashboard() {
             .status();
     };
     // Live replay data: a book name from the replay feed on screen.
-    let screen = wait_for_any(&session, &REPLAY_BOOKS, GENEROUS);
+    let screen = wait_for_live(&session, GENEROUS);
     if screen.is_none() {
         let s = tmux(&["capture-pane", "-p", "-t", &session]);
         cleanup();
@@ -216,7 +233,7 @@ fn signals_end_the_dashboard_with_the_terminal_restored() {
             pid_file.display()
         );
         start_80x24(&session, &cmd);
-        let live = wait_for_any(&session, &REPLAY_BOOKS, GENEROUS);
+        let live = wait_for_live(&session, GENEROUS);
         let alt_during = tmux(&["display", "-p", "-t", &session, "#{alternate_on}"]);
         // The shell writes the pid as it starts the dashboard; wait for it, never assume it.
         let start = Instant::now();

@@ -158,6 +158,16 @@ fn workers_dispatchers_and_an_attached_dashboard_share_one_postgres_database() {
             "NFLREADPY_BETTING__dashboard__refresh_seconds",
             "0.5".into(),
         ),
+        // Where the replay stands depends on the wall clock: alert on any edge over 1% so an
+        // alert is due in every window, not only where an edge passes the default 3%.
+        (
+            "NFLREADPY_BETTING__analytics__value_threshold",
+            "0.01".into(),
+        ),
+        (
+            "NFLREADPY_BETTING__alerts__rules__new_edge_min_ev",
+            "0.01".into(),
+        ),
     ]);
     let mut serve_1 = spawn(
         "serve-1",
