@@ -104,27 +104,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Attempts of one write transaction that lost a deadlock or serialization race.
 const WRITE_ATTEMPTS: u32 = 6;
 
-/// The URL with any password replaced by the redaction marker, for messages.
-pub fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_string();
-    };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    match authority.rfind('@') {
-        Some(at) => match authority[..at].find(':') {
-            Some(colon) => format!(
-                "{}{}:{REDACTED}{}",
-                &url[..scheme_end + 3],
-                &authority[..colon],
-                &rest[at..]
-            ),
-            None => url.to_string(),
-        },
-        None => url.to_string(),
-    }
-}
+/// The URL with any password replaced by the redaction marker, for messages (the one rule
+/// `storage.url` is shown by everywhere).
+pub use crate::config::location::redact as redact_url;
 
 /// `text` with every occurrence of the password replaced by the redaction marker.
 fn scrub(text: String, password: Option<&Secret>) -> String {
