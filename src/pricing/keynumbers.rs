@@ -102,12 +102,16 @@ impl KeyNumberTable {
     /// mean toward the nearest key number).
     pub fn margin_pmf(&self, mean: f64) -> Vec<f64> {
         let mean = mean.clamp(-(MAX_MARGIN as f64) + 10.0, MAX_MARGIN as f64 - 10.0);
-        let mut best: (f64, Vec<f64>) = (f64::INFINITY, Vec::new());
+        let size = 2 * MAX_MARGIN as usize + 1;
+        let mut best: (f64, Vec<f64>) = (f64::INFINITY, Vec::with_capacity(size));
+        // Two buffers for the whole search: the candidate and the best so far trade places.
+        let mut scratch = Vec::with_capacity(size);
         let mut eval = |centre: f64| {
-            let p = self.weighted(centre);
-            let err = pmf_mean(&p) - mean;
+            self.weighted_into(centre, &mut scratch);
+            let err = pmf_mean(&scratch) - mean;
             if err.abs() < best.0.abs() {
-                best = (err, p);
+                best.0 = err;
+                std::mem::swap(&mut best.1, &mut scratch);
             }
             err
         };
@@ -125,13 +129,24 @@ impl KeyNumberTable {
         best.1
     }
 
-    fn weighted(&self, centre: f64) -> Vec<f64> {
-        let mut p: Vec<f64> = discretised_normal(centre, self.sigma)
-            .map(|(m, p)| p * self.weight(m))
-            .collect();
+    /// The reweighted, normalised discretised normal about `centre`, written into `p`. Each
+    /// cell boundary's Φ is evaluated once (a margin's upper bound is the next one's lower);
+    /// the values are those of [`discretised_normal`].
+    fn weighted_into(&self, centre: f64, p: &mut Vec<f64>) {
+        p.clear();
+        let phi = normal::FastCdf::new();
+        let mut lo = 0.0;
+        for m in -MAX_MARGIN..=MAX_MARGIN {
+            let hi = if m == MAX_MARGIN {
+                1.0
+            } else {
+                phi.at((m as f64 + 0.5 - centre) / self.sigma)
+            };
+            p.push((hi - lo) * self.weight(m));
+            lo = hi;
+        }
         let t: f64 = p.iter().sum();
         p.iter_mut().for_each(|x| *x /= t);
-        p
     }
 }
 

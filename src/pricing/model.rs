@@ -37,7 +37,7 @@ pub struct JointPmf {
 
 impl JointPmf {
     /// `probs[h * side + a]`; renormalised so it sums to one.
-    pub fn from_cells(side: usize, mut probs: Vec<f64>) -> Option<Self> {
+    pub fn from_cells(side: usize, probs: Vec<f64>) -> Option<Self> {
         if side == 0 || probs.len() != side * side {
             return None;
         }
@@ -45,12 +45,23 @@ impl JointPmf {
         if !(t.is_finite() && t > 0.0) {
             return None;
         }
-        probs
-            .iter_mut()
-            .for_each(|p| *p = if *p / t < NEGLIGIBLE { 0.0 } else { *p });
-        let t: f64 = probs.iter().sum();
-        probs.iter_mut().for_each(|p| *p /= t);
-        Some(JointPmf { side, probs })
+        Some(Self::normalised(side, probs, t))
+    }
+
+    /// [`from_cells`](Self::from_cells) once the cells' sum `t` (finite, positive, summed in
+    /// index order) is known: negligible cells dropped and the rest renormalised.
+    fn normalised(side: usize, mut probs: Vec<f64>, t: f64) -> Self {
+        // One pass drops negligible cells and sums what is left, in index order (the sum
+        // starts at -0.0, as `Iterator::sum` does).
+        let mut kept = -0.0f64;
+        for p in probs.iter_mut() {
+            if *p / t < NEGLIGIBLE {
+                *p = 0.0;
+            }
+            kept += *p;
+        }
+        probs.iter_mut().for_each(|p| *p /= kept);
+        JointPmf { side, probs }
     }
 
     /// Number of possible points per team (the grid is side x side).
@@ -278,7 +289,7 @@ impl ScoreModel {
             44.0
         };
         // Start where a typical game needed to start: usually one pass is then enough.
-        let mut cols = TotalColumns::default();
+        let mut cols = TotalColumns::with_capacity();
         let start = target + self.start_offset(inputs.mean_margin, target);
         self.solve_centre(
             &AbsMargin::of(&margin),
@@ -290,20 +301,33 @@ impl ScoreModel {
         );
         let side = MAX_TEAM_POINTS + 1;
         let mut probs = vec![0.0; side * side];
-        for (i, pm) in margin.iter().enumerate() {
-            if *pm == 0.0 {
-                continue;
-            }
-            let m = i as i64 - MAX_MARGIN as i64;
-            let k = m.unsigned_abs() as usize;
-            for (j, w) in cols.column(k).iter().enumerate() {
-                let t = (k + 2 * j) as i64;
-                let (h, a) = (((t + m) / 2) as usize, ((t - m) / 2) as usize);
-                probs[h * side + a] += pm * w;
+        // Cell (h, a) has margin m = h - a and total h + a = |m| + 2j: entry j of column |m|,
+        // zero beyond the column's end. Filled row by row so the grid's sum builds up in index
+        // order as it is written (what `JointPmf::from_cells` would sum).
+        let mut sum = -0.0f64;
+        for (h, row) in probs.chunks_exact_mut(side).enumerate() {
+            for (a, cell) in row.iter_mut().enumerate() {
+                let m = h as i64 - a as i64;
+                let k = m.unsigned_abs() as usize;
+                // Margins beyond MAX_MARGIN hold no mass.
+                let pm = if k <= MAX_MARGIN as usize {
+                    margin[(m + MAX_MARGIN as i64) as usize]
+                } else {
+                    0.0
+                };
+                if pm != 0.0 {
+                    if let Some(w) = cols.column(k).get((h + a - k) / 2) {
+                        *cell = pm * w;
+                    }
+                }
+                sum += *cell;
             }
         }
-        // from_cells cannot fail here: the grid is square and holds positive mass.
-        JointPmf::from_cells(side, probs).unwrap_or_else(|| uniform(side))
+        if sum.is_finite() && sum > 0.0 {
+            JointPmf::normalised(side, probs, sum)
+        } else {
+            uniform(side)
+        }
     }
 
     /// The floor at |margin| (the loser cannot score below zero) and the key-number weights move
@@ -339,22 +363,27 @@ impl ScoreModel {
         let max_total = 2 * MAX_TEAM_POINTS;
         out.values.clear();
         out.starts.clear();
+        out.sums.clear();
         for k in 0..=MAX_MARGIN as usize {
             out.starts.push(out.values.len());
             let c = centre + self.blowout_slope * (k as f64 - mean_abs);
             let inv = 1.0 / self.total_sigma;
             let phi = normal::FastCdf::new();
-            let begin = out.values.len();
             // Totals of the margin's parity own the interval [t-1, t+1) of the latent normal;
             // the lowest one also owns everything below. Both scores (t +- k) / 2 must fit the
             // grid: t <= 2 * MAX - k.
+            // The column is built in a local buffer (at most MAX_TEAM_POINTS + 1 entries), so
+            // the loop keeps its state in registers, then appended in one copy.
+            let mut buf = [0.0f64; MAX_TEAM_POINTS + 1];
+            let mut n = 0;
             let mut below = 0.0;
             let mut t = k;
             let mut mass = 0.0;
-            while t + k <= max_total {
+            while t + k <= max_total && n < buf.len() {
                 let upper = phi.at((t as f64 + 1.0 - c) * inv);
                 let w = (upper - below) * self.total_weight(t);
-                out.values.push(w);
+                buf[n] = w;
+                n += 1;
                 mass += w;
                 below = upper;
                 // Beyond 7.3 sigma the rest of the column holds under 1e-13.
@@ -363,11 +392,15 @@ impl ScoreModel {
                 }
                 t += 2;
             }
+            let column = &mut buf[..n];
             // Renormalise within the margin so the key-number weights on totals leave the
             // margin's probability (and so every spread and moneyline price) untouched.
             if mass > 0.0 {
-                out.values[begin..].iter_mut().for_each(|w| *w /= mass);
+                column.iter_mut().for_each(|w| *w /= mass);
             }
+            // The column's expected total, while it is in cache (what `mean` weighs).
+            out.sums.push(column_total(column, k));
+            out.values.extend_from_slice(column);
         }
         out.starts.push(out.values.len());
     }
@@ -399,9 +432,30 @@ struct TotalColumns {
     values: Vec<f64>,
     /// Column k is values[starts[k]..starts[k + 1]]; entry j is the total k + 2j.
     starts: Vec<usize>,
+    /// Column k's expected total ([`column_total`]).
+    sums: Vec<f64>,
+}
+
+/// Expected total of the column for |margin| = k.
+#[inline]
+fn column_total(column: &[f64], k: usize) -> f64 {
+    column
+        .iter()
+        .enumerate()
+        .map(|(j, w)| w * (k + 2 * j) as f64)
+        .sum::<f64>()
 }
 
 impl TotalColumns {
+    /// Room for a typical game's columns (about 3,500 entries), so the passes never reallocate.
+    fn with_capacity() -> Self {
+        TotalColumns {
+            values: Vec::with_capacity(8 * MAX_TOTAL * MAX_MARGIN as usize / 4),
+            starts: Vec::with_capacity(MAX_MARGIN as usize + 2),
+            sums: Vec::with_capacity(MAX_MARGIN as usize + 1),
+        }
+    }
+
     fn column(&self, k: usize) -> &[f64] {
         &self.values[self.starts[k]..self.starts[k + 1]]
     }
@@ -415,12 +469,7 @@ impl TotalColumns {
                 if *p == 0.0 {
                     return 0.0;
                 }
-                p * self
-                    .column(k)
-                    .iter()
-                    .enumerate()
-                    .map(|(j, w)| w * (k + 2 * j) as f64)
-                    .sum::<f64>()
+                p * self.sums[k]
             })
             .sum()
     }

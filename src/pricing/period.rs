@@ -44,26 +44,47 @@ pub fn team_points_pmf(mean: f64, scope: Scope) -> Vec<f64> {
     let max_value = SCORES.iter().map(|(v, _)| *v).max().unwrap_or(8);
     let q = (mean.max(0.0) / mean_score() / n as f64).clamp(0.0, 0.95);
     let mut out = vec![0.0; n * max_value + 1];
-    // conv = pmf of the sum of k scoring possessions, built up one convolution at a time.
-    let mut conv = vec![1.0];
     let mut binom = 1.0f64;
-    for k in 0..=n {
+    for (k, conv) in convolutions(n).iter().enumerate() {
         let pk = binom * q.powi(k as i32) * (1.0 - q).powi((n - k) as i32);
         for (x, c) in conv.iter().enumerate() {
             out[x] += pk * c;
         }
         if k < n {
-            let mut next = vec![0.0; conv.len() + max_value];
-            for (x, c) in conv.iter().enumerate() {
-                for (v, p) in SCORES {
-                    next[x + v] += c * p;
-                }
-            }
-            conv = next;
             binom = binom * (n - k) as f64 / (k + 1) as f64;
         }
     }
     out
+}
+
+/// For k = 0..=n, the pmf of the points of k scoring possessions, built up one convolution at
+/// a time. They do not depend on the scoring rate, so they are computed once per n.
+fn convolutions(n: usize) -> &'static [Vec<f64>] {
+    const MOST: usize = 11;
+    static TABLES: std::sync::OnceLock<Vec<Vec<Vec<f64>>>> = std::sync::OnceLock::new();
+    let tables = TABLES.get_or_init(|| {
+        let max_value = SCORES.iter().map(|(v, _)| *v).max().unwrap_or(8);
+        (0..=MOST)
+            .map(|n| {
+                let mut convs = vec![vec![1.0]];
+                for _ in 0..n {
+                    let conv = convs.last().expect("at least k = 0");
+                    let mut next = vec![0.0; conv.len() + max_value];
+                    for (x, c) in conv.iter().enumerate() {
+                        for (v, p) in SCORES {
+                            next[x + v] += c * p;
+                        }
+                    }
+                    convs.push(next);
+                }
+                convs
+            })
+            .collect()
+    });
+    match tables.get(n) {
+        Some(t) => t,
+        None => &tables[MOST],
+    }
 }
 
 /// Team means for the scope: the scope's share of each team's game expectation.

@@ -65,6 +65,16 @@ pub struct RatingParams {
     pub cold: f64,
     /// Standard deviation of the margin about the model's mean, for win probabilities.
     pub margin_sigma: f64,
+    /// Faster learning early in a season: a team's rating moves by
+    /// `1 + early_boost * (early_games - n) / early_games` times the usual step in its n-th game
+    /// of the season (n from 0), while n < early_games.
+    pub early_boost: f64,
+    pub early_games: f64,
+    /// A second, market-only rating per team that follows earlier games' closing spreads at
+    /// `k_market_fast` per game; the predicted margin is `market_blend` of it and the rest
+    /// of the main rating's (0: the main rating alone).
+    pub market_blend: f64,
+    pub k_market_fast: f64,
 }
 
 impl RatingParams {
@@ -91,6 +101,10 @@ impl RatingParams {
         wind_per_mph: -0.24,
         cold: -0.625,
         margin_sigma: 12.5,
+        early_boost: 0.0,
+        early_games: 4.0,
+        market_blend: 0.0,
+        k_market_fast: 0.5,
     };
 }
 
@@ -167,6 +181,10 @@ pub struct RatingState {
     /// Quarterback value in points, and each team's usual (recent starters') QB value.
     qb: BTreeMap<String, f64>,
     qb_usual: BTreeMap<String, f64>,
+    /// Games each team has played in the state's current season.
+    played: BTreeMap<String, u32>,
+    /// The market-only ratings (see [`RatingParams::market_blend`]).
+    market: BTreeMap<String, f64>,
     home_field: f64,
     league_total: f64,
     season: Option<i32>,
@@ -181,6 +199,8 @@ impl RatingState {
             scoring: BTreeMap::new(),
             qb: BTreeMap::new(),
             qb_usual: BTreeMap::new(),
+            played: BTreeMap::new(),
+            market: BTreeMap::new(),
             home_field: params.home_field,
             league_total: params.league_total,
             season: None,
@@ -279,6 +299,18 @@ impl RatingState {
         }
     }
 
+    /// The early-season step multiplier for a team's next game (1 once it has played
+    /// `early_games` games this season, or when `early_boost` is 0).
+    fn early_step(&self, team: &str) -> f64 {
+        let p = &self.params;
+        let n = f64::from(self.played.get(team).copied().unwrap_or(0));
+        if p.early_boost == 0.0 || p.early_games <= 0.0 || n >= p.early_games {
+            1.0
+        } else {
+            1.0 + p.early_boost * (p.early_games - n) / p.early_games
+        }
+    }
+
     fn qb_adjustment(&self, team: &str, qb: Option<&str>, qb_carry: f64) -> f64 {
         let Some(qb) = qb else { return 0.0 };
         let value = self
@@ -290,6 +322,20 @@ impl RatingState {
 
     /// The model's margin and total for a game. Pure: reads the state, never the game's lines.
     pub fn predict(&self, ctx: &GameContext) -> Prediction {
+        let (rating_margin, market_margin, total) = self.predict_parts(ctx);
+        let b = self.params.market_blend;
+        Prediction {
+            margin: if b == 0.0 {
+                rating_margin
+            } else {
+                (1.0 - b) * rating_margin + b * market_margin
+            },
+            total,
+        }
+    }
+
+    /// The main rating's margin, the market-only rating's margin, and the total.
+    fn predict_parts(&self, ctx: &GameContext) -> (f64, f64, f64) {
         let p = &self.params;
         let (team_carry, total_carry, qb_carry) = self.carry(ctx.season);
         let rating = |t: &str| self.team.get(t).copied().unwrap_or(0.0) * team_carry;
@@ -305,13 +351,13 @@ impl RatingState {
         if ctx.divisional {
             margin *= p.divisional;
         }
+        let market = |t: &str| self.market.get(t).copied().unwrap_or(0.0) * team_carry;
+        let market_margin =
+            home_field + market(&ctx.home) - market(&ctx.away) + home_qb - away_qb + rest;
         let scoring = |t: &str| self.scoring.get(t).copied().unwrap_or(0.0) * total_carry;
         let total =
             self.league_total + scoring(&ctx.home) + scoring(&ctx.away) + environment(p, ctx);
-        Prediction {
-            margin,
-            total: total.max(10.0),
-        }
+        (margin, market_margin, total.max(10.0))
     }
 
     /// Learns from one game once it is known: its result and its closing lines. Unplayed games
@@ -321,24 +367,40 @@ impl RatingState {
             return;
         };
         let ctx = GameContext::of(g);
-        let before = self.predict(&ctx);
+        let (rating_margin, market_margin, before_total) = self.predict_parts(&ctx);
+        let before = Prediction {
+            margin: rating_margin,
+            total: before_total,
+        };
         // Apply the between-season pull for real before learning from the new season.
         let (team_carry, total_carry, qb_carry) = self.carry(g.season);
         if team_carry != 1.0 || total_carry != 1.0 || qb_carry != 1.0 {
             self.team.values_mut().for_each(|r| *r *= team_carry);
             self.scoring.values_mut().for_each(|r| *r *= total_carry);
             self.qb.values_mut().for_each(|r| *r *= qb_carry);
+            self.market.values_mut().for_each(|r| *r *= team_carry);
         }
         if self.season.is_none_or(|s| g.season > s) {
             self.season = Some(g.season);
+            self.played.clear();
         }
         let p = self.params;
         let cap = p.margin_cap;
         let result_err = f64::from(margin).clamp(-cap, cap) - before.margin;
         let market_err = g.spread_line.map_or(0.0, |s| s - before.margin);
         let shift = p.k_result * result_err + p.k_market * market_err;
-        *self.team.entry(ctx.home.clone()).or_insert(0.0) += shift;
-        *self.team.entry(ctx.away.clone()).or_insert(0.0) -= shift;
+        let (home_step, away_step) = (self.early_step(&ctx.home), self.early_step(&ctx.away));
+        *self.team.entry(ctx.home.clone()).or_insert(0.0) += shift * home_step;
+        *self.team.entry(ctx.away.clone()).or_insert(0.0) -= shift * away_step;
+        if p.market_blend != 0.0 {
+            if let Some(spread) = g.spread_line {
+                let step = p.k_market_fast * (spread - market_margin);
+                *self.market.entry(ctx.home.clone()).or_insert(0.0) += step;
+                *self.market.entry(ctx.away.clone()).or_insert(0.0) -= step;
+            }
+        }
+        *self.played.entry(ctx.home.clone()).or_insert(0) += 1;
+        *self.played.entry(ctx.away.clone()).or_insert(0) += 1;
         if !g.neutral {
             self.home_field += p.k_home_field * market_err;
         }
