@@ -53,9 +53,20 @@ impl JointPmf {
     fn normalised(side: usize, mut probs: Vec<f64>, t: f64) -> Self {
         // One pass drops negligible cells and sums what is left, in index order (the sum
         // starts at -0.0, as `Iterator::sum` does).
+        // A cell well clear of the threshold (a factor of two either side, far beyond the
+        // rounding of `p / t`) is decided without the division; the rest divide as before.
+        let (clear_keep, clear_drop) = (2.0 * NEGLIGIBLE * t, 0.5 * NEGLIGIBLE * t);
         let mut kept = -0.0f64;
         for p in probs.iter_mut() {
-            if *p / t < NEGLIGIBLE {
+            let v = *p;
+            let keep = if v >= clear_keep {
+                true
+            } else if v < clear_drop {
+                false
+            } else {
+                v / t >= NEGLIGIBLE
+            };
+            if !keep {
                 *p = 0.0;
             }
             kept += *p;

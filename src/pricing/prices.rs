@@ -121,28 +121,32 @@ impl IntPmf {
     }
 }
 
-/// `out[h] = rows[h].iter().sum()` (each row summed in order from -0.0, as `Iterator::sum`
-/// does), four rows at a time: four independent chains of additions instead of one.
-fn row_sums<'a>(rows: impl Iterator<Item = &'a [f64]> + Clone, out: &mut [f64]) {
-    let rows: Vec<&[f64]> = rows.collect();
-    let mut quads = rows.chunks_exact(4);
+/// `out[h]` = the sum of row h of a `side`-wide grid (each row summed in order from -0.0, as
+/// `Iterator::sum` does), four rows at a time: four independent chains of additions instead of
+/// one.
+fn row_sums(cells: &[f64], side: usize, out: &mut [f64]) {
+    if side == 0 {
+        return;
+    }
+    let rows = (cells.len() / side).min(side).min(out.len());
+    let cells = &cells[..rows * side];
+    let mut quads = cells.chunks_exact(4 * side);
     let mut h = 0;
     for q in quads.by_ref() {
+        let (r0, rest) = q.split_at(side);
+        let (r1, rest) = rest.split_at(side);
+        let (r2, r3) = rest.split_at(side);
         let mut s = [-0.0f64; 4];
-        let n = q[0].len().min(q[1].len()).min(q[2].len()).min(q[3].len());
-        for i in 0..n {
-            s[0] += q[0][i];
-            s[1] += q[1][i];
-            s[2] += q[2][i];
-            s[3] += q[3][i];
+        for (((a, b), c), d) in r0.iter().zip(r1).zip(r2).zip(r3) {
+            s[0] += a;
+            s[1] += b;
+            s[2] += c;
+            s[3] += d;
         }
-        for (j, r) in q.iter().enumerate() {
-            // Rows are the same length; any tail is summed on, in order.
-            out[h + j] = r[n..].iter().fold(s[j], |a, b| a + b);
-        }
+        out[h..h + 4].copy_from_slice(&s);
         h += 4;
     }
-    for r in quads.remainder() {
+    for r in quads.remainder().chunks_exact(side) {
         out[h] = r.iter().sum();
         h += 1;
     }
@@ -173,8 +177,7 @@ impl ScopeDist {
         let mut away = vec![0.0; side];
         // Row by row, as slices: margin h - a runs backwards along the row, total h + a forwards,
         // so each marginal is a plain vector add the compiler can vectorise.
-        let rows = cells.chunks_exact(side).take(side);
-        for (h, row) in rows.clone().enumerate() {
+        for (h, row) in cells.chunks_exact(side).take(side).enumerate() {
             if row.iter().all(|p| *p == 0.0) {
                 continue;
             }
@@ -188,7 +191,7 @@ impl ScopeDist {
                 *w += p;
             }
         }
-        row_sums(rows, &mut home);
+        row_sums(cells, side, &mut home);
         if scale != 1.0 {
             for v in [&mut margin, &mut total, &mut home, &mut away] {
                 v.iter_mut().for_each(|x| *x *= scale);
