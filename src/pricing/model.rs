@@ -492,12 +492,20 @@ fn period_joint(inputs: &GameInputs, scope: Scope) -> JointPmf {
     let away = period::team_points_pmf(away_mean, scope);
     let side = home.len().max(away.len());
     let mut probs = vec![0.0; side * side];
-    for (h, ph) in home.iter().enumerate() {
-        for (a, pa) in away.iter().enumerate() {
-            probs[h * side + a] = ph * pa;
+    // The grid's sum builds up in index order as it is written (cells left at zero add
+    // nothing), as `JointPmf::from_cells` would sum it.
+    let mut sum = -0.0f64;
+    for (row, ph) in probs.chunks_exact_mut(side).zip(&home) {
+        for (cell, pa) in row.iter_mut().zip(&away) {
+            *cell = ph * pa;
+            sum += *cell;
         }
     }
-    JointPmf::from_cells(side, probs).unwrap_or_else(|| uniform(side))
+    if sum.is_finite() && sum > 0.0 {
+        JointPmf::normalised(side, probs, sum)
+    } else {
+        uniform(side)
+    }
 }
 
 fn uniform(side: usize) -> JointPmf {
