@@ -617,6 +617,7 @@ impl Ctx {
     fn fill_pricing(&self, snap: &mut Snapshot) {
         if let Some(run) = &self.last_run {
             snap.edges = run.edges.clone();
+            snap.market = run.market.clone();
         }
         snap.simulations = self.simulations.iter().cloned().collect();
     }
@@ -738,6 +739,11 @@ impl Ctx {
                 .last_run
                 .as_ref()
                 .map(|r| r.edges.clone())
+                .unwrap_or_default(),
+            market: self
+                .last_run
+                .as_ref()
+                .map(|r| r.market.clone())
                 .unwrap_or_default(),
             simulations: self.simulations.iter().cloned().collect(),
             alerts: AlertsView::default(),
