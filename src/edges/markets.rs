@@ -31,6 +31,9 @@ pub struct MarketIntel {
     /// Best EV first (unpriced ones last).
     pub stale: Vec<StaleLine>,
     pub books: Vec<BookProfile>,
+    /// Distinct steam events so far: the engine counts across passes; one pass alone reports
+    /// the events in its lookback.
+    pub steam_total: u64,
 }
 
 /// The whole cross-book pass. `quotes` holds the odds paths (history and latest) of the fresh
@@ -74,7 +77,9 @@ pub fn scan_markets(
             .then_with(|| a.event_id.cmp(&b.event_id))
             .then_with(|| a.book.cmp(&b.book))
     });
+    let steam_total = steam.events.len() as u64;
     let mut out = MarketIntel {
+        steam_total,
         arbitrage: find_arbitrage(latest, now_ms, mk.arb_freshness_seconds),
         middles: find_middles(latest, sim, mk.middle_min_ev),
         low_hold: low_holds(latest, mk.low_hold_max),

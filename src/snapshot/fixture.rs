@@ -634,6 +634,7 @@ pub fn market_intel(taken: i64) -> MarketIntel {
         steam,
         stale,
         books,
+        steam_total: 14,
     }
 }
 
