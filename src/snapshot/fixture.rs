@@ -377,7 +377,11 @@ pub fn market_intel(taken: i64) -> MarketIntel {
     use nflreadpy_betting::edges::steam::{Follower, Price, StaleLine, SteamEvent};
     let leg = |book: &str, selection, line, american: i64, share, age| ArbLeg {
         book: book.into(),
-        market: M::Spread,
+        market: if matches!(selection, S::Over | S::Under) {
+            M::Total
+        } else {
+            M::Spread
+        },
         selection,
         line,
         american,
