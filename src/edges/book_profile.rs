@@ -22,9 +22,10 @@ pub struct BookProfile {
     pub hold: Option<f64>,
     /// Mean absolute distance of its de-vigged probabilities from the consensus.
     pub consensus_distance: Option<f64>,
-    /// Moves in the lookback that no other book had made within the window before it...
+    /// Moves in the lookback that no other book had made within the window before it, and that
+    /// another book then followed...
     pub first_moves: usize,
-    /// ...out of all its moves that were first or followed another book's.
+    /// ...out of all its followed-or-following moves.
     pub moves: usize,
     pub first_share: Option<f64>,
     /// Median seconds behind the originators' steam, over the events it followed.
@@ -119,7 +120,8 @@ pub fn book_profiles(
         }
         p.consensus_distance = dist.get(book.as_str()).and_then(|v| mean(v));
     }
-    for e in &leaders.events {
+    // A move nobody follows is a book's own noise, not leadership: only followed moves count.
+    for e in leaders.events.iter().filter(|e| !e.followers.is_empty()) {
         if let Some(p) = books.get_mut(&e.originator) {
             p.first_moves += 1;
             p.moves += 1;
