@@ -2,7 +2,7 @@
 //! less than 100%, staking each leg in proportion to its implied probability pays the same
 //! whatever happens, and that payout is more than the total stake.
 
-use super::board::{best_legs, group, key_line};
+use super::board::{best_legs, group};
 use crate::domain::{MarketKind, Quote, Scope, Selection};
 use serde::Serialize;
 use thiserror::Error;
@@ -100,9 +100,9 @@ pub fn find_arbitrage(latest: &[&Quote], now_ms: i64, freshness_seconds: f64) ->
         }
         let age = |q: &Quote| (now_ms - q.observed_ms).max(0) as f64 / 1000.0;
         let oldest = legs.iter().map(|q| age(q)).fold(0.0, f64::max);
-        let line = key_line(&key);
+        let line = key.line();
         out.push(Arbitrage {
-            event_id: key.event_id.clone(),
+            event_id: key.event_id.to_string(),
             market: key.market,
             scope: key.scope,
             line,

@@ -1,16 +1,89 @@
 //! The live board grouped for cross-book scans: every complete market with each book's latest
 //! price per selection. Main and alternate lines at the same number are one market here, because
 //! a bettor can take home -3 at one book's main line and away +3 at another's ladder.
+//!
+//! A board holds about a hundred thousand quotes (16 games, 10 books, every ladder), so keys
+//! borrow the event id instead of copying it, and hash with FNV: the keys are short, and a pass
+//! must stay within a few milliseconds.
 
-use super::consensus::MarketKey;
-use crate::domain::{MarketKind, Quote};
+use super::consensus::selections_of;
+use crate::domain::{MarketKind, Quote, Scope, Selection};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
-/// The market a quote belongs to across books, with alternate ladders folded onto main lines.
-pub fn board_key(q: &Quote) -> Option<MarketKey> {
-    let mut key = MarketKey::of(q)?;
-    key.market = family(key.market);
-    Some(key)
+/// FNV-1a over the key's bytes.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+pub type FastHash = BuildHasherDefault<Fnv>;
+
+/// One cross-book market: the mutually exclusive selections of one market at one number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BoardKey<'a> {
+    pub event_id: &'a str,
+    /// Spread and total ladders folded onto their main markets.
+    pub market: MarketKind,
+    pub scope: Scope,
+    /// 0 for the whole game, 1 for the home team's total, 2 for the away team's.
+    pub side: u8,
+    /// The line from the home / over point of view, in hundredths.
+    pub line: Option<i64>,
+}
+
+impl BoardKey<'_> {
+    pub fn selections(&self) -> &'static [Selection] {
+        selections_of(self.market, self.side)
+    }
+
+    /// The line from the home / over point of view.
+    pub fn line(&self) -> Option<f64> {
+        self.line.map(|l| l as f64 / 100.0)
+    }
+}
+
+/// The market a quote belongs to across books (see `consensus::MarketKey::of`, which keeps
+/// ladders apart).
+pub fn board_key(q: &Quote) -> Option<BoardKey<'_>> {
+    use MarketKind as M;
+    use Selection as S;
+    let hundredths = |l: f64| (l * 100.0).round() as i64;
+    let line = q.line.filter(|l| l.is_finite());
+    let (side, line) = match (family(q.market), q.selection) {
+        (M::Moneyline, S::Home | S::Away) | (M::Moneyline3Way, S::Home | S::Away | S::Tie) => {
+            (0, None)
+        }
+        (M::Spread, S::Home) => (0, Some(hundredths(line?))),
+        (M::Spread, S::Away) => (0, Some(hundredths(-line?))),
+        (M::Total, S::Over | S::Under) => (0, Some(hundredths(line?))),
+        (M::TeamTotal, S::HomeOver | S::HomeUnder) => (1, Some(hundredths(line?))),
+        (M::TeamTotal, S::AwayOver | S::AwayUnder) => (2, Some(hundredths(line?))),
+        _ => return None,
+    };
+    Some(BoardKey {
+        event_id: &q.event_id,
+        market: family(q.market),
+        scope: q.scope,
+        side,
+        line,
+    })
 }
 
 /// Spread and total ladders settle exactly like the main lines at the same number.
@@ -23,8 +96,9 @@ pub fn family(m: MarketKind) -> MarketKind {
 }
 
 /// Latest quotes grouped by cross-book market, in key order so scans are deterministic.
-pub fn group<'a>(latest: &[&'a Quote]) -> Vec<(MarketKey, Vec<&'a Quote>)> {
-    let mut by: HashMap<MarketKey, Vec<&'a Quote>> = HashMap::new();
+pub fn group<'a>(latest: &[&'a Quote]) -> Vec<(BoardKey<'a>, Vec<&'a Quote>)> {
+    let mut by: HashMap<BoardKey<'a>, Vec<&'a Quote>, FastHash> =
+        HashMap::with_capacity_and_hasher(latest.len() / 4, FastHash::default());
     for q in latest {
         if usable(q) {
             if let Some(k) = board_key(q) {
@@ -33,11 +107,11 @@ pub fn group<'a>(latest: &[&'a Quote]) -> Vec<(MarketKey, Vec<&'a Quote>)> {
         }
     }
     let mut out: Vec<_> = by.into_iter().collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     out
 }
 
-/// A price every formula can use: finite decimal odds above evens-minus-everything.
+/// A price every formula can use: finite decimal odds above 1.
 pub fn usable(q: &Quote) -> bool {
     let d = q.decimal();
     d.is_finite() && d > 1.0
@@ -45,7 +119,7 @@ pub fn usable(q: &Quote) -> bool {
 
 /// The best price per selection of `key`, in `key.selections()` order; `None` when some
 /// selection has no price. Ties go to the alphabetically first book so scans are stable.
-pub fn best_legs<'a>(key: &MarketKey, quotes: &[&'a Quote]) -> Option<Vec<&'a Quote>> {
+pub fn best_legs<'a>(key: &BoardKey<'_>, quotes: &[&'a Quote]) -> Option<Vec<&'a Quote>> {
     key.selections()
         .iter()
         .map(|s| {
@@ -60,9 +134,4 @@ pub fn best_legs<'a>(key: &MarketKey, quotes: &[&'a Quote]) -> Option<Vec<&'a Qu
                 })
         })
         .collect()
-}
-
-/// The line from the home / over point of view (what `MarketKey.line` stores in hundredths).
-pub fn key_line(key: &MarketKey) -> Option<f64> {
-    key.line.map(|l| l as f64 / 100.0)
 }

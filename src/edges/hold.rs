@@ -3,7 +3,7 @@
 //! combined hold, not any one book's.
 
 use super::arbitrage::equal_payout;
-use super::board::{best_legs, group, key_line};
+use super::board::{best_legs, group};
 use crate::domain::{MarketKind, Quote, Scope, Selection};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -48,10 +48,10 @@ pub fn low_holds(latest: &[&Quote], max_hold: f64) -> Vec<LowHold> {
             continue;
         }
         out.push(LowHold {
-            event_id: key.event_id.clone(),
+            event_id: key.event_id.to_string(),
             market: key.market,
             scope: key.scope,
-            line: key_line(&key),
+            line: key.line(),
             legs: legs
                 .iter()
                 .map(|q| HoldLeg {

@@ -81,7 +81,7 @@ pub fn scan_markets(
     let mut out = MarketIntel {
         steam_total,
         arbitrage: find_arbitrage(latest, now_ms, mk.arb_freshness_seconds),
-        middles: find_middles(latest, sim, mk.middle_min_ev),
+        middles: find_middles(latest, sim, mk.middle_min_ev, MAX_ROWS),
         low_hold: low_holds(latest, mk.low_hold_max),
         steam: steam.events,
         stale,

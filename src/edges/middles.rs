@@ -3,7 +3,7 @@
 //! where one bet pushes while the other wins, comes from the pricer's exact score distribution,
 //! so a window across 3 or 7 is worth what the key numbers say, not what a normal curve says.
 
-use super::board::{family, usable};
+use super::board::{family, usable, FastHash};
 use crate::domain::{MarketKind, Quote, Scope, Selection};
 use crate::pricing::prices::IntPmf;
 use crate::pricing::SlateSimulation;
@@ -145,12 +145,26 @@ fn axis_pmf<'s>(
 
 type Group<'a> = (&'a str, Scope, Axis);
 
-/// Every middle on the board whose EV per unit of total stake reaches `min_ev`, best EV first.
-/// Only the best price at each number enters a pair: a worse price at the same number can only
-/// make the same window worse.
-pub fn find_middles(latest: &[&Quote], sim: &SlateSimulation, min_ev: f64) -> Vec<Middle> {
+/// A priced pair before it becomes a row (rows copy strings; most pairs never become one).
+struct Candidate<'a> {
+    group: Group<'a>,
+    low: &'a Quote,
+    high: &'a Quote,
+    window: Window,
+    odds: MiddleOdds,
+}
+
+/// The middles on the board whose EV per unit of total stake reaches `min_ev`, best EV first,
+/// at most `limit` of them. Only the best price at each number enters a pair: a worse price at
+/// the same number can only make the same window worse.
+pub fn find_middles(
+    latest: &[&Quote],
+    sim: &SlateSimulation,
+    min_ev: f64,
+    limit: usize,
+) -> Vec<Middle> {
     // Per (event, scope, axis): best low leg and best high leg at each threshold (hundredths).
-    let mut sides: HashMap<Group<'_>, [BTreeMap<i64, &Quote>; 2]> = HashMap::new();
+    let mut sides: HashMap<Group<'_>, [BTreeMap<i64, &Quote>; 2], FastHash> = HashMap::default();
     for q in latest {
         if !usable(q) {
             continue;
@@ -175,58 +189,72 @@ pub fn find_middles(latest: &[&Quote], sim: &SlateSimulation, min_ev: f64) -> Ve
             }
         }
     }
-    let mut groups: Vec<_> = sides.into_iter().collect();
-    groups.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut out = Vec::new();
-    for ((event_id, scope, axis), [lows, highs]) in groups {
+    let mut found: Vec<Candidate> = Vec::new();
+    for (group, [lows, highs]) in &sides {
+        let (event_id, scope, axis) = *group;
         let Some(pmf) = axis_pmf(sim, event_id, scope, axis) else {
             continue;
         };
-        for (&lo_at, lo) in &lows {
+        for (&lo_at, &lo) in lows {
             // Only high lines above the low one leave a window.
-            for (&hi_at, hi) in highs.range(lo_at + 1..) {
+            for (&hi_at, &hi) in highs.range(lo_at + 1..) {
                 if lo.book == hi.book {
                     continue;
                 }
-                let w = Window {
+                let window = Window {
                     low_at: lo_at as f64 / 100.0,
                     low_decimal: lo.decimal(),
                     high_at: hi_at as f64 / 100.0,
                     high_decimal: hi.decimal(),
                 };
-                let Some(odds) = price_window(pmf, w) else {
-                    continue;
-                };
-                if odds.ev < min_ev {
-                    continue;
+                match price_window(pmf, window) {
+                    Some(odds) if odds.ev >= min_ev => found.push(Candidate {
+                        group: *group,
+                        low: lo,
+                        high: hi,
+                        window,
+                        odds,
+                    }),
+                    _ => {}
                 }
-                let leg = |q: &Quote, share: f64| MiddleLeg {
-                    book: q.book.clone(),
-                    market: q.market,
-                    selection: q.selection,
-                    line: q.line.unwrap_or(f64::NAN),
-                    american: q.american,
-                    stake_share: share,
-                };
-                out.push(Middle {
-                    event_id: event_id.to_string(),
-                    scope,
-                    axis,
-                    low: leg(lo, odds.low_share),
-                    high: leg(hi, odds.high_share),
-                    width: w.high_at - w.low_at,
-                    middle_prob: odds.middle_prob,
-                    push_prob: odds.push_prob,
-                    ev: odds.ev,
-                });
             }
         }
     }
-    out.sort_by(|a, b| {
-        b.ev.total_cmp(&a.ev)
-            .then_with(|| a.event_id.cmp(&b.event_id))
-    });
-    out
+    let order = |a: &Candidate, b: &Candidate| {
+        b.odds
+            .ev
+            .total_cmp(&a.odds.ev)
+            .then_with(|| a.group.cmp(&b.group))
+            .then_with(|| a.window.low_at.total_cmp(&b.window.low_at))
+            .then_with(|| a.window.high_at.total_cmp(&b.window.high_at))
+    };
+    if found.len() > limit && limit > 0 {
+        found.select_nth_unstable_by(limit - 1, order);
+    }
+    found.truncate(limit);
+    found.sort_unstable_by(order);
+    let leg = |q: &Quote, share: f64| MiddleLeg {
+        book: q.book.clone(),
+        market: q.market,
+        selection: q.selection,
+        line: q.line.unwrap_or(f64::NAN),
+        american: q.american,
+        stake_share: share,
+    };
+    found
+        .into_iter()
+        .map(|c| Middle {
+            event_id: c.group.0.to_string(),
+            scope: c.group.1,
+            axis: c.group.2,
+            low: leg(c.low, c.odds.low_share),
+            high: leg(c.high, c.odds.high_share),
+            width: c.window.high_at - c.window.low_at,
+            middle_prob: c.odds.middle_prob,
+            push_prob: c.odds.push_prob,
+            ev: c.odds.ev,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -269,7 +297,7 @@ mod tests {
 
     fn middles(qs: &[Quote], sim: &SlateSimulation) -> Vec<Middle> {
         let refs: Vec<&Quote> = qs.iter().collect();
-        find_middles(&refs, sim, -1.0)
+        find_middles(&refs, sim, -1.0, usize::MAX)
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! per poll still counts once the drift adds up. Only main markets are scanned: every rung of a
 //! ladder moves with its main line, and would repeat each event dozens of times.
 
+use super::board::FastHash;
 use crate::domain::{MarketKind, Quote, Scope, Selection};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -192,7 +193,8 @@ fn price(q: &Quote) -> Price {
 /// confirmations of one price are harmless). Events newest first; stale lines carry no EV here
 /// (see `markets::price_stale`).
 pub fn detect_steam(quotes: &[Quote], p: &SteamParams, now_ms: i64) -> SteamReport {
-    let mut slots: HashMap<SlotKey<'_>, BTreeMap<&str, Vec<&Quote>>> = HashMap::new();
+    let mut slots: HashMap<SlotKey<'_>, BTreeMap<&str, Vec<&Quote>>, FastHash> =
+        HashMap::default();
     for q in quotes {
         if !matches!(
             q.market,
