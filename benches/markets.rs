@@ -204,7 +204,9 @@ fn main() {
     g.bench_function("steam", |bch| {
         bch.iter(|| black_box(detect_steam(&b.paths, &params, NOW)))
     });
-    g.bench_function("arbitrage+middles+steam", |bch| bch.iter(|| black_box(three())));
+    g.bench_function("arbitrage+middles+steam", |bch| {
+        bch.iter(|| black_box(three()))
+    });
     g.bench_function("scan_markets (all views)", |bch| {
         bch.iter(|| black_box(scan_markets(&b.paths, &latest, &sim, &cfg, NOW)))
     });

@@ -2,7 +2,7 @@
 //! less than 100%, staking each leg in proportion to its implied probability pays the same
 //! whatever happens, and that payout is more than the total stake.
 
-use super::board::{best_legs, group};
+use super::board::{best_legs, group, BoardKey};
 use crate::domain::{MarketKind, Quote, Scope, Selection};
 use serde::Serialize;
 use thiserror::Error;
@@ -82,9 +82,18 @@ pub struct Arbitrage {
 
 /// Every arbitrage on the board (latest quotes), best return first.
 pub fn find_arbitrage(latest: &[&Quote], now_ms: i64, freshness_seconds: f64) -> Vec<Arbitrage> {
+    arbitrage_in(&group(latest), now_ms, freshness_seconds)
+}
+
+/// The same over a board already grouped (a pass groups once for arbitrage and low hold).
+pub fn arbitrage_in(
+    groups: &[(BoardKey<'_>, Vec<&Quote>)],
+    now_ms: i64,
+    freshness_seconds: f64,
+) -> Vec<Arbitrage> {
     let mut out = Vec::new();
-    for (key, quotes) in group(latest) {
-        let Some(legs) = best_legs(&key, &quotes) else {
+    for (key, quotes) in groups {
+        let Some(legs) = best_legs(key, quotes) else {
             continue;
         };
         // One book on every side is not an arbitrage anyone can take: books never hang one.

@@ -3,7 +3,7 @@
 //! originators, and how often it is left stale. This is what tells an originator (Pinnacle, Circa)
 //! from a copier.
 
-use super::consensus::{consensus, MarketKey};
+use super::consensus::{is_sharp, MarketKey};
 use super::hold::hold_of;
 use super::steam::SteamReport;
 use crate::config::schema::AnalyticsConfig;
@@ -71,7 +71,6 @@ pub fn book_profiles(
         books.entry(q.book.clone()).or_default();
     }
     for (key, quotes) in &markets {
-        let cons = consensus(key, quotes, cfg);
         let mut by_book: BTreeMap<&str, Vec<Option<f64>>> = BTreeMap::new();
         for q in quotes {
             if let Some(i) = key.selections().iter().position(|s| *s == q.selection) {
@@ -80,6 +79,9 @@ pub fn book_profiles(
                     .or_insert_with(|| vec![None; key.selections().len()])[i] = Some(q.decimal());
             }
         }
+        // Each book's fair probabilities once; the consensus is their weighted mean (sharp books
+        // weighted up, as in `consensus`), without the worst-case pass the edges need.
+        let mut fairs: Vec<(&str, Vec<f64>)> = Vec::new();
         for (book, slots) in by_book {
             let Some(d) = slots.into_iter().collect::<Option<Vec<f64>>>() else {
                 continue;
@@ -93,13 +95,27 @@ pub fn book_profiles(
                     .push(h);
             }
             let implied: Vec<f64> = d.iter().map(|x| 1.0 / x).collect();
-            if let (Some(c), Ok(fair)) = (&cons, devig(&implied, cfg.devig_method)) {
-                for (s, f) in key.selections().iter().zip(&fair) {
-                    if let Some(cp) = c.prob.get(s) {
-                        dist.entry(book).or_default().push((f - cp).abs());
-                    }
-                }
+            if let Ok(fair) = devig(&implied, cfg.devig_method) {
+                fairs.push((book, fair));
             }
+        }
+        let weight = |book: &str| {
+            if is_sharp(book, cfg) {
+                cfg.sharp_weight.max(0.0)
+            } else {
+                1.0
+            }
+        };
+        let total: f64 = fairs.iter().map(|(b, _)| weight(b)).sum();
+        if !(total > 0.0) {
+            continue;
+        }
+        let cons: Vec<f64> = (0..key.selections().len())
+            .map(|i| fairs.iter().map(|(b, f)| weight(b) * f[i]).sum::<f64>() / total)
+            .collect();
+        for (book, fair) in &fairs {
+            let d = dist.entry(book).or_default();
+            d.extend(fair.iter().zip(&cons).map(|(f, c)| (f - c).abs()));
         }
     }
     let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);

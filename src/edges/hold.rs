@@ -3,7 +3,7 @@
 //! combined hold, not any one book's.
 
 use super::arbitrage::equal_payout;
-use super::board::{best_legs, group};
+use super::board::{best_legs, group, BoardKey};
 use crate::domain::{MarketKind, Quote, Scope, Selection};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -36,9 +36,14 @@ pub fn hold_of(decimals: &[f64]) -> Option<f64> {
 
 /// Markets whose best combined price holds at most `max_hold`, lowest hold first.
 pub fn low_holds(latest: &[&Quote], max_hold: f64) -> Vec<LowHold> {
+    low_holds_in(&group(latest), max_hold)
+}
+
+/// The same over a board already grouped.
+pub fn low_holds_in(groups: &[(BoardKey<'_>, Vec<&Quote>)], max_hold: f64) -> Vec<LowHold> {
     let mut out = Vec::new();
-    for (key, quotes) in group(latest) {
-        let Some(legs) = best_legs(&key, &quotes) else {
+    for (key, quotes) in groups {
+        let Some(legs) = best_legs(key, quotes) else {
             continue;
         };
         let Some(hold) = hold_of(&legs.iter().map(|q| q.decimal()).collect::<Vec<_>>()) else {
@@ -61,7 +66,7 @@ pub fn low_holds(latest: &[&Quote], max_hold: f64) -> Vec<LowHold> {
                 })
                 .collect(),
             hold,
-            book_holds: book_holds(key.selections(), &quotes),
+            book_holds: book_holds(key.selections(), quotes),
         });
     }
     out.sort_by(|a, b| {

@@ -2,18 +2,19 @@
 //! stale lines priced against the originator's new number, and book profiles. The engine runs it
 //! on every pricing pass; `scan` and the benches call the same function.
 
-use super::arbitrage::{find_arbitrage, Arbitrage};
-use super::board::usable;
+use super::arbitrage::{arbitrage_in, Arbitrage};
+use super::board::{group, usable, FastHash};
 use super::book_profile::{book_profiles, BookProfile};
 use super::consensus::MarketKey;
-use super::hold::{low_holds, LowHold};
+use super::hold::{low_holds_in, LowHold};
 use super::kelly::expected_value;
 use super::middles::{find_middles, Middle};
 use super::steam::{detect_steam, StaleLine, SteamEvent, SteamParams};
 use crate::config::schema::AnalyticsConfig;
-use crate::domain::{devig, Quote};
+use crate::domain::{devig, MarketKind, Quote, Scope, Selection};
 use crate::pricing::SlateSimulation;
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// Longest list of each kind a pass keeps: the views show the best, and snapshots stay small.
 pub const MAX_ROWS: usize = 200;
@@ -66,10 +67,11 @@ pub fn scan_markets(
         now_ms,
     );
     let books = book_profiles(latest, &steam, &leaders, cfg);
+    let index = MainIndex::of(latest);
     let mut stale: Vec<StaleLine> = steam
         .stale
         .iter()
-        .map(|s| price_stale(s, latest, sim, cfg))
+        .map(|s| price_stale(s, &index, sim, cfg))
         .collect();
     stale.sort_by(|a, b| {
         b.ev.unwrap_or(f64::NEG_INFINITY)
@@ -78,11 +80,12 @@ pub fn scan_markets(
             .then_with(|| a.book.cmp(&b.book))
     });
     let steam_total = steam.events.len() as u64;
+    let board = group(latest);
     let mut out = MarketIntel {
         steam_total,
-        arbitrage: find_arbitrage(latest, now_ms, mk.arb_freshness_seconds),
+        arbitrage: arbitrage_in(&board, now_ms, mk.arb_freshness_seconds),
         middles: find_middles(latest, sim, mk.middle_min_ev, MAX_ROWS),
-        low_hold: low_holds(latest, mk.low_hold_max),
+        low_hold: low_holds_in(&board, mk.low_hold_max),
         steam: steam.events,
         stale,
         books,
@@ -95,54 +98,80 @@ pub fn scan_markets(
     out
 }
 
+type MainKey<'a> = (&'a str, &'a str, MarketKind, Scope, Selection);
+
+/// Each book's live main-market price per selection, for pricing stale lines without a scan of
+/// the whole board per line.
+pub struct MainIndex<'a>(HashMap<MainKey<'a>, &'a Quote, FastHash>);
+
+impl<'a> MainIndex<'a> {
+    pub fn of(latest: &[&'a Quote]) -> MainIndex<'a> {
+        MainIndex(
+            latest
+                .iter()
+                .filter(|q| !q.market.is_ladder())
+                .map(|q| {
+                    (
+                        (
+                            q.event_id.as_str(),
+                            q.book.as_str(),
+                            q.market,
+                            q.scope,
+                            q.selection,
+                        ),
+                        *q,
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    fn get(
+        &self,
+        event_id: &str,
+        book: &str,
+        m: MarketKind,
+        sc: Scope,
+        s: Selection,
+    ) -> Option<&'a Quote> {
+        self.0.get(&(event_id, book, m, sc, s)).copied()
+    }
+}
+
 /// The stale price against the originator's new number: the originator's complete market
 /// de-vigged gives the fair win probability at its line; where the stale book deals another
 /// line, the exact score distribution moves that probability to the stale line (so a half point
 /// across 3 is worth what it is worth), and supplies the push share.
 pub fn price_stale(
     s: &StaleLine,
-    latest: &[&Quote],
+    index: &MainIndex<'_>,
     sim: &SlateSimulation,
     cfg: &AnalyticsConfig,
 ) -> StaleLine {
     let mut out = s.clone();
-    let orig = latest.iter().copied().find(|q| {
-        q.book == s.originator
-            && q.event_id == s.event_id
-            && q.market == s.market
-            && q.scope == s.scope
-            && q.selection == s.selection
-    });
-    let stale_q = latest.iter().copied().find(|q| {
-        q.book == s.book
-            && q.event_id == s.event_id
-            && q.market == s.market
-            && q.scope == s.scope
-            && q.selection == s.selection
-    });
-    let (Some(orig), Some(stale_q)) = (orig, stale_q) else {
+    let at = |book: &str, sel| index.get(&s.event_id, book, s.market, s.scope, sel);
+    let (Some(orig), Some(stale_q)) = (at(&s.originator, s.selection), at(&s.book, s.selection))
+    else {
         return out;
     };
     let Some(key) = MarketKey::of(orig) else {
         return out;
     };
     let mut implied = Vec::new();
-    let mut at = None;
+    let mut pos = None;
     for (i, sel) in key.selections().iter().enumerate() {
-        let Some(q) = latest.iter().copied().find(|q| {
-            q.book == orig.book
-                && usable(q)
-                && MarketKey::of(q).as_ref() == Some(&key)
-                && q.selection == *sel
-        }) else {
+        // The other side at the originator's same number (a spread's away side mirrors it).
+        let Some(q) =
+            at(&orig.book, *sel).filter(|q| usable(q) && MarketKey::of(q).as_ref() == Some(&key))
+        else {
             return out;
         };
         if *sel == s.selection {
-            at = Some(i);
+            pos = Some(i);
         }
         implied.push(1.0 / q.decimal());
     }
-    let (Some(i), Ok(fair)) = (at, devig(&implied, cfg.devig_method)) else {
+    let (Some(i), Ok(fair)) = (pos, devig(&implied, cfg.devig_method)) else {
         return out;
     };
     let outcome = |line| sim.outcome(&s.event_id, s.market, s.scope, s.selection, line);

@@ -193,8 +193,7 @@ fn price(q: &Quote) -> Price {
 /// confirmations of one price are harmless). Events newest first; stale lines carry no EV here
 /// (see `markets::price_stale`).
 pub fn detect_steam(quotes: &[Quote], p: &SteamParams, now_ms: i64) -> SteamReport {
-    let mut slots: HashMap<SlotKey<'_>, BTreeMap<&str, Vec<&Quote>>, FastHash> =
-        HashMap::default();
+    let mut slots: HashMap<SlotKey<'_>, BTreeMap<&str, Vec<&Quote>>, FastHash> = HashMap::default();
     for q in quotes {
         if !matches!(
             q.market,
