@@ -107,7 +107,8 @@ pub fn book_profiles(
             }
         };
         let total: f64 = fairs.iter().map(|(b, _)| weight(b)).sum();
-        if !(total > 0.0) {
+        // Also skips a NaN total.
+        if total.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
             continue;
         }
         let cons: Vec<f64> = (0..key.selections().len())

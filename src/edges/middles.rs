@@ -61,7 +61,7 @@ pub fn price_window(pmf: &IntPmf, w: Window) -> Option<MiddleOdds> {
         return None;
     }
     let mass = pmf.total_mass();
-    if !(mass > 0.0) {
+    if mass.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
         return None;
     }
     let (s1, s2) = (d2 / (d1 + d2), d1 / (d1 + d2));

@@ -228,14 +228,15 @@ pub fn detect_steam(quotes: &[Quote], p: &SteamParams, now_ms: i64) -> SteamRepo
                 .rev()
                 .find(|(e, _)| m.at_ms >= e.at_ms && m.at_ms <= e.at_ms + p.window_ms);
             match open {
-                Some((e, followers)) => {
-                    if m.book != e.book && !followers.iter().any(|f| f.book == m.book) {
-                        followers.push(Follower {
-                            book: m.book.to_string(),
-                            lag_seconds: (m.at_ms - e.at_ms) as f64 / 1000.0,
-                        });
-                    }
+                Some((e, followers))
+                    if m.book != e.book && !followers.iter().any(|f| f.book == m.book) =>
+                {
+                    followers.push(Follower {
+                        book: m.book.to_string(),
+                        lag_seconds: (m.at_ms - e.at_ms) as f64 / 1000.0,
+                    });
                 }
+                Some(_) => {}
                 None if is_originator(m.book, p) => events.push((*m, Vec::new())),
                 None => {}
             }
