@@ -95,18 +95,87 @@ pub fn family(m: MarketKind) -> MarketKind {
     }
 }
 
+/// Numbers the event ids of a board. Boards arrive event by event, so the previous id answers
+/// most lookups with one short comparison instead of a hash of the string.
+#[derive(Default)]
+pub struct EventIds<'a> {
+    ids: Vec<&'a str>,
+    index: HashMap<&'a str, u32, FastHash>,
+    last: Option<(&'a str, u32)>,
+}
+
+impl<'a> EventIds<'a> {
+    pub fn id(&mut self, event_id: &'a str) -> u32 {
+        if let Some((s, i)) = self.last {
+            if s == event_id {
+                return i;
+            }
+        }
+        let next = self.ids.len() as u32;
+        let i = *self.index.entry(event_id).or_insert(next);
+        if i == next {
+            self.ids.push(event_id);
+        }
+        self.last = Some((event_id, i));
+        i
+    }
+
+    pub fn name(&self, id: u32) -> &'a str {
+        self.ids.get(id as usize).copied().unwrap_or("")
+    }
+}
+
+/// A multiplicative hash for keys that are already one well-spread `u64`.
+#[derive(Default)]
+pub struct U64Hash(u64);
+
+impl Hasher for U64Hash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0 ^ x ^ (x >> 31)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+}
+
+pub type U64Hasher = BuildHasherDefault<U64Hash>;
+
+/// A board key packed into one integer: event number, market, scope, side and line. Lines are
+/// in hundredths (any real line fits 32 bits; a wild one only shares a bucket, never a group,
+/// because groups compare the full key).
+fn pack(event: u32, k: &BoardKey<'_>) -> (u64, Option<i64>) {
+    let head = (u64::from(event) << 16)
+        | ((k.market as u64) << 8)
+        | ((k.scope as u64) << 4)
+        | u64::from(k.side);
+    (head, k.line)
+}
+
 /// Latest quotes grouped by cross-book market, in key order so scans are deterministic.
 pub fn group<'a>(latest: &[&'a Quote]) -> Vec<(BoardKey<'a>, Vec<&'a Quote>)> {
-    let mut by: HashMap<BoardKey<'a>, Vec<&'a Quote>, FastHash> =
-        HashMap::with_capacity_and_hasher(latest.len() / 4, FastHash::default());
+    let mut events = EventIds::default();
+    let mut by: HashMap<(u64, Option<i64>), (BoardKey<'a>, Vec<&'a Quote>), U64Hasher> =
+        HashMap::with_capacity_and_hasher(latest.len() / 4, U64Hasher::default());
     for q in latest {
         if usable(q) {
             if let Some(k) = board_key(q) {
-                by.entry(k).or_default().push(q);
+                let e = events.id(k.event_id);
+                by.entry(pack(e, &k))
+                    .or_insert_with(|| (k, Vec::new()))
+                    .1
+                    .push(q);
             }
         }
     }
-    let mut out: Vec<_> = by.into_iter().collect();
+    let mut out: Vec<_> = by.into_values().collect();
     out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     out
 }

@@ -3,7 +3,7 @@
 //! where one bet pushes while the other wins, comes from the pricer's exact score distribution,
 //! so a window across 3 or 7 is worth what the key numbers say, not what a normal curve says.
 
-use super::board::{family, usable, FastHash};
+use super::board::{family, usable, EventIds, U64Hasher};
 use crate::domain::{MarketKind, Quote, Scope, Selection};
 use crate::pricing::prices::IntPmf;
 use crate::pricing::SlateSimulation;
@@ -164,7 +164,12 @@ pub fn find_middles(
     limit: usize,
 ) -> Vec<Middle> {
     // Per (event, scope, axis): best low leg and best high leg at each threshold (hundredths).
-    let mut sides: HashMap<Group<'_>, [BTreeMap<i64, &Quote>; 2], FastHash> = HashMap::default();
+    let mut events = EventIds::default();
+    // Book numbers, so the same-book check on every pair compares integers.
+    let mut books = EventIds::default();
+    type Leg<'q> = (u32, f64, &'q Quote);
+    type Sides<'q> = (Group<'q>, [BTreeMap<i64, Leg<'q>>; 2]);
+    let mut by: HashMap<u64, Sides<'_>, U64Hasher> = HashMap::default();
     for q in latest {
         if !usable(q) {
             continue;
@@ -172,40 +177,48 @@ pub fn find_middles(
         let Some((axis, is_low, at)) = leg_of(q) else {
             continue;
         };
-        let slot = &mut sides
-            .entry((q.event_id.as_str(), q.scope, axis))
-            .or_insert_with(|| [BTreeMap::new(), BTreeMap::new()])[usize::from(!is_low)];
+        let e = events.id(&q.event_id);
+        let packed = (u64::from(e) << 16) | ((q.scope as u64) << 8) | axis as u64;
+        let slot = &mut by
+            .entry(packed)
+            .or_insert_with(|| {
+                (
+                    (q.event_id.as_str(), q.scope, axis),
+                    [BTreeMap::new(), BTreeMap::new()],
+                )
+            })
+            .1[usize::from(!is_low)];
         let at = (at * 100.0).round() as i64;
-        let better = |old: &Quote| {
-            q.decimal()
-                .total_cmp(&old.decimal())
+        let d = q.decimal();
+        let better = |(_, old_d, old): &Leg| {
+            d.total_cmp(old_d)
                 .then_with(|| old.book.cmp(&q.book))
                 .is_gt()
         };
         match slot.get(&at) {
             Some(old) if !better(old) => {}
             _ => {
-                slot.insert(at, q);
+                slot.insert(at, (books.id(&q.book), d, q));
             }
         }
     }
     let mut found: Vec<Candidate> = Vec::new();
-    for (group, [lows, highs]) in &sides {
+    for (group, [lows, highs]) in by.values() {
         let (event_id, scope, axis) = *group;
         let Some(pmf) = axis_pmf(sim, event_id, scope, axis) else {
             continue;
         };
-        for (&lo_at, &lo) in lows {
+        for (&lo_at, &(lo_book, lo_d, lo)) in lows {
             // Only high lines above the low one leave a window.
-            for (&hi_at, &hi) in highs.range(lo_at + 1..) {
-                if lo.book == hi.book {
+            for (&hi_at, &(hi_book, hi_d, hi)) in highs.range(lo_at + 1..) {
+                if lo_book == hi_book {
                     continue;
                 }
                 let window = Window {
                     low_at: lo_at as f64 / 100.0,
-                    low_decimal: lo.decimal(),
+                    low_decimal: lo_d,
                     high_at: hi_at as f64 / 100.0,
-                    high_decimal: hi.decimal(),
+                    high_decimal: hi_d,
                 };
                 match price_window(pmf, window) {
                     Some(odds) if odds.ev >= min_ev => found.push(Candidate {
