@@ -159,10 +159,13 @@ fn pack(event: u32, k: &BoardKey<'_>) -> (u64, Option<i64>) {
     (head, k.line)
 }
 
+/// One cross-book market with every book's latest quote in it.
+pub type Group<'a> = (BoardKey<'a>, Vec<&'a Quote>);
+
 /// Latest quotes grouped by cross-book market, in key order so scans are deterministic.
-pub fn group<'a>(latest: &[&'a Quote]) -> Vec<(BoardKey<'a>, Vec<&'a Quote>)> {
+pub fn group<'a>(latest: &[&'a Quote]) -> Vec<Group<'a>> {
     let mut events = EventIds::default();
-    let mut by: HashMap<(u64, Option<i64>), (BoardKey<'a>, Vec<&'a Quote>), U64Hasher> =
+    let mut by: HashMap<(u64, Option<i64>), Group<'a>, U64Hasher> =
         HashMap::with_capacity_and_hasher(latest.len() / 4, U64Hasher::default());
     for q in latest {
         if usable(q) {
