@@ -553,9 +553,13 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         false,
     );
     let mk = &a.markets;
-    k.positive(
+    k.range(
         "analytics.markets.arb_freshness_seconds",
         mk.arb_freshness_seconds,
+        0.0,
+        true,
+        86_400.0,
+        false,
     );
     k.range(
         "analytics.markets.middle_min_ev",
@@ -597,13 +601,21 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         100.0,
         false,
     );
-    k.positive(
+    k.range(
         "analytics.markets.steam_window_seconds",
         mk.steam_window_seconds,
+        0.0,
+        true,
+        86_400.0,
+        false,
     );
-    k.positive(
+    k.range(
         "analytics.markets.steam_lookback_seconds",
         mk.steam_lookback_seconds,
+        0.0,
+        true,
+        2_592_000.0,
+        false,
     );
     if mk.steam_lookback_seconds.is_finite()
         && mk.steam_window_seconds.is_finite()

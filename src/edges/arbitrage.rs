@@ -107,7 +107,7 @@ pub fn arbitrage_in(
         if split.ret <= 0.0 {
             continue;
         }
-        let age = |q: &Quote| (now_ms - q.observed_ms).max(0) as f64 / 1000.0;
+        let age = |q: &Quote| now_ms.saturating_sub(q.observed_ms).max(0) as f64 / 1000.0;
         let oldest = legs.iter().map(|q| age(q)).fold(0.0, f64::max);
         let line = key.line();
         out.push(Arbitrage {

@@ -223,17 +223,16 @@ pub fn detect_steam(quotes: &[Quote], p: &SteamParams, now_ms: i64) -> SteamRepo
         all.sort_by(|a, b| a.at_ms.cmp(&b.at_ms).then_with(|| a.book.cmp(b.book)));
         let mut events: Vec<(Move, Vec<Follower>)> = Vec::new();
         for m in &all {
-            let open = events
-                .iter_mut()
-                .rev()
-                .find(|(e, _)| m.at_ms >= e.at_ms && m.at_ms <= e.at_ms + p.window_ms);
+            let open = events.iter_mut().rev().find(|(e, _)| {
+                m.at_ms >= e.at_ms && m.at_ms <= e.at_ms.saturating_add(p.window_ms)
+            });
             match open {
                 Some((e, followers))
                     if m.book != e.book && !followers.iter().any(|f| f.book == m.book) =>
                 {
                     followers.push(Follower {
                         book: m.book.to_string(),
-                        lag_seconds: (m.at_ms - e.at_ms) as f64 / 1000.0,
+                        lag_seconds: m.at_ms.saturating_sub(e.at_ms) as f64 / 1000.0,
                     });
                 }
                 Some(_) => {}
@@ -246,7 +245,7 @@ pub fn detect_steam(quotes: &[Quote], p: &SteamParams, now_ms: i64) -> SteamRepo
         let mut stale: BTreeMap<&str, StaleLine> = BTreeMap::new();
         let mut slot_events = Vec::new();
         for (e, followers) in events {
-            let closed = now_ms >= e.at_ms + p.window_ms;
+            let closed = now_ms >= e.at_ms.saturating_add(p.window_ms);
             let mut stale_books = Vec::new();
             if closed {
                 let orig_now = books
@@ -281,7 +280,10 @@ pub fn detect_steam(quotes: &[Quote], p: &SteamParams, now_ms: i64) -> SteamRepo
                             originator: e.book.to_string(),
                             originator_price: price(orig_now),
                             steam_at_ms: e.at_ms,
-                            stale_seconds: (now_ms - e.at_ms - p.window_ms).max(0) as f64 / 1000.0,
+                            stale_seconds: now_ms
+                                .saturating_sub(e.at_ms.saturating_add(p.window_ms))
+                                .max(0) as f64
+                                / 1000.0,
                             fair_prob: None,
                             push_prob: 0.0,
                             ev: None,
@@ -424,6 +426,34 @@ pub(crate) mod tests {
         let r = detect_steam(&qs, &params(&origin), 300_000);
         assert!(!r.events.is_empty());
         assert!(r.events.iter().all(|e| e.move_prob >= 0.015));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_path_gives_an_answer_not_a_panic(
+            rows in proptest::collection::vec(
+                (0usize..3, proptest::option::of(-20.0f64..20.0), proptest::prelude::any::<i64>(),
+                 proptest::prelude::any::<i64>()), 0..60),
+            window in proptest::prelude::any::<i64>(),
+            now in proptest::prelude::any::<i64>(),
+        ) {
+            let books = ["pinnacle", "draftkings", "bovada"];
+            let qs: Vec<Quote> = rows
+                .iter()
+                .map(|(b, line, am, t)| Quote {
+                    line: *line,
+                    american: *am,
+                    observed_ms: *t,
+                    ..quote(books[*b], 0.0, -110, 0)
+                })
+                .collect();
+            let origin = vec!["pinnacle".to_string()];
+            let p = SteamParams { window_ms: window, lookback_ms: window, ..params(&origin) };
+            let r = detect_steam(&qs, &p, now);
+            for s in &r.stale {
+                proptest::prop_assert!(s.stale_seconds >= 0.0);
+            }
+        }
     }
 
     #[test]
