@@ -63,6 +63,19 @@ pub enum LogFormat {
     Json,
 }
 
+/// Which kind of opportunity `scan --kind` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanKind {
+    /// Prices that beat the fair price.
+    Value,
+    /// Books still dealing a number an originator's steam has left.
+    Stale,
+    /// Arbitrage across books.
+    Arb,
+    /// Middles between two books' lines.
+    Middle,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     Text,
@@ -180,6 +193,9 @@ pub struct ScanArgs {
     pub dry_run: bool,
     #[arg(long, value_name = "SEED")]
     pub seed: Option<u64>,
+    /// List one kind only: value, stale, arb or middle (default: the value and stale edges).
+    #[arg(long, value_enum)]
+    pub kind: Option<ScanKind>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: OutputFormat,
 }

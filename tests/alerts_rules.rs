@@ -252,6 +252,7 @@ fn delivery_obs(now: i64, ch: ChannelObs) -> Observation {
         health_check_ok: None,
         edges: vec![],
         channels: vec![ch],
+        market: Default::default(),
     }
 }
 
@@ -463,4 +464,155 @@ fn disabled_alerts_never_fire() {
     cfg.alerts.enabled = false;
     let mut e = engine(&cfg);
     assert!(e.observe(&stale_snapshot(600.0, T0), T0).is_empty());
+}
+
+fn quote(
+    book: &str,
+    market: nflreadpy_betting::domain::MarketKind,
+    selection: nflreadpy_betting::domain::Selection,
+    line: Option<f64>,
+    american: i64,
+    t: i64,
+) -> nflreadpy_betting::domain::Quote {
+    nflreadpy_betting::domain::Quote {
+        event_id: "ev1".into(),
+        book: book.into(),
+        market,
+        scope: nflreadpy_betting::domain::Scope::Game,
+        selection,
+        line,
+        american,
+        observed_ms: t,
+        source: "test".into(),
+    }
+}
+
+#[test]
+fn market_rules_fire_on_arbitrage_middle_steam_and_stale_lines_at_their_thresholds() {
+    use nflreadpy_betting::domain::{MarketKind as M, Selection as Sel};
+    use nflreadpy_betting::edges::arbitrage::find_arbitrage;
+    use nflreadpy_betting::edges::middles::{Axis, Middle, MiddleLeg};
+    use nflreadpy_betting::edges::steam::{detect_steam, SteamParams};
+    let now = T0 + 1_300 * S;
+    let board = [
+        // A fresh +110/+110 moneyline arbitrage, and a 3% total arbitrage whose leg is old.
+        quote("a", M::Moneyline, Sel::Home, None, 110, now - 5 * S),
+        quote("b", M::Moneyline, Sel::Away, None, 110, now - 5 * S),
+        quote("a", M::Total, Sel::Over, Some(44.5), 106, now - 600 * S),
+        quote("b", M::Total, Sel::Under, Some(44.5), 106, now - 5 * S),
+    ];
+    let latest: Vec<_> = board.iter().collect();
+    let mut snap = Snapshot {
+        taken_ms: now,
+        ..Default::default()
+    };
+    snap.market.arbitrage = find_arbitrage(&latest, now, 120.0);
+    assert_eq!(snap.market.arbitrage.len(), 2);
+    let leg = |book: &str, selection, line| MiddleLeg {
+        book: book.into(),
+        market: M::Spread,
+        selection,
+        line,
+        american: -110,
+        stake_share: 0.5,
+    };
+    snap.market.middles = vec![Middle {
+        event_id: "ev1".into(),
+        scope: nflreadpy_betting::domain::Scope::Game,
+        axis: Axis::Margin,
+        low: leg("a", Sel::Home, -2.5),
+        high: leg("b", Sel::Away, 3.5),
+        width: 1.0,
+        middle_prob: 0.09,
+        push_prob: 0.0,
+        ev: 0.04,
+    }];
+    // Pinnacle steams home -3 to -3.5 at t0; draftkings follows at +40 s; bovada never does.
+    let mut path = Vec::new();
+    for t in (900..=1300).step_by(10) {
+        let t_ms = T0 + t * S;
+        let l = |at: i64| if t >= at { -3.5 } else { -3.0 };
+        path.push(quote(
+            "pinnacle",
+            M::Spread,
+            Sel::Home,
+            Some(l(1000)),
+            -105,
+            t_ms,
+        ));
+        path.push(quote(
+            "draftkings",
+            M::Spread,
+            Sel::Home,
+            Some(l(1040)),
+            -110,
+            t_ms,
+        ));
+        path.push(quote(
+            "bovada",
+            M::Spread,
+            Sel::Home,
+            Some(-3.0),
+            -110,
+            t_ms,
+        ));
+    }
+    let origin = vec!["pinnacle".to_string()];
+    let report = detect_steam(
+        &path,
+        &SteamParams {
+            originators: &origin,
+            min_prob: 0.015,
+            min_points: 0.5,
+            window_ms: 60_000,
+            lookback_ms: 3_600_000,
+        },
+        now,
+    );
+    snap.market.steam = report.events;
+    snap.market.stale = report.stale;
+    assert_eq!(snap.market.stale.len(), 1);
+    snap.market.stale[0].ev = Some(0.04);
+
+    let mut cfg = config();
+    cfg.alerts.rules.middle_min_ev = 0.05;
+    let mut e = engine(&cfg);
+    let ev = e.observe(&snap, now);
+    let arbs: Vec<_> = ev
+        .iter()
+        .filter(|x| x.kind == EventKind::Fired && x.alert.rule == "arbitrage")
+        .collect();
+    assert_eq!(
+        arbs.len(),
+        1,
+        "the stale-legged arbitrage never alerts: {ev:#?}"
+    );
+    assert!(
+        arbs[0].alert.message.contains("+5.00%"),
+        "{}",
+        arbs[0].alert.message
+    );
+    assert!(
+        fired(&ev, "middle").is_none(),
+        "4% EV is under the 5% threshold"
+    );
+    let steam = fired(&ev, "steam").expect("steam alert");
+    assert!(
+        steam.alert.message.contains("draftkings +40s"),
+        "{}",
+        steam.alert.message
+    );
+    let stale = fired(&ev, "stale_line").expect("stale line alert");
+    assert!(
+        stale.alert.message.contains("bovada"),
+        "{}",
+        stale.alert.message
+    );
+
+    // Lower the middle threshold and the middle fires; the arbitrage gone, it resolves.
+    cfg.alerts.rules.middle_min_ev = 0.02;
+    let mut e = engine(&cfg);
+    assert!(fired(&e.observe(&snap, now), "middle").is_some());
+    snap.market.arbitrage.clear();
+    assert!(resolved(&e.observe(&snap, now + S), "arbitrage").is_some());
 }

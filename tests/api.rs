@@ -149,9 +149,27 @@ async fn endpoints_shapes_filters_and_pagination() {
     let (code, _, pf) = get(&format!("{b}/api/v1/portfolio")).await;
     assert_eq!(code, 200);
     assert!(pf["bets"].is_array() && pf["total_fraction"].is_number());
+    for (path, lists) in [
+        ("arbitrage", &["arbitrage", "low_hold"][..]),
+        ("middles", &["middles"][..]),
+        ("steam", &["steam", "stale"][..]),
+        ("books", &["books"][..]),
+    ] {
+        let (code, _, body) = get(&format!("{b}/api/v1/{path}")).await;
+        assert_eq!(code, 200, "{path}");
+        for l in lists {
+            assert!(body[*l].is_array(), "{path}: {body}");
+        }
+    }
     let (code, _, doc) = get(&format!("{b}/api/v1/openapi.json")).await;
     assert_eq!(code, 200);
     assert_eq!(doc["openapi"], "3.0.3");
+    for path in ["arbitrage", "middles", "steam", "books"] {
+        assert!(
+            doc["paths"][format!("/api/v1/{path}")]["get"].is_object(),
+            "{path}"
+        );
+    }
     let r = reqwest::get(format!("{b}/")).await.unwrap();
     assert!(r.text().await.unwrap().contains("<title>nflreadpy-betting"));
     s.engine.take().unwrap().shutdown().await;

@@ -501,3 +501,38 @@ fn every_config_key_is_read_by_some_code() {
     assert!(keys.len() > 80, "{keys:?}");
     assert!(unread.is_empty(), "keys no code reads: {unread:?}");
 }
+
+#[test]
+fn cross_book_thresholds_are_validated_by_key() {
+    for (var, value, key) in [
+        (
+            "NFLREADPY_BETTING__analytics__markets__steam_window_seconds",
+            "0",
+            "analytics.markets.steam_window_seconds",
+        ),
+        (
+            "NFLREADPY_BETTING__analytics__markets__steam_min_prob",
+            "1.5",
+            "analytics.markets.steam_min_prob",
+        ),
+        (
+            "NFLREADPY_BETTING__analytics__markets__steam_lookback_seconds",
+            "30",
+            "analytics.markets.steam_lookback_seconds",
+        ),
+        (
+            "NFLREADPY_BETTING__alerts__rules__arbitrage_min_return",
+            "-0.1",
+            "alerts.rules.arbitrage_min_return",
+        ),
+        (
+            "NFLREADPY_BETTING__alerts__rules__stale_line_min_ev",
+            "2",
+            "alerts.rules.stale_line_min_ev",
+        ),
+    ] {
+        let r = run(bin(&root()).args(["validate-config"]).env(var, value));
+        assert_eq!(r.code, 2, "{var}={value}: {}", r.err);
+        assert!(r.err.contains(key), "{var}={value}: {}", r.err);
+    }
+}

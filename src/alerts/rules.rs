@@ -23,10 +23,14 @@ pub enum Rule {
     NewEdge,
     LineMovement,
     PricingCheck,
+    Arbitrage,
+    Middle,
+    Steam,
+    StaleLine,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 8] = [
+    pub const ALL: [Rule; 12] = [
         Rule::IngestionStalled,
         Rule::ScraperFailureBurst,
         Rule::AnalyticsBacklog,
@@ -35,6 +39,10 @@ impl Rule {
         Rule::NewEdge,
         Rule::LineMovement,
         Rule::PricingCheck,
+        Rule::Arbitrage,
+        Rule::Middle,
+        Rule::Steam,
+        Rule::StaleLine,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +55,10 @@ impl Rule {
             Rule::NewEdge => "new_edge",
             Rule::LineMovement => "line_movement",
             Rule::PricingCheck => "pricing_check",
+            Rule::Arbitrage => "arbitrage",
+            Rule::Middle => "middle",
+            Rule::Steam => "steam",
+            Rule::StaleLine => "stale_line",
         }
     }
 
@@ -60,6 +72,10 @@ impl Rule {
             Rule::NewEdge => "New edge",
             Rule::LineMovement => "Large line movement",
             Rule::PricingCheck => "Pricing check failed",
+            Rule::Arbitrage => "Arbitrage",
+            Rule::Middle => "Middle",
+            Rule::Steam => "Steam move",
+            Rule::StaleLine => "Stale line",
         }
     }
 
@@ -97,6 +113,166 @@ pub struct EdgeObs {
     pub movement_points: Option<f64>,
 }
 
+/// One cross-book finding as the rules see it: its dedup key, words, the figure compared with
+/// the threshold (return, EV, followers) and whether it may alert at all (a stale arbitrage leg
+/// may not).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MarketFinding {
+    pub instance: String,
+    pub message: String,
+    pub value: f64,
+    pub alertable: bool,
+}
+
+/// The cross-book views of the snapshot, reduced to what the market rules compare.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MarketObs {
+    pub arbitrage: Vec<MarketFinding>,
+    pub middles: Vec<MarketFinding>,
+    pub steam: Vec<MarketFinding>,
+    pub stale_lines: Vec<MarketFinding>,
+}
+
+impl MarketObs {
+    pub fn from_intel(m: &crate::edges::MarketIntel) -> MarketObs {
+        let line = |l: Option<f64>| l.map(|l| format!(" {l:+}")).unwrap_or_default();
+        MarketObs {
+            arbitrage: m
+                .arbitrage
+                .iter()
+                .map(|a| {
+                    let books: Vec<String> = a
+                        .legs
+                        .iter()
+                        .map(|l| {
+                            format!(
+                                "{} {}{} {:+}",
+                                l.book,
+                                l.selection,
+                                line(l.line),
+                                l.american
+                            )
+                        })
+                        .collect();
+                    MarketFinding {
+                        instance: format!(
+                            "arbitrage|{}|{}|{}|{}|{}",
+                            a.event_id,
+                            a.market,
+                            a.scope,
+                            line(a.line).trim(),
+                            a.legs
+                                .iter()
+                                .map(|l| l.book.as_str())
+                                .collect::<Vec<_>>()
+                                .join("+")
+                        ),
+                        message: format!(
+                            "{} {} {}: {:+.2}% guaranteed ({})",
+                            a.event_id,
+                            a.market,
+                            a.scope,
+                            a.ret * 100.0,
+                            books.join(" / ")
+                        ),
+                        value: a.ret,
+                        alertable: !a.stale,
+                    }
+                })
+                .collect(),
+            middles: m
+                .middles
+                .iter()
+                .map(|x| MarketFinding {
+                    instance: format!(
+                        "middle|{}|{}|{}|{}|{}|{}|{}",
+                        x.event_id,
+                        x.scope,
+                        x.low.book,
+                        x.low.selection,
+                        x.low.line,
+                        x.high.book,
+                        x.high.line
+                    ),
+                    message: format!(
+                        "{} {}: {} {} {:+} / {} {} {:+}, middle {:.1}%, EV {:+.2}%",
+                        x.event_id,
+                        x.scope,
+                        x.low.book,
+                        x.low.selection,
+                        x.low.line,
+                        x.high.book,
+                        x.high.selection,
+                        x.high.line,
+                        x.middle_prob * 100.0,
+                        x.ev * 100.0
+                    ),
+                    value: x.ev,
+                    alertable: true,
+                })
+                .collect(),
+            steam: m
+                .steam
+                .iter()
+                .map(|e| MarketFinding {
+                    instance: format!("steam|{}", e.id()),
+                    message: format!(
+                        "{} {} {} {}: {} moved{} {:+} to{} {:+}; followed by {}",
+                        e.event_id,
+                        e.market,
+                        e.scope,
+                        e.selection,
+                        e.originator,
+                        line(e.from.line),
+                        e.from.american,
+                        line(e.to.line),
+                        e.to.american,
+                        if e.followers.is_empty() {
+                            "nobody yet".to_string()
+                        } else {
+                            e.followers
+                                .iter()
+                                .map(|f| format!("{} +{:.0}s", f.book, f.lag_seconds))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        }
+                    ),
+                    value: e.followers.len() as f64,
+                    alertable: true,
+                })
+                .collect(),
+            stale_lines: m
+                .stale
+                .iter()
+                .filter_map(|s| {
+                    Some(MarketFinding {
+                        instance: format!(
+                            "stale_line|{}|{}|{}|{}|{}|{}",
+                            s.event_id, s.market, s.scope, s.selection, s.book, s.steam_at_ms
+                        ),
+                        message: format!(
+                            "{} {} {} {}{} {:+} at {} is stale: {} moved to{} {:+}; EV {:+.2}%",
+                            s.event_id,
+                            s.market,
+                            s.scope,
+                            s.selection,
+                            line(s.price.line),
+                            s.price.american,
+                            s.book,
+                            s.originator,
+                            line(s.originator_price.line),
+                            s.originator_price.american,
+                            s.ev? * 100.0
+                        ),
+                        value: s.ev?,
+                        alertable: true,
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Everything the rules look at, at one instant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Observation {
@@ -111,6 +287,7 @@ pub struct Observation {
     pub health_check_ok: Option<bool>,
     pub edges: Vec<EdgeObs>,
     pub channels: Vec<ChannelObs>,
+    pub market: MarketObs,
 }
 
 impl Observation {
@@ -189,6 +366,7 @@ impl Observation {
                     oldest_pending_ms: c.oldest_pending_ms,
                 })
                 .collect(),
+            market: MarketObs::from_intel(&snap.market),
         }
     }
 }
@@ -427,6 +605,40 @@ impl RuleEngine {
                         skip_channel: None,
                     });
                 }
+            }
+        }
+        // Cross-book findings at their thresholds; a stale arbitrage leg never alerts.
+        let m = &obs.market;
+        let rules = [
+            (
+                Rule::Arbitrage,
+                &m.arbitrage,
+                t.arbitrage_min_return,
+                Severity::Warning,
+            ),
+            (Rule::Middle, &m.middles, t.middle_min_ev, Severity::Info),
+            (
+                Rule::Steam,
+                &m.steam,
+                f64::from(t.steam_min_followers),
+                Severity::Info,
+            ),
+            (
+                Rule::StaleLine,
+                &m.stale_lines,
+                t.stale_line_min_ev,
+                Severity::Info,
+            ),
+        ];
+        for (rule, findings, min, severity) in rules {
+            for f in findings.iter().filter(|f| f.alertable && f.value >= min) {
+                add(Condition {
+                    rule,
+                    instance: f.instance.clone(),
+                    severity,
+                    message: f.message.clone(),
+                    skip_channel: None,
+                });
             }
         }
         out

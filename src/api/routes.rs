@@ -410,6 +410,32 @@ pub async fn calibration(State(st): State<ApiState>) -> ApiResult {
     ok(st.calibration().await?)
 }
 
+/// Arbitrage across books from the latest pricing pass, best return first (stale ones flagged).
+pub async fn arbitrage(State(st): State<ApiState>) -> ApiResult {
+    let snap = st.handle.latest();
+    ok(
+        json!({"taken_ms": snap.taken_ms, "arbitrage": snap.market.arbitrage, "low_hold": snap.market.low_hold}),
+    )
+}
+
+/// Middles priced on the exact score distribution, best EV first.
+pub async fn middles(State(st): State<ApiState>) -> ApiResult {
+    let snap = st.handle.latest();
+    ok(json!({"taken_ms": snap.taken_ms, "middles": snap.market.middles}))
+}
+
+/// Steam events (newest first) and the stale lines they left.
+pub async fn steam(State(st): State<ApiState>) -> ApiResult {
+    let snap = st.handle.latest();
+    ok(json!({"taken_ms": snap.taken_ms, "steam": snap.market.steam, "stale": snap.market.stale}))
+}
+
+/// How each book behaves: hold, distance from consensus, first moves, lag, stale share.
+pub async fn books(State(st): State<ApiState>) -> ApiResult {
+    let snap = st.handle.latest();
+    ok(json!({"taken_ms": snap.taken_ms, "books": snap.market.books}))
+}
+
 /// The allocation behind the latest opportunities: stakes after Kelly fraction, caps and exposure.
 pub async fn portfolio(State(st): State<ApiState>) -> ApiResult {
     let snap = st.handle.latest();

@@ -356,7 +356,9 @@ pub fn scan(g: &GlobalArgs, a: &ScanArgs) -> Outcome {
                 println!("Exported {n} opportunities to {}", path.display());
             }
         }
-        if json {
+        if let Some(kind) = a.kind {
+            super::scan_kind::print(kind, &run, &cfg, json);
+        } else if json {
             println!("{}", json!({"opportunities": run.edges, "simulation": run.run, "exported": exported, "pruned": pruned, "dry_run": a.dry_run}));
         } else {
             print_edges(&run.edges, &cfg);
@@ -529,7 +531,7 @@ fn print_backtest(r: &crate::pricing::backtest::BacktestReport) {
     );
 }
 
-fn print_edges(edges: &[EdgeRow], cfg: &Config) {
+pub(super) fn print_edges(edges: &[EdgeRow], cfg: &Config) {
     if edges.is_empty() {
         println!(
             "No actionable opportunities identified (threshold {:.1}% EV).",

@@ -10,6 +10,7 @@ pub mod data;
 pub mod ingest;
 pub mod load;
 pub mod outcome;
+pub mod scan_kind;
 pub mod serve;
 pub mod status;
 pub mod store;

@@ -352,6 +352,7 @@ pub struct AnalyticsConfig {
     pub iterations: IterationsConfig,
     pub ratings: RatingsConfig,
     pub bankroll: BankrollConfig,
+    pub markets: MarketsConfig,
 }
 
 impl Default for AnalyticsConfig {
@@ -374,6 +375,58 @@ impl Default for AnalyticsConfig {
             iterations: IterationsConfig::default(),
             ratings: RatingsConfig::default(),
             bankroll: BankrollConfig::default(),
+            markets: MarketsConfig::default(),
+        }
+    }
+}
+
+/// Cross-book views: arbitrage, middles, low hold, steam and stale lines.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MarketsConfig {
+    /// An arbitrage leg older than this is shown as stale and never alerted.
+    pub arb_freshness_seconds: f64,
+    /// Middles are listed when the pair's EV per unit staked reaches this.
+    pub middle_min_ev: f64,
+    /// Markets whose best combined price holds at most this are listed as low hold.
+    pub low_hold_max: f64,
+    /// Books whose moves start steam; empty means `analytics.sharp_books`.
+    pub originators: Vec<String>,
+    /// A move is a change toward one side of at least this much implied probability...
+    pub steam_min_prob: f64,
+    /// ...or of at least this many points of line.
+    pub steam_min_points: f64,
+    /// Followers move within this many seconds; a book that has not is a stale line.
+    pub steam_window_seconds: f64,
+    /// Steam events older than this drop out of the views.
+    pub steam_lookback_seconds: f64,
+    /// Stale lines join the edges when their EV against the new fair price reaches this.
+    pub stale_min_ev: f64,
+}
+
+impl Default for MarketsConfig {
+    fn default() -> Self {
+        MarketsConfig {
+            arb_freshness_seconds: 120.0,
+            middle_min_ev: 0.0,
+            low_hold_max: 0.02,
+            originators: Vec::new(),
+            steam_min_prob: 0.015,
+            steam_min_points: 0.5,
+            steam_window_seconds: 60.0,
+            steam_lookback_seconds: 1800.0,
+            stale_min_ev: 0.0,
+        }
+    }
+}
+
+impl MarketsConfig {
+    /// The configured originators, or the sharp books when none are named.
+    pub fn originators<'a>(&'a self, sharp_books: &'a [String]) -> &'a [String] {
+        if self.originators.is_empty() {
+            sharp_books
+        } else {
+            &self.originators
         }
     }
 }
@@ -543,6 +596,14 @@ pub struct AlertRules {
     pub delivery_error_burst: u32,
     pub new_edge_min_ev: f64,
     pub line_movement_points: f64,
+    /// Arbitrage alert when the guaranteed return (all legs fresh) reaches this.
+    pub arbitrage_min_return: f64,
+    /// Middle alert when the pair's EV per unit of total stake reaches this.
+    pub middle_min_ev: f64,
+    /// Steam alert when an originator's move has at least this many followers.
+    pub steam_min_followers: u32,
+    /// Stale-line alert when the stale price's EV against the new fair price reaches this.
+    pub stale_line_min_ev: f64,
 }
 
 impl Default for AlertRules {
@@ -557,6 +618,10 @@ impl Default for AlertRules {
             delivery_error_burst: 3,
             new_edge_min_ev: 0.03,
             line_movement_points: 1.5,
+            arbitrage_min_return: 0.005,
+            middle_min_ev: 0.02,
+            steam_min_followers: 1,
+            stale_line_min_ev: 0.02,
         }
     }
 }

@@ -552,6 +552,91 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         1.0,
         false,
     );
+    let mk = &a.markets;
+    k.range(
+        "analytics.markets.arb_freshness_seconds",
+        mk.arb_freshness_seconds,
+        0.0,
+        true,
+        86_400.0,
+        false,
+    );
+    k.range(
+        "analytics.markets.middle_min_ev",
+        mk.middle_min_ev,
+        -1.0,
+        false,
+        10.0,
+        false,
+    );
+    k.range(
+        "analytics.markets.low_hold_max",
+        mk.low_hold_max,
+        -1.0,
+        false,
+        1.0,
+        false,
+    );
+    for (i, b) in mk.originators.iter().enumerate() {
+        if b.trim().is_empty() {
+            k.err(
+                &format!("analytics.markets.originators[{i}]"),
+                "expected a book name, got an empty string".into(),
+            );
+        }
+    }
+    k.range(
+        "analytics.markets.steam_min_prob",
+        mk.steam_min_prob,
+        0.0,
+        true,
+        1.0,
+        true,
+    );
+    k.range(
+        "analytics.markets.steam_min_points",
+        mk.steam_min_points,
+        0.0,
+        true,
+        100.0,
+        false,
+    );
+    k.range(
+        "analytics.markets.steam_window_seconds",
+        mk.steam_window_seconds,
+        0.0,
+        true,
+        86_400.0,
+        false,
+    );
+    k.range(
+        "analytics.markets.steam_lookback_seconds",
+        mk.steam_lookback_seconds,
+        0.0,
+        true,
+        2_592_000.0,
+        false,
+    );
+    if mk.steam_lookback_seconds.is_finite()
+        && mk.steam_window_seconds.is_finite()
+        && mk.steam_lookback_seconds < mk.steam_window_seconds
+    {
+        k.err(
+            "analytics.markets.steam_lookback_seconds",
+            format!(
+                "expected at least analytics.markets.steam_window_seconds ({}), got {}",
+                mk.steam_window_seconds, mk.steam_lookback_seconds
+            ),
+        );
+    }
+    k.range(
+        "analytics.markets.stale_min_ev",
+        mk.stale_min_ev,
+        -1.0,
+        false,
+        1.0,
+        false,
+    );
     k.range(
         "analytics.sharp_weight",
         a.sharp_weight,
@@ -752,6 +837,38 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         0.0,
         true,
         100.0,
+        false,
+    );
+    k.range(
+        "alerts.rules.arbitrage_min_return",
+        rl.arbitrage_min_return,
+        0.0,
+        false,
+        1.0,
+        false,
+    );
+    k.range(
+        "alerts.rules.middle_min_ev",
+        rl.middle_min_ev,
+        -1.0,
+        false,
+        10.0,
+        false,
+    );
+    k.range(
+        "alerts.rules.steam_min_followers",
+        rl.steam_min_followers as f64,
+        0.0,
+        false,
+        100.0,
+        false,
+    );
+    k.range(
+        "alerts.rules.stale_line_min_ev",
+        rl.stale_line_min_ev,
+        0.0,
+        false,
+        1.0,
         false,
     );
     for (i, ch) in al.channels.iter().enumerate() {

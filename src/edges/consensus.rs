@@ -47,15 +47,20 @@ impl MarketKey {
 
     /// The selections that make the market complete.
     pub fn selections(&self) -> &'static [Selection] {
-        use MarketKind as M;
-        use Selection as S;
-        match (self.market, self.side) {
-            (M::Moneyline3Way, _) => &[S::Home, S::Away, S::Tie],
-            (M::Total | M::TotalAlt, _) => &[S::Over, S::Under],
-            (M::TeamTotal, 1) => &[S::HomeOver, S::HomeUnder],
-            (M::TeamTotal, _) => &[S::AwayOver, S::AwayUnder],
-            _ => &[S::Home, S::Away],
-        }
+        selections_of(self.market, self.side)
+    }
+}
+
+/// The selections that make a market complete (`side` as in [`MarketKey`]).
+pub fn selections_of(market: MarketKind, side: u8) -> &'static [Selection] {
+    use MarketKind as M;
+    use Selection as S;
+    match (market, side) {
+        (M::Moneyline3Way, _) => &[S::Home, S::Away, S::Tie],
+        (M::Total | M::TotalAlt, _) => &[S::Over, S::Under],
+        (M::TeamTotal, 1) => &[S::HomeOver, S::HomeUnder],
+        (M::TeamTotal, _) => &[S::AwayOver, S::AwayUnder],
+        _ => &[S::Home, S::Away],
     }
 }
 

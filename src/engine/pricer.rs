@@ -4,10 +4,12 @@
 use crate::config::Config;
 use crate::domain::{Event, MarketKind, Quote, Scope, Selection};
 use crate::edges::bankroll::{self, BankrollReport, PathBet};
+use crate::edges::steam::StaleLine;
 use crate::edges::{find_opportunities, Opportunity, Portfolio};
+use crate::edges::{kelly, scan_markets, MarketIntel};
 use crate::pricing::montecarlo::{check_limit, CHECK_Z_LIMIT};
 use crate::pricing::{games, PricingEngine, SlateGame, SlateSimulation};
-use crate::snapshot::{BookPrice, EdgeRow, SimulationRun};
+use crate::snapshot::{BookPrice, EdgeKind, EdgeRow, SimulationRun};
 use crate::store::read::LatestQuote;
 use crate::store::records::{OpportunityRecord, SimulationRecord};
 use crate::store::{Store, StoreError};
@@ -72,6 +74,8 @@ pub struct PricingRun {
     pub sim: SlateSimulation,
     /// Model and fair home win per game of the slate.
     pub games: Vec<crate::edges::GameView>,
+    /// The cross-book pass over the same board.
+    pub market: MarketIntel,
     pub seed: u64,
 }
 
@@ -191,12 +195,14 @@ impl Pricer {
             .iter()
             .map(|b| (edge_key(b), (b.stake_fraction, b.stake)))
             .collect();
-        let edges = opportunities
+        let mut edges: Vec<EdgeRow> = opportunities
             .iter()
             .map(|o| edge_row(o, &data.latest, &stakes, now_ms))
             .collect();
         let live: Vec<&Quote> = data.latest.iter().map(|l| &l.quote).collect();
         let games = crate::edges::game_views(&live, &sim, &self.cfg.analytics);
+        let market = scan_markets(&quotes, &live, &sim, &self.cfg.analytics, now_ms);
+        add_stale_edges(&mut edges, &market, &events, &self.cfg, bankroll);
         PricingRun {
             opportunities,
             portfolio,
@@ -205,6 +211,7 @@ impl Pricer {
             edges,
             sim,
             games,
+            market,
             seed,
         }
     }
@@ -327,6 +334,7 @@ fn edge_row(
         .map(|l| l.quote.observed_ms);
     let (kelly, stake) = stakes.get(&key).copied().unwrap_or((0.0, 0.0));
     EdgeRow {
+        kind: EdgeKind::Value,
         key,
         event_id: o.event_id.clone(),
         event: o.event.clone(),
@@ -355,4 +363,85 @@ fn edge_row(
         width: o.width,
         other_books,
     }
+}
+
+/// Stale lines priced at or above `analytics.markets.stale_min_ev` join the edges as kind
+/// `stale`, ranked by EV with the value edges. A price that is already a value edge keeps its
+/// row and is marked stale: the steam says why the edge is there.
+fn add_stale_edges(
+    edges: &mut Vec<EdgeRow>,
+    market: &MarketIntel,
+    events: &[Event],
+    cfg: &Config,
+    bankroll: f64,
+) {
+    let a = &cfg.analytics;
+    for s in &market.stale {
+        let (Some(ev), Some(win)) = (s.ev, s.fair_prob) else {
+            continue;
+        };
+        if ev < a.markets.stale_min_ev {
+            continue;
+        }
+        let key = stale_key(s);
+        if let Some(row) = edges.iter_mut().find(|e| e.key == key) {
+            row.kind = EdgeKind::Stale;
+            continue;
+        }
+        let decimal =
+            crate::domain::odds::american_to_decimal(s.price.american).unwrap_or(f64::NAN);
+        let stake_fraction = (a.kelly_fraction * kelly(win, s.push_prob, decimal))
+            .min(a.max_bet_fraction)
+            .max(0.0);
+        edges.push(EdgeRow {
+            kind: EdgeKind::Stale,
+            key,
+            event_id: s.event_id.clone(),
+            event: events
+                .iter()
+                .find(|e| e.event_id == s.event_id)
+                .map(Event::label)
+                .unwrap_or_else(|| s.event_id.clone()),
+            market: s.market.to_string(),
+            scope: s.scope.to_string(),
+            selection: s.selection.to_string(),
+            line: s.price.line,
+            book: s.book.clone(),
+            american: s.price.american,
+            decimal,
+            fair_prob: win,
+            model_prob: None,
+            consensus_prob: None,
+            push_prob: s.push_prob,
+            ev,
+            worst_case_ev: None,
+            kelly: stake_fraction,
+            stake: stake_fraction * bankroll,
+            std_error: 0.0,
+            age_seconds: s.stale_seconds,
+            movement_points: None,
+            movement_prob: None,
+            books_used: vec![s.originator.clone()],
+            width: 0.0,
+            other_books: vec![BookPrice {
+                book: s.originator.clone(),
+                american: s.originator_price.american,
+                line: s.originator_price.line,
+            }],
+        });
+    }
+    edges.sort_by(|a, b| b.ev.total_cmp(&a.ev).then_with(|| a.key.cmp(&b.key)));
+}
+
+/// The edge key of a stale line (same shape as [`edge_key`]).
+fn stale_key(s: &StaleLine) -> String {
+    format!(
+        "{}|{}|{}|{}|{}|{}",
+        s.event_id,
+        s.market,
+        s.scope,
+        s.selection,
+        s.price.line.map(|l| format!("{l:.1}")).unwrap_or_default(),
+        s.book
+    )
 }

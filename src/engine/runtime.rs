@@ -85,6 +85,9 @@ struct Ctx {
     priced_stamp: Option<(i64, Option<i64>)>,
     priced_at: Option<std::time::Instant>,
     pricing_seq: u64,
+    /// Steam events already counted (id -> when it happened), and how many there were in all.
+    steam_seen: std::collections::HashMap<String, i64>,
+    steam_total: u64,
     alerts: AlertsEngine,
     sampled_at: Option<std::time::Instant>,
     /// The engine's health check: the store answered the latest snapshot's read.
@@ -196,6 +199,8 @@ impl Engine {
             priced_stamp: None,
             priced_at: None,
             pricing_seq: 0,
+            steam_seen: Default::default(),
+            steam_total: 0,
             cfg,
             opts,
             store,
@@ -496,6 +501,8 @@ impl Ctx {
         })
         .await
         .map_err(|e| format!("pricing task failed: {e}"))??;
+        let mut run = run;
+        run.market.steam_total = self.count_steam(&run.market.steam, now);
         let run = Arc::new(run);
         if self.store.is_writable() && self.is_leader() {
             let (sim, opps) = super::pricer::records(&run);
@@ -510,6 +517,21 @@ impl Ctx {
         self.priced_at = Some(std::time::Instant::now());
         self.last_run = Some(run.clone());
         Ok(run)
+    }
+
+    /// Counts steam events not seen in earlier passes (each pass re-detects the lookback), so
+    /// `market_steam_total` is a true counter. Ids older than twice the lookback are forgotten:
+    /// no pass can report them again.
+    fn count_steam(&mut self, events: &[crate::edges::steam::SteamEvent], now: i64) -> u64 {
+        for e in events {
+            if self.steam_seen.insert(e.id(), e.at_ms).is_none() {
+                self.steam_total += 1;
+            }
+        }
+        let keep = (self.cfg.analytics.markets.steam_lookback_seconds * 2000.0) as i64;
+        self.steam_seen
+            .retain(|_, at| now.saturating_sub(*at) <= keep);
+        self.steam_total
     }
 
     /// Runs the alert rules over the snapshot, queues notifications, and publishes metrics.
@@ -617,6 +639,7 @@ impl Ctx {
     fn fill_pricing(&self, snap: &mut Snapshot) {
         if let Some(run) = &self.last_run {
             snap.edges = run.edges.clone();
+            snap.market = run.market.clone();
         }
         snap.simulations = self.simulations.iter().cloned().collect();
     }
@@ -738,6 +761,11 @@ impl Ctx {
                 .last_run
                 .as_ref()
                 .map(|r| r.edges.clone())
+                .unwrap_or_default(),
+            market: self
+                .last_run
+                .as_ref()
+                .map(|r| r.market.clone())
                 .unwrap_or_default(),
             simulations: self.simulations.iter().cloned().collect(),
             alerts: AlertsView::default(),

@@ -335,6 +335,26 @@ pub fn collect(snap: &Snapshot, extra: &Extra) -> Registry {
     }
     fams.push(f);
 
+    let mut f = Family::new(
+        "market.arbitrage_count",
+        Kind::Gauge,
+        "Arbitrage opportunities across books in the latest pricing pass, by freshness of the oldest leg.",
+    );
+    let stale = snap.market.arbitrage.iter().filter(|a| a.stale).count();
+    f.push(
+        &[("legs", "fresh")],
+        (snap.market.arbitrage.len() - stale) as f64,
+    );
+    f.push(&[("legs", "stale")], stale as f64);
+    fams.push(f);
+    let mut f = Family::new(
+        "market.steam_total",
+        Kind::Counter,
+        "Steam moves detected at originator books since the engine started.",
+    );
+    f.push(&[], snap.market.steam_total as f64);
+    fams.push(f);
+
     let mut lat = Family::new(
         "alerts.dispatch_latency",
         Kind::Histogram,
@@ -658,6 +678,22 @@ mod tests {
             .labels
             .iter()
             .any(|(k, v)| k == "git_sha" && !v.is_empty())));
+    }
+
+    #[test]
+    fn market_arbitrage_count_and_steam_total_come_from_the_cross_book_views() {
+        let reg = collect(&crate::snapshot::fixture::snapshot(), &Extra::default());
+        let text = crate::metrics::prometheus::render(&reg);
+        assert!(
+            text.contains("market_arbitrage_count{legs=\"fresh\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("market_arbitrage_count{legs=\"stale\"} 1"),
+            "{text}"
+        );
+        assert!(text.contains("# TYPE market_steam_total counter"), "{text}");
+        assert!(text.contains("\nmarket_steam_total 14\n"), "{text}");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! (`extern crate self as nflreadpy_betting`).
 
 use nflreadpy_betting::domain::odds::{american_to_decimal, decimal_to_american};
+use nflreadpy_betting::edges::MarketIntel;
 use nflreadpy_betting::ingest::breaker::BreakerState;
 use nflreadpy_betting::ingest::health::{FreshnessRow, SourceHealth};
 use nflreadpy_betting::snapshot::*;
@@ -163,6 +164,7 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
             })
             .collect();
         edges.push(EdgeRow {
+            kind: EdgeKind::Value,
             key: format!("2025_10_{away}_{home}|{market}|{scope}|{selection}|{book}"),
             event_id: format!("2025_10_{away}_{home}"),
             event: format!("{away} @ {home}"),
@@ -200,6 +202,12 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
         });
     }
     edges.sort_by(|a, b| b.ev.total_cmp(&a.ev));
+    // Two of the edges are books left behind by steam: the kind column shows it.
+    for i in [1usize, 4] {
+        if let Some(e) = edges.get_mut(i) {
+            e.kind = EdgeKind::Stale;
+        }
+    }
     let simulations = (0..8)
         .map(|k| {
             let iterations = if k == 5 { 20_000 } else { 15_000 };
@@ -344,6 +352,7 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
         },
         events,
         edges,
+        market: market_intel(taken),
         simulations,
         alerts,
         health: Health {
@@ -354,6 +363,282 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
             ],
         },
         version: 7,
+    }
+}
+
+/// Cross-book views for the Markets overlay and the Books pane: one fresh and one stale
+/// arbitrage, two middles, low-hold markets, steam with a stale book, six book profiles.
+pub fn market_intel(taken: i64) -> MarketIntel {
+    use nflreadpy_betting::domain::{MarketKind as M, Scope, Selection as S};
+    use nflreadpy_betting::edges::arbitrage::{ArbLeg, Arbitrage};
+    use nflreadpy_betting::edges::book_profile::BookProfile;
+    use nflreadpy_betting::edges::hold::{HoldLeg, LowHold};
+    use nflreadpy_betting::edges::middles::{Axis, Middle, MiddleLeg};
+    use nflreadpy_betting::edges::steam::{Follower, Price, StaleLine, SteamEvent};
+    let leg = |book: &str, selection, line, american: i64, share, age| ArbLeg {
+        book: book.into(),
+        market: if matches!(selection, S::Over | S::Under) {
+            M::Total
+        } else {
+            M::Spread
+        },
+        selection,
+        line,
+        american,
+        decimal: american_to_decimal(american).unwrap_or(2.0),
+        stake_share: share,
+        age_seconds: age,
+    };
+    let arbitrage = vec![
+        Arbitrage {
+            event_id: "2025_10_BUF_MIA".into(),
+            market: M::Spread,
+            scope: Scope::Game,
+            line: Some(-3.5),
+            legs: vec![
+                leg("fanduel", S::Home, Some(-3.5), 108, 0.4959, 12.0),
+                leg("pinnacle", S::Away, Some(3.5), 105, 0.5041, 4.0),
+            ],
+            book_sum: 0.9640,
+            ret: 0.0373,
+            oldest_leg_seconds: 12.0,
+            stale: false,
+            push_possible: false,
+        },
+        Arbitrage {
+            event_id: "2025_10_DET_WAS".into(),
+            market: M::Total,
+            scope: Scope::H1,
+            line: Some(24.5),
+            legs: vec![
+                leg("betmgm", S::Over, Some(24.5), 104, 0.5, 184.0),
+                leg("draftkings", S::Under, Some(24.5), 104, 0.5, 9.0),
+            ],
+            book_sum: 0.9804,
+            ret: 0.02,
+            oldest_leg_seconds: 184.0,
+            stale: true,
+            push_possible: false,
+        },
+    ];
+    let mleg = |book: &str, market, selection, line, american, share| MiddleLeg {
+        book: book.into(),
+        market,
+        selection,
+        line,
+        american,
+        stake_share: share,
+    };
+    let middles = vec![
+        Middle {
+            event_id: "2025_10_KC_DEN".into(),
+            scope: Scope::Game,
+            axis: Axis::Margin,
+            low: mleg("pinnacle", M::Spread, S::Home, -2.5, -105, 0.5),
+            high: mleg("caesars", M::SpreadAlt, S::Away, 3.5, -105, 0.5),
+            width: 1.0,
+            middle_prob: 0.094,
+            push_prob: 0.0,
+            ev: 0.0366,
+        },
+        Middle {
+            event_id: "2025_10_PHI_GB".into(),
+            scope: Scope::Game,
+            axis: Axis::Total,
+            low: mleg("draftkings", M::Total, S::Over, 44.0, -110, 0.5),
+            high: mleg("fanduel", M::TotalAlt, S::Under, 46.5, -110, 0.5),
+            width: 2.5,
+            middle_prob: 0.061,
+            push_prob: 0.031,
+            ev: 0.0102,
+        },
+    ];
+    let hleg = |selection, book: &str, american| HoldLeg {
+        selection,
+        book: book.into(),
+        american,
+    };
+    let low_hold = vec![
+        LowHold {
+            event_id: "2025_10_SF_LA".into(),
+            market: M::Moneyline,
+            scope: Scope::Game,
+            line: None,
+            legs: vec![
+                hleg(S::Home, "pinnacle", -118),
+                hleg(S::Away, "draftkings", 115),
+            ],
+            hold: 0.0062,
+            book_holds: [("draftkings", 0.046), ("pinnacle", 0.024)]
+                .into_iter()
+                .map(|(b, h)| (b.to_string(), h))
+                .collect(),
+        },
+        LowHold {
+            event_id: "2025_10_BAL_MIN".into(),
+            market: M::Total,
+            scope: Scope::Game,
+            line: Some(47.5),
+            legs: vec![
+                hleg(S::Over, "fanduel", -102),
+                hleg(S::Under, "pinnacle", -106),
+            ],
+            hold: 0.0128,
+            book_holds: [("fanduel", 0.045), ("pinnacle", 0.025)]
+                .into_iter()
+                .map(|(b, h)| (b.to_string(), h))
+                .collect(),
+        },
+    ];
+    let price = |american, line| Price { american, line };
+    let steam = vec![
+        SteamEvent {
+            event_id: "2025_10_NYJ_CLE".into(),
+            market: M::Spread,
+            scope: Scope::Game,
+            selection: S::Home,
+            originator: "pinnacle".into(),
+            at_ms: taken - 95_000,
+            from: price(-105, Some(-2.5)),
+            to: price(-108, Some(-3.0)),
+            move_prob: 0.007,
+            move_points: 0.5,
+            followers: vec![
+                Follower {
+                    book: "draftkings".into(),
+                    lag_seconds: 22.0,
+                },
+                Follower {
+                    book: "fanduel".into(),
+                    lag_seconds: 41.0,
+                },
+            ],
+            stale_books: vec!["betmgm".into()],
+            window_closed: true,
+        },
+        SteamEvent {
+            event_id: "2025_10_TB_NO".into(),
+            market: M::Moneyline,
+            scope: Scope::Game,
+            selection: S::Away,
+            originator: "pinnacle".into(),
+            at_ms: taken - 20_000,
+            from: price(120, None),
+            to: price(110, None),
+            move_prob: 0.022,
+            move_points: 0.0,
+            followers: vec![Follower {
+                book: "caesars".into(),
+                lag_seconds: 14.0,
+            }],
+            stale_books: vec![],
+            window_closed: false,
+        },
+    ];
+    let stale = vec![StaleLine {
+        event_id: "2025_10_NYJ_CLE".into(),
+        market: M::Spread,
+        scope: Scope::Game,
+        selection: S::Home,
+        book: "betmgm".into(),
+        price: price(-110, Some(-2.5)),
+        originator: "pinnacle".into(),
+        originator_price: price(-108, Some(-3.0)),
+        steam_at_ms: taken - 95_000,
+        stale_seconds: 35.0,
+        fair_prob: Some(0.5412),
+        push_prob: 0.0,
+        ev: Some(0.0332),
+    }];
+    let profile = |book: &str,
+                   originator,
+                   hold: f64,
+                   dist,
+                   first: (usize, usize),
+                   lag,
+                   stale: (usize, usize),
+                   class: &str| BookProfile {
+        book: book.into(),
+        originator,
+        hold_by_market: [
+            ("moneyline", hold - 0.004),
+            ("spread", hold),
+            ("total", hold + 0.002),
+        ]
+        .into_iter()
+        .map(|(m, h)| (m.to_string(), h))
+        .collect(),
+        hold: Some(hold),
+        consensus_distance: Some(dist),
+        first_moves: first.0,
+        moves: first.1,
+        first_share: (first.1 > 0).then(|| first.0 as f64 / first.1 as f64),
+        median_lag_seconds: lag,
+        steam_seen: stale.1,
+        steam_stale: stale.0,
+        stale_share: (stale.1 > 0).then(|| stale.0 as f64 / stale.1 as f64),
+        class: class.into(),
+    };
+    let books = vec![
+        profile(
+            "betmgm",
+            false,
+            0.051,
+            0.0191,
+            (6, 58),
+            Some(49.0),
+            (14, 31),
+            "soft",
+        ),
+        profile(
+            "caesars",
+            false,
+            0.047,
+            0.0122,
+            (4, 44),
+            Some(27.0),
+            (5, 31),
+            "soft",
+        ),
+        profile(
+            "draftkings",
+            false,
+            0.045,
+            0.0104,
+            (5, 52),
+            Some(22.0),
+            (3, 31),
+            "soft",
+        ),
+        profile(
+            "fanduel",
+            false,
+            0.046,
+            0.0113,
+            (7, 50),
+            Some(33.0),
+            (4, 31),
+            "soft",
+        ),
+        profile(
+            "pinnacle",
+            true,
+            0.024,
+            0.0031,
+            (38, 41),
+            None,
+            (0, 0),
+            "sharp",
+        ),
+    ];
+    MarketIntel {
+        arbitrage,
+        middles,
+        low_hold,
+        steam,
+        stale,
+        books,
+        steam_total: 14,
     }
 }
 

@@ -22,6 +22,9 @@ pub struct Snapshot {
     pub events: Vec<EventView>,
     /// Opportunities above the value threshold, best EV first.
     pub edges: Vec<EdgeRow>,
+    /// Cross-book views of the latest pricing pass: arbitrage, middles, low hold, steam, stale
+    /// lines and book profiles.
+    pub market: crate::edges::MarketIntel,
     pub simulations: Vec<SimulationRun>,
     pub alerts: AlertsView,
     pub health: Health,
@@ -113,9 +116,29 @@ pub struct EventView {
     pub quotes: usize,
 }
 
+/// Why a price is an edge: it beats the fair price (`value`), or it is a book still dealing the
+/// number an originator's steam has left (`stale`, EV against the originator's new price).
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum EdgeKind {
+    #[default]
+    Value,
+    Stale,
+}
+
+impl EdgeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeKind::Value => "value",
+            EdgeKind::Stale => "stale",
+        }
+    }
+}
+
 /// One priced opportunity as shown in the edges table and exported by `scan`.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct EdgeRow {
+    pub kind: EdgeKind,
     /// Stable key for detail views and acks: event|market|scope|selection|line|book.
     pub key: String,
     pub event_id: String,

@@ -1,7 +1,7 @@
 //! Input and replies in, view-state changes and effects out. Everything a key can do goes through
 //! `run_command`, so a key, a typed `:` line and a help entry always behave the same.
 
-use super::command::{self, CompletionContext, Pane, UiCommand};
+use super::command::{self, CompletionContext, Pane, UiCommand, PANES};
 use super::keymap::{Key, Keymap};
 use super::theme::Theme;
 use super::ui;
@@ -88,6 +88,7 @@ impl App {
             Pane::Sims => snap.simulations.len(),
             Pane::Alerts => ui::alert_order(snap, filter).len(),
             Pane::Log => 0,
+            Pane::Books => ui::book_rows(snap, filter).len(),
         }
     }
 
@@ -159,6 +160,28 @@ impl App {
                     _ => scroll,
                 };
                 self.view.mode = Mode::Help {
+                    scroll: scroll.min(max),
+                };
+                Vec::new()
+            }
+            Mode::Markets { scroll } => {
+                let total = ui::markets_len(snap, &self.view, &self.theme);
+                let page = self.view.viewport.1.saturating_sub(4) as usize;
+                let max = total.saturating_sub(page);
+                let scroll = match key.code {
+                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('m') | KeyCode::Enter => {
+                        return Vec::new()
+                    }
+                    _ if ctrl_c => return Vec::new(),
+                    KeyCode::Down | KeyCode::Char('j') => scroll + 1,
+                    KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
+                    KeyCode::PageDown | KeyCode::Char(' ') => scroll + page,
+                    KeyCode::PageUp => scroll.saturating_sub(page),
+                    KeyCode::Home | KeyCode::Char('g') => 0,
+                    KeyCode::End | KeyCode::Char('G') => max,
+                    _ => scroll,
+                };
+                self.view.mode = Mode::Markets {
                     scroll: scroll.min(max),
                 };
                 Vec::new()
@@ -347,7 +370,7 @@ impl App {
     /// Panes without a table of their own filter the edges.
     fn filter_pane(&self) -> Pane {
         match self.view.focus {
-            p @ (Pane::Odds | Pane::Alerts) => p,
+            p @ (Pane::Odds | Pane::Alerts | Pane::Books) => p,
             _ => Pane::Edges,
         }
     }
@@ -505,8 +528,9 @@ impl App {
             }
             UiCommand::Zoom => v.zoom = !v.zoom,
             UiCommand::Focus(p) => v.focus = p,
-            UiCommand::NextPane => v.focus = Pane::ALL[(v.focus.index() + 1) % 5],
-            UiCommand::PrevPane => v.focus = Pane::ALL[(v.focus.index() + 4) % 5],
+            UiCommand::NextPane => v.focus = Pane::ALL[(v.focus.index() + 1) % PANES],
+            UiCommand::PrevPane => v.focus = Pane::ALL[(v.focus.index() + PANES - 1) % PANES],
+            UiCommand::Markets => v.mode = Mode::Markets { scroll: 0 },
             UiCommand::Back => {
                 if v.zoom {
                     v.zoom = false;

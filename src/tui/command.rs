@@ -131,6 +131,12 @@ pub const REGISTRY: &[CommandSpec] = &[
         spec("zoom", "", "focused pane full screen, or back", Group::View),
         "zoom",
     ),
+    spec(
+        "markets",
+        "",
+        "arbitrage, middles and low hold across books, by return",
+        Group::View,
+    ),
     hint(spec("help", "", "keys and commands", Group::View), "help"),
     hint(
         spec("command", "", "open the : command line", Group::View),
@@ -194,10 +200,34 @@ pub enum Pane {
     Sims,
     Alerts,
     Log,
+    Books,
 }
 
+/// How many panes there are (per-pane state arrays are this long).
+pub const PANES: usize = Pane::ALL.len();
+
 impl Pane {
-    pub const ALL: [Pane; 5] = [Pane::Odds, Pane::Edges, Pane::Sims, Pane::Alerts, Pane::Log];
+    pub const ALL: [Pane; 6] = [
+        Pane::Odds,
+        Pane::Edges,
+        Pane::Sims,
+        Pane::Alerts,
+        Pane::Log,
+        Pane::Books,
+    ];
+
+    /// The pane's number in tabs, titles and `focus N`. Numbers are fixed per pane, not
+    /// positions: 6 belongs to the bets pane, so Books is 7 whether or not Bets is built in.
+    pub fn number(self) -> usize {
+        match self {
+            Pane::Odds => 1,
+            Pane::Edges => 2,
+            Pane::Sims => 3,
+            Pane::Alerts => 4,
+            Pane::Log => 5,
+            Pane::Books => 7,
+        }
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -206,6 +236,7 @@ impl Pane {
             Pane::Sims => "sims",
             Pane::Alerts => "alerts",
             Pane::Log => "log",
+            Pane::Books => "books",
         }
     }
 
@@ -216,6 +247,7 @@ impl Pane {
             Pane::Sims => "Simulation",
             Pane::Alerts => "Alerts",
             Pane::Log => "Log",
+            Pane::Books => "Books",
         }
     }
 
@@ -225,7 +257,7 @@ impl Pane {
 
     pub fn parse(s: &str) -> Option<Pane> {
         if let Ok(n) = s.parse::<usize>() {
-            return n.checked_sub(1).and_then(|i| Pane::ALL.get(i).copied());
+            return Pane::ALL.into_iter().find(|p| p.number() == n);
         }
         let s = s.to_ascii_lowercase();
         Pane::ALL
@@ -248,10 +280,11 @@ pub enum SortColumn {
     Stake,
     Age,
     Move,
+    Kind,
 }
 
 impl SortColumn {
-    pub const ALL: [SortColumn; 12] = [
+    pub const ALL: [SortColumn; 13] = [
         SortColumn::Event,
         SortColumn::Market,
         SortColumn::Scope,
@@ -264,6 +297,7 @@ impl SortColumn {
         SortColumn::Stake,
         SortColumn::Age,
         SortColumn::Move,
+        SortColumn::Kind,
     ];
 
     pub fn name(self) -> &'static str {
@@ -280,6 +314,7 @@ impl SortColumn {
             SortColumn::Stake => "stake",
             SortColumn::Age => "age",
             SortColumn::Move => "move",
+            SortColumn::Kind => "kind",
         }
     }
 
@@ -298,6 +333,7 @@ impl SortColumn {
                 | SortColumn::Selection
                 | SortColumn::Book
                 | SortColumn::Age
+                | SortColumn::Kind
         )
     }
 }
@@ -330,6 +366,7 @@ pub enum UiCommand {
     },
     Theme(String),
     Zoom,
+    Markets,
     Help,
     CommandLine,
     Search,
@@ -364,6 +401,7 @@ impl UiCommand {
             UiCommand::Sort { .. } => "sort",
             UiCommand::Theme(_) => "theme",
             UiCommand::Zoom => "zoom",
+            UiCommand::Markets => "markets",
             UiCommand::Help => "help",
             UiCommand::CommandLine => "command",
             UiCommand::Search => "search",
@@ -531,6 +569,7 @@ pub fn parse(line: &str) -> Result<UiCommand, String> {
             _ => Err(usage()),
         },
         "zoom" => no_args(UiCommand::Zoom),
+        "markets" => no_args(UiCommand::Markets),
         "help" => no_args(UiCommand::Help),
         "command" => no_args(UiCommand::CommandLine),
         "search" => no_args(UiCommand::Search),

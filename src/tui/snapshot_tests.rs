@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 const THEMES: [&str; 2] = ["default", "mono"];
-const STATES: [&str; 10] = [
+const STATES: [&str; 12] = [
     "edges",
     "odds",
     "sims",
@@ -31,6 +31,8 @@ const STATES: [&str; 10] = [
     "detail",
     "detail_loading",
     "confirm",
+    "books",
+    "markets",
 ];
 
 fn opts(theme: &str) -> TuiOptions {
@@ -86,6 +88,11 @@ fn app_in_state(theme: &str, state: &str, snap: &Snapshot, size: (u16, u16)) -> 
             }
         }
         "confirm" => run(&mut app, snap, "pause"),
+        "books" => {
+            run(&mut app, snap, "focus 7");
+            run(&mut app, snap, "down");
+        }
+        "markets" => run(&mut app, snap, "markets"),
         other => panic!("unknown state {other}"),
     }
     app

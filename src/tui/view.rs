@@ -2,7 +2,7 @@
 //! sort, selection). Derived tables (the filtered, sorted edge order) are recomputed here on
 //! change, never while drawing.
 
-use super::command::{Pane, SortColumn, UiCommand};
+use super::command::{Pane, SortColumn, UiCommand, PANES};
 use super::keymap::Keymap;
 use crate::snapshot::{DetailView, EdgeRow, Snapshot};
 
@@ -89,6 +89,10 @@ pub enum Mode {
         question: String,
     },
     Detail(Box<DetailState>),
+    /// The Markets overlay: arbitrage, middles and low hold across books.
+    Markets {
+        scroll: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,6 +167,7 @@ enum TextField {
     Scope,
     Selection,
     Book,
+    Kind,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -213,6 +218,7 @@ impl FilterExpr {
                         "scope" => Some(TextField::Scope),
                         "selection" | "sel" => Some(TextField::Selection),
                         "book" => Some(TextField::Book),
+                        "kind" => Some(TextField::Kind),
                         _ => None,
                     };
                     match text {
@@ -230,7 +236,7 @@ impl FilterExpr {
                             let col = SortColumn::parse(&field)
                                 .filter(|c| c.natural_descending() || *c == SortColumn::Age);
                             let col = col.ok_or_else(|| {
-                                format!("filter: unknown field `{field}` (event market scope selection book price fair ev kelly stake age move)")
+                                format!("filter: unknown field `{field}` (event market scope selection book kind price fair ev kelly stake age move)")
                             })?;
                             if op == Op::Contains {
                                 return Err(format!(
@@ -278,16 +284,24 @@ fn parse_number(s: &str) -> Option<f64> {
 impl Term {
     fn matches(&self, e: &EdgeRow) -> bool {
         match &self.kind {
-            TermKind::Word(w) => [&e.event, &e.selection, &e.book, &e.market, &e.scope]
-                .iter()
-                .any(|f| f.to_lowercase().contains(w.as_str())),
+            TermKind::Word(w) => [
+                e.event.as_str(),
+                &e.selection,
+                &e.book,
+                &e.market,
+                &e.scope,
+                e.kind.as_str(),
+            ]
+            .iter()
+            .any(|f| f.to_lowercase().contains(w.as_str())),
             TermKind::Text { field, op, value } => {
                 let f = match field {
-                    TextField::Event => &e.event,
-                    TextField::Market => &e.market,
-                    TextField::Scope => &e.scope,
-                    TextField::Selection => &e.selection,
-                    TextField::Book => &e.book,
+                    TextField::Event => e.event.as_str(),
+                    TextField::Market => e.market.as_str(),
+                    TextField::Scope => e.scope.as_str(),
+                    TextField::Selection => e.selection.as_str(),
+                    TextField::Book => e.book.as_str(),
+                    TextField::Kind => e.kind.as_str(),
                 }
                 .to_lowercase();
                 match op {
@@ -333,6 +347,7 @@ fn text(e: &EdgeRow, c: SortColumn) -> &str {
         SortColumn::Market => &e.market,
         SortColumn::Scope => &e.scope,
         SortColumn::Selection => &e.selection,
+        SortColumn::Kind => e.kind.as_str(),
         _ => &e.book,
     }
 }
@@ -402,9 +417,9 @@ pub struct ViewState {
     pub read_only: bool,
     pub edges: EdgeView,
     /// Scroll state per pane, indexed by `Pane::index`.
-    pub tables: [TableState; 5],
+    pub tables: [TableState; PANES],
     /// Text filter for the panes other than edges (edges use `edges.filter`).
-    pub text_filters: [String; 5],
+    pub text_filters: [String; PANES],
     pub status: Option<StatusLine>,
     pub warnings: Vec<String>,
     pub history: Vec<String>,
@@ -424,7 +439,7 @@ impl ViewState {
             mode: Mode::Normal,
             read_only,
             edges: EdgeView::default(),
-            tables: [TableState::default(); 5],
+            tables: [TableState::default(); PANES],
             text_filters: Default::default(),
             status: None,
             warnings: Vec::new(),

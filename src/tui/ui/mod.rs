@@ -1,7 +1,9 @@
 //! Drawing: a pure function of (snapshot, view state, theme, now). Nothing here reads the clock,
 //! the store or the environment; the same inputs always give the same frame.
 
+mod books;
 pub mod format;
+mod markets;
 mod overlays;
 mod panes;
 mod table;
@@ -18,6 +20,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph};
 use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
+pub use books::book_rows;
 pub use panes::{alert_order, odds_rows, table_rows};
 
 /// What every drawing function reads.
@@ -56,7 +59,8 @@ pub fn layout(area: Rect, focus: Pane, zoom: bool) -> Areas {
     .areas(area);
     let wide = area.width >= 120 && area.height >= 30;
     let log_in_grid = area.width >= 160;
-    let single = zoom || !wide || (focus == Pane::Log && !log_in_grid);
+    // The Books view has no place in the grid: it takes the body like a zoomed pane.
+    let single = zoom || !wide || (focus == Pane::Log && !log_in_grid) || focus == Pane::Books;
     if single {
         let [tabs, body] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(rest);
@@ -118,6 +122,17 @@ pub fn help_len(snap: &Snapshot, view: &ViewState, theme: &Theme) -> usize {
     .len()
 }
 
+/// Lines in the Markets overlay (for scrolling limits).
+pub fn markets_len(snap: &Snapshot, view: &ViewState, theme: &Theme) -> usize {
+    markets::markets_lines(&Ctx {
+        snap,
+        view,
+        theme,
+        now_ms: snap.taken_ms,
+    })
+    .len()
+}
+
 /// Draws one frame.
 pub fn draw(frame: &mut Frame, snap: &Snapshot, view: &ViewState, theme: &Theme, now_ms: i64) {
     let cx = Ctx {
@@ -141,6 +156,7 @@ pub fn draw(frame: &mut Frame, snap: &Snapshot, view: &ViewState, theme: &Theme,
             overlays::confirm(frame, areas.body, &cx, question, line)
         }
         Mode::Detail(d) => overlays::detail(frame, areas.body, &cx, d),
+        Mode::Markets { scroll } => markets::markets(frame, areas.body, &cx, *scroll),
         Mode::Command(input) => overlays::completions(frame, areas.footer, &cx, input),
         Mode::Normal | Mode::Search(_) => {}
     }
@@ -169,7 +185,7 @@ pub fn pane_block<'a>(
     };
     let title = Line::from(vec![
         Span::styled(
-            format!(" {mark}{} ", pane.index() + 1),
+            format!(" {mark}{} ", pane.number()),
             if focused { title_style } else { r.muted },
         ),
         Span::styled(format!("{} ", pane.title()), title_style),
@@ -339,9 +355,9 @@ fn draw_tabs(frame: &mut Frame, area: Rect, cx: &Ctx) {
     let narrow = area.width < 60;
     for p in Pane::ALL {
         let label = if narrow {
-            format!(" {} {} ", p.index() + 1, p.name())
+            format!(" {} {} ", p.number(), p.name())
         } else {
-            format!(" {} {} ", p.index() + 1, p.title())
+            format!(" {} {} ", p.number(), p.title())
         };
         let style = if p == cx.view.focus {
             r.tab_active
@@ -369,7 +385,9 @@ pub fn hints(cx: &Ctx) -> Vec<(String, String)> {
             .collect()
     };
     match &cx.view.mode {
-        Mode::Help { .. } => fixed(&[("Esc", "close"), ("Up/Down", "scroll")]),
+        Mode::Help { .. } | Mode::Markets { .. } => {
+            fixed(&[("Esc", "close"), ("Up/Down", "scroll")])
+        }
         Mode::Confirm { .. } => fixed(&[("y", "confirm"), ("n/Esc", "cancel")]),
         Mode::Detail(_) => fixed(&[("Esc", "close"), ("Up/Down", "next row")]),
         Mode::Command(_) => fixed(&[
@@ -407,14 +425,12 @@ pub fn hints(cx: &Ctx) -> Vec<(String, String)> {
                         .next()
                 })
                 .collect();
-            if focus_keys.len() == 5 {
-                out.insert(
-                    0,
-                    (
-                        format!("{}-{}", focus_keys[0], focus_keys[4]),
-                        "pane".into(),
-                    ),
-                );
+            if let (true, Some(first), Some(last)) = (
+                focus_keys.len() == Pane::ALL.len(),
+                focus_keys.first(),
+                focus_keys.last(),
+            ) {
+                out.insert(0, (format!("{first}-{last}"), "pane".into()));
             }
             out
         }

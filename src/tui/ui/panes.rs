@@ -1,10 +1,10 @@
-//! The five panes. Each is useful alone: it names its thresholds and says what it is showing.
+//! The panes (Books lives in `books`). Each is useful alone: it names its thresholds and says what it is showing.
 
 use super::format;
 use super::table::{self, aligned, col, flex, Col};
 use super::{pane_block, Ctx};
 use crate::ingest::breaker::BreakerState;
-use crate::snapshot::{AlertRow, Snapshot};
+use crate::snapshot::{AlertRow, EdgeKind, Snapshot};
 use crate::tui::command::{Pane, SortColumn};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -21,6 +21,7 @@ pub fn draw_pane(frame: &mut Frame, area: Rect, pane: Pane, cx: &Ctx) {
         Pane::Sims => sims(frame, area, cx, focused),
         Pane::Alerts => alerts(frame, area, cx, focused),
         Pane::Log => log(frame, area, cx, focused),
+        Pane::Books => super::books::books(frame, area, cx, focused),
     }
 }
 
@@ -229,7 +230,8 @@ fn odds(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
 
 // ---------------------------------------------------------------- edges
 
-const EDGE_COLS: [Col; 12] = [
+const EDGE_COLS: [Col; 13] = [
+    col(12, "Kind", 5, false, 2),
     col(0, "Event", 9, false, 0),
     col(1, "Mkt", 6, false, 5),
     col(2, "Scope", 5, false, 8),
@@ -363,6 +365,10 @@ fn edges(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
                         .unwrap_or_else(|| "·".into()),
                     true,
                 ),
+                12 => match e.kind {
+                    EdgeKind::Value => Cell::from(Span::styled("value", r.muted)),
+                    EdgeKind::Stale => Cell::from(Span::styled("stale", r.accent)),
+                },
                 _ => Cell::from(""),
             }
         },
