@@ -149,59 +149,45 @@ async fn void(cfg: &Config, a: &BetsVoidArgs) -> Outcome {
     }
 }
 
-/// Grades every open (or ungraded) bet whose game has a final score in the games file.
+/// Grades every open (or ungraded) bet whose game has a final score in the games file, and
+/// records the closing-line value of bets whose game has kicked off (the same pass the engine
+/// runs).
 async fn settle(cfg: &Config, a: &BetsSettleArgs) -> Outcome {
-    use crate::edges::settle::{grade, Grade};
+    use crate::engine::bets::{run_pass, PassInputs};
     let path = a
         .games
         .clone()
         .unwrap_or_else(|| cfg.analytics.ratings.games_path.clone().into());
     let games = crate::pricing::games::load_games(&path)
         .map_err(|e| Failure::Usage(format!("error: {}: {e}", path.display())))?;
-    let finals: std::collections::HashMap<&str, (i32, i32)> = games
+    let finals: std::collections::HashMap<String, (i32, i32)> = games
         .iter()
-        .filter_map(|g| Some((g.game_id.as_str(), (g.home_score?, g.away_score?))))
+        .filter_map(|g| Some((g.game_id.clone(), (g.home_score?, g.away_score?))))
         .collect();
-    let now = now_ms();
-    let rows = with_writable(cfg, async |store| {
-        let mut rows = Vec::new();
-        let mut open = Vec::new();
-        for status in ["open", "ungraded"] {
-            open.extend(
-                store
-                    .list_bets(BetFilter {
-                        status: Some(status.into()),
-                        ..Default::default()
-                    })
-                    .await
-                    .context("listing bets to grade")?,
-            );
-        }
-        for b in open {
-            let Some(&(home, away)) = finals.get(b.event_id.as_str()) else {
-                continue;
-            };
-            let g = grade(&b.market, &b.scope, &b.selection, b.line, home, away);
-            if matches!(g, Grade::Ungraded(_)) && b.status == "ungraded" {
-                continue;
-            }
-            let note = match &g {
-                Grade::Ungraded(why) => why.clone(),
-                _ => format!("final {home}-{away}"),
-            };
-            let pnl = g.pnl(b.decimal, b.stake);
-            if store
-                .settle_bet(b.id, g.status(), pnl, now, Some(note))
-                .await
-                .context("recording a grade")?
-            {
-                rows.push(serde_json::json!({"id": b.id, "event_id": b.event_id,
-                    "status": g.status(), "pnl": pnl, "final": [home, away]}));
-            }
-        }
-        Ok(rows)
+    // A file too short to fit the model still grades; only moved lines then go unvalued.
+    let pricing = crate::pricing::PricingEngine::from_games(&games, &cfg.analytics).ok();
+    let inputs = PassInputs {
+        finals: &finals,
+        pricing: pricing.as_ref(),
+        analytics: &cfg.analytics,
+        final_delay_ms: None,
+        now_ms: now_ms(),
+    };
+    let report = with_writable(cfg, async |store| {
+        run_pass(store, &inputs, &mut Default::default())
+            .await
+            .context("grading bets")
+            .map_err(Failure::from)
     })
     .await?;
+    let rows: Vec<serde_json::Value> = report
+        .graded
+        .iter()
+        .map(|g| {
+            serde_json::json!({"id": g.id, "event_id": g.event_id,
+                "status": g.status, "pnl": g.pnl, "final": [g.final_score.0, g.final_score.1]})
+        })
+        .collect();
     let mut out = std::io::stdout().lock();
     if a.format == OutputFormat::Json {
         let _ = writeln!(out, "{}", serde_json::Value::Array(rows));

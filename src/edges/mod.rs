@@ -1,6 +1,7 @@
 //! Edges: where a book's price beats our fair probability, and how much to stake on it.
 
 pub mod bankroll;
+pub mod clv;
 pub mod consensus;
 pub mod fair;
 pub mod kelly;

@@ -109,6 +109,11 @@ impl Pricer {
         &self.cfg
     }
 
+    /// The fitted model: its score distributions value moved lines, its games hold the finals.
+    pub fn engine(&self) -> &PricingEngine {
+        &self.engine
+    }
+
     pub fn price(&self, data: &MarketData, pass: &Pass) -> PricingRun {
         let Pass {
             iterations,

@@ -179,3 +179,19 @@ pub fn settle(
     )?;
     Ok(n == 1)
 }
+
+/// Records a bet's closing-line value (probability points against its book's close and the
+/// consensus close); a bet already valued keeps what it has where the new value is missing.
+pub fn set_clv(
+    conn: &Connection,
+    id: i64,
+    clv_book: Option<f64>,
+    clv_consensus: Option<f64>,
+) -> rusqlite::Result<bool> {
+    let n = conn.execute(
+        "UPDATE bets SET clv_book = COALESCE(?2, clv_book), clv_consensus = COALESCE(?3, clv_consensus)
+         WHERE id = ?1",
+        params![id, clv_book, clv_consensus],
+    )?;
+    Ok(n == 1)
+}
