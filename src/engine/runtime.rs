@@ -95,6 +95,10 @@ struct Ctx {
     /// Held while this process prices and alerts for the store (one leader per database).
     leader: Option<crate::store::Leadership>,
     lead_tried: Option<std::time::Instant>,
+    /// Final scores by game id, from the games file the pricer loaded.
+    finals: Arc<std::collections::HashMap<String, (i32, i32)>>,
+    /// Bets this process has already tried to value at the close.
+    clv_tried: std::collections::HashSet<i64>,
 }
 
 impl Engine {
@@ -190,6 +194,8 @@ impl Engine {
             last_stored: None,
             leader: None,
             lead_tried: None,
+            finals: Arc::default(),
+            clv_tried: Default::default(),
             pricer: None,
             last_run: None,
             simulations: Default::default(),
@@ -299,6 +305,7 @@ impl Ctx {
                         self.fill_pricing(&mut snap);
                     }
                     self.observe_alerts(&mut snap, &side.shared).await;
+                    self.bet_lifecycle(snap.taken_ms).await;
                     side.shared.heartbeat_ms.store(now_ms(), std::sync::atomic::Ordering::Relaxed);
                     let changed = {
                         let cur = side.snapshots.borrow();
@@ -315,7 +322,10 @@ impl Ctx {
                 res = async { loading.as_mut().expect("guarded").await }, if loading.is_some() => {
                     loading = None;
                     match res {
-                        Ok(Ok(p)) => self.pricer = Some(Arc::new(p)),
+                        Ok(Ok(p)) => {
+                            self.finals = Arc::new(p.engine().finals());
+                            self.pricer = Some(Arc::new(p));
+                        }
                         Ok(Err(e)) => tracing::error!(error = %e, "cannot load the pricing model; pricing is off"),
                         Err(e) => tracing::error!(error = %e, "pricing model task failed"),
                     }
@@ -567,6 +577,14 @@ impl Ctx {
             let Some(edge) = snap.edges.iter().find(|e| e.key == key) else {
                 continue;
             };
+            // A price still on the board after kickoff is stale, not a bet anyone can make.
+            if snap
+                .events
+                .iter()
+                .any(|e| e.event_id == edge.event_id && e.commence_ms <= snap.taken_ms)
+            {
+                continue;
+            }
             let req = crate::edges::ledger::BetRequest {
                 event_id: edge.event_id.clone(),
                 market: edge.market.clone(),
@@ -600,6 +618,35 @@ impl Ctx {
                     tracing::warn!(error = %e, edge = %edge.key, "cannot record the paper bet")
                 }
             }
+        }
+    }
+
+    /// CLV once an event kicks off, grades once its final is in (see `engine::bets`); the
+    /// pricing leader only, so one process writes each grade.
+    async fn bet_lifecycle(&mut self, now: i64) {
+        let Some(pricer) = self.pricer.clone() else {
+            return;
+        };
+        if !self.store.is_writable() || !self.is_leader() {
+            return;
+        }
+        let inputs = super::bets::PassInputs {
+            finals: &self.finals,
+            pricing: Some(pricer.engine()),
+            analytics: &self.cfg.analytics,
+            final_delay_ms: Some(results_delay_ms(&self.cfg)),
+            now_ms: now,
+        };
+        match super::bets::run_pass(&self.store, &inputs, &mut self.clv_tried).await {
+            Ok(r) => {
+                for g in &r.graded {
+                    tracing::info!(bet = g.id, event = %g.event_id, status = g.status, pnl = ?g.pnl, "bet graded");
+                }
+                if !r.valued.is_empty() {
+                    tracing::info!(bets = ?r.valued, "closing-line value recorded");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "bet lifecycle pass failed"),
         }
     }
 
@@ -748,6 +795,20 @@ impl Ctx {
 }
 
 /// Snapshots differ only in their clock and version: skip publishing those.
+/// How long after kickoff a game's final is trusted: the replay releases its results a game's
+/// length after kickoff; live results come from the games file once `data update` brings them.
+fn results_delay_ms(cfg: &Config) -> i64 {
+    cfg.sources
+        .iter()
+        .find_map(|s| match s {
+            crate::config::SourceConfig::Replay(r) if r.enabled => {
+                Some(crate::ingest::replay::final_delay_ms(r))
+            }
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
 fn same_content(a: &Snapshot, b: &Snapshot) -> bool {
     let strip = |s: &Snapshot| {
         let mut c = s.clone();
