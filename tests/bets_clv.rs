@@ -168,6 +168,7 @@ async fn scenario(store: &Store) {
         analytics: &analytics,
         final_delay_ms: Some(5_000),
         now_ms: now,
+        max_valued: usize::MAX,
     };
     let r = run_pass(store, &inputs(KICKOFF - 1), &mut tried)
         .await

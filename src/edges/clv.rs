@@ -16,8 +16,9 @@
 use super::consensus::{consensus, is_sharp, MarketKey};
 use crate::config::schema::AnalyticsConfig;
 use crate::domain::{MarketKind, Quote, Scope, Selection};
+use crate::pricing::keynumbers::MAX_MARGIN;
 use crate::pricing::model::{GameInputs, ScoreModel};
-use crate::pricing::prices::{OutcomeProb, ScopeDist};
+use crate::pricing::prices::{IntPmf, OutcomeProb, ScopeDist};
 use std::collections::BTreeMap;
 
 /// The bet being measured.
@@ -281,13 +282,30 @@ pub fn move_line(
     close_prob: f64,
     bet_line: Option<f64>,
 ) -> Option<(f64, f64)> {
+    // Full-game margin markets need only the margin's pmf, which the joint distribution keeps
+    // exactly as its margin marginal: far cheaper than building the joint at every step.
+    let margin_only = bet.scope == Scope::Game
+        && matches!(
+            bet.market,
+            MarketKind::Spread
+                | MarketKind::SpreadAlt
+                | MarketKind::Moneyline
+                | MarketKind::Moneyline3Way
+        );
     let at = |x: f64, line: Option<f64>| -> Option<OutcomeProb> {
         let inputs = inputs_at(bet.market, bet.selection, m.base, x);
-        ScopeDist::from_joint(&m.model.joint(&inputs, bet.scope)).outcome(
-            bet.market,
-            bet.selection,
-            line,
-        )
+        let dist = if margin_only {
+            ScopeDist {
+                margin: IntPmf::new(-MAX_MARGIN, m.model.margin_pmf(inputs.mean_margin)),
+                total: IntPmf::new(0, Vec::new()),
+                home: IntPmf::new(0, Vec::new()),
+                away: IntPmf::new(0, Vec::new()),
+                samples: None,
+            }
+        } else {
+            ScopeDist::from_joint(&m.model.joint(&inputs, bet.scope))
+        };
+        dist.outcome(bet.market, bet.selection, line)
     };
     let f = |x: f64| at(x, close_line).map(|o| o.win_given_action() - close_prob);
     let (mut lo, mut hi) = axis_range(bet.market);
@@ -303,7 +321,7 @@ pub fn move_line(
         } else {
             hi = mid;
         }
-        if hi - lo < 1e-9 {
+        if hi - lo < 1e-7 {
             break;
         }
     }

@@ -9,6 +9,7 @@ pub mod ledger;
 pub mod movement;
 pub mod opportunity;
 pub mod portfolio;
+pub mod report;
 pub mod settle;
 
 pub use consensus::{consensus, Consensus, MarketKey};

@@ -6,11 +6,12 @@ use crate::config::schema::AnalyticsConfig;
 use crate::domain::{Event, MarketKind, Scope, Selection};
 use crate::edges::clv::{self, BetLine, LineModel};
 use crate::edges::settle::{grade, Grade};
-use crate::pricing::model::GameInputs;
+use crate::pricing::model::{GameInputs, ScoreModel};
 use crate::pricing::PricingEngine;
 use crate::store::bets::{Bet, BetFilter};
 use crate::store::{Store, StoreError};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// What the pass may use and when results count.
 pub struct PassInputs<'a> {
@@ -23,6 +24,9 @@ pub struct PassInputs<'a> {
     /// game's length after kickoff); `None` grades any bet whose game has a final, at once.
     pub final_delay_ms: Option<i64>,
     pub now_ms: i64,
+    /// Bets valued per pass at most (a moved total walks the joint distribution): an engine
+    /// works a backlog off over a few refreshes; a one-shot command takes them all.
+    pub max_valued: usize,
 }
 
 /// A bet graded by the pass.
@@ -71,9 +75,50 @@ pub async fn run_pass(
         .into_iter()
         .map(|e| (e.event_id.clone(), e))
         .collect();
-    let mut closes: HashMap<String, Vec<crate::domain::Quote>> = HashMap::new();
+    let mut closes: HashMap<String, Arc<Vec<crate::domain::Quote>>> = HashMap::new();
     // Oldest first, so the ledger fills in the order the bets were placed.
     open.sort_by_key(|b| (b.placed_ms, b.id));
+    let mut jobs = Vec::new();
+    for b in &open {
+        let Some(ev) = events.get(&b.event_id) else {
+            continue;
+        };
+        let kickoff = ev.commence_ms;
+        let closed = inp.now_ms >= kickoff && b.placed_ms < kickoff;
+        if !closed || b.clv_book.is_some() || b.clv_consensus.is_some() {
+            continue;
+        }
+        if jobs.len() >= inp.max_valued || !tried.insert(b.id) {
+            continue;
+        }
+        let close = match closes.get(&b.event_id) {
+            Some(c) => c.clone(),
+            None => {
+                let q = Arc::new(store.closing_quotes(b.event_id.clone(), kickoff).await?);
+                closes.insert(b.event_id.clone(), q.clone());
+                q
+            }
+        };
+        if let Some(job) = clv_job(b, ev, close, inp) {
+            jobs.push(job);
+        }
+    }
+    // Valuing a moved line walks the model's distribution: CPU work, off the async workers.
+    let valued = tokio::task::spawn_blocking(move || {
+        jobs.into_iter()
+            .filter_map(|j| {
+                let id = j.id;
+                j.run().map(|v| (id, v))
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap_or_default();
+    for (id, (book, cons)) in valued {
+        if store.set_bet_clv(id, book, cons).await? {
+            report.valued.push(id);
+        }
+    }
     for b in &open {
         let Some(ev) = events.get(&b.event_id) else {
             continue;
@@ -82,23 +127,14 @@ pub async fn run_pass(
         // A bet placed after the stored kickoff belongs to a later market (the replay reopens
         // the same game): its close is not this one.
         let closed = inp.now_ms >= kickoff && b.placed_ms < kickoff;
-        if closed && b.clv_book.is_none() && b.clv_consensus.is_none() && tried.insert(b.id) {
-            if !closes.contains_key(&b.event_id) {
-                let q = store.closing_quotes(b.event_id.clone(), kickoff).await?;
-                closes.insert(b.event_id.clone(), q);
-            }
-            let close = closes.get(&b.event_id).map(Vec::as_slice).unwrap_or(&[]);
-            if let Some((book, cons)) = value_bet(b, ev, close, inp) {
-                if store.set_bet_clv(b.id, book, cons).await? {
-                    report.valued.push(b.id);
-                }
-            }
-        }
         let due = match inp.final_delay_ms {
             None => true,
             Some(d) => closed && inp.now_ms >= kickoff.saturating_add(d),
         };
-        if !due {
+        // A bet still waiting for its turn to be valued is graded after it, so that grading
+        // (which takes it out of the open bets) never skips its CLV.
+        let unvalued = b.clv_book.is_none() && b.clv_consensus.is_none();
+        if !due || (closed && unvalued && !tried.contains(&b.id)) {
             continue;
         }
         let game_id = ev.game_id.as_deref().unwrap_or(&b.event_id);
@@ -134,48 +170,156 @@ pub async fn run_pass(
     Ok(report)
 }
 
-/// CLV in probability points against the bet's book and the consensus; `None` when neither
-/// can be measured (the reasons go to the debug log).
-fn value_bet(
+/// What an engine values per refresh.
+pub const MAX_VALUED_PER_PASS: usize = 16;
+
+/// One bet to value at its close, owning all it needs to run off the async workers.
+struct ClvJob {
+    id: i64,
+    line: BetLine,
+    close: Arc<Vec<crate::domain::Quote>>,
+    model: Option<(Arc<ScoreModel>, GameInputs)>,
+    analytics: AnalyticsConfig,
+}
+
+impl ClvJob {
+    /// CLV in probability points against the bet's book and the consensus; `None` when
+    /// neither can be measured (the reasons go to the debug log).
+    fn run(self) -> Option<(Option<f64>, Option<f64>)> {
+        let model = self.model.as_ref().map(|(m, base)| LineModel {
+            model: m,
+            base: *base,
+        });
+        let r = clv::clv(&self.line, &self.close, model, &self.analytics);
+        if let Err(why) = &r.book {
+            tracing::debug!(bet = self.id, reason = %why, "no CLV against the bet's book");
+        }
+        if let Err(why) = &r.consensus {
+            tracing::debug!(bet = self.id, reason = %why, "no CLV against the consensus");
+        }
+        let book = r.book.ok().map(|c| c.points);
+        let cons = r.consensus.ok().map(|c| c.points);
+        (book.is_some() || cons.is_some()).then_some((book, cons))
+    }
+}
+
+fn clv_job(
     b: &Bet,
     ev: &Event,
-    close: &[crate::domain::Quote],
+    close: Arc<Vec<crate::domain::Quote>>,
     inp: &PassInputs<'_>,
-) -> Option<(Option<f64>, Option<f64>)> {
-    let (Ok(market), Ok(scope), Ok(selection)) = (
-        b.market.parse::<MarketKind>(),
-        b.scope.parse::<Scope>(),
-        b.selection.parse::<Selection>(),
-    ) else {
-        return None;
-    };
+) -> Option<ClvJob> {
     let line = BetLine {
-        market,
-        scope,
-        selection,
+        market: b.market.parse::<MarketKind>().ok()?,
+        scope: b.scope.parse::<Scope>().ok()?,
+        selection: b.selection.parse::<Selection>().ok()?,
         line: b.line,
         book: b.book.clone(),
         decimal: b.decimal,
     };
-    let fitted = inp.pricing.map(|p| {
+    // Both are cached by the pricing engine once it has priced the event.
+    let model = inp.pricing.map(|p| {
         let game = p.slate_game(ev);
         (p.score_model(game.season), game.inputs)
     });
-    let model = fitted.as_ref().map(|(m, base)| LineModel {
-        model: m,
-        base: GameInputs {
-            mean_margin: base.mean_margin,
-            mean_total: base.mean_total,
-        },
-    });
-    let r = clv::clv(&line, close, model, inp.analytics);
-    if let Err(why) = &r.book {
-        tracing::debug!(bet = b.id, reason = %why, "no CLV against the bet's book");
+    Some(ClvJob {
+        id: b.id,
+        line,
+        close,
+        model,
+        analytics: inp.analytics.clone(),
+    })
+}
+
+/// Rows the Bets pane keeps of each kind: far more than a screen shows.
+const VIEW_ROWS: usize = 200;
+
+/// The ledger as the Bets pane and the metrics show it. Open bets get a live CLV against
+/// `board` (the latest quotes) as if it were the close; a line that has moved is left blank
+/// there rather than valued through the model on every refresh.
+pub fn view(
+    bets: &[Bet],
+    board: &[crate::store::read::LatestQuote],
+    analytics: &AnalyticsConfig,
+    _now_ms: i64,
+) -> crate::snapshot::BetsView {
+    use crate::snapshot::{BetRow, BetsView};
+    let settled_status = |s: &str| matches!(s, "won" | "lost" | "push");
+    let recorded = |b: &Bet| b.clv_consensus.or(b.clv_book);
+    let clvs: Vec<f64> = bets
+        .iter()
+        .filter(|b| b.status != "void")
+        .filter_map(recorded)
+        .collect();
+    let settled: Vec<&Bet> = bets.iter().filter(|b| settled_status(&b.status)).collect();
+    let mut by_event: HashMap<&str, Vec<crate::domain::Quote>> = HashMap::new();
+    for l in board {
+        by_event
+            .entry(l.quote.event_id.as_str())
+            .or_default()
+            .push(l.quote.clone());
     }
-    if let Err(why) = &r.consensus {
-        tracing::debug!(bet = b.id, reason = %why, "no CLV against the consensus");
+    let row = |b: &Bet, clv: Option<f64>, clv_final: bool| BetRow {
+        id: b.id,
+        paper: b.paper,
+        event_id: b.event_id.clone(),
+        market: b.market.clone(),
+        scope: b.scope.clone(),
+        selection: b.selection.clone(),
+        line: b.line,
+        book: b.book.clone(),
+        decimal: b.decimal,
+        stake: b.stake,
+        placed_ms: b.placed_ms,
+        status: b.status.clone(),
+        pnl: b.pnl,
+        clv,
+        clv_final,
+    };
+    let mut newest: Vec<&Bet> = bets.iter().collect();
+    newest.sort_by_key(|b| std::cmp::Reverse((b.placed_ms, b.id)));
+    let mut rows: Vec<BetRow> = newest
+        .iter()
+        .filter(|b| b.status == "open")
+        .take(VIEW_ROWS)
+        .map(|b| match recorded(b) {
+            Some(c) => row(b, Some(c), true),
+            None => {
+                let live = by_event
+                    .get(b.event_id.as_str())
+                    .and_then(|qs| live_clv(b, qs, analytics));
+                row(b, live, false)
+            }
+        })
+        .collect();
+    rows.extend(
+        newest
+            .iter()
+            .filter(|b| b.status != "open")
+            .take(VIEW_ROWS)
+            .map(|b| row(b, recorded(b), recorded(b).is_some())),
+    );
+    BetsView {
+        open: bets.iter().filter(|b| b.status == "open").count(),
+        settled: settled.len(),
+        staked: settled.iter().map(|b| b.stake).sum(),
+        pnl: settled.iter().filter_map(|b| b.pnl).sum(),
+        clv_mean: (!clvs.is_empty()).then(|| clvs.iter().sum::<f64>() / clvs.len() as f64),
+        clv_n: clvs.len(),
+        rows,
     }
-    let book = r.book.ok().map(|c| c.points);
-    let cons = r.consensus.ok().map(|c| c.points);
-    (book.is_some() || cons.is_some()).then_some((book, cons))
+}
+
+/// An open bet's CLV against the board as it stands, consensus first.
+fn live_clv(b: &Bet, board: &[crate::domain::Quote], cfg: &AnalyticsConfig) -> Option<f64> {
+    let line = BetLine {
+        market: b.market.parse().ok()?,
+        scope: b.scope.parse().ok()?,
+        selection: b.selection.parse().ok()?,
+        line: b.line,
+        book: b.book.clone(),
+        decimal: b.decimal,
+    };
+    let r = clv::clv(&line, board, None, cfg);
+    r.consensus.or(r.book).ok().map(|c| c.points)
 }

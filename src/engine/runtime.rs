@@ -99,6 +99,8 @@ struct Ctx {
     finals: Arc<std::collections::HashMap<String, (i32, i32)>>,
     /// Bets this process has already tried to value at the close.
     clv_tried: std::collections::HashSet<i64>,
+    /// The ledger as of the last refresh.
+    bets_view: crate::snapshot::BetsView,
 }
 
 impl Engine {
@@ -196,6 +198,7 @@ impl Engine {
             lead_tried: None,
             finals: Arc::default(),
             clv_tried: Default::default(),
+            bets_view: Default::default(),
             pricer: None,
             last_run: None,
             simulations: Default::default(),
@@ -306,6 +309,7 @@ impl Ctx {
                     }
                     self.observe_alerts(&mut snap, &side.shared).await;
                     self.bet_lifecycle(snap.taken_ms).await;
+                    self.refresh_bets(&mut snap).await;
                     side.shared.heartbeat_ms.store(now_ms(), std::sync::atomic::Ordering::Relaxed);
                     let changed = {
                         let cur = side.snapshots.borrow();
@@ -365,6 +369,7 @@ impl Ctx {
                 Reply::Done("ingestion resumed".into())
             }
             Command::Detail { key } => self.detail(key).await,
+            Command::PlaceBet { key, stake } => self.place_bet(key, stake).await,
             Command::Simulate { iterations } => {
                 let n = iterations.unwrap_or(self.opts.iterations);
                 match self.reprice(n, "simulate").await {
@@ -561,6 +566,51 @@ impl Ctx {
         }
     }
 
+    /// `:bet`: a real bet on an edge of the latest pricing run, at its price and (unless a stake
+    /// is given) its Kelly stake, with what the product believed at that moment.
+    async fn place_bet(&self, key: String, stake: Option<f64>) -> Reply {
+        if !self.store.is_writable() {
+            return Reply::Error(
+                "read-only: bets are recorded by the process that writes the store".into(),
+            );
+        }
+        let Some(edge) = self
+            .last_run
+            .as_ref()
+            .and_then(|r| r.edges.iter().find(|e| e.key == key))
+        else {
+            return Reply::Error(format!("the edge {key} is no longer on the board"));
+        };
+        let req = crate::edges::ledger::BetRequest {
+            event_id: edge.event_id.clone(),
+            market: edge.market.clone(),
+            scope: Some(edge.scope.clone()),
+            selection: edge.selection.clone(),
+            line: edge.line,
+            book: edge.book.clone(),
+            price: format!("{}", edge.decimal),
+            stake: stake.unwrap_or(edge.stake),
+            paper: false,
+            note: Some("dashboard".into()),
+        };
+        let mut bet = match crate::edges::ledger::validate(&req, now_ms()) {
+            Ok(b) => b,
+            Err(e) => return Reply::Error(format!("bet not recorded: {e}")),
+        };
+        bet.fair_prob = Some(edge.fair_prob);
+        bet.ev = Some(edge.ev);
+        bet.model_prob = edge.model_prob;
+        bet.consensus_prob = edge.consensus_prob;
+        match self.store.insert_bet(bet.clone()).await {
+            Ok(Some(id)) => Reply::Done(format!(
+                "recorded bet {id}: {} {} {} @ {} {:.3} stake {:.2}",
+                bet.event_id, bet.market, bet.selection, bet.book, bet.decimal, bet.stake
+            )),
+            Ok(None) => Reply::Error("the same bet is already recorded".into()),
+            Err(e) => Reply::Error(format!("bet not recorded: {e}")),
+        }
+    }
+
     /// Every edge a new_edge alert fired for becomes a paper bet at the alerted price and
     /// stake (`bets.paper`), once per firing; only the pricing leader writes them.
     async fn paper_trade(&self, events: &[crate::alerts::AlertEvent], snap: &Snapshot) {
@@ -636,6 +686,7 @@ impl Ctx {
             analytics: &self.cfg.analytics,
             final_delay_ms: Some(results_delay_ms(&self.cfg)),
             now_ms: now,
+            max_valued: super::bets::MAX_VALUED_PER_PASS,
         };
         match super::bets::run_pass(&self.store, &inputs, &mut self.clv_tried).await {
             Ok(r) => {
@@ -648,6 +699,32 @@ impl Ctx {
             }
             Err(e) => tracing::warn!(error = %e, "bet lifecycle pass failed"),
         }
+    }
+
+    /// The ledger into the snapshot (the Bets pane, the bets metrics); open bets get a live CLV
+    /// against the board as it stands.
+    async fn refresh_bets(&mut self, snap: &mut Snapshot) {
+        let bets = match self.store.list_bets(Default::default()).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::debug!(error = %e, "cannot read the ledger");
+                return;
+            }
+        };
+        let board = if bets.iter().any(|b| b.status == "open") {
+            let since = snap.taken_ms - (self.cfg.ingestion.stale_after_seconds * 1000.0) as i64;
+            self.store.latest_quotes(since).await.unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let analytics = self.cfg.analytics.clone();
+        let now = snap.taken_ms;
+        let view =
+            tokio::task::spawn_blocking(move || super::bets::view(&bets, &board, &analytics, now))
+                .await
+                .unwrap_or_default();
+        self.bets_view = view.clone();
+        snap.bets = view;
     }
 
     /// The registry into `metrics_samples` (live engines only: an attached one never writes).
@@ -789,12 +866,12 @@ impl Ctx {
             simulations: self.simulations.iter().cloned().collect(),
             alerts: AlertsView::default(),
             health,
+            bets: self.bets_view.clone(),
             version: self.version,
         }
     }
 }
 
-/// Snapshots differ only in their clock and version: skip publishing those.
 /// How long after kickoff a game's final is trusted: the replay releases its results a game's
 /// length after kickoff; live results come from the games file once `data update` brings them.
 fn results_delay_ms(cfg: &Config) -> i64 {
@@ -809,6 +886,7 @@ fn results_delay_ms(cfg: &Config) -> i64 {
         .unwrap_or(0)
 }
 
+/// Snapshots differ only in their clock and version: skip publishing those.
 fn same_content(a: &Snapshot, b: &Snapshot) -> bool {
     let strip = |s: &Snapshot| {
         let mut c = s.clone();
