@@ -102,6 +102,15 @@ pub const REGISTRY: &[CommandSpec] = &[
     ),
     mutating(spec("resume", "", "resume ingestion", Group::Engine), None),
     mutating(
+        spec(
+            "bet",
+            "[STAKE]",
+            "record a real bet on the selected edge (its Kelly stake unless given)",
+            Group::Engine,
+        ),
+        Some("Record this bet in the ledger?"),
+    ),
+    mutating(
         spec("ack", "ID", "acknowledge a firing alert", Group::Engine),
         None,
     ),
@@ -194,10 +203,19 @@ pub enum Pane {
     Sims,
     Alerts,
     Log,
+    Bets,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 5] = [Pane::Odds, Pane::Edges, Pane::Sims, Pane::Alerts, Pane::Log];
+    pub const COUNT: usize = 6;
+    pub const ALL: [Pane; Pane::COUNT] = [
+        Pane::Odds,
+        Pane::Edges,
+        Pane::Sims,
+        Pane::Alerts,
+        Pane::Log,
+        Pane::Bets,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -206,6 +224,7 @@ impl Pane {
             Pane::Sims => "sims",
             Pane::Alerts => "alerts",
             Pane::Log => "log",
+            Pane::Bets => "bets",
         }
     }
 
@@ -216,6 +235,7 @@ impl Pane {
             Pane::Sims => "Simulation",
             Pane::Alerts => "Alerts",
             Pane::Log => "Log",
+            Pane::Bets => "Bets",
         }
     }
 
@@ -316,6 +336,9 @@ pub enum UiCommand {
     IngestNow,
     Pause,
     Resume,
+    Bet {
+        stake: Option<f64>,
+    },
     Ack {
         id: i64,
     },
@@ -358,6 +381,7 @@ impl UiCommand {
             UiCommand::IngestNow => "ingest",
             UiCommand::Pause => "pause",
             UiCommand::Resume => "resume",
+            UiCommand::Bet { .. } => "bet",
             UiCommand::Ack { .. } => "ack",
             UiCommand::Silence { .. } => "silence",
             UiCommand::Filter(_) => "filter",
@@ -477,6 +501,17 @@ pub fn parse(line: &str) -> Result<UiCommand, String> {
         },
         "pause" => no_args(UiCommand::Pause),
         "resume" => no_args(UiCommand::Resume),
+        "bet" => match args.as_slice() {
+            [] => Ok(UiCommand::Bet { stake: None }),
+            [n] => n
+                .trim_start_matches('$')
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && *x > 0.0 && *x <= crate::edges::ledger::MAX_STAKE)
+                .map(|x| UiCommand::Bet { stake: Some(x) })
+                .ok_or_else(|| format!("bet: `{n}` is not a positive stake")),
+            _ => Err(usage()),
+        },
         "ack" => match args.as_slice() {
             [id] => id
                 .trim_start_matches('#')

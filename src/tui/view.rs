@@ -402,9 +402,9 @@ pub struct ViewState {
     pub read_only: bool,
     pub edges: EdgeView,
     /// Scroll state per pane, indexed by `Pane::index`.
-    pub tables: [TableState; 5],
+    pub tables: [TableState; Pane::COUNT],
     /// Text filter for the panes other than edges (edges use `edges.filter`).
-    pub text_filters: [String; 5],
+    pub text_filters: [String; Pane::COUNT],
     pub status: Option<StatusLine>,
     pub warnings: Vec<String>,
     pub history: Vec<String>,
@@ -424,7 +424,7 @@ impl ViewState {
             mode: Mode::Normal,
             read_only,
             edges: EdgeView::default(),
-            tables: [TableState::default(); 5],
+            tables: [TableState::default(); Pane::COUNT],
             text_filters: Default::default(),
             status: None,
             warnings: Vec::new(),

@@ -56,7 +56,8 @@ pub fn layout(area: Rect, focus: Pane, zoom: bool) -> Areas {
     .areas(area);
     let wide = area.width >= 120 && area.height >= 30;
     let log_in_grid = area.width >= 160;
-    let single = zoom || !wide || (focus == Pane::Log && !log_in_grid);
+    // The ledger is a pane of its own: focused, it takes the whole body on any screen.
+    let single = zoom || !wide || (focus == Pane::Log && !log_in_grid) || focus == Pane::Bets;
     if single {
         let [tabs, body] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(rest);
@@ -407,14 +408,12 @@ pub fn hints(cx: &Ctx) -> Vec<(String, String)> {
                         .next()
                 })
                 .collect();
-            if focus_keys.len() == 5 {
-                out.insert(
-                    0,
-                    (
-                        format!("{}-{}", focus_keys[0], focus_keys[4]),
-                        "pane".into(),
-                    ),
-                );
+            if let (true, Some(first), Some(last)) = (
+                focus_keys.len() == Pane::COUNT,
+                focus_keys.first(),
+                focus_keys.last(),
+            ) {
+                out.insert(0, (format!("{first}-{last}"), "pane".into()));
             }
             out
         }
