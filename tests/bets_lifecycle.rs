@@ -209,3 +209,158 @@ fn headless_replay_settles_paper_bets_and_reports_clv() {
         valued
     );
 }
+
+/// Spawns the binary with stderr collected line by line, so a test can wait for a log line.
+fn spawn_logged(
+    args: &[&std::ffi::OsStr],
+) -> (
+    std::process::Child,
+    std::sync::Arc<std::sync::Mutex<String>>,
+) {
+    use std::io::BufRead;
+    let mut child = Command::new(BIN)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = log.clone();
+    let err = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            if let Ok(mut l) = sink.lock() {
+                l.push_str(&line);
+                l.push('\n');
+            }
+        }
+    });
+    (child, log)
+}
+
+/// Waits (generously: a busy 2-core box) until the log holds `what`.
+fn wait_for(log: &std::sync::Mutex<String>, what: &str, secs: u64) -> bool {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < until {
+        if log.lock().map(|l| l.contains(what)).unwrap_or(false) {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    false
+}
+
+/// `data update` swaps the games file under a running engine: it refits in the background
+/// and grades the bets whose results only the new file has, without a restart.
+#[test]
+fn a_running_engine_refits_on_a_new_games_file_and_grades_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("refit.sqlite3");
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv");
+    let full = std::fs::read_to_string(shipped).unwrap();
+    // The old file: the replayed weeks not played yet (no scores).
+    let header: Vec<&str> = full.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (season, week, hs, aw) = (
+        col("season"),
+        col("week"),
+        col("home_score"),
+        col("away_score"),
+    );
+    let old: String = full
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut f: Vec<&str> = l.split(',').collect();
+            if i > 0 && f[season] == "2025" && f[week].parse::<i32>().unwrap_or(0) >= 12 {
+                f[hs] = "";
+                f[aw] = "";
+            }
+            f.join(",") + "\n"
+        })
+        .collect();
+    assert_ne!(old.len(), full.len());
+    let games = dir.path().join("games.csv");
+    std::fs::write(&games, &old).unwrap();
+    let config = dir.path().join("betting.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "sources:\n  - type: replay\n    games_path: {shipped}\n    time_compression: 25920.0\n\
+             analytics:\n  value_threshold: 0.01\n  ratings:\n    games_path: {}\n\
+             alerts:\n  rules:\n    new_edge_min_ev: 0.01\n\
+             ingestion:\n  scheduler:\n    interval_seconds: 1.0\n",
+            games.display()
+        ),
+    )
+    .unwrap();
+    let (mut child, log) = spawn_logged(&[
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--storage".as_ref(),
+        db.as_os_str(),
+        "dashboard".as_ref(),
+        "--headless".as_ref(),
+        "--duration".as_ref(),
+        "100s".as_ref(),
+    ]);
+    // Games kick off and their bets are valued at the close, but nothing grades: the file has
+    // no final for them.
+    let valued = wait_for(&log, "closing-line value recorded", 60);
+    let text = || log.lock().unwrap().clone();
+    assert!(valued, "no bet reached its close:\n{}", text());
+    assert!(!text().contains("bet graded"), "{}", text());
+    // data update's swap: a new file renamed over the old one.
+    let fresh = dir.path().join("games.csv.new");
+    std::fs::write(&fresh, &full).unwrap();
+    std::fs::rename(&fresh, &games).unwrap();
+    assert!(
+        wait_for(&log, "ratings refitted from the new games file", 60),
+        "no refit:\n{}",
+        text()
+    );
+    assert!(
+        wait_for(&log, "bet graded", 30),
+        "nothing graded:\n{}",
+        text()
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let list = Command::new(BIN)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--storage")
+        .arg(&db)
+        .args(["bets", "list", "--format", "json"])
+        .output()
+        .unwrap();
+    let bets: Vec<serde_json::Value> = serde_json::from_slice(&list.stdout).unwrap();
+    let finals = finals();
+    let mut settled = 0;
+    for b in bets
+        .iter()
+        .filter(|b| matches!(b["status"].as_str(), Some("won" | "lost" | "push")))
+    {
+        settled += 1;
+        let (home, away) = finals[b["event_id"].as_str().unwrap()];
+        let sign = by_hand(
+            b["market"].as_str().unwrap(),
+            b["selection"].as_str().unwrap(),
+            b["line"].as_f64(),
+            home,
+            away,
+        );
+        let want = if sign > 0.0 {
+            "won"
+        } else if sign < 0.0 {
+            "lost"
+        } else {
+            "push"
+        };
+        assert_eq!(b["status"], want, "{b}");
+    }
+    assert!(settled > 0);
+}

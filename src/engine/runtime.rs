@@ -278,6 +278,11 @@ impl Ctx {
         let mut loading = Some(tokio::task::spawn_blocking(move || {
             Pricer::load(&cfg, None)
         }));
+        // `data update` swaps the games file in place: when its stamp changes, the model is
+        // refitted in the background and the engine keeps pricing with the old one meanwhile.
+        let games_path = PathBuf::from(&self.cfg.analytics.ratings.games_path);
+        let mut games_stamp = file_stamp(&games_path).await;
+        let mut games_checked = std::time::Instant::now();
         let refresh = crate::duration::secs_clamped(
             self.opts.refresh_seconds,
             crate::duration::MIN_REFRESH,
@@ -310,6 +315,16 @@ impl Ctx {
                     self.observe_alerts(&mut snap, &side.shared).await;
                     self.bet_lifecycle(snap.taken_ms).await;
                     self.refresh_bets(&mut snap).await;
+                    if loading.is_none() && games_checked.elapsed() >= GAMES_CHECK {
+                        games_checked = std::time::Instant::now();
+                        let now_stamp = file_stamp(&games_path).await;
+                        if now_stamp.is_some() && now_stamp != games_stamp {
+                            games_stamp = now_stamp;
+                            tracing::info!(path = %games_path.display(), "the games file changed; refitting the ratings in the background");
+                            let cfg = self.cfg.clone();
+                            loading = Some(tokio::task::spawn_blocking(move || Pricer::load(&cfg, None)));
+                        }
+                    }
                     side.shared.heartbeat_ms.store(now_ms(), std::sync::atomic::Ordering::Relaxed);
                     let changed = {
                         let cur = side.snapshots.borrow();
@@ -327,9 +342,16 @@ impl Ctx {
                     loading = None;
                     match res {
                         Ok(Ok(p)) => {
-                            self.finals = Arc::new(p.engine().finals());
+                            let finals = p.engine().finals();
+                            if self.pricer.is_some() {
+                                tracing::info!(finals = finals.len(), "ratings refitted from the new games file");
+                            } else {
+                                tracing::info!(finals = finals.len(), "pricing model fitted");
+                            }
+                            self.finals = Arc::new(finals);
                             self.pricer = Some(Arc::new(p));
                         }
+                        Ok(Err(e)) if self.pricer.is_some() => tracing::error!(error = %e, "cannot refit from the new games file; pricing goes on with the previous model"),
                         Ok(Err(e)) => tracing::error!(error = %e, "cannot load the pricing model; pricing is off"),
                         Err(e) => tracing::error!(error = %e, "pricing model task failed"),
                     }
@@ -870,6 +892,21 @@ impl Ctx {
             version: self.version,
         }
     }
+}
+
+/// How often a running engine looks at the games file for a new version.
+const GAMES_CHECK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The games file's modification time and size: what changes when `data update` swaps it.
+async fn file_stamp(path: &std::path::Path) -> Option<(std::time::SystemTime, u64)> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let m = std::fs::metadata(path).ok()?;
+        Some((m.modified().ok()?, m.len()))
+    })
+    .await
+    .ok()
+    .flatten()
 }
 
 /// How long after kickoff a game's final is trusted: the replay releases its results a game's
