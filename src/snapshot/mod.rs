@@ -43,7 +43,9 @@ pub struct BetsView {
     /// bet's book) over the bets valued so far, and how many that is.
     pub clv_mean: Option<f64>,
     pub clv_n: usize,
-    /// Open bets newest first, then settled ones newest first (a bounded window).
+    /// Open bets newest first, then settled ones newest first (a bounded window). For the Bets
+    /// pane only: a headless JSON line carries the totals above, not hundreds of rows a second.
+    #[serde(skip_serializing)]
     pub rows: Vec<BetRow>,
 }
 
