@@ -192,6 +192,9 @@ async fn scenario(store: &Store) {
         (b2.clv_book.unwrap() - (fair_away - 0.4)).abs() < 1e-12,
         "{b2:?}"
     );
+    // Expected ROI at the close: the win probability times the price, less one.
+    let roi = b2.clv_roi_book.unwrap();
+    assert!((roi - (fair_away * 2.5 - 1.0)).abs() < 1e-12, "{b2:?}");
     // No sharp book closed the moneyline: the consensus is draftkings' own.
     assert!((b2.clv_consensus.unwrap() - (fair_away - 0.4)).abs() < 1e-12);
     // Bet 1: the close is 50/50 at -3 given action, so -2.5 wins (1 + P(margin = 3)) / 2 of

@@ -225,6 +225,8 @@ mod tests {
             pnl,
             clv_book: clv,
             clv_consensus: clv,
+            clv_roi_book: None,
+            clv_roi_consensus: None,
             note: None,
         }
     }

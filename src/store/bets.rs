@@ -53,7 +53,20 @@ pub struct Bet {
     pub pnl: Option<f64>,
     pub clv_book: Option<f64>,
     pub clv_consensus: Option<f64>,
+    /// Expected return per unit at the close (`clv x decimal`), against the bet's book and the
+    /// consensus: derived from the two above, never stored.
+    pub clv_roi_book: Option<f64>,
+    pub clv_roi_consensus: Option<f64>,
     pub note: Option<String>,
+}
+
+impl Bet {
+    /// Fills the derived ROI at the close from the stored CLV and the price.
+    pub fn with_roi(mut self) -> Bet {
+        self.clv_roi_book = self.clv_book.map(|c| c * self.decimal);
+        self.clv_roi_consensus = self.clv_consensus.map(|c| c * self.decimal);
+        self
+    }
 }
 
 /// Which bets to list.
@@ -116,8 +129,11 @@ fn bet_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Bet> {
         pnl: r.get(17)?,
         clv_book: r.get(18)?,
         clv_consensus: r.get(19)?,
+        clv_roi_book: None,
+        clv_roi_consensus: None,
         note: r.get(20)?,
-    })
+    }
+    .with_roi())
 }
 
 /// Bets newest first.

@@ -27,8 +27,11 @@ fn bet_from_row(r: &Row) -> Result<Bet, tokio_postgres::Error> {
         pnl: r.try_get(17)?,
         clv_book: r.try_get(18)?,
         clv_consensus: r.try_get(19)?,
+        clv_roi_book: None,
+        clv_roi_consensus: None,
         note: r.try_get(20)?,
-    })
+    }
+    .with_roi())
 }
 
 impl PgStore {
