@@ -128,6 +128,17 @@ async fn scenario(store: &Store) {
         Some((Some(3.0), -110, 600))
     );
     assert_eq!(close.len(), 6, "{close:?}");
+    // The store's query and the pure definition agree on the close.
+    let key = |q: &Quote| (q.book.clone(), q.market, q.selection, q.observed_ms);
+    let mut by_sql: Vec<_> = close.iter().map(key).collect();
+    let mut by_def: Vec<_> =
+        nflreadpy_betting::edges::clv::closing_quotes(&path().concat(), KICKOFF)
+            .iter()
+            .map(key)
+            .collect();
+    by_sql.sort();
+    by_def.sort();
+    assert_eq!(by_sql, by_def);
     assert!(close.iter().all(|c| c.observed_ms < KICKOFF));
 
     let d110 = 1.0 + 100.0 / 110.0;

@@ -241,7 +241,6 @@ pub fn view(
     bets: &[Bet],
     board: &[crate::store::read::LatestQuote],
     analytics: &AnalyticsConfig,
-    _now_ms: i64,
 ) -> crate::snapshot::BetsView {
     use crate::snapshot::{BetRow, BetsView};
     let settled_status = |s: &str| matches!(s, "won" | "lost" | "push");

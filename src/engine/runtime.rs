@@ -740,9 +740,8 @@ impl Ctx {
             Vec::new()
         };
         let analytics = self.cfg.analytics.clone();
-        let now = snap.taken_ms;
         let view =
-            tokio::task::spawn_blocking(move || super::bets::view(&bets, &board, &analytics, now))
+            tokio::task::spawn_blocking(move || super::bets::view(&bets, &board, &analytics))
                 .await
                 .unwrap_or_default();
         self.bets_view = view.clone();
