@@ -168,14 +168,14 @@ async fn scenario(store: &Store) {
         devig_method: DevigMethod::Multiplicative,
         ..AnalyticsConfig::default()
     };
-    let engine = PricingEngine::from_games(&games, &analytics).unwrap();
+    let engine = std::sync::Arc::new(PricingEngine::from_games(&games, &analytics).unwrap());
     let finals = engine.finals();
     assert_eq!(finals.get(GAME), Some(&(10, 24)));
     let mut tried = HashSet::new();
     // Before kickoff: nothing to value or grade.
     let inputs = |now| PassInputs {
         finals: &finals,
-        pricing: Some(&engine),
+        pricing: Some(engine.clone()),
         analytics: &analytics,
         final_delay_ms: Some(5_000),
         now_ms: now,

@@ -166,10 +166,12 @@ async fn settle(cfg: &Config, a: &BetsSettleArgs) -> Outcome {
         .filter_map(|g| Some((g.game_id.clone(), (g.home_score?, g.away_score?))))
         .collect();
     // A file too short to fit the model still grades; only moved lines then go unvalued.
-    let pricing = crate::pricing::PricingEngine::from_games(&games, &cfg.analytics).ok();
+    let pricing = crate::pricing::PricingEngine::from_games(&games, &cfg.analytics)
+        .ok()
+        .map(std::sync::Arc::new);
     let inputs = PassInputs {
         finals: &finals,
-        pricing: pricing.as_ref(),
+        pricing,
         analytics: &cfg.analytics,
         final_delay_ms: None,
         now_ms: now_ms(),

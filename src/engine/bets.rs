@@ -18,7 +18,7 @@ pub struct PassInputs<'a> {
     /// Final scores (home, away) by nflverse `game_id`.
     pub finals: &'a HashMap<String, (i32, i32)>,
     /// The model that values moved lines; without it a moved line has no CLV.
-    pub pricing: Option<&'a PricingEngine>,
+    pub pricing: Option<Arc<PricingEngine>>,
     pub analytics: &'a AnalyticsConfig,
     /// How long after kickoff a final score is trusted (the replay releases its results a
     /// game's length after kickoff); `None` grades any bet whose game has a final, at once.
@@ -177,8 +177,9 @@ pub const MAX_VALUED_PER_PASS: usize = 16;
 struct ClvJob {
     id: i64,
     line: BetLine,
+    event: Event,
     close: Arc<Vec<crate::domain::Quote>>,
-    model: Option<(Arc<ScoreModel>, GameInputs)>,
+    pricing: Option<Arc<PricingEngine>>,
     analytics: AnalyticsConfig,
 }
 
@@ -186,7 +187,13 @@ impl ClvJob {
     /// CLV in probability points against the bet's book and the consensus; `None` when
     /// neither can be measured (the reasons go to the debug log).
     fn run(self) -> Option<(Option<f64>, Option<f64>)> {
-        let model = self.model.as_ref().map(|(m, base)| LineModel {
+        // The event's ratings and score model: cached once the engine has priced it, fitted
+        // here (off the async workers) when it has not.
+        let fitted: Option<(Arc<ScoreModel>, GameInputs)> = self.pricing.as_ref().map(|p| {
+            let game = p.slate_game(&self.event);
+            (p.score_model(game.season), game.inputs)
+        });
+        let model = fitted.as_ref().map(|(m, base)| LineModel {
             model: m,
             base: *base,
         });
@@ -217,16 +224,12 @@ fn clv_job(
         book: b.book.clone(),
         decimal: b.decimal,
     };
-    // Both are cached by the pricing engine once it has priced the event.
-    let model = inp.pricing.map(|p| {
-        let game = p.slate_game(ev);
-        (p.score_model(game.season), game.inputs)
-    });
     Some(ClvJob {
         id: b.id,
         line,
+        event: ev.clone(),
         close,
-        model,
+        pricing: inp.pricing.clone(),
         analytics: inp.analytics.clone(),
     })
 }

@@ -704,7 +704,7 @@ impl Ctx {
         }
         let inputs = super::bets::PassInputs {
             finals: &self.finals,
-            pricing: Some(pricer.engine()),
+            pricing: Some(pricer.engine().clone()),
             analytics: &self.cfg.analytics,
             final_delay_ms: Some(results_delay_ms(&self.cfg)),
             now_ms: now,
