@@ -1,7 +1,9 @@
 //! The embedded default source: a real NFL week from nflverse data traded as a live market.
 //!
 //! Each game opens a seeded distance from its real closing line and drifts to the close over
-//! `market_hours` of simulated time, compressed by `time_compression`. Books deal around that
+//! `market_hours` of simulated time, compressed by `time_compression`; at kickoff it goes off
+//! the board while it is played (its final is the games file's score), then its market reopens.
+//! Kickoffs are staggered across the cycle, as a slate's are. Books deal around that
 //! path with their own lag, margin and noise (see `books`), so soft books trail sharp moves and
 //! real edges appear and vanish. Everything is a pure function of (seed, wall time): two runs with
 //! the same seed and clock produce the same quotes.
