@@ -357,6 +357,28 @@ pub enum BetsCommand {
     /// new results): won, lost or push with P&L at the bet's price; halves and quarters stay
     /// ungraded (the file has final scores only).
     Settle(BetsSettleArgs),
+    /// Count, staked, P&L, ROI, mean closing-line value with its 95% interval and the share of
+    /// bets that beat the close; in total and by book, market or edge bucket.
+    Report(BetsReportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BetsReportArgs {
+    /// Only bets placed since: a date (2026-09-01, UTC) or a duration back from now (7d).
+    #[arg(long, value_name = "D")]
+    pub since: Option<String>,
+    /// book, market or edge_bucket (EV at placement: <2%, 2-4%, 4-6%, 6-10%, 10%+).
+    #[arg(long, value_name = "GROUP")]
+    pub by: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Csv,
 }
 
 #[derive(Debug, Clone, Args)]

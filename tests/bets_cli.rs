@@ -298,6 +298,38 @@ fn bets_through_the_api() {
     });
     assert_eq!(code, 200);
     assert_eq!(page["total"], 1, "{page}");
+    // The scorecard over the same ledger: one open bet, nothing settled yet.
+    let get = |path: &str| {
+        rt.block_on(async {
+            let r = client.get(format!("{url}{path}")).send().await.unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        })
+    };
+    let (code, rep) = get("api/v1/bets/report?by=book");
+    assert_eq!(code, 200, "{rep}");
+    assert_eq!(
+        (
+            &rep["total"]["count"],
+            &rep["total"]["open"],
+            &rep["total"]["settled"]
+        ),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!(1),
+            &serde_json::json!(0)
+        ),
+        "{rep}"
+    );
+    assert!(rep["total"]["roi"].is_null(), "{rep}");
+    assert_eq!(rep["rows"][0]["group"], "fanduel", "{rep}");
+    let (code, problem) = get("api/v1/bets/report?by=pitcher");
+    assert_eq!(code, 422);
+    assert!(problem.to_string().contains("by"), "{problem}");
+    let (code, rep) = get("api/v1/bets/report?since=2999-01-01");
+    assert_eq!((code, &rep["total"]["count"]), (200, &serde_json::json!(0)));
     let _ = server.kill();
     let _ = server.wait();
 }
@@ -499,4 +531,30 @@ fn settle_grades_from_the_games_file() {
     // A second run finds nothing left to grade.
     let o = run(storage, &["bets", "settle", "--format", "json"]);
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "[]");
+    // The scorecard: won 150 + 80, lost 100, pushed 0 on 400 staked; the quarter bet counts
+    // but is not settled.
+    let o = run(storage, &["bets", "report", "--format", "csv"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let csv = String::from_utf8_lossy(&o.stdout).to_string();
+    let mut lines = csv.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("group,count,open,settled,won,lost,push,staked,pnl,roi,clv_n,clv_mean"));
+    let total: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(
+        &total[..10],
+        &["all", "5", "0", "4", "2", "1", "1", "400.00", "130.00", "0.325000"],
+        "{csv}"
+    );
+    let o = run(storage, &["bets", "report", "--by", "market"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.starts_with("group"), "{table}");
+    for g in ["all", "moneyline", "spread", "team_total", "total"] {
+        assert!(table.lines().any(|l| l.starts_with(g)), "{g}: {table}");
+    }
+    let o = run(storage, &["bets", "report", "--since", "yesterday"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("since"), "{}", text(&o));
 }

@@ -189,6 +189,10 @@ fn tmux_smoke_test_of_the_full_screen_dashboard() {
     let scanned = wait_for_screen(&session, "scan:", GENEROUS);
     tmux(&["send-keys", "-t", &session, ":export csv", "Enter"]);
     let exported = wait_for_screen(&session, "exported", GENEROUS);
+    // Pane 6, the ledger: its title counts open and settled bets (paper trading may have
+    // logged some already, or none yet).
+    tmux(&["send-keys", "-t", &session, "6"]);
+    let bets_pane = wait_for_screen(&session, " settled", GENEROUS);
     tmux(&["send-keys", "-t", &session, "q"]);
     let exited = wait_for_screen(&session, "EXITED=0", GENEROUS);
     let alt_after = tmux(&["display", "-p", "-t", &session, "#{alternate_on}"]);
@@ -196,6 +200,12 @@ fn tmux_smoke_test_of_the_full_screen_dashboard() {
     cleanup();
     assert!(scanned.is_some(), "`:scan` gave no answer:\n{last}");
     assert!(exported.is_some(), "`:export csv` gave no answer:\n{last}");
+    let bets_pane = bets_pane.unwrap_or_default();
+    eprintln!("the Bets pane in tmux at 80x24:\n{bets_pane}");
+    assert!(
+        bets_pane.contains("6 Bets") && bets_pane.contains(" open · "),
+        "no Bets pane at 80x24:\n{bets_pane}"
+    );
     assert!(exited.is_some(), "did not quit cleanly:\n{last}");
     // The terminal is restored: back on the normal screen, where none of the dashboard's
     // drawing shows (it drew on the alternate screen).

@@ -190,6 +190,40 @@ fn exposition_parses_with_prometheus_client_and_has_every_guide_metric() {
     assert_eq!(buckets.last().unwrap()["value"], 2.0);
 }
 
+/// The ledger's three families: open bets, settled bets (a counter) and mean CLV, which is
+/// absent until a bet has been valued.
+#[test]
+fn bets_metrics_come_from_the_ledger() {
+    let mut snap = Snapshot::default();
+    let text = metrics::render(&collect(&snap, &Extra::default()));
+    assert!(text.contains("\nbets_open 0\n"), "{text}");
+    assert!(text.contains("\nbets_settled_total 0\n"), "{text}");
+    assert!(text.contains("# TYPE bets_clv_mean gauge"));
+    assert!(
+        !text.contains("\nbets_clv_mean "),
+        "no sample before a bet is valued"
+    );
+    snap.bets.open = 4;
+    snap.bets.settled = 9;
+    snap.bets.clv_mean = Some(0.0125);
+    let text = metrics::render(&collect(&snap, &Extra::default()));
+    assert!(text.contains("\nbets_open 4\n"), "{text}");
+    assert!(text.contains("# TYPE bets_settled_total counter"));
+    assert!(text.contains("\nbets_settled_total 9\n"), "{text}");
+    assert!(text.contains("\nbets_clv_mean 0.0125\n"), "{text}");
+    if let Some(parsed) = python_parse(&text) {
+        let names: Vec<&str> = parsed
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["name"].as_str())
+            .collect();
+        for n in ["bets_open", "bets_settled", "bets_clv_mean"] {
+            assert!(names.contains(&n), "{n} not parsed: {names:?}");
+        }
+    }
+}
+
 #[test]
 fn empty_snapshot_still_parses() {
     let text = metrics::render(&collect(&Snapshot::default(), &Extra::default()));

@@ -153,6 +153,7 @@ pub fn router(state: ApiState, settings: &ApiSettings) -> Router {
         .route("/books", get(routes::books))
         .route("/bets", get(routes::bets))
         .route("/bets", post(routes::add_bet))
+        .route("/bets/report", get(routes::bets_report))
         .route("/status", get(routes::status))
         .route("/scan", post(routes::scan))
         .route("/ingest/pause", post(routes::pause_ingest))

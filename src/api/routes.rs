@@ -488,6 +488,32 @@ pub async fn bets(
     ok(paginate(all, limit, offset))
 }
 
+/// The ledger's scorecard (`bets report`): `since` (a date or a duration back), `by` (book,
+/// market or edge_bucket).
+pub async fn bets_report(
+    State(st): State<ApiState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    use crate::edges::report;
+    let p = Params(q);
+    let since = p
+        .str("since")
+        .map(|s| report::parse_since(s, store::now_ms()))
+        .transpose()
+        .map_err(|e| Problem::bad_request(format!("query parameter {e}")))?;
+    let by = p
+        .str("by")
+        .map(str::parse::<report::GroupBy>)
+        .transpose()
+        .map_err(|e| Problem::bad_request(format!("query parameter {e}")))?;
+    let all = st
+        .store
+        .list_bets(crate::store::bets::BetFilter::default())
+        .await
+        .map_err(super::unreadable)?;
+    ok(report::report(&all, since, by))
+}
+
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BetBody {

@@ -4,8 +4,8 @@
 
 use super::{load_config, Failure, Outcome};
 use crate::cli::{
-    BetsAddArgs, BetsArgs, BetsCommand, BetsListArgs, BetsSettleArgs, BetsVoidArgs, GlobalArgs,
-    OutputFormat,
+    BetsAddArgs, BetsArgs, BetsCommand, BetsListArgs, BetsReportArgs, BetsSettleArgs, BetsVoidArgs,
+    GlobalArgs, OutputFormat, ReportFormat,
 };
 use crate::config::Config;
 use crate::edges::ledger::{self, BetRequest};
@@ -25,6 +25,7 @@ pub fn run(g: &GlobalArgs, a: &BetsArgs) -> Outcome {
         BetsCommand::List(x) => rt.block_on(list(&cfg, x)),
         BetsCommand::Void(x) => rt.block_on(void(&cfg, x)),
         BetsCommand::Settle(x) => rt.block_on(settle(&cfg, x)),
+        BetsCommand::Report(x) => rt.block_on(report(&cfg, x)),
     }
 }
 
@@ -149,59 +150,48 @@ async fn void(cfg: &Config, a: &BetsVoidArgs) -> Outcome {
     }
 }
 
-/// Grades every open (or ungraded) bet whose game has a final score in the games file.
+/// Grades every open (or ungraded) bet whose game has a final score in the games file, and
+/// records the closing-line value of bets whose game has kicked off (the same pass the engine
+/// runs).
 async fn settle(cfg: &Config, a: &BetsSettleArgs) -> Outcome {
-    use crate::edges::settle::{grade, Grade};
+    use crate::engine::bets::{run_pass, PassInputs};
     let path = a
         .games
         .clone()
         .unwrap_or_else(|| cfg.analytics.ratings.games_path.clone().into());
     let games = crate::pricing::games::load_games(&path)
         .map_err(|e| Failure::Usage(format!("error: {}: {e}", path.display())))?;
-    let finals: std::collections::HashMap<&str, (i32, i32)> = games
+    let finals: std::collections::HashMap<String, (i32, i32)> = games
         .iter()
-        .filter_map(|g| Some((g.game_id.as_str(), (g.home_score?, g.away_score?))))
+        .filter_map(|g| Some((g.game_id.clone(), (g.home_score?, g.away_score?))))
         .collect();
-    let now = now_ms();
-    let rows = with_writable(cfg, async |store| {
-        let mut rows = Vec::new();
-        let mut open = Vec::new();
-        for status in ["open", "ungraded"] {
-            open.extend(
-                store
-                    .list_bets(BetFilter {
-                        status: Some(status.into()),
-                        ..Default::default()
-                    })
-                    .await
-                    .context("listing bets to grade")?,
-            );
-        }
-        for b in open {
-            let Some(&(home, away)) = finals.get(b.event_id.as_str()) else {
-                continue;
-            };
-            let g = grade(&b.market, &b.scope, &b.selection, b.line, home, away);
-            if matches!(g, Grade::Ungraded(_)) && b.status == "ungraded" {
-                continue;
-            }
-            let note = match &g {
-                Grade::Ungraded(why) => why.clone(),
-                _ => format!("final {home}-{away}"),
-            };
-            let pnl = g.pnl(b.decimal, b.stake);
-            if store
-                .settle_bet(b.id, g.status(), pnl, now, Some(note))
-                .await
-                .context("recording a grade")?
-            {
-                rows.push(serde_json::json!({"id": b.id, "event_id": b.event_id,
-                    "status": g.status(), "pnl": pnl, "final": [home, away]}));
-            }
-        }
-        Ok(rows)
+    // A file too short to fit the model still grades; only moved lines then go unvalued.
+    let pricing = crate::pricing::PricingEngine::from_games(&games, &cfg.analytics)
+        .ok()
+        .map(std::sync::Arc::new);
+    let inputs = PassInputs {
+        finals: &finals,
+        pricing,
+        analytics: &cfg.analytics,
+        final_delay_ms: None,
+        now_ms: now_ms(),
+        max_valued: usize::MAX,
+    };
+    let report = with_writable(cfg, async |store| {
+        run_pass(store, &inputs, &mut Default::default())
+            .await
+            .context("grading bets")
+            .map_err(Failure::from)
     })
     .await?;
+    let rows: Vec<serde_json::Value> = report
+        .graded
+        .iter()
+        .map(|g| {
+            serde_json::json!({"id": g.id, "event_id": g.event_id,
+                "status": g.status, "pnl": g.pnl, "final": [g.final_score.0, g.final_score.1]})
+        })
+        .collect();
     let mut out = std::io::stdout().lock();
     if a.format == OutputFormat::Json {
         let _ = writeln!(out, "{}", serde_json::Value::Array(rows));
@@ -224,6 +214,118 @@ async fn settle(cfg: &Config, a: &BetsSettleArgs) -> Outcome {
         );
     }
     Ok(())
+}
+
+/// The ledger's scorecard (see `edges::report`).
+async fn report(cfg: &Config, a: &BetsReportArgs) -> Outcome {
+    use crate::edges::report::{self, GroupBy, ReportRow};
+    let since = a
+        .since
+        .as_deref()
+        .map(|s| report::parse_since(s, now_ms()))
+        .transpose()
+        .map_err(|e| Failure::Usage(format!("error: {e}")))?;
+    let by =
+        a.by.as_deref()
+            .map(str::parse::<GroupBy>)
+            .transpose()
+            .map_err(|e| Failure::Usage(format!("error: {e}")))?;
+    let (store, _) = Store::open(cfg, false).await.context("opening the store")?;
+    let bets = store
+        .list_bets(BetFilter::default())
+        .await
+        .context("reading the ledger")?;
+    let r = report::report(&bets, since, by);
+    let mut out = std::io::stdout().lock();
+    let rows: Vec<&ReportRow> = std::iter::once(&r.total).chain(&r.rows).collect();
+    let num = |x: Option<f64>, scale: f64, digits: usize| {
+        x.map(|v| format!("{:.*}", digits, v * scale))
+            .unwrap_or_default()
+    };
+    match a.format {
+        ReportFormat::Json => {
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&r).unwrap_or_default()
+            );
+        }
+        ReportFormat::Csv => {
+            let _ = writeln!(out, "group,count,open,settled,won,lost,push,staked,pnl,roi,clv_n,clv_mean,clv_ci95_low,clv_ci95_high,clv_book_mean,beat_close");
+            for x in rows {
+                let c = &x.clv_consensus;
+                let _ = writeln!(
+                    out,
+                    "{},{},{},{},{},{},{},{:.2},{:.2},{},{},{},{},{},{},{}",
+                    csv_field(&x.group),
+                    x.count,
+                    x.open,
+                    x.settled,
+                    x.won,
+                    x.lost,
+                    x.push,
+                    x.staked,
+                    x.pnl,
+                    num(x.roi, 1.0, 6),
+                    c.n,
+                    num(c.mean, 1.0, 6),
+                    num(c.ci95_low, 1.0, 6),
+                    num(c.ci95_high, 1.0, 6),
+                    num(x.clv_book.mean, 1.0, 6),
+                    num(x.beat_close, 1.0, 4)
+                );
+            }
+        }
+        ReportFormat::Table => {
+            // CLV in probability points (1.0 = one percentage point), as a desk quotes it.
+            let _ = writeln!(
+                out,
+                "{:<14} {:>6} {:>5} {:>7} {:>10} {:>10} {:>7} {:>7} {:>17} {:>6}",
+                "group",
+                "bets",
+                "open",
+                "settled",
+                "staked",
+                "pnl",
+                "roi%",
+                "clv",
+                "clv 95%",
+                "beat%"
+            );
+            for x in rows {
+                let c = &x.clv_consensus;
+                let ci = match (c.ci95_low, c.ci95_high) {
+                    (Some(l), Some(h)) => format!("[{:+.2}, {:+.2}]", l * 100.0, h * 100.0),
+                    _ => "-".into(),
+                };
+                let _ = writeln!(
+                    out,
+                    "{:<14} {:>6} {:>5} {:>7} {:>10.2} {:>+10.2} {:>7} {:>7} {:>17} {:>6}",
+                    x.group,
+                    x.count,
+                    x.open,
+                    x.settled,
+                    x.staked,
+                    x.pnl,
+                    num(x.roi, 100.0, 2),
+                    c.mean
+                        .map(|m| format!("{:+.2}", m * 100.0))
+                        .unwrap_or("-".into()),
+                    ci,
+                    num(x.beat_close, 100.0, 1)
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 /// One bet on a line: what, where, at what price, and how it stands.

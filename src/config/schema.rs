@@ -117,7 +117,8 @@ pub struct ReplaySource {
     pub seed: u64,
     /// Simulated market seconds per wall-clock second (opening to close in minutes, not days).
     pub time_compression: f64,
-    /// Whole-market cycle length in simulated hours, from open to close; then it starts again.
+    /// Simulated hours from a game's opening line to its kickoff; it is then off the board while
+    /// it is played, and its market starts again.
     pub market_hours: f64,
     pub books: Vec<String>,
     pub alternate_lines: bool,

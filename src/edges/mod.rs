@@ -4,6 +4,7 @@ pub mod arbitrage;
 pub mod bankroll;
 pub mod board;
 pub mod book_profile;
+pub mod clv;
 pub mod consensus;
 pub mod fair;
 pub mod hold;
@@ -14,6 +15,7 @@ pub mod middles;
 pub mod movement;
 pub mod opportunity;
 pub mod portfolio;
+pub mod report;
 pub mod settle;
 pub mod steam;
 

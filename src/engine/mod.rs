@@ -2,6 +2,7 @@
 //! immutable snapshots and taking commands (both defined in `crate::snapshot`, the leaf every
 //! front end shares). Front ends never reach past this module.
 
+pub mod bets;
 pub mod export;
 pub mod handle;
 pub mod pricer;

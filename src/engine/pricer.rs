@@ -92,7 +92,7 @@ pub struct Pass<'a> {
 }
 
 pub struct Pricer {
-    engine: PricingEngine,
+    engine: std::sync::Arc<PricingEngine>,
     cfg: Config,
 }
 
@@ -104,13 +104,18 @@ impl Pricer {
             .unwrap_or_else(|| cfg.analytics.ratings.games_path.clone().into());
         let games = games::load_games(&path)?;
         Ok(Pricer {
-            engine: PricingEngine::from_games(&games, &cfg.analytics)?,
+            engine: std::sync::Arc::new(PricingEngine::from_games(&games, &cfg.analytics)?),
             cfg: cfg.clone(),
         })
     }
 
     pub fn config(&self) -> &Config {
         &self.cfg
+    }
+
+    /// The fitted model: its score distributions value moved lines, its games hold the finals.
+    pub fn engine(&self) -> &std::sync::Arc<PricingEngine> {
+        &self.engine
     }
 
     pub fn price(&self, data: &MarketData, pass: &Pass) -> PricingRun {

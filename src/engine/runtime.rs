@@ -98,6 +98,12 @@ struct Ctx {
     /// Held while this process prices and alerts for the store (one leader per database).
     leader: Option<crate::store::Leadership>,
     lead_tried: Option<std::time::Instant>,
+    /// Final scores by game id, from the games file the pricer loaded.
+    finals: Arc<std::collections::HashMap<String, (i32, i32)>>,
+    /// Bets this process has already tried to value at the close.
+    clv_tried: std::collections::HashSet<i64>,
+    /// The ledger as of the last refresh.
+    bets_view: crate::snapshot::BetsView,
 }
 
 impl Engine {
@@ -193,6 +199,9 @@ impl Engine {
             last_stored: None,
             leader: None,
             lead_tried: None,
+            finals: Arc::default(),
+            clv_tried: Default::default(),
+            bets_view: Default::default(),
             pricer: None,
             last_run: None,
             simulations: Default::default(),
@@ -274,6 +283,11 @@ impl Ctx {
         let mut loading = Some(tokio::task::spawn_blocking(move || {
             Pricer::load(&cfg, None)
         }));
+        // `data update` swaps the games file in place: when its stamp changes, the model is
+        // refitted in the background and the engine keeps pricing with the old one meanwhile.
+        let games_path = PathBuf::from(&self.cfg.analytics.ratings.games_path);
+        let mut games_stamp = file_stamp(&games_path).await;
+        let mut games_checked = std::time::Instant::now();
         let refresh = crate::duration::secs_clamped(
             self.opts.refresh_seconds,
             crate::duration::MIN_REFRESH,
@@ -304,6 +318,18 @@ impl Ctx {
                         self.fill_pricing(&mut snap);
                     }
                     self.observe_alerts(&mut snap, &side.shared).await;
+                    self.bet_lifecycle(snap.taken_ms).await;
+                    self.refresh_bets(&mut snap).await;
+                    if loading.is_none() && games_checked.elapsed() >= GAMES_CHECK {
+                        games_checked = std::time::Instant::now();
+                        let now_stamp = file_stamp(&games_path).await;
+                        if now_stamp.is_some() && now_stamp != games_stamp {
+                            games_stamp = now_stamp;
+                            tracing::info!(path = %games_path.display(), "the games file changed; refitting the ratings in the background");
+                            let cfg = self.cfg.clone();
+                            loading = Some(tokio::task::spawn_blocking(move || Pricer::load(&cfg, None)));
+                        }
+                    }
                     side.shared.heartbeat_ms.store(now_ms(), std::sync::atomic::Ordering::Relaxed);
                     let changed = {
                         let cur = side.snapshots.borrow();
@@ -320,7 +346,17 @@ impl Ctx {
                 res = async { loading.as_mut().expect("guarded").await }, if loading.is_some() => {
                     loading = None;
                     match res {
-                        Ok(Ok(p)) => self.pricer = Some(Arc::new(p)),
+                        Ok(Ok(p)) => {
+                            let finals = p.engine().finals();
+                            if self.pricer.is_some() {
+                                tracing::info!(finals = finals.len(), "ratings refitted from the new games file");
+                            } else {
+                                tracing::info!(finals = finals.len(), "pricing model fitted");
+                            }
+                            self.finals = Arc::new(finals);
+                            self.pricer = Some(Arc::new(p));
+                        }
+                        Ok(Err(e)) if self.pricer.is_some() => tracing::error!(error = %e, "cannot refit from the new games file; pricing goes on with the previous model"),
                         Ok(Err(e)) => tracing::error!(error = %e, "cannot load the pricing model; pricing is off"),
                         Err(e) => tracing::error!(error = %e, "pricing model task failed"),
                     }
@@ -360,6 +396,7 @@ impl Ctx {
                 Reply::Done("ingestion resumed".into())
             }
             Command::Detail { key } => self.detail(key).await,
+            Command::PlaceBet { key, stake } => self.place_bet(key, stake).await,
             Command::Simulate { iterations } => {
                 let n = iterations.unwrap_or(self.opts.iterations);
                 match self.reprice(n, "simulate").await {
@@ -573,6 +610,51 @@ impl Ctx {
         }
     }
 
+    /// `:bet`: a real bet on an edge of the latest pricing run, at its price and (unless a stake
+    /// is given) its Kelly stake, with what the product believed at that moment.
+    async fn place_bet(&self, key: String, stake: Option<f64>) -> Reply {
+        if !self.store.is_writable() {
+            return Reply::Error(
+                "read-only: bets are recorded by the process that writes the store".into(),
+            );
+        }
+        let Some(edge) = self
+            .last_run
+            .as_ref()
+            .and_then(|r| r.edges.iter().find(|e| e.key == key))
+        else {
+            return Reply::Error(format!("the edge {key} is no longer on the board"));
+        };
+        let req = crate::edges::ledger::BetRequest {
+            event_id: edge.event_id.clone(),
+            market: edge.market.clone(),
+            scope: Some(edge.scope.clone()),
+            selection: edge.selection.clone(),
+            line: edge.line,
+            book: edge.book.clone(),
+            price: format!("{}", edge.decimal),
+            stake: stake.unwrap_or(edge.stake),
+            paper: false,
+            note: Some("dashboard".into()),
+        };
+        let mut bet = match crate::edges::ledger::validate(&req, now_ms()) {
+            Ok(b) => b,
+            Err(e) => return Reply::Error(format!("bet not recorded: {e}")),
+        };
+        bet.fair_prob = Some(edge.fair_prob);
+        bet.ev = Some(edge.ev);
+        bet.model_prob = edge.model_prob;
+        bet.consensus_prob = edge.consensus_prob;
+        match self.store.insert_bet(bet.clone()).await {
+            Ok(Some(id)) => Reply::Done(format!(
+                "recorded bet {id}: {} {} {} @ {} {:.3} stake {:.2}",
+                bet.event_id, bet.market, bet.selection, bet.book, bet.decimal, bet.stake
+            )),
+            Ok(None) => Reply::Error("the same bet is already recorded".into()),
+            Err(e) => Reply::Error(format!("bet not recorded: {e}")),
+        }
+    }
+
     /// Every edge a new_edge alert fired for becomes a paper bet at the alerted price and
     /// stake (`bets.paper`), once per firing; only the pricing leader writes them.
     async fn paper_trade(&self, events: &[crate::alerts::AlertEvent], snap: &Snapshot) {
@@ -589,6 +671,14 @@ impl Ctx {
             let Some(edge) = snap.edges.iter().find(|e| e.key == key) else {
                 continue;
             };
+            // A price still on the board after kickoff is stale, not a bet anyone can make.
+            if snap
+                .events
+                .iter()
+                .any(|e| e.event_id == edge.event_id && e.commence_ms <= snap.taken_ms)
+            {
+                continue;
+            }
             let req = crate::edges::ledger::BetRequest {
                 event_id: edge.event_id.clone(),
                 market: edge.market.clone(),
@@ -623,6 +713,61 @@ impl Ctx {
                 }
             }
         }
+    }
+
+    /// CLV once an event kicks off, grades once its final is in (see `engine::bets`); the
+    /// pricing leader only, so one process writes each grade.
+    async fn bet_lifecycle(&mut self, now: i64) {
+        let Some(pricer) = self.pricer.clone() else {
+            return;
+        };
+        if !self.store.is_writable() || !self.is_leader() {
+            return;
+        }
+        let inputs = super::bets::PassInputs {
+            finals: &self.finals,
+            pricing: Some(pricer.engine().clone()),
+            analytics: &self.cfg.analytics,
+            final_delay_ms: Some(results_delay_ms(&self.cfg)),
+            now_ms: now,
+            max_valued: super::bets::MAX_VALUED_PER_PASS,
+        };
+        match super::bets::run_pass(&self.store, &inputs, &mut self.clv_tried).await {
+            Ok(r) => {
+                for g in &r.graded {
+                    tracing::info!(bet = g.id, event = %g.event_id, status = g.status, pnl = ?g.pnl, "bet graded");
+                }
+                if !r.valued.is_empty() {
+                    tracing::info!(bets = ?r.valued, "closing-line value recorded");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "bet lifecycle pass failed"),
+        }
+    }
+
+    /// The ledger into the snapshot (the Bets pane, the bets metrics); open bets get a live CLV
+    /// against the board as it stands.
+    async fn refresh_bets(&mut self, snap: &mut Snapshot) {
+        let bets = match self.store.list_bets(Default::default()).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::debug!(error = %e, "cannot read the ledger");
+                return;
+            }
+        };
+        let board = if bets.iter().any(|b| b.status == "open") {
+            let since = snap.taken_ms - (self.cfg.ingestion.stale_after_seconds * 1000.0) as i64;
+            self.store.latest_quotes(since).await.unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let analytics = self.cfg.analytics.clone();
+        let view =
+            tokio::task::spawn_blocking(move || super::bets::view(&bets, &board, &analytics))
+                .await
+                .unwrap_or_default();
+        self.bets_view = view.clone();
+        snap.bets = view;
     }
 
     /// The registry into `metrics_samples` (live engines only: an attached one never writes).
@@ -770,9 +915,39 @@ impl Ctx {
             simulations: self.simulations.iter().cloned().collect(),
             alerts: AlertsView::default(),
             health,
+            bets: self.bets_view.clone(),
             version: self.version,
         }
     }
+}
+
+/// How often a running engine looks at the games file for a new version.
+const GAMES_CHECK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The games file's modification time and size: what changes when `data update` swaps it.
+async fn file_stamp(path: &std::path::Path) -> Option<(std::time::SystemTime, u64)> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let m = std::fs::metadata(path).ok()?;
+        Some((m.modified().ok()?, m.len()))
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// How long after kickoff a game's final is trusted: the replay releases its results a game's
+/// length after kickoff; live results come from the games file once `data update` brings them.
+fn results_delay_ms(cfg: &Config) -> i64 {
+    cfg.sources
+        .iter()
+        .find_map(|s| match s {
+            crate::config::SourceConfig::Replay(r) if r.enabled => {
+                Some(crate::ingest::replay::final_delay_ms(r))
+            }
+            _ => None,
+        })
+        .unwrap_or(0)
 }
 
 /// Snapshots differ only in their clock and version: skip publishing those.

@@ -178,6 +178,16 @@ pub fn render_line(s: &Snapshot, now_ms: i64, json: bool) -> anyhow::Result<Stri
         parts.push(format!("sim={:.2}s/{:.2}s", ms / 1000.0, t / 1000.0));
     }
     parts.push(format!("alerts_firing={}", d.alerts_firing));
+    let b = &s.bets;
+    if b.open + b.settled > 0 {
+        parts.push(format!("bets_open={} bets_settled={}", b.open, b.settled));
+        if b.settled > 0 {
+            parts.push(format!("pnl={:+.2}", b.pnl));
+        }
+        if let Some(c) = b.clv_mean {
+            parts.push(format!("clv={:+.2}pts/{}", c * 100.0, b.clv_n));
+        }
+    }
     if !d.channels_failing.is_empty() {
         parts.push(format!("channels_failing={}", d.channels_failing.join(",")));
     }
@@ -379,5 +389,14 @@ mod tests {
             line.contains("health=FAIL") && line.contains("| betmgm quotes 142s old"),
             "{line}"
         );
+        // The ledger's totals: 3 open, 3 settled, -1.61, mean CLV 0.60 points over 5 bets.
+        assert!(
+            line.contains("bets_open=3 bets_settled=3 pnl=-1.61 clv=+0.60pts/5"),
+            "{line}"
+        );
+        let json = render_line(&s, fixture::NOW_MS, true).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["bets"]["open"], 3);
+        assert!(v["bets"].get("rows").is_none(), "rows stay in the TUI");
     }
 }

@@ -60,7 +60,14 @@ pub fn build(
         }
     }
     let mut out = Vec::new();
-    let normalizer = Arc::new(Normalizer::embedded());
+    // The configured games file (what `data update` refreshes) names the events of a season
+    // the shipped copy does not have yet.
+    let games = std::path::Path::new(&cfg.analytics.ratings.games_path);
+    let (normalizer, err) = Normalizer::with_games_file(games);
+    if let Some(e) = err {
+        tracing::warn!(error = %e, "feed events are matched to the shipped schedule only");
+    }
+    let normalizer = Arc::new(normalizer);
     for s in enabled
         .into_iter()
         .filter(|s| only.is_empty() || only.iter().any(|o| o == s.kind()))

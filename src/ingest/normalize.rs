@@ -301,15 +301,31 @@ impl Schedule {
                 kickoff_ms: eastern_to_utc_ms(day.and_time(time)),
                 neutral: f(8).eq_ignore_ascii_case("neutral"),
             };
-            let n = s.games.len();
-            s.by_pair
-                .entry(pair(&game.home_team, &game.away_team))
-                .or_default()
-                .push(n);
-            s.by_id.insert(game.game_id.clone(), n);
-            s.games.push(game);
+            s.push(game);
         }
         Ok(s)
+    }
+
+    fn push(&mut self, game: ScheduledGame) {
+        let n = self.games.len();
+        self.by_pair
+            .entry(pair(&game.home_team, &game.away_team))
+            .or_default()
+            .push(n);
+        self.by_id.insert(game.game_id.clone(), n);
+        self.games.push(game);
+    }
+
+    /// This schedule, plus the games of `older` it does not have: a refreshed file (`data
+    /// update`) adds the new season's games and wins where both list a game, while a short file
+    /// never hides what the shipped one knows.
+    pub fn with_fallback(mut self, older: &Schedule) -> Schedule {
+        for g in &older.games {
+            if !self.by_id.contains_key(&g.game_id) {
+                self.push(g.clone());
+            }
+        }
+        self
     }
 
     pub fn len(&self) -> usize {
@@ -431,6 +447,19 @@ impl Normalizer {
     /// Both shipped tables, compiled in.
     pub fn embedded() -> Normalizer {
         Normalizer::new(Teams::embedded(), Schedule::embedded())
+    }
+
+    /// The games file at `path` (what `data update` refreshes) over the shipped schedule, so
+    /// the events of every season it schedules get their nflverse `game_id`; the shipped one
+    /// alone, with the reason, when the file cannot be read.
+    pub fn with_games_file(path: &Path) -> (Normalizer, Option<NormalizeError>) {
+        match Schedule::from_path(path) {
+            Ok(s) => (
+                Normalizer::new(Teams::embedded(), s.with_fallback(&Schedule::embedded())),
+                None,
+            ),
+            Err(e) => (Normalizer::embedded(), Some(e)),
+        }
     }
 
     pub fn team(&self, name: &str) -> Option<&str> {
@@ -608,6 +637,36 @@ mod tests {
         let r = n.resolve("LAC", "MIN", kick + 37 * 3_600_000).unwrap();
         assert_eq!(r.event.game_id, None);
         assert_eq!(r.event.event_id, "2025_20251025_MIN_LAC");
+    }
+
+    #[test]
+    fn a_refreshed_games_file_names_the_new_season() {
+        let kick = ms("2026-09-13T17:00:00Z");
+        // Before the refresh: a made-up id.
+        let r = Normalizer::embedded().resolve("LV", "MIA", kick).unwrap();
+        assert_eq!(r.event.game_id, None);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("games.csv");
+        std::fs::write(
+            &path,
+            "game_id,season,game_type,week,gameday,weekday,gametime,away_team,away_score,home_team,home_score,location\n\
+             2026_01_MIA_LV,2026,REG,1,2026-09-13,Sunday,13:00,MIA,,LV,,Home\n",
+        )
+        .unwrap();
+        let (n, err) = Normalizer::with_games_file(&path);
+        assert!(err.is_none(), "{err:?}");
+        let r = n
+            .resolve("Las Vegas Raiders", "Miami Dolphins", kick)
+            .unwrap();
+        assert_eq!(r.event.event_id, "2026_01_MIA_LV");
+        assert_eq!((r.event.season, r.event.week), (Some(2026), Some(1)));
+        // The shipped seasons are still known.
+        let r = n.resolve("LAC", "MIN", ms("2025-10-24T00:15:00Z")).unwrap();
+        assert_eq!(r.event.game_id.as_deref(), Some("2025_08_MIN_LAC"));
+        // An unreadable file falls back to the shipped schedule and says why.
+        let (n, err) = Normalizer::with_games_file(&dir.path().join("missing.csv"));
+        assert!(err.is_some());
+        assert!(n.schedule.len() > 7000);
     }
 
     #[test]

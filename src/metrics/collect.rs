@@ -355,6 +355,31 @@ pub fn collect(snap: &Snapshot, extra: &Extra) -> Registry {
     f.push(&[], snap.market.steam_total as f64);
     fams.push(f);
 
+    let b = &snap.bets;
+    let mut f = Family::new(
+        "bets.open",
+        Kind::Gauge,
+        "Bets (real and paper) not yet graded or voided.",
+    );
+    f.push(&[], b.open as f64);
+    fams.push(f);
+    let mut f = Family::new(
+        "bets.settled_total",
+        Kind::Counter,
+        "Bets graded won, lost or push.",
+    );
+    f.push(&[], b.settled as f64);
+    fams.push(f);
+    let mut f = Family::new(
+        "bets.clv_mean",
+        Kind::Gauge,
+        "Mean closing-line value in probability points (0.01 = one point) against the sharp consensus close, over the bets valued so far (absent before one).",
+    );
+    if let Some(m) = b.clv_mean {
+        f.push(&[], m);
+    }
+    fams.push(f);
+
     let mut lat = Family::new(
         "alerts.dispatch_latency",
         Kind::Histogram,

@@ -116,6 +116,14 @@ impl PricingEngine {
         })
     }
 
+    /// Final scores (home, away) by nflverse `game_id`, of every played game in the file.
+    pub fn finals(&self) -> HashMap<String, (i32, i32)> {
+        self.games
+            .iter()
+            .filter_map(|g| Some((g.game_id.clone(), (g.home_score?, g.away_score?))))
+            .collect()
+    }
+
     pub fn params(&self) -> &RatingParams {
         &self.params
     }

@@ -32,6 +32,12 @@ pub enum Command {
     Detail {
         key: String,
     },
+    /// Record a real bet on an edge (its `key`) at its price, staking `stake` or the edge's
+    /// Kelly stake.
+    PlaceBet {
+        key: String,
+        stake: Option<f64>,
+    },
 }
 
 impl Command {
@@ -44,6 +50,7 @@ impl Command {
                 | Command::Resume
                 | Command::Ack { .. }
                 | Command::Silence { .. }
+                | Command::PlaceBet { .. }
         )
     }
 }

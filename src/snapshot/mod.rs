@@ -28,8 +28,51 @@ pub struct Snapshot {
     pub simulations: Vec<SimulationRun>,
     pub alerts: AlertsView,
     pub health: Health,
+    /// The bet ledger: open bets with live CLV, settled bets with P&L.
+    pub bets: BetsView,
     /// Monotonic counter: changes whenever the content changes (front ends redraw on change).
     pub version: u64,
+}
+
+/// What the Bets pane and the bets metrics show.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct BetsView {
+    pub open: usize,
+    /// Won, lost or pushed.
+    pub settled: usize,
+    pub staked: f64,
+    pub pnl: f64,
+    /// Mean closing-line value (probability points against the consensus close, else the
+    /// bet's book) over the bets valued so far, and how many that is.
+    pub clv_mean: Option<f64>,
+    pub clv_n: usize,
+    /// Open bets newest first, then settled ones newest first (a bounded window). For the Bets
+    /// pane only: a headless JSON line carries the totals above, not hundreds of rows a second.
+    #[serde(skip_serializing)]
+    pub rows: Vec<BetRow>,
+}
+
+/// One bet in the pane.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct BetRow {
+    pub id: i64,
+    pub paper: bool,
+    pub event_id: String,
+    pub market: String,
+    pub scope: String,
+    pub selection: String,
+    pub line: Option<f64>,
+    pub book: String,
+    pub decimal: f64,
+    pub stake: f64,
+    pub placed_ms: i64,
+    pub status: String,
+    pub pnl: Option<f64>,
+    /// CLV at the close once recorded; for an open bet, against the board as it stands (the
+    /// close so far), when the bet's line is still quoted.
+    pub clv: Option<f64>,
+    /// Whether `clv` is the recorded close (false: live, against the current board).
+    pub clv_final: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]

@@ -53,7 +53,20 @@ pub struct Bet {
     pub pnl: Option<f64>,
     pub clv_book: Option<f64>,
     pub clv_consensus: Option<f64>,
+    /// Expected return per unit at the close (`clv x decimal`), against the bet's book and the
+    /// consensus: derived from the two above, never stored.
+    pub clv_roi_book: Option<f64>,
+    pub clv_roi_consensus: Option<f64>,
     pub note: Option<String>,
+}
+
+impl Bet {
+    /// Fills the derived ROI at the close from the stored CLV and the price.
+    pub fn with_roi(mut self) -> Bet {
+        self.clv_roi_book = self.clv_book.map(|c| c * self.decimal);
+        self.clv_roi_consensus = self.clv_consensus.map(|c| c * self.decimal);
+        self
+    }
 }
 
 /// Which bets to list.
@@ -116,8 +129,11 @@ fn bet_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Bet> {
         pnl: r.get(17)?,
         clv_book: r.get(18)?,
         clv_consensus: r.get(19)?,
+        clv_roi_book: None,
+        clv_roi_consensus: None,
         note: r.get(20)?,
-    })
+    }
+    .with_roi())
 }
 
 /// Bets newest first.
@@ -176,6 +192,22 @@ pub fn settle(
                 note = CASE WHEN ?5 IS NULL THEN note ELSE COALESCE(note || '; ', '') || ?5 END
          WHERE id = ?1 AND status IN ('open', 'ungraded')",
         params![id, status, pnl, settled_ms, note],
+    )?;
+    Ok(n == 1)
+}
+
+/// Records a bet's closing-line value (probability points against its book's close and the
+/// consensus close); a bet already valued keeps what it has where the new value is missing.
+pub fn set_clv(
+    conn: &Connection,
+    id: i64,
+    clv_book: Option<f64>,
+    clv_consensus: Option<f64>,
+) -> rusqlite::Result<bool> {
+    let n = conn.execute(
+        "UPDATE bets SET clv_book = COALESCE(?2, clv_book), clv_consensus = COALESCE(?3, clv_consensus)
+         WHERE id = ?1",
+        params![id, clv_book, clv_consensus],
     )?;
     Ok(n == 1)
 }

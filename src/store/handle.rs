@@ -707,6 +707,42 @@ impl Store {
             .await
     }
 
+    /// Every stored event, by kickoff.
+    pub async fn events(&self) -> Result<Vec<Event>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.events().await;
+        }
+        self.read(read::events).await
+    }
+
+    /// The event's closing quotes: per slot, the last price observed before `kickoff_ms`.
+    pub async fn closing_quotes(
+        &self,
+        event_id: String,
+        kickoff_ms: i64,
+    ) -> Result<Vec<Quote>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.closing_quotes(&event_id, kickoff_ms).await;
+        }
+        self.read(move |c| read::closing_quotes(c, &event_id, kickoff_ms))
+            .await
+    }
+
+    /// Records a bet's closing-line value (see [`bets::set_clv`]).
+    pub async fn set_bet_clv(
+        &self,
+        id: i64,
+        clv_book: Option<f64>,
+        clv_consensus: Option<f64>,
+    ) -> Result<bool, StoreError> {
+        self.check_writable()?;
+        if let Some(pg) = self.pg() {
+            return pg.set_bet_clv(id, clv_book, clv_consensus).await;
+        }
+        self.write(move |c| bets::set_clv(c, id, clv_book, clv_consensus))
+            .await
+    }
+
     /// Voids an open or ungraded bet; `false` when there is none or it is already graded.
     pub async fn void_bet(&self, id: i64, now_ms: i64, reason: String) -> Result<bool, StoreError> {
         self.check_writable()?;

@@ -99,6 +99,26 @@ pub fn history(
     rows.collect()
 }
 
+/// The closing quote of every slot of one event: per (book, market, scope, selection, ladder
+/// rung), the last row of the odds path observed before `kickoff_ms`. Each row of the path is a
+/// price that stood until the next one, so the last before kickoff is the price at the close.
+pub fn closing_quotes(
+    conn: &Connection,
+    event_id: &str,
+    kickoff_ms: i64,
+) -> rusqlite::Result<Vec<Quote>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT event_id, book, market, scope, selection, line, american, observed_ms, source FROM (
+           SELECT *, ROW_NUMBER() OVER (
+               PARTITION BY book, market, scope, selection, ladder_key
+               ORDER BY observed_ms DESC, id DESC) AS rn
+           FROM quotes_history WHERE event_id = ?1 AND observed_ms < ?2)
+         WHERE rn = 1 ORDER BY book, market, scope, selection, ladder_key",
+    )?;
+    let rows = stmt.query_map(params![event_id, kickoff_ms], quote_from_row)?;
+    rows.collect()
+}
+
 /// The tables whose rows `count` may report (table names cannot be bound, so only these are
 /// accepted); shared by both backends.
 pub const COUNTABLE: [&str; 10] = [

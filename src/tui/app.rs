@@ -88,6 +88,7 @@ impl App {
             Pane::Sims => snap.simulations.len(),
             Pane::Alerts => ui::alert_order(snap, filter).len(),
             Pane::Log => 0,
+            Pane::Bets => snap.bets.rows.len(),
             Pane::Books => ui::book_rows(snap, filter).len(),
         }
     }
@@ -420,6 +421,48 @@ impl App {
         }]
     }
 
+    /// `:bet [STAKE]` on the selected edge: the question names the bet, the answer sends it.
+    fn bet(
+        &mut self,
+        stake: Option<f64>,
+        line: &str,
+        snap: &Snapshot,
+        confirmed: bool,
+    ) -> Vec<Effect> {
+        let Some(e) = self.view.selected_edge(snap) else {
+            self.view.set_status(
+                Level::Info,
+                "no edge selected: :bet works on the edges table",
+            );
+            return Vec::new();
+        };
+        let stake = stake.unwrap_or(e.stake);
+        if !confirmed {
+            self.view.mode = Mode::Confirm {
+                command: UiCommand::Bet { stake: Some(stake) },
+                line: line.to_string(),
+                question: format!(
+                    "Record a real bet of {} on {} {} at {} {:.3}?",
+                    ui::format::money(stake),
+                    e.event,
+                    ui::format::selection(&e.event, &e.selection, e.line),
+                    e.book,
+                    e.decimal
+                ),
+            };
+            return Vec::new();
+        }
+        self.view
+            .set_status(Level::Info, format!("{line}{}", self.theme.glyphs.ellipsis));
+        vec![Effect::Engine {
+            command: Command::PlaceBet {
+                key: e.key.clone(),
+                stake: Some(stake),
+            },
+            pending: Pending::Command(line.to_string()),
+        }]
+    }
+
     /// Runs one parsed command. `confirmed` is set once the user answered y to a dangerous one.
     pub fn run_command(
         &mut self,
@@ -435,6 +478,9 @@ impl App {
                 format!("read-only: `{}` would change production state", spec.name),
             );
             return Vec::new();
+        }
+        if let UiCommand::Bet { stake } = &cmd {
+            return self.bet(*stake, line, snap, confirmed);
         }
         if let (Some(question), false) = (spec.confirm, confirmed) {
             self.view.mode = Mode::Confirm {

@@ -102,6 +102,15 @@ pub const REGISTRY: &[CommandSpec] = &[
     ),
     mutating(spec("resume", "", "resume ingestion", Group::Engine), None),
     mutating(
+        spec(
+            "bet",
+            "[STAKE]",
+            "record a real bet on the selected edge (its Kelly stake unless given)",
+            Group::Engine,
+        ),
+        Some("Record this bet in the ledger?"),
+    ),
+    mutating(
         spec("ack", "ID", "acknowledge a firing alert", Group::Engine),
         None,
     ),
@@ -200,6 +209,7 @@ pub enum Pane {
     Sims,
     Alerts,
     Log,
+    Bets,
     Books,
 }
 
@@ -207,17 +217,19 @@ pub enum Pane {
 pub const PANES: usize = Pane::ALL.len();
 
 impl Pane {
-    pub const ALL: [Pane; 6] = [
+    pub const COUNT: usize = 7;
+    pub const ALL: [Pane; Pane::COUNT] = [
         Pane::Odds,
         Pane::Edges,
         Pane::Sims,
         Pane::Alerts,
         Pane::Log,
+        Pane::Bets,
         Pane::Books,
     ];
 
     /// The pane's number in tabs, titles and `focus N`. Numbers are fixed per pane, not
-    /// positions: 6 belongs to the bets pane, so Books is 7 whether or not Bets is built in.
+    /// positions: they never move when a pane is added.
     pub fn number(self) -> usize {
         match self {
             Pane::Odds => 1,
@@ -225,6 +237,7 @@ impl Pane {
             Pane::Sims => 3,
             Pane::Alerts => 4,
             Pane::Log => 5,
+            Pane::Bets => 6,
             Pane::Books => 7,
         }
     }
@@ -236,6 +249,7 @@ impl Pane {
             Pane::Sims => "sims",
             Pane::Alerts => "alerts",
             Pane::Log => "log",
+            Pane::Bets => "bets",
             Pane::Books => "books",
         }
     }
@@ -247,7 +261,17 @@ impl Pane {
             Pane::Sims => "Simulation",
             Pane::Alerts => "Alerts",
             Pane::Log => "Log",
+            Pane::Bets => "Bets",
             Pane::Books => "Books",
+        }
+    }
+
+    /// The title where a row of tabs has no room for the full one.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Pane::Odds => "Odds",
+            Pane::Sims => "Sims",
+            other => other.title(),
         }
     }
 
@@ -352,6 +376,9 @@ pub enum UiCommand {
     IngestNow,
     Pause,
     Resume,
+    Bet {
+        stake: Option<f64>,
+    },
     Ack {
         id: i64,
     },
@@ -395,6 +422,7 @@ impl UiCommand {
             UiCommand::IngestNow => "ingest",
             UiCommand::Pause => "pause",
             UiCommand::Resume => "resume",
+            UiCommand::Bet { .. } => "bet",
             UiCommand::Ack { .. } => "ack",
             UiCommand::Silence { .. } => "silence",
             UiCommand::Filter(_) => "filter",
@@ -515,6 +543,17 @@ pub fn parse(line: &str) -> Result<UiCommand, String> {
         },
         "pause" => no_args(UiCommand::Pause),
         "resume" => no_args(UiCommand::Resume),
+        "bet" => match args.as_slice() {
+            [] => Ok(UiCommand::Bet { stake: None }),
+            [n] => n
+                .trim_start_matches('$')
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && *x > 0.0 && *x <= crate::edges::ledger::MAX_STAKE)
+                .map(|x| UiCommand::Bet { stake: Some(x) })
+                .ok_or_else(|| format!("bet: `{n}` is not a positive stake")),
+            _ => Err(usage()),
+        },
         "ack" => match args.as_slice() {
             [id] => id
                 .trim_start_matches('#')

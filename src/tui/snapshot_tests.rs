@@ -20,12 +20,13 @@ use tokio::sync::mpsc;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 const THEMES: [&str; 2] = ["default", "mono"];
-const STATES: [&str; 12] = [
+const STATES: [&str; 14] = [
     "edges",
     "odds",
     "sims",
     "alerts",
     "log",
+    "bets",
     "help",
     "command",
     "detail",
@@ -33,6 +34,7 @@ const STATES: [&str; 12] = [
     "confirm",
     "books",
     "markets",
+    "bet_confirm",
 ];
 
 fn opts(theme: &str) -> TuiOptions {
@@ -64,7 +66,7 @@ fn app_in_state(theme: &str, state: &str, snap: &Snapshot, size: (u16, u16)) -> 
     run(&mut app, snap, "down");
     match state {
         "edges" => {}
-        "odds" | "sims" | "alerts" | "log" => {
+        "odds" | "sims" | "alerts" | "log" | "bets" => {
             run(&mut app, snap, &format!("focus {state}"));
             if state != "log" {
                 run(&mut app, snap, "down");
@@ -93,6 +95,7 @@ fn app_in_state(theme: &str, state: &str, snap: &Snapshot, size: (u16, u16)) -> 
             run(&mut app, snap, "down");
         }
         "markets" => run(&mut app, snap, "markets"),
+        "bet_confirm" => run(&mut app, snap, "bet 50"),
         other => panic!("unknown state {other}"),
     }
     app
@@ -489,6 +492,26 @@ async fn dangerous_commands_confirm_and_read_only_refuses_them() {
     assert_eq!(cmd, Command::Pause);
     reply.send(Reply::Done("ingestion paused".into())).unwrap();
     wait_for(&mut frames, "ingestion paused").await;
+    // `+` bets the selected edge at its Kelly stake once the question naming it is answered.
+    keys(&tx, "+").await;
+    wait_for(&mut frames, "Record a real bet of").await;
+    keys(&tx, "y").await;
+    let (cmd, reply) = engine.commands.recv().await.unwrap();
+    let edge = &snap.edges[0];
+    let sorted_first = snap
+        .edges
+        .iter()
+        .max_by(|a, b| a.ev.total_cmp(&b.ev))
+        .unwrap_or(edge);
+    assert_eq!(
+        cmd,
+        Command::PlaceBet {
+            key: sorted_first.key.clone(),
+            stake: Some(sorted_first.stake)
+        }
+    );
+    reply.send(Reply::Done("recorded bet 9".into())).unwrap();
+    wait_for(&mut frames, "recorded bet 9").await;
     tx.send(AppEvent::Quit).await.unwrap();
     ui_task.await.unwrap().unwrap();
 
@@ -509,6 +532,12 @@ async fn dangerous_commands_confirm_and_read_only_refuses_them() {
     })
     .iter()
     .any(|(_, l)| l == "pause"));
+    // `:bet` is refused and hidden from completion and help.
+    let effects = app.on_key(key(KeyCode::Char('+')), &snap);
+    assert!(effects.is_empty());
+    assert!(app.view.status.as_ref().unwrap().text.contains("read-only"));
+    assert!(!crate::tui::command::visible(true).any(|s| s.name == "bet"));
+    assert!(crate::tui::command::visible(false).any(|s| s.name == "bet"));
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! The embedded default source: a real NFL week from nflverse data traded as a live market.
 //!
 //! Each game opens a seeded distance from its real closing line and drifts to the close over
-//! `market_hours` of simulated time, compressed by `time_compression`. Books deal around that
+//! `market_hours` of simulated time, compressed by `time_compression`; at kickoff it goes off
+//! the board while it is played (its final is the games file's score), then its market reopens.
+//! Kickoffs are staggered across the cycle, as a slate's are. Books deal around that
 //! path with their own lag, margin and noise (see `books`), so soft books trail sharp moves and
 //! real edges appear and vanish. Everything is a pure function of (seed, wall time): two runs with
 //! the same seed and clock produce the same quotes.
@@ -48,6 +50,34 @@ fn shape(scope: Scope) -> ScopeShape {
     }
 }
 
+/// Simulated hours from kickoff to the final score, and from kickoff to the game's next market.
+const GAME_HOURS: f64 = 3.5;
+const DARK_HOURS: f64 = 6.0;
+/// The dark time never shrinks below this much wall time, however high the compression: an
+/// engine refreshing every second or two must see a game between its final and its reopening
+/// to grade the bets on it with the right close.
+const MIN_DARK_MS: f64 = 10_000.0;
+
+fn dark_ms(cfg: &ReplaySource) -> f64 {
+    (DARK_HOURS * 3_600_000.0 / cfg.time_compression).max(MIN_DARK_MS)
+}
+
+/// Wall time from a replayed game's kickoff to its final score: a game's length, compressed,
+/// and within the first half of its dark time. Results are the games file's final scores.
+pub fn final_delay_ms(cfg: &ReplaySource) -> i64 {
+    (GAME_HOURS * 3_600_000.0 / cfg.time_compression).min(dark_ms(cfg) / 2.0) as i64
+}
+
+/// One game's place in its cycle.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GameClock {
+    pub cycle: u64,
+    /// Progress from market open (0) to kickoff (1); at or above 1 the game is off the board.
+    pub tau: f64,
+    /// This cycle's kickoff (in the past while the game is off the board).
+    pub kickoff_ms: i64,
+}
+
 pub struct ReplayFeed {
     cfg: ReplaySource,
     games: Vec<ReplayGame>,
@@ -79,26 +109,54 @@ impl ReplayFeed {
         &self.games
     }
 
-    fn cycle_ms(&self) -> f64 {
+    /// Wall time from a game's market opening to its kickoff.
+    pub fn market_ms(&self) -> f64 {
         self.cfg.market_hours * 3_600_000.0 / self.cfg.time_compression
     }
 
-    /// (cycle index, progress through the cycle in [0, 1)) at wall time `now_ms`.
-    pub fn clock(&self, now_ms: i64) -> (u64, f64) {
-        let elapsed = (now_ms - self.origin_ms).max(0) as f64 / self.cycle_ms();
-        (elapsed.floor() as u64, elapsed.fract())
+    /// Wall time a game is off the board: from kickoff to its next market opening.
+    pub fn dark_ms(&self) -> f64 {
+        dark_ms(&self.cfg)
+    }
+
+    /// One game's whole cycle: its market, then the dark time after kickoff.
+    pub fn cycle_ms(&self) -> f64 {
+        self.market_ms() + self.dark_ms()
+    }
+
+    /// Where game `gi` stands at wall time `now_ms`. Kickoffs are staggered evenly across the
+    /// cycle, as a slate's are across a weekend, so the board is never empty at once.
+    pub fn game_clock(&self, gi: usize, now_ms: i64) -> GameClock {
+        let period = self.cycle_ms();
+        let shift = period * gi as f64 / self.games.len().max(1) as f64;
+        // One period added keeps the phase non-negative from the origin on.
+        let t = (now_ms - self.origin_ms).max(0) as f64 + period - shift;
+        let cycle = (t / period).floor();
+        let pos = t - cycle * period;
+        // From the cycle's start rather than from `now_ms`, so every poll of a cycle stamps
+        // the very same kickoff.
+        let start = self.origin_ms as f64 - period + shift + cycle * period;
+        GameClock {
+            cycle: cycle as u64,
+            tau: pos / self.market_ms(),
+            kickoff_ms: (start + self.market_ms()).round() as i64,
+        }
     }
 
     pub async fn poll(&mut self, now_ms: i64) -> Result<SourceBatch, SourceError> {
         Ok(self.snapshot(now_ms))
     }
 
-    /// Every quote the market shows at `now_ms`.
+    /// Every quote the market shows at `now_ms`. A game that has kicked off keeps its event
+    /// (with the kickoff that passed) but has no quotes until its next market opens.
     pub fn snapshot(&self, now_ms: i64) -> SourceBatch {
-        let (cycle, tau) = self.clock(now_ms);
-        let kickoff = self.origin_ms + ((cycle + 1) as f64 * self.cycle_ms()) as i64;
         let mut batch = SourceBatch::default();
         for (gi, g) in self.games.iter().enumerate() {
+            let GameClock {
+                cycle,
+                tau,
+                kickoff_ms,
+            } = self.game_clock(gi, now_ms);
             batch.events.push(Event {
                 event_id: g.game_id.clone(),
                 game_id: Some(g.game_id.clone()),
@@ -106,8 +164,11 @@ impl ReplayFeed {
                 week: Some(g.week),
                 home_team: g.home.clone(),
                 away_team: g.away.clone(),
-                commence_ms: kickoff,
+                commence_ms: kickoff_ms,
             });
+            if now_ms >= kickoff_ms {
+                continue; // off the board: the game is being played
+            }
             for (bi, book) in self.books.iter().enumerate() {
                 let window = (tau * 48.0).floor() as u64;
                 if unit(self.key(&[cycle, 7, bi as u64, window])) < book.stale_share {
@@ -439,10 +500,10 @@ mod tests {
     #[test]
     fn the_market_reaches_the_real_close() {
         let f = feed();
-        let cycle = f.cycle_ms();
-        let near_close = (cycle * 0.999) as i64;
-        let batch = f.snapshot(near_close);
-        for g in f.games() {
+        for (gi, g) in f.games().iter().enumerate() {
+            // Just before this game's kickoff in some later cycle.
+            let kickoff = f.game_clock(gi, 50_000_000_000).kickoff_ms;
+            let batch = f.snapshot(kickoff - 1);
             let q = batch
                 .quotes
                 .iter()
@@ -460,6 +521,52 @@ mod tests {
                 "{}: {home_line} vs close {}",
                 g.game_id,
                 g.close_margin
+            );
+        }
+    }
+
+    #[test]
+    fn games_go_off_the_board_at_kickoff_and_reopen_after_the_dark() {
+        let f = feed();
+        let dark = f.dark_ms() as i64;
+        assert!(dark >= 10_000);
+        let delay = final_delay_ms(&f.cfg);
+        assert!(delay > 0 && delay <= dark / 2, "{delay} {dark}");
+        let mut kickoffs = Vec::new();
+        for (gi, g) in f.games().iter().enumerate() {
+            let k = f.game_clock(gi, 50_000_000_000).kickoff_ms;
+            kickoffs.push(k);
+            let quotes_of = |t: i64| {
+                let b = f.snapshot(t);
+                let ev = b.events.iter().find(|e| e.event_id == g.game_id).cloned();
+                let n = b.quotes.iter().filter(|q| q.event_id == g.game_id).count();
+                (ev.map(|e| e.commence_ms), n)
+            };
+            let (ev, n) = quotes_of(k - 1);
+            assert_eq!(ev, Some(k));
+            assert!(n > 0, "{} has no quotes before kickoff", g.game_id);
+            for t in [k, k + 1, k + delay, k + dark - 2] {
+                let (ev, n) = quotes_of(t);
+                assert_eq!(ev, Some(k), "the event keeps the kickoff that passed");
+                assert_eq!(n, 0, "{} quoted {t} ms after kickoff {k}", g.game_id);
+            }
+            let (ev, n) = quotes_of(k + dark + 1);
+            assert_eq!(ev, Some(k + f.cycle_ms().round() as i64));
+            assert!(n > 0, "{} did not reopen", g.game_id);
+        }
+        // Staggered: no two games kick off together, and most of the slate is always quoted.
+        kickoffs.sort_unstable();
+        kickoffs.dedup();
+        assert_eq!(kickoffs.len(), f.games().len());
+        for step in 0..50 {
+            let t = 50_000_000_000 + (f.cycle_ms() * step as f64 / 50.0) as i64;
+            let b = f.snapshot(t);
+            let quoted: std::collections::BTreeSet<&str> =
+                b.quotes.iter().map(|q| q.event_id.as_str()).collect();
+            assert!(
+                quoted.len() + 2 >= f.games().len(),
+                "{} at {t}",
+                quoted.len()
             );
         }
     }
@@ -492,7 +599,7 @@ mod tests {
     #[test]
     fn soft_books_lag_so_lines_disagree_sometimes() {
         let f = feed();
-        let cycle = f.cycle_ms();
+        let cycle = f.market_ms();
         let mut disagreements = 0;
         for step in 1..20 {
             let batch = f.snapshot((cycle * step as f64 / 20.0) as i64);

@@ -27,8 +27,11 @@ fn bet_from_row(r: &Row) -> Result<Bet, tokio_postgres::Error> {
         pnl: r.try_get(17)?,
         clv_book: r.try_get(18)?,
         clv_consensus: r.try_get(19)?,
+        clv_roi_book: None,
+        clv_roi_consensus: None,
         note: r.try_get(20)?,
-    })
+    }
+    .with_roi())
 }
 
 impl PgStore {
@@ -140,10 +143,30 @@ impl PgStore {
         let n = client
             .execute(
                 "UPDATE bets SET status = $2, pnl = $3,
-                        settled_ms = CASE WHEN $2 = 'ungraded' THEN NULL ELSE $4 END,
+                        settled_ms = CASE WHEN $2 = 'ungraded' THEN NULL ELSE $4::bigint END,
                         note = CASE WHEN $5::text IS NULL THEN note ELSE COALESCE(note || '; ', '') || $5 END
                  WHERE id = $1 AND status IN ('open', 'ungraded')",
                 &[&id, &status, &pnl, &settled_ms, &note],
+            )
+            .await
+            .map_err(PgError::from)?;
+        Ok(n == 1)
+    }
+
+    /// `store::bets::set_clv` on PostgreSQL.
+    pub async fn set_bet_clv(
+        &self,
+        id: i64,
+        clv_book: Option<f64>,
+        clv_consensus: Option<f64>,
+    ) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let n = client
+            .execute(
+                "UPDATE bets SET clv_book = COALESCE($2, clv_book),
+                        clv_consensus = COALESCE($3, clv_consensus)
+                 WHERE id = $1",
+                &[&id, &clv_book, &clv_consensus],
             )
             .await
             .map_err(PgError::from)?;

@@ -200,6 +200,29 @@ impl PgStore {
         Ok(out.map_err(PgError::from)?)
     }
 
+    /// `store::read::closing_quotes` on PostgreSQL.
+    pub async fn closing_quotes(
+        &self,
+        event_id: &str,
+        kickoff_ms: i64,
+    ) -> Result<Vec<Quote>, StoreError> {
+        let rows = self
+            .rows(
+                "SELECT event_id, book, market, scope, selection, line, american, observed_ms, source FROM (
+                   SELECT *, ROW_NUMBER() OVER (
+                       PARTITION BY book, market, scope, selection, ladder_key
+                       ORDER BY observed_ms DESC, id DESC) AS rn
+                   FROM quotes_history WHERE event_id = $1 AND observed_ms < $2) AS h
+                 WHERE rn = 1 ORDER BY book, market, scope, selection, ladder_key",
+                &[&event_id, &kickoff_ms],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(quote_from_row)
+            .collect::<Result<_, PgError>>()?)
+    }
+
     /// The odds path since `since_ms`, oldest first, capped at `limit` newest rows.
     pub async fn history_for_events(
         &self,

@@ -59,8 +59,11 @@ pub fn layout(area: Rect, focus: Pane, zoom: bool) -> Areas {
     .areas(area);
     let wide = area.width >= 120 && area.height >= 30;
     let log_in_grid = area.width >= 160;
-    // The Books view has no place in the grid: it takes the body like a zoomed pane.
-    let single = zoom || !wide || (focus == Pane::Log && !log_in_grid) || focus == Pane::Books;
+    // Bets and Books are views of their own: focused, they take the whole body on any screen.
+    let single = zoom
+        || !wide
+        || (focus == Pane::Log && !log_in_grid)
+        || matches!(focus, Pane::Bets | Pane::Books);
     if single {
         let [tabs, body] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(rest);
@@ -351,14 +354,9 @@ fn draw_header(frame: &mut Frame, area: Rect, cx: &Ctx) {
 
 fn draw_tabs(frame: &mut Frame, area: Rect, cx: &Ctx) {
     let r = &cx.theme.roles;
+    let labels = tab_labels(area.width as usize, cx.view.focus);
     let mut spans = vec![Span::raw(" ")];
-    let narrow = area.width < 60;
-    for p in Pane::ALL {
-        let label = if narrow {
-            format!(" {} {} ", p.number(), p.name())
-        } else {
-            format!(" {} {} ", p.number(), p.title())
-        };
+    for (p, label) in Pane::ALL.into_iter().zip(labels) {
         let style = if p == cx.view.focus {
             r.tab_active
         } else {
@@ -371,6 +369,38 @@ fn draw_tabs(frame: &mut Frame, area: Rect, cx: &Ctx) {
         spans.push(Span::styled("[zoom]", r.muted));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Tab labels that fit `width`: full titles, else short ones, else numbers with only the
+/// focused pane named, so every pane's number stays visible at 80 columns and below.
+fn tab_labels(width: usize, focus: Pane) -> Vec<String> {
+    let fits = |labels: &[String]| {
+        1 + labels.iter().map(|l| l.chars().count() + 1).sum::<usize>() <= width
+    };
+    let full: Vec<String> = Pane::ALL
+        .iter()
+        .map(|p| format!(" {} {} ", p.number(), p.title()))
+        .collect();
+    if fits(&full) {
+        return full;
+    }
+    let short: Vec<String> = Pane::ALL
+        .iter()
+        .map(|p| format!(" {} {} ", p.number(), p.short_title()))
+        .collect();
+    if fits(&short) {
+        return short;
+    }
+    Pane::ALL
+        .iter()
+        .map(|&p| {
+            if p == focus {
+                format!(" {} {} ", p.number(), p.short_title())
+            } else {
+                format!(" {} ", p.number())
+            }
+        })
+        .collect()
 }
 
 const HINT_ORDER: [&str; 7] = ["open", "search", "zoom", "scan", "command", "help", "quit"];

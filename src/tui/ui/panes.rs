@@ -21,6 +21,7 @@ pub fn draw_pane(frame: &mut Frame, area: Rect, pane: Pane, cx: &Ctx) {
         Pane::Sims => sims(frame, area, cx, focused),
         Pane::Alerts => alerts(frame, area, cx, focused),
         Pane::Log => log(frame, area, cx, focused),
+        Pane::Bets => bets(frame, area, cx, focused),
         Pane::Books => super::books::books(frame, area, cx, focused),
     }
 }
@@ -688,4 +689,151 @@ fn log(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
         )));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+// ---------------------------------------------------------------- bets
+
+const BET_COLS: [Col; 10] = [
+    col(0, "State", 8, false, 0),
+    col(1, "Event", 15, false, 4),
+    col(2, "Market", 9, false, 3),
+    flex(3, "Selection", 12, 0),
+    col(4, "Book", 10, false, 2),
+    col(5, "Price", 6, true, 0),
+    col(6, "Stake", 8, true, 5),
+    col(7, "CLV", 7, true, 0),
+    col(8, "P&L", 8, true, 0),
+    col(9, "Placed", 6, true, 6),
+];
+
+/// The ledger: open bets (live CLV against the board, `~` until the close is recorded) then
+/// settled ones with P&L; the header sums it up.
+fn bets(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
+    let r = &cx.theme.roles;
+    let g = &cx.theme.glyphs;
+    let b = &cx.snap.bets;
+    let mut info = vec![Span::styled(
+        format!("{} open · {} settled", b.open, b.settled),
+        r.muted,
+    )];
+    if b.settled > 0 {
+        let style = if b.pnl >= 0.0 { r.edge_pos } else { r.edge_neg };
+        info.push(Span::styled(" · P&L ", r.muted));
+        info.push(Span::styled(signed_money(b.pnl), style));
+    }
+    if let Some(m) = b.clv_mean {
+        info.push(Span::styled(
+            format!(" · CLV {:+.2} pts (n={})", m * 100.0, b.clv_n),
+            r.muted,
+        ));
+    }
+    let block = pane_block(cx, Pane::Bets, focused, area.width, info);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let filter = cx.view.text_filters[Pane::Bets.index()].to_lowercase();
+    let order: Vec<usize> = (0..b.rows.len())
+        .filter(|&i| {
+            let x = &b.rows[i];
+            filter.is_empty()
+                || x.event_id.to_lowercase().contains(&filter)
+                || x.book.to_lowercase().contains(&filter)
+                || x.status.contains(&filter)
+                || x.market.contains(&filter)
+        })
+        .collect();
+    if order.is_empty() {
+        empty_message(
+            frame,
+            inner,
+            cx,
+            "No bets yet: paper trading logs alerted edges; :bet records one.".into(),
+        );
+        return;
+    }
+    let state = cx.view.tables[Pane::Bets.index()];
+    table::render(
+        frame,
+        inner,
+        cx,
+        &BET_COLS,
+        order.len(),
+        state,
+        focused,
+        |c| c.title.to_string(),
+        |c, i| {
+            let x = &b.rows[order[i]];
+            match c.id {
+                0 => match x.status.as_str() {
+                    "won" => state_cell(&g.ok, "won", r.ok),
+                    "lost" => state_cell(&g.bad, "lost", r.bad),
+                    "push" => state_cell(&g.resolved, "push", r.muted),
+                    "void" => state_cell(&g.paused, "void", r.muted),
+                    "ungraded" => state_cell(&g.warn, "ungr", r.warn),
+                    _ => state_cell(&g.live, if x.paper { "paper" } else { "open" }, r.accent),
+                },
+                1 => Cell::from(x.event_id.clone()),
+                2 => Cell::from(format!(
+                    "{}{}",
+                    market_short(&x.market),
+                    if x.scope == "game" {
+                        String::new()
+                    } else {
+                        format!(" {}", x.scope)
+                    }
+                )),
+                3 => Cell::from(format::selection(
+                    &event_label(&x.event_id),
+                    &x.selection,
+                    x.line,
+                )),
+                4 => Cell::from(x.book.clone()),
+                5 => aligned(format!("{:.3}", x.decimal), true),
+                6 => aligned(format::money(x.stake), true),
+                7 => match x.clv {
+                    Some(v) => {
+                        let text =
+                            format!("{}{:+.1}", if x.clv_final { "" } else { "~" }, v * 100.0);
+                        let style = if v >= 0.0 { r.edge_pos } else { r.edge_neg };
+                        Cell::from(Line::from(Span::styled(text, style)).right_aligned())
+                    }
+                    None => aligned("-".into(), true),
+                },
+                8 => match x.pnl {
+                    Some(p) if x.status != "void" => {
+                        let style = if p > 0.0 {
+                            r.edge_pos
+                        } else if p < 0.0 {
+                            r.edge_neg
+                        } else {
+                            r.muted
+                        };
+                        Cell::from(Line::from(Span::styled(signed_money(p), style)).right_aligned())
+                    }
+                    _ => aligned("-".into(), true),
+                },
+                9 => aligned(format::hhmm(x.placed_ms), true),
+                _ => Cell::from(""),
+            }
+        },
+    );
+}
+
+/// `+$26.39`, `-$28.00`, `$0.00`: the sign ahead of the currency, as a ledger reads.
+fn signed_money(v: f64) -> String {
+    if v > 0.0 {
+        format!("+{}", format::money(v))
+    } else if v < 0.0 {
+        format!("-{}", format::money(-v))
+    } else {
+        format::money(0.0)
+    }
+}
+
+/// `AWAY@HOME` from an nflverse id (`2025_12_ATL_NO`), which the selection text reads.
+fn event_label(event_id: &str) -> String {
+    let parts: Vec<&str> = event_id.split('_').collect();
+    match parts.as_slice() {
+        [.., away, home] => format!("{away}@{home}"),
+        _ => event_id.to_string(),
+    }
 }
