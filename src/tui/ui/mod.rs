@@ -374,9 +374,9 @@ fn draw_tabs(frame: &mut Frame, area: Rect, cx: &Ctx) {
 /// Tab labels that fit `width`: full titles, else short ones, else numbers with only the
 /// focused pane named, so every pane's number stays visible at 80 columns and below.
 fn tab_labels(width: usize, focus: Pane) -> Vec<String> {
-    let fits = |labels: &[String]| {
-        1 + labels.iter().map(|l| l.chars().count() + 1).sum::<usize>() <= width
-    };
+    // One leading space, then each label and the space after it.
+    let fits =
+        |labels: &[String]| labels.iter().map(|l| l.chars().count() + 1).sum::<usize>() < width;
     let full: Vec<String> = Pane::ALL
         .iter()
         .map(|p| format!(" {} {} ", p.number(), p.title()))
