@@ -134,8 +134,12 @@ fn wait_for_live(session: &str, secs: u64) -> Option<String> {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(secs) {
         let screen = tmux(&["capture-pane", "-p", "-t", session]);
-        if screen.contains("Odds freshness") {
-            if REPLAY_BOOKS.iter().any(|n| screen.contains(n)) && screen.contains("Group") {
+        // The header shows once the dashboard draws (the tab bar shortens titles at 80 columns).
+        if screen.contains("nflreadpy-betting │") {
+            if screen.contains("1 Odds freshness")
+                && REPLAY_BOOKS.iter().any(|n| screen.contains(n))
+                && screen.contains("Group")
+            {
                 return Some(screen);
             }
             let _ = tmux(&["send-keys", "-t", session, "1"]);
@@ -215,7 +219,7 @@ fn tmux_smoke_test_of_the_full_screen_dashboard() {
         "still on the alternate screen:\n{last}"
     );
     assert!(
-        !last.contains("Odds freshness") && !REPLAY_BOOKS.iter().any(|b| last.contains(b)),
+        !last.contains("nflreadpy-betting │") && !REPLAY_BOOKS.iter().any(|b| last.contains(b)),
         "dashboard output left on the normal screen:\n{last}"
     );
     let files: Vec<_> = std::fs::read_dir(&exports).unwrap().collect();
