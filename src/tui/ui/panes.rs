@@ -255,6 +255,10 @@ pub fn market_short(m: &str) -> &str {
     match m {
         "moneyline" | "h2h" => "ML",
         "team_total" => "TT",
+        // Six columns: `total_alt` cut to `total_` read as a typo on the trading screen.
+        "spread_alt" => "alt sp",
+        "total_alt" => "alt ou",
+        "moneyline_3way" => "ML 3w",
         other => other,
     }
 }
