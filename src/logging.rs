@@ -46,7 +46,9 @@ pub fn init(g: &GlobalArgs, cfg: &Config) {
     let _ = if json_output(g, cfg) {
         builder.json().with_current_span(false).try_init()
     } else {
-        builder.with_ansi(color_enabled(g)).try_init()
+        // Escape codes only where a terminal renders them, not in files, pipes or journald.
+        let ansi = color_enabled(g) && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        builder.with_ansi(ansi).try_init()
     };
 }
 

@@ -104,7 +104,9 @@ pub fn arbitrage_in(
         let Ok(split) = equal_payout(&decimals) else {
             continue;
         };
-        if split.ret <= 0.0 {
+        // +170 / -170 breaks even exactly; float rounding can put it a hair above zero, and a
+        // "+0.00%" arbitrage on the desk's screen is noise.
+        if split.ret <= 1e-9 {
             continue;
         }
         let age = |q: &Quote| now_ms.saturating_sub(q.observed_ms).max(0) as f64 / 1000.0;
@@ -169,6 +171,17 @@ mod tests {
             observed_ms: t,
             source: "test".into(),
         }
+    }
+
+    #[test]
+    fn a_break_even_pair_is_not_an_arbitrage() {
+        // +170 / -170 sums to exactly one implied unit: no return, whatever the float rounding.
+        let qs = [
+            quote("a", MarketKind::Moneyline, Selection::Home, None, 170, 0),
+            quote("b", MarketKind::Moneyline, Selection::Away, None, -170, 0),
+        ];
+        let refs: Vec<&Quote> = qs.iter().collect();
+        assert!(find_arbitrage(&refs, 10_000, 120.0).is_empty());
     }
 
     #[test]
