@@ -610,9 +610,25 @@ fn market_rules_fire_on_arbitrage_middle_steam_and_stale_lines_at_their_threshol
     );
 
     // Lower the middle threshold and the middle fires; the arbitrage gone, it resolves.
+    // A second, weaker window on the same game and axis (an alternate rung) adds no alert: the
+    // rule speaks once per game, scope and axis, for its best pair.
+    let mut weaker = snap.market.middles[0].clone();
+    weaker.high = leg("c", Sel::Away, 4.5);
+    weaker.ev = 0.03;
+    snap.market.middles.push(weaker);
     cfg.alerts.rules.middle_min_ev = 0.02;
     let mut e = engine(&cfg);
-    assert!(fired(&e.observe(&snap, now), "middle").is_some());
+    let ev = e.observe(&snap, now);
+    let middles: Vec<_> = ev
+        .iter()
+        .filter(|x| x.kind == EventKind::Fired && x.alert.rule == "middle")
+        .collect();
+    assert_eq!(middles.len(), 1, "{middles:#?}");
+    assert!(
+        middles[0].alert.message.contains("EV +4.00%"),
+        "{}",
+        middles[0].alert.message
+    );
     snap.market.arbitrage.clear();
     assert!(resolved(&e.observe(&snap, now + S), "arbitrage").is_some());
 }

@@ -124,6 +124,24 @@ pub struct MarketFinding {
     pub alertable: bool,
 }
 
+/// The best-EV middle of each (event, scope, axis), in a stable order.
+fn best_middle_per_axis(
+    middles: &[crate::edges::middles::Middle],
+) -> Vec<&crate::edges::middles::Middle> {
+    let mut best: std::collections::BTreeMap<_, &crate::edges::middles::Middle> =
+        std::collections::BTreeMap::new();
+    for x in middles {
+        let key = (x.event_id.as_str(), x.scope.as_str(), x.axis);
+        match best.get(&key) {
+            Some(b) if b.ev >= x.ev => {}
+            _ => {
+                best.insert(key, x);
+            }
+        }
+    }
+    best.into_values().collect()
+}
+
 /// The cross-book views of the snapshot, reduced to what the market rules compare.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct MarketObs {
@@ -180,20 +198,13 @@ impl MarketObs {
                     }
                 })
                 .collect(),
-            middles: m
-                .middles
-                .iter()
+            // One middle alert per game, scope and axis (its best pair): the alternate ladders
+            // make dozens of overlapping windows on one game, and one alert each buried the
+            // on-call in the replay's first second (228 firing).
+            middles: best_middle_per_axis(&m.middles)
+                .into_iter()
                 .map(|x| MarketFinding {
-                    instance: format!(
-                        "middle|{}|{}|{}|{}|{}|{}|{}",
-                        x.event_id,
-                        x.scope,
-                        x.low.book,
-                        x.low.selection,
-                        x.low.line,
-                        x.high.book,
-                        x.high.line
-                    ),
+                    instance: format!("middle|{}|{}|{:?}", x.event_id, x.scope, x.axis),
                     message: format!(
                         "{} {}: {} {} {:+} / {} {} {:+}, middle {:.1}%, EV {:+.2}%",
                         x.event_id,
