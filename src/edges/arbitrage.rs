@@ -2,7 +2,7 @@
 //! less than 100%, staking each leg in proportion to its implied probability pays the same
 //! whatever happens, and that payout is more than the total stake.
 
-use super::board::{best_legs, group, BoardKey};
+use super::board::{Board, BoardKey};
 use crate::domain::{MarketKind, Quote, Scope, Selection};
 use serde::Serialize;
 use thiserror::Error;
@@ -82,18 +82,27 @@ pub struct Arbitrage {
 
 /// Every arbitrage on the board (latest quotes), best return first.
 pub fn find_arbitrage(latest: &[&Quote], now_ms: i64, freshness_seconds: f64) -> Vec<Arbitrage> {
-    arbitrage_in(&group(latest), now_ms, freshness_seconds)
+    arbitrage_in(&Board::of(latest), now_ms, freshness_seconds)
 }
 
-/// The same over a board already grouped (a pass groups once for arbitrage and low hold).
-pub fn arbitrage_in(
-    groups: &[(BoardKey<'_>, Vec<&Quote>)],
+/// The same over a board already grouped (a pass groups once for all its scans).
+pub fn arbitrage_in(board: &Board<'_>, now_ms: i64, freshness_seconds: f64) -> Vec<Arbitrage> {
+    arbitrage_over(
+        board.best().map(|(k, legs, _)| (k, legs)),
+        now_ms,
+        freshness_seconds,
+    )
+}
+
+/// The scan over markets in key order with their best legs, however those were found.
+pub(crate) fn arbitrage_over<'a, 'q: 'a>(
+    groups: impl Iterator<Item = (&'a BoardKey<'q>, Option<Vec<&'q Quote>>)>,
     now_ms: i64,
     freshness_seconds: f64,
 ) -> Vec<Arbitrage> {
     let mut out = Vec::new();
-    for (key, quotes) in groups {
-        let Some(legs) = best_legs(key, quotes) else {
+    for (key, legs) in groups {
+        let Some(legs) = legs else {
             continue;
         };
         // One book on every side is not an arbitrage anyone can take: books never hang one.

@@ -151,7 +151,7 @@ pub type U64Hasher = BuildHasherDefault<U64Hash>;
 /// A board key packed into one integer: event number, market, scope, side and line. Lines are
 /// in hundredths (any real line fits 32 bits; a wild one only shares a bucket, never a group,
 /// because groups compare the full key).
-fn pack(event: u32, k: &BoardKey<'_>) -> (u64, Option<i64>) {
+pub(crate) fn pack(event: u32, k: &BoardKey<'_>) -> (u64, Option<i64>) {
     let head = (u64::from(event) << 16)
         | ((k.market as u64) << 8)
         | ((k.scope as u64) << 4)
@@ -159,29 +159,154 @@ fn pack(event: u32, k: &BoardKey<'_>) -> (u64, Option<i64>) {
     (head, k.line)
 }
 
-/// One cross-book market with every book's latest quote in it.
-pub type Group<'a> = (BoardKey<'a>, Vec<&'a Quote>);
+/// What the scans read of one quote, gathered in the single pass over the board. The scans then
+/// walk these compact rows market by market instead of the quotes themselves: a market's quotes
+/// lie a whole book's ladder apart in memory, and visiting them in market order missed the cache
+/// on every one (it cost more than the scans' arithmetic).
+#[derive(Debug, Clone, Copy)]
+pub struct Leg<'a> {
+    pub quote: &'a Quote,
+    pub decimal: f64,
+    /// The book's rank in alphabetical order among the board's books: equal ranks are the same
+    /// book, and rank order is name order (ties between prices go to the first name).
+    pub book: u32,
+    /// Index of the quote's selection in its market's `selections()`.
+    pub sel: u8,
+}
 
-/// Latest quotes grouped by cross-book market, in key order so scans are deterministic.
-pub fn group<'a>(latest: &[&'a Quote]) -> Vec<Group<'a>> {
-    let mut events = EventIds::default();
-    let mut by: HashMap<(u64, Option<i64>), Group<'a>, U64Hasher> =
-        HashMap::with_capacity_and_hasher(latest.len() / 4, U64Hasher::default());
-    for q in latest {
-        if usable(q) {
-            if let Some(k) = board_key(q) {
-                let e = events.id(k.event_id);
-                by.entry(pack(e, &k))
-                    .or_insert_with(|| (k, Vec::new()))
-                    .1
-                    .push(q);
+/// The live board grouped once per pass, shared by arbitrage, low hold and middles: every
+/// cross-book market in key order, each with its books' quotes in board order. One flat list
+/// with offsets instead of a vector per market: a 110,000-quote board has some 5,000 markets.
+pub struct Board<'a> {
+    keys: Vec<BoardKey<'a>>,
+    /// Market `i` holds `legs[starts[i]..starts[i + 1]]` (and the same range of `quotes`).
+    starts: Vec<usize>,
+    legs: Vec<Leg<'a>>,
+    quotes: Vec<&'a Quote>,
+}
+
+impl<'a> Board<'a> {
+    /// Groups the usable latest quotes by cross-book market.
+    pub fn of(latest: &[&'a Quote]) -> Board<'a> {
+        let mut events = EventIds::default();
+        let mut books = EventIds::default();
+        let mut ids: HashMap<(u64, Option<i64>), usize, U64Hasher> =
+            HashMap::with_capacity_and_hasher(latest.len() / 8, U64Hasher::default());
+        let mut keys = Vec::new();
+        let mut tagged: Vec<(usize, Leg<'a>)> = Vec::with_capacity(latest.len());
+        for q in latest {
+            let decimal = q.decimal();
+            if !(decimal.is_finite() && decimal > 1.0) {
+                continue;
             }
+            let Some(k) = board_key(q) else { continue };
+            let Some(sel) = k.selections().iter().position(|s| *s == q.selection) else {
+                continue;
+            };
+            let next = keys.len();
+            let g = *ids.entry(pack(events.id(k.event_id), &k)).or_insert(next);
+            if g == next {
+                keys.push(k);
+            }
+            let leg = Leg {
+                quote: q,
+                decimal,
+                book: books.id(&q.book),
+                sel: sel as u8,
+            };
+            tagged.push((g, leg));
+        }
+        // Book numbers in first-seen order become alphabetical ranks.
+        let mut by_name: Vec<u32> = (0..books.ids.len() as u32).collect();
+        by_name.sort_unstable_by(|a, b| books.name(*a).cmp(books.name(*b)));
+        let mut book_rank = vec![0; by_name.len()];
+        for (r, b) in by_name.iter().enumerate() {
+            book_rank[*b as usize] = r as u32;
+        }
+        // Key order without comparing event ids per comparison: events ranked by name once,
+        // then packed keys compare as integers in the same order as `BoardKey`'s. Keys are
+        // distinct, so an unstable sort is deterministic.
+        let mut by_event: Vec<u32> = (0..events.ids.len() as u32).collect();
+        by_event.sort_unstable_by(|a, b| events.name(*a).cmp(events.name(*b)));
+        let mut event_rank = vec![0; by_event.len()];
+        for (r, e) in by_event.iter().enumerate() {
+            event_rank[*e as usize] = r as u32;
+        }
+        let sort_key: Vec<_> = keys
+            .iter()
+            .map(|k| pack(event_rank[events.id(k.event_id) as usize], k))
+            .collect();
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_unstable_by_key(|g| sort_key[*g]);
+        let mut rank = vec![0; keys.len()];
+        for (r, g) in order.iter().enumerate() {
+            rank[*g] = r;
+        }
+        // A counting sort by rank keeps each market's quotes in board order.
+        let mut starts = vec![0; keys.len() + 1];
+        for (g, _) in &tagged {
+            starts[rank[*g] + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut legs = match tagged.first() {
+            Some((_, l)) => vec![*l; tagged.len()],
+            None => Vec::new(),
+        };
+        let mut fill = starts.clone();
+        for (g, leg) in &tagged {
+            let slot = &mut fill[rank[*g]];
+            legs[*slot] = Leg {
+                book: book_rank[leg.book as usize],
+                ..*leg
+            };
+            *slot += 1;
+        }
+        let quotes = legs.iter().map(|l| l.quote).collect();
+        let keys = order.into_iter().map(|g| keys[g]).collect();
+        Board {
+            keys,
+            starts,
+            legs,
+            quotes,
         }
     }
-    let mut out: Vec<_> = by.into_values().collect();
-    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    out
+
+    /// Each market with its quotes, in key order.
+    pub fn groups(&self) -> impl Iterator<Item = (&BoardKey<'a>, &[&'a Quote])> + '_ {
+        self.keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k, &self.quotes[self.starts[i]..self.starts[i + 1]]))
+    }
+
+    /// Each market with its compact legs, in key order.
+    pub fn markets(&self) -> impl Iterator<Item = (&BoardKey<'a>, &[Leg<'a>])> + '_ {
+        self.keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k, &self.legs[self.starts[i]..self.starts[i + 1]]))
+    }
+
+    /// Each market with its best legs (see `best_of`) and its quotes, in key order.
+    pub fn best(&self) -> impl Iterator<Item = Best<'_, 'a>> + '_ {
+        self.markets()
+            .zip(self.groups())
+            .map(|((k, legs), (_, quotes))| (k, best_of(k, legs), quotes))
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
 }
+
+/// A market, the best quote per selection (`None` when a selection has no price), its quotes.
+pub type Best<'b, 'a> = (&'b BoardKey<'a>, Option<Vec<&'a Quote>>, &'b [&'a Quote]);
 
 /// A price every formula can use: finite decimal odds above 1.
 pub fn usable(q: &Quote) -> bool {
@@ -190,20 +315,25 @@ pub fn usable(q: &Quote) -> bool {
 }
 
 /// The best price per selection of `key`, in `key.selections()` order; `None` when some
-/// selection has no price. Ties go to the alphabetically first book so scans are stable.
-pub fn best_legs<'a>(key: &BoardKey<'_>, quotes: &[&'a Quote]) -> Option<Vec<&'a Quote>> {
-    key.selections()
-        .iter()
-        .map(|s| {
-            quotes
-                .iter()
-                .copied()
-                .filter(|q| q.selection == *s)
-                .max_by(|a, b| {
-                    a.decimal()
-                        .total_cmp(&b.decimal())
-                        .then_with(|| b.book.cmp(&a.book))
-                })
-        })
-        .collect()
+/// selection has no price. Ties go to the alphabetically first book so scans are stable (and an
+/// exact tie within one book to its later quote). One pass over the market, not one per
+/// selection.
+pub fn best_of<'a>(key: &BoardKey<'_>, legs: &[Leg<'a>]) -> Option<Vec<&'a Quote>> {
+    let n = key.selections().len();
+    let mut best: [Option<&Leg<'a>>; 3] = [None; 3];
+    for leg in legs {
+        let slot = best.get_mut(usize::from(leg.sel))?;
+        let take = match slot {
+            Some(old) => leg
+                .decimal
+                .total_cmp(&old.decimal)
+                .then_with(|| old.book.cmp(&leg.book))
+                .is_ge(),
+            None => true,
+        };
+        if take {
+            *slot = Some(leg);
+        }
+    }
+    best.get(..n)?.iter().map(|b| b.map(|l| l.quote)).collect()
 }

@@ -3,7 +3,7 @@
 //! combined hold, not any one book's.
 
 use super::arbitrage::equal_payout;
-use super::board::{best_legs, group, BoardKey};
+use super::board::{Best, Board};
 use crate::domain::{MarketKind, Quote, Scope, Selection};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -36,14 +36,22 @@ pub fn hold_of(decimals: &[f64]) -> Option<f64> {
 
 /// Markets whose best combined price holds at most `max_hold`, lowest hold first.
 pub fn low_holds(latest: &[&Quote], max_hold: f64) -> Vec<LowHold> {
-    low_holds_in(&group(latest), max_hold)
+    low_holds_in(&Board::of(latest), max_hold)
 }
 
 /// The same over a board already grouped.
-pub fn low_holds_in(groups: &[(BoardKey<'_>, Vec<&Quote>)], max_hold: f64) -> Vec<LowHold> {
+pub fn low_holds_in(board: &Board<'_>, max_hold: f64) -> Vec<LowHold> {
+    low_holds_over(board.best(), max_hold)
+}
+
+/// The scan over markets in key order with their best legs, however those were found.
+pub(crate) fn low_holds_over<'a, 'q: 'a>(
+    groups: impl Iterator<Item = Best<'a, 'q>>,
+    max_hold: f64,
+) -> Vec<LowHold> {
     let mut out = Vec::new();
-    for (key, quotes) in groups {
-        let Some(legs) = best_legs(key, quotes) else {
+    for (key, legs, quotes) in groups {
+        let Some(legs) = legs else {
             continue;
         };
         let Some(hold) = hold_of(&legs.iter().map(|q| q.decimal()).collect::<Vec<_>>()) else {

@@ -3,12 +3,12 @@
 //! on every pricing pass; `scan` and the benches call the same function.
 
 use super::arbitrage::{arbitrage_in, Arbitrage};
-use super::board::{group, usable, FastHash};
+use super::board::{usable, Board, FastHash};
 use super::book_profile::{book_profiles, BookProfile};
 use super::consensus::MarketKey;
 use super::hold::{low_holds_in, LowHold};
 use super::kelly::expected_value;
-use super::middles::{find_middles, Middle};
+use super::middles::{middles_in, Middle};
 use super::steam::{detect_steam, StaleLine, SteamEvent, SteamParams};
 use crate::config::schema::AnalyticsConfig;
 use crate::domain::{devig, MarketKind, Quote, Scope, Selection};
@@ -80,11 +80,12 @@ pub fn scan_markets(
             .then_with(|| a.book.cmp(&b.book))
     });
     let steam_total = steam.events.len() as u64;
-    let board = group(latest);
+    // One grouping of the board for arbitrage, middles and low hold.
+    let board = Board::of(latest);
     let mut out = MarketIntel {
         steam_total,
         arbitrage: arbitrage_in(&board, now_ms, mk.arb_freshness_seconds),
-        middles: find_middles(latest, sim, mk.middle_min_ev, MAX_ROWS),
+        middles: middles_in(&board, sim, mk.middle_min_ev, MAX_ROWS),
         low_hold: low_holds_in(&board, mk.low_hold_max),
         steam: steam.events,
         stale,

@@ -3,11 +3,16 @@
 //! where one bet pushes while the other wins, comes from the pricer's exact score distribution,
 //! so a window across 3 or 7 is worth what the key numbers say, not what a normal curve says.
 
-use super::board::{family, usable, EventIds, U64Hasher};
+#[cfg(test)]
+use super::board::EventIds;
+use super::board::{self, family, Board, BoardKey};
+#[cfg(test)]
+use super::board::{usable, U64Hasher};
 use crate::domain::{MarketKind, Quote, Scope, Selection};
 use crate::pricing::prices::IntPmf;
 use crate::pricing::SlateSimulation;
 use serde::Serialize;
+#[cfg(test)]
 use std::collections::{BTreeMap, HashMap};
 
 /// Which score a middle is settled on.
@@ -64,9 +69,25 @@ pub fn price_window(pmf: &IntPmf, w: Window) -> Option<MiddleOdds> {
     if mass.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
         return None;
     }
+    Some(price_split(
+        mass,
+        pmf.split(low_at),
+        pmf.split(high_at),
+        d1,
+        d2,
+    ))
+}
+
+/// `price_window` from the distribution's mass and its splits at the two lines (a scan splits
+/// at each low line once, not once per pair).
+fn price_split(
+    mass: f64,
+    (_, at_low, below_low): (f64, f64, f64),
+    (above_high, at_high, _): (f64, f64, f64),
+    d1: f64,
+    d2: f64,
+) -> MiddleOdds {
     let (s1, s2) = (d2 / (d1 + d2), d1 / (d1 + d2));
-    let (_, at_low, below_low) = pmf.split(low_at);
-    let (above_high, at_high, _) = pmf.split(high_at);
     let inside = (mass - below_low - at_low - at_high - above_high).max(0.0);
     let p = |x: f64| x / mass;
     // Below the low line only the high leg wins; above the high line only the low leg does.
@@ -75,14 +96,14 @@ pub fn price_window(pmf: &IntPmf, w: Window) -> Option<MiddleOdds> {
         + p(inside) * (s1 * d1 + s2 * d2 - 1.0)
         + p(at_high) * (s1 * d1 + s2 - 1.0)
         + p(above_high) * (s1 * d1 - 1.0);
-    Some(MiddleOdds {
+    MiddleOdds {
         low_share: s1,
         high_share: s2,
         middle_prob: p(inside),
         push_prob: p(at_low) + p(at_high),
         side_prob: p(below_low) + p(above_high),
         ev,
-    })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -163,6 +184,182 @@ pub fn find_middles(
     min_ev: f64,
     limit: usize,
 ) -> Vec<Middle> {
+    middles_in(&Board::of(latest), sim, min_ev, limit)
+}
+
+/// Which axis a cross-book spread, total or team-total market settles on.
+fn axis_of(key: &BoardKey<'_>) -> Option<Axis> {
+    match (key.market, key.side) {
+        (MarketKind::Spread, 0) => Some(Axis::Margin),
+        (MarketKind::Total, 0) => Some(Axis::Total),
+        (MarketKind::TeamTotal, 1) => Some(Axis::HomePoints),
+        (MarketKind::TeamTotal, 2) => Some(Axis::AwayPoints),
+        _ => None,
+    }
+}
+
+/// A leg's threshold in hundredths, its book's rank, its price and the quote.
+type Leg<'q> = (i64, u32, f64, &'q Quote);
+
+/// The same over a board already grouped. A board market (one number) holds exactly the quotes
+/// whose low or high leg sits at one threshold of one axis, and the markets of one axis are
+/// adjacent in key order, so each axis's ladder of best legs comes from consecutive markets
+/// with no second grouping of the board and no second read of every quote.
+pub fn middles_in(
+    board: &Board<'_>,
+    sim: &SlateSimulation,
+    min_ev: f64,
+    limit: usize,
+) -> Vec<Middle> {
+    let mut found: Vec<Candidate> = Vec::new();
+    let mut run: Option<Group> = None;
+    let mut sides: [Vec<Leg>; 2] = [Vec::new(), Vec::new()];
+    for (key, legs) in board.markets() {
+        let Some(axis) = axis_of(key) else { continue };
+        let group = (key.event_id, key.scope, axis);
+        if run != Some(group) {
+            if let Some(g) = run {
+                pair_up(g, &mut sides, sim, min_ev, &mut found);
+            }
+            run = Some(group);
+        }
+        // The best low leg (the first selection: home, over) and high leg at this number; ties
+        // go to the alphabetically first book, an exact tie to the first quote on the board.
+        let mut best: [Option<&board::Leg>; 2] = [None, None];
+        for leg in legs {
+            let Some(slot) = best.get_mut(usize::from(leg.sel)) else {
+                continue;
+            };
+            let better = match slot {
+                Some(old) => leg
+                    .decimal
+                    .total_cmp(&old.decimal)
+                    .then_with(|| old.book.cmp(&leg.book))
+                    .is_gt(),
+                None => true,
+            };
+            if better {
+                *slot = Some(leg);
+            }
+        }
+        for (side, leg) in sides.iter_mut().zip(best) {
+            if let Some(l) = leg {
+                // The threshold exactly as `leg_of` gives it (only the winners are read again).
+                if let Some((_, _, at)) = leg_of(l.quote) {
+                    side.push(((at * 100.0).round() as i64, l.book, l.decimal, l.quote));
+                }
+            }
+        }
+    }
+    if let Some(g) = run {
+        pair_up(g, &mut sides, sim, min_ev, &mut found);
+    }
+    rank(found, limit)
+}
+
+/// Prices every window between one axis's low and high legs, then empties both.
+fn pair_up<'q>(
+    group: Group<'q>,
+    sides: &mut [Vec<Leg<'q>>; 2],
+    sim: &SlateSimulation,
+    min_ev: f64,
+    found: &mut Vec<Candidate<'q>>,
+) {
+    let [lows, highs] = sides;
+    let (event_id, scope, axis) = group;
+    // `price_window`'s refusals, checked once per axis and per low leg instead of per pair.
+    let ok = |d: f64| d.is_finite() && d > 1.0;
+    let pmf = axis_pmf(sim, event_id, scope, axis)
+        .filter(|pmf| pmf.total_mass().partial_cmp(&0.0) == Some(std::cmp::Ordering::Greater));
+    if let Some(pmf) = pmf {
+        let mass = pmf.total_mass();
+        // Thresholds are distinct within a side (one market per number).
+        highs.sort_unstable_by_key(|l| l.0);
+        for &(lo_at, lo_book, lo_d, lo) in lows.iter() {
+            let low_at = lo_at as f64 / 100.0;
+            if !(low_at.is_finite() && ok(lo_d)) {
+                continue;
+            }
+            let low_split = pmf.split(low_at);
+            // Only high lines above the low one leave a window.
+            let from = highs.partition_point(|h| h.0 <= lo_at);
+            for &(hi_at, hi_book, hi_d, hi) in &highs[from..] {
+                let high_at = hi_at as f64 / 100.0;
+                if lo_book == hi_book || !(high_at.is_finite() && low_at < high_at && ok(hi_d)) {
+                    continue;
+                }
+                let window = Window {
+                    low_at,
+                    low_decimal: lo_d,
+                    high_at,
+                    high_decimal: hi_d,
+                };
+                match price_split(mass, low_split, pmf.split(high_at), lo_d, hi_d) {
+                    odds if odds.ev >= min_ev => found.push(Candidate {
+                        group,
+                        low: lo,
+                        high: hi,
+                        window,
+                        odds,
+                    }),
+                    _ => {}
+                }
+            }
+        }
+    }
+    lows.clear();
+    highs.clear();
+}
+
+/// The best `limit` candidates by EV as rows. The order is total (a group holds one pair per
+/// two thresholds), so the rows do not depend on the order pairs were found in.
+fn rank(mut found: Vec<Candidate>, limit: usize) -> Vec<Middle> {
+    let order = |a: &Candidate, b: &Candidate| {
+        b.odds
+            .ev
+            .total_cmp(&a.odds.ev)
+            .then_with(|| a.group.cmp(&b.group))
+            .then_with(|| a.window.low_at.total_cmp(&b.window.low_at))
+            .then_with(|| a.window.high_at.total_cmp(&b.window.high_at))
+    };
+    if found.len() > limit && limit > 0 {
+        found.select_nth_unstable_by(limit - 1, order);
+    }
+    found.truncate(limit);
+    found.sort_unstable_by(order);
+    let leg = |q: &Quote, share: f64| MiddleLeg {
+        book: q.book.clone(),
+        market: q.market,
+        selection: q.selection,
+        line: q.line.unwrap_or(f64::NAN),
+        american: q.american,
+        stake_share: share,
+    };
+    found
+        .into_iter()
+        .map(|c| Middle {
+            event_id: c.group.0.to_string(),
+            scope: c.group.1,
+            axis: c.group.2,
+            low: leg(c.low, c.odds.low_share),
+            high: leg(c.high, c.odds.high_share),
+            width: c.window.high_at - c.window.low_at,
+            middle_prob: c.odds.middle_prob,
+            push_prob: c.odds.push_prob,
+            ev: c.odds.ev,
+        })
+        .collect()
+}
+
+/// The algorithm before the shared board (its own BTreeMap grouping of the board), kept to
+/// prove the shared-board scan gives identical rows.
+#[cfg(test)]
+pub(crate) fn find_middles_reference(
+    latest: &[&Quote],
+    sim: &SlateSimulation,
+    min_ev: f64,
+    limit: usize,
+) -> Vec<Middle> {
     // Per (event, scope, axis): best low leg and best high leg at each threshold (hundredths).
     let mut events = EventIds::default();
     // Book numbers, so the same-book check on every pair compares integers.
@@ -233,41 +430,7 @@ pub fn find_middles(
             }
         }
     }
-    let order = |a: &Candidate, b: &Candidate| {
-        b.odds
-            .ev
-            .total_cmp(&a.odds.ev)
-            .then_with(|| a.group.cmp(&b.group))
-            .then_with(|| a.window.low_at.total_cmp(&b.window.low_at))
-            .then_with(|| a.window.high_at.total_cmp(&b.window.high_at))
-    };
-    if found.len() > limit && limit > 0 {
-        found.select_nth_unstable_by(limit - 1, order);
-    }
-    found.truncate(limit);
-    found.sort_unstable_by(order);
-    let leg = |q: &Quote, share: f64| MiddleLeg {
-        book: q.book.clone(),
-        market: q.market,
-        selection: q.selection,
-        line: q.line.unwrap_or(f64::NAN),
-        american: q.american,
-        stake_share: share,
-    };
-    found
-        .into_iter()
-        .map(|c| Middle {
-            event_id: c.group.0.to_string(),
-            scope: c.group.1,
-            axis: c.group.2,
-            low: leg(c.low, c.odds.low_share),
-            high: leg(c.high, c.odds.high_share),
-            width: c.window.high_at - c.window.low_at,
-            middle_prob: c.odds.middle_prob,
-            push_prob: c.odds.push_prob,
-            ev: c.odds.ev,
-        })
-        .collect()
+    rank(found, limit)
 }
 
 #[cfg(test)]

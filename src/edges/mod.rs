@@ -28,4 +28,6 @@ pub use opportunity::{find_opportunities, Opportunity};
 pub use portfolio::Portfolio;
 
 #[cfg(test)]
+mod board_equivalence;
+#[cfg(test)]
 mod tests;

@@ -7,7 +7,7 @@
 //! per poll still counts once the drift adds up. Only main markets are scanned: every rung of a
 //! ladder moves with its main line, and would repeat each event dozens of times.
 
-use super::board::FastHash;
+use super::board::{EventIds, U64Hasher};
 use crate::domain::{MarketKind, Quote, Scope, Selection};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -189,11 +189,20 @@ fn price(q: &Quote) -> Price {
     }
 }
 
-/// Steam events and stale lines in `quotes` (odds paths of any books, any order; repeated
-/// confirmations of one price are harmless). Events newest first; stale lines carry no EV here
-/// (see `markets::price_stale`).
-pub fn detect_steam(quotes: &[Quote], p: &SteamParams, now_ms: i64) -> SteamReport {
-    let mut slots: HashMap<SlotKey<'_>, BTreeMap<&str, Vec<&Quote>>, FastHash> = HashMap::default();
+type Slot<'a> = (SlotKey<'a>, BTreeMap<&'a str, Vec<&'a Quote>>);
+
+/// Each main-market slot with every book's path in it (rows in input order), slots in key order.
+/// Events and books are numbered as the rows come (paths arrive in runs, so the previous id
+/// answers most lookups) and each row is filed under one packed integer: hashing the event id
+/// and comparing book names per row was most of the scan.
+fn paths_by_slot(quotes: &[Quote]) -> Vec<Slot<'_>> {
+    let mut events = EventIds::default();
+    let mut books = EventIds::default();
+    let mut slot_of: HashMap<u64, usize, U64Hasher> = HashMap::default();
+    let mut path_of: HashMap<(u64, u64), usize, U64Hasher> = HashMap::default();
+    let mut slots: Vec<SlotKey<'_>> = Vec::new();
+    let mut paths: Vec<(usize, &str, Vec<&Quote>)> = Vec::new();
+    let mut last: Option<((u64, u64), usize)> = None;
     for q in quotes {
         if !matches!(
             q.market,
@@ -204,15 +213,43 @@ pub fn detect_steam(quotes: &[Quote], p: &SteamParams, now_ms: i64) -> SteamRepo
         ) {
             continue;
         }
-        slots
-            .entry((q.event_id.as_str(), q.market, q.scope, q.selection))
-            .or_default()
-            .entry(q.book.as_str())
-            .or_default()
-            .push(q);
+        let slot = (u64::from(events.id(&q.event_id)) << 32)
+            | ((q.market as u64) << 16)
+            | ((q.scope as u64) << 8)
+            | q.selection as u64;
+        let key = (slot, u64::from(books.id(&q.book)));
+        let path = match last {
+            Some((k, i)) if k == key => i,
+            _ => {
+                let next = paths.len();
+                let i = *path_of.entry(key).or_insert(next);
+                if i == next {
+                    let next_slot = slots.len();
+                    let s = *slot_of.entry(slot).or_insert(next_slot);
+                    if s == next_slot {
+                        slots.push((q.event_id.as_str(), q.market, q.scope, q.selection));
+                    }
+                    paths.push((s, q.book.as_str(), Vec::new()));
+                }
+                last = Some((key, i));
+                i
+            }
+        };
+        paths[path].2.push(q);
     }
-    let mut slots: Vec<_> = slots.into_iter().collect();
-    slots.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out: Vec<Slot<'_>> = slots.into_iter().map(|k| (k, BTreeMap::new())).collect();
+    for (s, book, path) in paths {
+        out[s].1.insert(book, path);
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// Steam events and stale lines in `quotes` (odds paths of any books, any order; repeated
+/// confirmations of one price are harmless). Events newest first; stale lines carry no EV here
+/// (see `markets::price_stale`).
+pub fn detect_steam(quotes: &[Quote], p: &SteamParams, now_ms: i64) -> SteamReport {
+    let slots = paths_by_slot(quotes);
     let since = now_ms.saturating_sub(p.lookback_ms);
     let mut report = SteamReport::default();
     for ((event_id, market, scope, selection), mut books) in slots {
@@ -453,6 +490,74 @@ pub(crate) mod tests {
             for s in &r.stale {
                 proptest::prop_assert!(s.stale_seconds >= 0.0);
             }
+        }
+    }
+
+    /// The grouping before rows were filed under packed integers: a hash of the event id per
+    /// row and an ordered map of book names per slot.
+    fn old_paths_by_slot(quotes: &[Quote]) -> Vec<Slot<'_>> {
+        use super::super::board::FastHash;
+        let mut slots: HashMap<SlotKey<'_>, BTreeMap<&str, Vec<&Quote>>, FastHash> =
+            HashMap::default();
+        for q in quotes {
+            if !matches!(
+                q.market,
+                MarketKind::Moneyline
+                    | MarketKind::Moneyline3Way
+                    | MarketKind::Spread
+                    | MarketKind::Total
+            ) {
+                continue;
+            }
+            slots
+                .entry((q.event_id.as_str(), q.market, q.scope, q.selection))
+                .or_default()
+                .entry(q.book.as_str())
+                .or_default()
+                .push(q);
+        }
+        let mut slots: Vec<_> = slots.into_iter().collect();
+        slots.sort_by(|a, b| a.0.cmp(&b.0));
+        slots
+    }
+
+    /// Slots, books and paths with the very same rows in the same order.
+    type Shape<'a> = Vec<(SlotKey<'a>, Vec<(&'a str, Vec<*const Quote>)>)>;
+
+    fn shape<'a>(slots: &[Slot<'a>]) -> Shape<'a> {
+        slots
+            .iter()
+            .map(|(k, books)| {
+                let books = books
+                    .iter()
+                    .map(|(b, path)| (*b, path.iter().map(|q| *q as *const Quote).collect()))
+                    .collect();
+                (*k, books)
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn packed_grouping_files_every_row_as_before(
+            rows in proptest::collection::vec(
+                (0usize..3, 0usize..4, 0usize..3, 0usize..2, 0i64..100), 0..200),
+        ) {
+            let books = ["pinnacle", "draftkings", "bovada"];
+            let markets = [MarketKind::Spread, MarketKind::Total, MarketKind::Moneyline,
+                           MarketKind::SpreadAlt];
+            let qs: Vec<Quote> = rows
+                .iter()
+                .map(|(b, m, e, sel, t)| Quote {
+                    event_id: ["ev1", "ev2", "ev10"][*e].into(),
+                    market: markets[*m],
+                    selection: [Selection::Home, Selection::Away][*sel],
+                    scope: if *t % 2 == 0 { Scope::Game } else { Scope::H1 },
+                    observed_ms: *t,
+                    ..quote(books[*b], -3.0, -110, 0)
+                })
+                .collect();
+            proptest::prop_assert_eq!(shape(&paths_by_slot(&qs)), shape(&old_paths_by_slot(&qs)));
         }
     }
 
