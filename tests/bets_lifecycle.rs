@@ -242,9 +242,13 @@ fn spawn_logged(
 
 /// Waits (generously: a busy 2-core box) until the log holds `what`.
 fn wait_for(log: &std::sync::Mutex<String>, what: &str, secs: u64) -> bool {
+    wait_until(log, |l| l.contains(what), secs)
+}
+
+fn wait_until(log: &std::sync::Mutex<String>, ok: impl Fn(&str) -> bool, secs: u64) -> bool {
     let until = std::time::Instant::now() + std::time::Duration::from_secs(secs);
     while std::time::Instant::now() < until {
-        if log.lock().map(|l| l.contains(what)).unwrap_or(false) {
+        if log.lock().map(|l| ok(&l)).unwrap_or(false) {
             return true;
         }
         std::thread::sleep(std::time::Duration::from_millis(200));
@@ -304,7 +308,7 @@ fn a_running_engine_refits_on_a_new_games_file_and_grades_with_it() {
         "dashboard".as_ref(),
         "--headless".as_ref(),
         "--duration".as_ref(),
-        "100s".as_ref(),
+        "240s".as_ref(),
     ]);
     // Games kick off and their bets are valued at the close, but nothing grades: the file has
     // no final for them.
@@ -321,9 +325,19 @@ fn a_running_engine_refits_on_a_new_games_file_and_grades_with_it() {
         "no refit:\n{}",
         text()
     );
+    // A half or quarter bet "grades" to ungraded (no period scores): wait for a decided one.
+    let decided = |l: &str| {
+        l.lines().any(|line| {
+            line.contains("bet graded")
+                && ["won", "lost", "push"].iter().any(|s| {
+                    line.contains(&format!("status={s}"))
+                        || line.contains(&format!("status=\"{s}\""))
+                })
+        })
+    };
     assert!(
-        wait_for(&log, "bet graded", 30),
-        "nothing graded:\n{}",
+        wait_until(&log, decided, 60),
+        "nothing graded won, lost or push:\n{}",
         text()
     );
     let _ = child.kill();
