@@ -570,6 +570,12 @@ fn market_rules_fire_on_arbitrage_middle_steam_and_stale_lines_at_their_threshol
         now,
     );
     snap.market.steam = report.events;
+    // The same game's first half moved too, with nobody behind it: still one steam alert for
+    // the game, naming its strongest move and counting the rest.
+    let mut echo = snap.market.steam[0].clone();
+    echo.scope = nflreadpy_betting::domain::Scope::H1;
+    echo.followers.clear();
+    snap.market.steam.push(echo);
     snap.market.stale = report.stale;
     assert_eq!(snap.market.stale.len(), 1);
     snap.market.stale[0].ev = Some(0.04);
@@ -597,8 +603,16 @@ fn market_rules_fire_on_arbitrage_middle_steam_and_stale_lines_at_their_threshol
         "4% EV is under the 5% threshold"
     );
     let steam = fired(&ev, "steam").expect("steam alert");
+    assert_eq!(
+        ev.iter()
+            .filter(|x| x.kind == EventKind::Fired && x.alert.rule == "steam")
+            .count(),
+        1
+    );
     assert!(
-        steam.alert.message.contains("draftkings +40s"),
+        steam.alert.message.contains("draftkings +40s")
+            && steam.alert.message.contains("spread game")
+            && steam.alert.message.contains("(2 steam moves on this game)"),
         "{}",
         steam.alert.message
     );

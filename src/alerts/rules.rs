@@ -124,6 +124,24 @@ pub struct MarketFinding {
     pub alertable: bool,
 }
 
+/// Each game's steam move with the most followers (the latest on a tie), with how many moves
+/// the game had, in event order.
+fn strongest_steam_per_game(
+    steam: &[crate::edges::steam::SteamEvent],
+) -> Vec<(&crate::edges::steam::SteamEvent, usize)> {
+    let mut best: std::collections::BTreeMap<&str, (&crate::edges::steam::SteamEvent, usize)> =
+        std::collections::BTreeMap::new();
+    for e in steam {
+        let entry = best.entry(e.event_id.as_str()).or_insert((e, 0));
+        entry.1 += 1;
+        let (b, _) = *entry;
+        if (e.followers.len(), e.at_ms) > (b.followers.len(), b.at_ms) {
+            entry.0 = e;
+        }
+    }
+    best.into_values().collect()
+}
+
 /// The best-EV middle of each (event, scope, axis), in a stable order.
 fn best_middle_per_axis(
     middles: &[crate::edges::middles::Middle],
@@ -222,13 +240,15 @@ impl MarketObs {
                     alertable: true,
                 })
                 .collect(),
-            steam: m
-                .steam
-                .iter()
-                .map(|e| MarketFinding {
-                    instance: format!("steam|{}", e.id()),
+            // One steam alert per game (its move with the most followers, latest on a tie):
+            // markets drift to the close in every scope, and one alert per move filled the
+            // pane with a hundred info rows on the replay's first minute.
+            steam: strongest_steam_per_game(&m.steam)
+                .into_iter()
+                .map(|(e, moves)| MarketFinding {
+                    instance: format!("steam|{}", e.event_id),
                     message: format!(
-                        "{} {} {} {}: {} moved{} {:+} to{} {:+}; followed by {}",
+                        "{} {} {} {}: {} moved{} {:+} to{} {:+}; followed by {}{}",
                         e.event_id,
                         e.market,
                         e.scope,
@@ -246,6 +266,11 @@ impl MarketObs {
                                 .map(|f| format!("{} +{:.0}s", f.book, f.lag_seconds))
                                 .collect::<Vec<_>>()
                                 .join(", ")
+                        },
+                        if moves > 1 {
+                            format!(" ({} steam moves on this game)", moves)
+                        } else {
+                            String::new()
                         }
                     ),
                     value: e.followers.len() as f64,
