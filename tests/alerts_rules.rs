@@ -625,7 +625,7 @@ fn market_rules_fire_on_arbitrage_middle_steam_and_stale_lines_at_their_threshol
 
     // Lower the middle threshold and the middle fires; the arbitrage gone, it resolves.
     // A second, weaker window on the same game and axis (an alternate rung) adds no alert: the
-    // rule speaks once per game, scope and axis, for its best pair.
+    // rule speaks once per game, for its best pair.
     let mut weaker = snap.market.middles[0].clone();
     weaker.high = leg("c", Sel::Away, 4.5);
     weaker.ev = 0.03;

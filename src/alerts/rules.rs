@@ -142,15 +142,15 @@ fn strongest_steam_per_game(
     best.into_values().collect()
 }
 
-/// The best-EV middle of each (event, scope, axis), in a stable order.
-fn best_middle_per_axis(
+/// The best-EV middle of each game, in event order.
+fn best_middle_per_game(
     middles: &[crate::edges::middles::Middle],
 ) -> Vec<&crate::edges::middles::Middle> {
     let mut best: std::collections::BTreeMap<_, &crate::edges::middles::Middle> =
         std::collections::BTreeMap::new();
     for x in middles {
-        let key = (x.event_id.as_str(), x.scope.as_str(), x.axis);
-        match best.get(&key) {
+        let key = x.event_id.as_str();
+        match best.get(key) {
             Some(b) if b.ev >= x.ev => {}
             _ => {
                 best.insert(key, x);
@@ -216,13 +216,13 @@ impl MarketObs {
                     }
                 })
                 .collect(),
-            // One middle alert per game, scope and axis (its best pair): the alternate ladders
-            // make dozens of overlapping windows on one game, and one alert each buried the
-            // on-call in the replay's first second (228 firing).
-            middles: best_middle_per_axis(&m.middles)
+            // One middle alert per game (its best pair): the alternate ladders make dozens of
+            // overlapping windows on one game in every scope, and one alert each buried the
+            // on-call in the replay's first second (228 firing); the Markets overlay lists them all.
+            middles: best_middle_per_game(&m.middles)
                 .into_iter()
                 .map(|x| MarketFinding {
-                    instance: format!("middle|{}|{}|{:?}", x.event_id, x.scope, x.axis),
+                    instance: format!("middle|{}", x.event_id),
                     message: format!(
                         "{} {}: {} {} {:+} / {} {} {:+}, middle {:.1}%, EV {:+.2}%",
                         x.event_id,
