@@ -132,6 +132,34 @@ impl App {
         }
     }
 
+    /// A scrolling overlay's next position for `key`, or None when the key closes it (Esc, q,
+    /// Enter, Ctrl-C or the key that opened it).
+    fn overlay_scroll(
+        &self,
+        key: KeyEvent,
+        scroll: usize,
+        total: usize,
+        opener: char,
+    ) -> Option<usize> {
+        let page = self.view.viewport.1.saturating_sub(4) as usize;
+        let max = total.saturating_sub(page);
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            return None;
+        }
+        let scroll = match key.code {
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => return None,
+            KeyCode::Char(c) if c == opener => return None,
+            KeyCode::Down | KeyCode::Char('j') => scroll + 1,
+            KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
+            KeyCode::PageDown | KeyCode::Char(' ') => scroll + page,
+            KeyCode::PageUp => scroll.saturating_sub(page),
+            KeyCode::Home | KeyCode::Char('g') => 0,
+            KeyCode::End | KeyCode::Char('G') => max,
+            _ => scroll,
+        };
+        Some(scroll.min(max))
+    }
+
     pub fn on_key(&mut self, key: KeyEvent, snap: &Snapshot) -> Vec<Effect> {
         let ctrl_c =
             key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
@@ -145,46 +173,16 @@ impl App {
             }
             Mode::Help { scroll } => {
                 let total = ui::help_len(snap, &self.view, &self.theme);
-                let page = self.view.viewport.1.saturating_sub(4) as usize;
-                let max = total.saturating_sub(page);
-                let scroll = match key.code {
-                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::Enter => {
-                        return Vec::new()
-                    }
-                    _ if ctrl_c => return Vec::new(),
-                    KeyCode::Down | KeyCode::Char('j') => scroll + 1,
-                    KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-                    KeyCode::PageDown | KeyCode::Char(' ') => scroll + page,
-                    KeyCode::PageUp => scroll.saturating_sub(page),
-                    KeyCode::Home | KeyCode::Char('g') => 0,
-                    KeyCode::End | KeyCode::Char('G') => max,
-                    _ => scroll,
-                };
-                self.view.mode = Mode::Help {
-                    scroll: scroll.min(max),
-                };
+                if let Some(scroll) = self.overlay_scroll(key, scroll, total, '?') {
+                    self.view.mode = Mode::Help { scroll };
+                }
                 Vec::new()
             }
             Mode::Markets { scroll } => {
                 let total = ui::markets_len(snap, &self.view, &self.theme);
-                let page = self.view.viewport.1.saturating_sub(4) as usize;
-                let max = total.saturating_sub(page);
-                let scroll = match key.code {
-                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('m') | KeyCode::Enter => {
-                        return Vec::new()
-                    }
-                    _ if ctrl_c => return Vec::new(),
-                    KeyCode::Down | KeyCode::Char('j') => scroll + 1,
-                    KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-                    KeyCode::PageDown | KeyCode::Char(' ') => scroll + page,
-                    KeyCode::PageUp => scroll.saturating_sub(page),
-                    KeyCode::Home | KeyCode::Char('g') => 0,
-                    KeyCode::End | KeyCode::Char('G') => max,
-                    _ => scroll,
-                };
-                self.view.mode = Mode::Markets {
-                    scroll: scroll.min(max),
-                };
+                if let Some(scroll) = self.overlay_scroll(key, scroll, total, 'm') {
+                    self.view.mode = Mode::Markets { scroll };
+                }
                 Vec::new()
             }
             Mode::Confirm {

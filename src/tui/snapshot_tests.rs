@@ -541,6 +541,44 @@ async fn dangerous_commands_confirm_and_read_only_refuses_them() {
 }
 
 #[test]
+fn help_and_markets_overlays_scroll_and_close_on_their_own_keys() {
+    use super::view::Mode;
+    let snap = fixture::snapshot();
+    let mut app = App::new(&opts("default"));
+    app.view.sync(&snap);
+    // A short screen, so both overlays (the fixture's markets list is 17 lines) have pages.
+    app.view.viewport = (80, 10);
+    for (open, opener) in [("help", '?'), ("markets", 'm')] {
+        let scroll = |app: &App| match app.view.mode {
+            Mode::Help { scroll } | Mode::Markets { scroll } => Some(scroll),
+            _ => None,
+        };
+        run(&mut app, &snap, open);
+        app.on_key(key(KeyCode::Down), &snap);
+        app.on_key(key(KeyCode::Char('j')), &snap);
+        assert_eq!(scroll(&app), Some(2), "{open}");
+        app.on_key(key(KeyCode::Char('g')), &snap);
+        assert_eq!(scroll(&app), Some(0), "{open}");
+        // End stops at the last page, never past it.
+        app.on_key(key(KeyCode::End), &snap);
+        let end = scroll(&app).unwrap();
+        app.on_key(key(KeyCode::Down), &snap);
+        assert_eq!(scroll(&app), Some(end), "{open}");
+        app.on_key(key(KeyCode::Char(opener)), &snap);
+        assert!(
+            matches!(app.view.mode, Mode::Normal),
+            "{open} closes on {opener}"
+        );
+        run(&mut app, &snap, open);
+        app.on_key(key(KeyCode::Esc), &snap);
+        assert!(
+            matches!(app.view.mode, Mode::Normal),
+            "{open} closes on Esc"
+        );
+    }
+}
+
+#[test]
 fn command_line_history_and_tab_completion() {
     let snap = fixture::snapshot();
     let mut app = App::new(&opts("default"));
