@@ -639,7 +639,11 @@ fn market_rules_fire_on_arbitrage_middle_steam_and_stale_lines_at_their_threshol
         .collect();
     assert_eq!(middles.len(), 1, "{middles:#?}");
     assert!(
-        middles[0].alert.message.contains("EV +4.00%"),
+        middles[0]
+            .alert
+            .message
+            .contains("a home -2.5 / b away +3.5")
+            && middles[0].alert.message.contains("EV +4.00%"),
         "{}",
         middles[0].alert.message
     );

@@ -142,6 +142,16 @@ fn strongest_steam_per_game(
     best.into_values().collect()
 }
 
+/// A middle leg's line as a desk reads it: signed for spreads (-2.5, +3.5), bare for totals
+/// (over 44), where a sign would read as a price.
+fn middle_line(axis: crate::edges::middles::Axis, line: f64) -> String {
+    if axis == crate::edges::middles::Axis::Margin {
+        format!("{line:+}")
+    } else {
+        format!("{line}")
+    }
+}
+
 /// The best-EV middle of each game, in event order.
 fn best_middle_per_game(
     middles: &[crate::edges::middles::Middle],
@@ -224,15 +234,15 @@ impl MarketObs {
                 .map(|x| MarketFinding {
                     instance: format!("middle|{}", x.event_id),
                     message: format!(
-                        "{} {}: {} {} {:+} / {} {} {:+}, middle {:.1}%, EV {:+.2}%",
+                        "{} {}: {} {} {} / {} {} {}, middle {:.1}%, EV {:+.2}%",
                         x.event_id,
                         x.scope,
                         x.low.book,
                         x.low.selection,
-                        x.low.line,
+                        middle_line(x.axis, x.low.line),
                         x.high.book,
                         x.high.selection,
-                        x.high.line,
+                        middle_line(x.axis, x.high.line),
                         x.middle_prob * 100.0,
                         x.ev * 100.0
                     ),

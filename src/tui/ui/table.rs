@@ -107,10 +107,16 @@ pub fn render<'a>(
         kept.iter().map(|c| c.width).sum::<u16>() + kept.len().saturating_sub(1) as u16 + lead;
     let spare = area.width.saturating_sub(used);
     let flexes = kept.iter().filter(|c| c.flex).count().max(1) as u16;
+    // A flexible column at the right end (a message) has nothing after it to stay close to:
+    // it takes all its share, or long messages are cut beside empty screen.
+    let last = kept.len().saturating_sub(1);
     let widths: Vec<Constraint> = kept
         .iter()
-        .map(|c| {
-            Constraint::Length(if c.flex {
+        .enumerate()
+        .map(|(i, c)| {
+            Constraint::Length(if c.flex && i == last {
+                c.width + spare / flexes
+            } else if c.flex {
                 c.width + (spare / flexes).min(c.width + 6)
             } else {
                 c.width
