@@ -56,6 +56,17 @@ fn by_hand(market: &str, sel: &str, line: Option<f64>, home: f64, away: f64) -> 
     }
 }
 
+/// The binary on this test's config and store, run from the repository root.
+fn cli(config: &std::path::Path, db: &std::path::Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--config")
+        .arg(config)
+        .arg("--storage")
+        .arg(db);
+    c
+}
+
 #[test]
 fn headless_replay_settles_paper_bets_and_reports_clv() {
     let dir = tempfile::tempdir().unwrap();
@@ -75,12 +86,7 @@ fn headless_replay_settles_paper_bets_and_reports_clv() {
         ),
     )
     .unwrap();
-    let o = Command::new(BIN)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("--config")
-        .arg(&config)
-        .arg("--storage")
-        .arg(&db)
+    let o = cli(&config, &db)
         .args(["dashboard", "--headless", "--duration", "60s"])
         .output()
         .unwrap();
@@ -91,12 +97,7 @@ fn headless_replay_settles_paper_bets_and_reports_clv() {
         o.status,
         text(&o)
     );
-    let list = Command::new(BIN)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("--config")
-        .arg(&config)
-        .arg("--storage")
-        .arg(&db)
+    let list = cli(&config, &db)
         .args(["bets", "list", "--paper", "--format", "json"])
         .output()
         .unwrap();
@@ -162,12 +163,7 @@ fn headless_replay_settles_paper_bets_and_reports_clv() {
         }
     }
     // The report agrees with the ledger, and reports the CLV with its interval.
-    let rep = Command::new(BIN)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("--config")
-        .arg(&config)
-        .arg("--storage")
-        .arg(&db)
+    let rep = cli(&config, &db)
         .args(["bets", "report", "--by", "book", "--format", "json"])
         .output()
         .unwrap();
@@ -342,12 +338,7 @@ fn a_running_engine_refits_on_a_new_games_file_and_grades_with_it() {
     );
     let _ = child.kill();
     let _ = child.wait();
-    let list = Command::new(BIN)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("--config")
-        .arg(&config)
-        .arg("--storage")
-        .arg(&db)
+    let list = cli(&config, &db)
         .args(["bets", "list", "--format", "json"])
         .output()
         .unwrap();

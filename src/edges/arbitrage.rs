@@ -161,26 +161,8 @@ mod tests {
     use crate::domain::odds::american_to_decimal;
     use proptest::prelude::*;
 
-    pub(crate) fn quote(
-        book: &str,
-        market: MarketKind,
-        selection: Selection,
-        line: Option<f64>,
-        american: i64,
-        t: i64,
-    ) -> Quote {
-        Quote {
-            event_id: "ev1".into(),
-            book: book.into(),
-            market,
-            scope: Scope::Game,
-            selection,
-            line,
-            american,
-            observed_ms: t,
-            source: "test".into(),
-        }
-    }
+    // The edges tests' one-quote builder (event ev1, game scope).
+    use crate::edges::tests::q as quote;
 
     #[test]
     fn a_break_even_pair_is_not_an_arbitrage() {

@@ -11,29 +11,8 @@ use crate::domain::{MarketKind, Quote, Scope, Selection};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// FNV-1a over the key's bytes.
-#[derive(Default)]
-pub struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-pub type FastHash = BuildHasherDefault<Fnv>;
+/// FNV-1a (the `fnv` crate): the keys are short and trusted.
+pub type FastHash = fnv::FnvBuildHasher;
 
 /// One cross-book market: the mutually exclusive selections of one market at one number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -3,7 +3,8 @@ use crate::config::schema::AnalyticsConfig;
 use crate::domain::{DevigMethod, Event, MarketKind, Quote, Scope, Selection};
 use crate::pricing::{load_games, GameInputs, PricingEngine, SlateGame, SlateSimulation};
 
-fn q(
+/// One quote of event `ev1`, game scope; shared by the edges modules' tests.
+pub(crate) fn q(
     book: &str,
     market: MarketKind,
     selection: Selection,

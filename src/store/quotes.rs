@@ -41,30 +41,9 @@ pub fn upsert_events(conn: &Connection, events: &[Event], now_ms: i64) -> rusqli
 /// parameters, and large enough that per-statement overhead vanishes.
 const CHUNK: usize = 400;
 
-/// FNV-1a: the slot keys are trusted, short strings built here, so SipHash's flooding defence
-/// buys nothing and costs a tenth of the write path.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-type FastHash = std::hash::BuildHasherDefault<Fnv>;
+/// FNV-1a (the `fnv` crate): the slot keys are trusted, short strings built here, so SipHash's
+/// flooding defence buys nothing and costs a tenth of the write path.
+type FastHash = fnv::FnvBuildHasher;
 
 /// What the writer knows of one slot while it works through a batch.
 struct Slot {
