@@ -8,7 +8,12 @@
 //! objective by more than 1e-6; passes repeat until none does.
 //!
 //! `cargo run --release --example tune_ratings [games.csv]` prints every accepted step and the
-//! final parameters. Nothing here reads a game after 2014.
+//! final parameters. Nothing here reads a game after 2014. Other modes (environment):
+//! `TUNE_ONLY=8,9` searches only those knobs; `TUNE_SET=name=value,...` scores one candidate
+//! against the frozen parameters with its paired standard error; `TUNE_FIT_LAST=2011` searches
+//! (or scores) on 2006-2011 and reports the 2012-2014 games as a holdout; `TUNE_DIAG=blend,
+//! half_life,ridge[,home_field_fit,hfa_ridge]` prints by season how far the model's margins are
+//! from the closing spreads; `TUNE_COMPARE=1` rescores the earlier single changes.
 
 use nflreadpy_betting::pricing::keynumbers::KeyNumberTable;
 use nflreadpy_betting::pricing::{load_games, GameRecord, RatingParams, RatingState};
@@ -44,7 +49,13 @@ fn field(p: &mut RatingParams, i: usize) -> Option<(&'static str, &mut f64, f64)
         13 => ("early_boost", &mut p.early_boost, 0.5),
         14 => ("early_games", &mut p.early_games, 1.0),
         15 => ("market_blend", &mut p.market_blend, 0.1),
-        16 => ("k_market_fast", &mut p.k_market_fast, 0.1),
+        16 => ("market_half_life", &mut p.market_half_life, 7.0),
+        17 => ("market_ridge", &mut p.market_ridge, 0.5),
+        18 => ("qb_prior_starts", &mut p.qb_prior_starts, 4.0),
+        19 => ("qb_market_share", &mut p.qb_market_share, 0.1),
+        20 => ("qb_scale", &mut p.qb_scale, 0.25),
+        21 => ("home_field_fit", &mut p.home_field_fit, 0.25),
+        22 => ("hfa_ridge", &mut p.hfa_ridge, 5.0),
         _ => return None,
     })
 }
@@ -69,15 +80,23 @@ impl Tuner<'_> {
         let mut out = Vec::with_capacity(self.scored.len());
         for &(i, won) in &self.scored {
             let g = &self.games[i];
-            let keys = self.keys[&g.season].clone().with_sigma(p.margin_sigma);
-            let pmf = keys.margin_pmf(preds[i].margin);
-            let mid = pmf.len() / 2;
-            let below: f64 = pmf[..mid].iter().sum();
-            let above: f64 = pmf[mid + 1..].iter().sum();
-            let q = above / (above + below);
+            let q = self.home_win(g.season, p.margin_sigma, preds[i].margin);
             out.push((q - if won { 1.0 } else { 0.0 }).powi(2));
         }
         out
+    }
+
+    /// The home win probability (ties left out) of a mean margin, read from the season's
+    /// key-number margin pmf exactly as the backtest reads it.
+    fn home_win(&self, season: i32, sigma: f64, margin: f64) -> f64 {
+        let pmf = self.keys[&season]
+            .clone()
+            .with_sigma(sigma)
+            .margin_pmf(margin);
+        let mid = pmf.len() / 2;
+        let below: f64 = pmf[..mid].iter().sum();
+        let above: f64 = pmf[mid + 1..].iter().sum();
+        above / (above + below)
     }
 
     /// Brier difference `b - a` over the scored games and its paired standard error.
@@ -92,6 +111,60 @@ impl Tuner<'_> {
         let mean = d.iter().sum::<f64>() / n;
         let var = d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
         (mean, (var / n).sqrt())
+    }
+}
+
+/// How far the model's margins are from the closing spreads it never sees, by season and by
+/// whether a team changes its starting quarterback, beside the Brier of the closing spread read
+/// through the same pmf.
+fn diagnose(t: &Tuner, q: &RatingParams) {
+    let preds = RatingState::walk_forward(t.games, *q);
+    let mut changed = vec![false; t.games.len()];
+    let mut last_qb: BTreeMap<&str, &str> = BTreeMap::new();
+    for (i, g) in t.games.iter().enumerate() {
+        for (team, qb) in [(&g.home_team, &g.home_qb_id), (&g.away_team, &g.away_qb_id)] {
+            if let Some(qb) = qb {
+                changed[i] |= last_qb.insert(team, qb).is_some_and(|l| l != qb);
+            }
+        }
+    }
+    // n, sum |d|, sum d^2, sum d, model Brier, spread Brier; d = model margin - spread.
+    type Sums = [f64; 6];
+    let mut rows: BTreeMap<String, Sums> = BTreeMap::new();
+    for &(i, won) in &t.scored {
+        let g = &t.games[i];
+        let Some(spread) = g.spread_line else {
+            continue;
+        };
+        let y = if won { 1.0 } else { 0.0 };
+        let d = preds[i].margin - spread;
+        let row = [
+            1.0,
+            d.abs(),
+            d * d,
+            d,
+            (t.home_win(g.season, q.margin_sigma, preds[i].margin) - y).powi(2),
+            (t.home_win(g.season, q.margin_sigma, spread) - y).powi(2),
+        ];
+        for key in [
+            g.season.to_string(),
+            "all".to_string(),
+            format!("qb change {}", changed[i]),
+        ] {
+            let e = rows.entry(key).or_default();
+            e.iter_mut().zip(row).for_each(|(a, b)| *a += b);
+        }
+    }
+    for (key, e) in &rows {
+        println!(
+            "{key}: n {} |model-spread| {:.2} rms {:.2} bias {:+.2} brier model {:.4} spread {:.4}",
+            e[0],
+            e[1] / e[0],
+            (e[2] / e[0]).sqrt(),
+            e[3] / e[0],
+            e[4] / e[0],
+            e[5] / e[0]
+        );
     }
 }
 
@@ -114,16 +187,31 @@ fn main() {
             (m != 0).then_some((i, m > 0))
         })
         .collect::<Vec<_>>();
-    let keys = (2006..=LAST_TUNING_SEASON)
+    let keys: BTreeMap<i32, KeyNumberTable> = (2006..=LAST_TUNING_SEASON)
         .map(|s| {
             let k = KeyNumberTable::fit(&games, i32::MIN..=s - 1)
                 .unwrap_or_else(|| KeyNumberTable::flat(13.0));
             (s, k)
         })
         .collect();
+    // TUNE_FIT_LAST=2011 searches on the scored games up to 2011 only and then reports the
+    // change on the 2012-2014 games the search never scored (a holdout inside the tuning
+    // seasons).
+    let fit_last: i32 = std::env::var("TUNE_FIT_LAST")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(LAST_TUNING_SEASON);
+    let (fit, holdout): (Vec<_>, Vec<_>) = scored
+        .iter()
+        .partition(|(i, _)| games[*i].season <= fit_last);
     let t = Tuner {
         games: &games,
-        scored,
+        scored: fit,
+        keys: keys.clone(),
+    };
+    let hold = Tuner {
+        games: &games,
+        scored: holdout,
         keys,
     };
     let mut best = RatingParams::TUNED;
@@ -131,6 +219,46 @@ fn main() {
     let only: Option<Vec<usize>> = std::env::var("TUNE_ONLY")
         .ok()
         .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect());
+    if let Ok(v) = std::env::var("TUNE_DIAG") {
+        let mut q = best;
+        let mut it = v.split(',').filter_map(|x| x.trim().parse::<f64>().ok());
+        if let (Some(b), Some(h), Some(r)) = (it.next(), it.next(), it.next()) {
+            (q.market_blend, q.market_half_life, q.market_ridge) = (b, h, r);
+            q.home_field_fit = it.next().unwrap_or(q.home_field_fit);
+            q.hfa_ridge = it.next().unwrap_or(q.hfa_ridge);
+        }
+        diagnose(&t, &q);
+        return;
+    }
+    if let Ok(v) = std::env::var("TUNE_SET") {
+        // TUNE_SET=name=value,name=value: one candidate against the frozen parameters, on the
+        // search games and (with TUNE_FIT_LAST) on the holdout.
+        let mut q = best;
+        for kv in v.split(',') {
+            let (name, value) = kv.split_once('=').expect("name=value");
+            let value: f64 = value.trim().parse().expect("a number");
+            let i = (0..)
+                .find(|&i| field(&mut q, i).is_none_or(|f| f.0 == name.trim()))
+                .expect("field");
+            *field(&mut q, i)
+                .unwrap_or_else(|| panic!("no parameter {name}"))
+                .1 = value;
+        }
+        for (label, tuner) in [("search", &t), ("holdout", &hold)] {
+            if tuner.scored.is_empty() {
+                continue;
+            }
+            let (d, se) = tuner.compare(&best, &q);
+            println!(
+                "{label} ({} games): Brier {:.6} -> {:.6}, change {d:+.6} (paired SE {se:.6}, z {:.2})",
+                tuner.scored.len(),
+                tuner.brier(&best),
+                tuner.brier(&q),
+                d / se
+            );
+        }
+        return;
+    }
     if std::env::var("TUNE_COMPARE").is_ok() {
         // The single changes tried, each against the frozen parameters: Brier difference and
         // its paired standard error on the tuning games.
@@ -140,15 +268,22 @@ fn main() {
         sharp.margin_sigma = 11.875;
         let mut blend = best;
         if let Some(v) = std::env::var("TUNE_BLEND").ok().and_then(|v| {
-            let (b, k) = v.split_once(',')?;
-            Some((b.parse().ok()?, k.parse().ok()?))
+            let mut it = v.split(',').map(|x| x.trim().parse::<f64>().ok());
+            Some((it.next()??, it.next()??, it.next()??))
         }) {
-            (blend.market_blend, blend.k_market_fast) = v;
+            (
+                blend.market_blend,
+                blend.market_half_life,
+                blend.market_ridge,
+            ) = v;
         }
         for (name, q) in [
             ("early_boost 0.9375 over 2 games", early),
             ("margin_sigma 11.875", sharp),
-            ("market-only rating blend (TUNE_BLEND=blend,k)", blend),
+            (
+                "market-implied rating blend (TUNE_BLEND=blend,half_life,ridge)",
+                blend,
+            ),
         ] {
             let (d, se) = t.compare(&best, &q);
             println!(
@@ -193,4 +328,18 @@ fn main() {
         }
     }
     println!("final brier {best_b:.6}\n{best:#?}");
+    let (d, se) = t.compare(&RatingParams::TUNED, &best);
+    println!(
+        "search games: Brier change {d:+.6} (paired SE {se:.6}, z {:.2})",
+        d / se
+    );
+    if !hold.scored.is_empty() {
+        let (d, se) = hold.compare(&RatingParams::TUNED, &best);
+        println!(
+            "holdout {}-{LAST_TUNING_SEASON} ({} games): Brier change {d:+.6} (paired SE {se:.6}, z {:.2})",
+            fit_last + 1,
+            hold.scored.len(),
+            d / se
+        );
+    }
 }

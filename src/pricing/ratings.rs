@@ -70,11 +70,28 @@ pub struct RatingParams {
     /// of the season (n from 0), while n < early_games.
     pub early_boost: f64,
     pub early_games: f64,
-    /// A second, market-only rating per team that follows earlier games' closing spreads at
-    /// `k_market_fast` per game; the predicted margin is `market_blend` of it and the rest
-    /// of the main rating's (0: the main rating alone).
+    /// A second, market-implied rating per team: the ridge least-squares fit of earlier games'
+    /// closing spreads (net of home field, rest and quarterback adjustments as the model had
+    /// them then), each game weighted by `0.5^(age in days / market_half_life)`, pulled toward
+    /// the main rating with weight `market_ridge` (in games). The predicted margin is
+    /// `market_blend` of it and the rest of the main rating's (0: the main rating alone).
     pub market_blend: f64,
-    pub k_market_fast: f64,
+    pub market_half_life: f64,
+    pub market_ridge: f64,
+    /// Quarterback learning: a QB with `n` earlier starts learns at
+    /// `max(k_qb, 1 / (qb_prior_starts + n))` (0: always `k_qb`), so a new starter's value
+    /// settles within a few games; and the share of the QB's error taken from the closing
+    /// spread rather than the result.
+    pub qb_prior_starts: f64,
+    pub qb_market_share: f64,
+    /// Home field from the same fit: the market-implied home field (fitted jointly with the
+    /// market-implied ratings, pulled toward the slow estimate with weight `hfa_ridge` games)
+    /// is used at this share (0: the slow estimate alone).
+    pub home_field_fit: f64,
+    pub hfa_ridge: f64,
+    /// The predicted margin counts a starter's difference from the team's usual QB this many
+    /// times (1: as learned).
+    pub qb_scale: f64,
 }
 
 impl RatingParams {
@@ -104,7 +121,13 @@ impl RatingParams {
         early_boost: 0.0,
         early_games: 4.0,
         market_blend: 0.0,
-        k_market_fast: 0.5,
+        market_half_life: 42.0,
+        market_ridge: 2.0,
+        qb_prior_starts: 0.0,
+        qb_market_share: 0.5,
+        qb_scale: 1.0,
+        home_field_fit: 0.0,
+        hfa_ridge: 20.0,
     };
 }
 
@@ -181,10 +204,16 @@ pub struct RatingState {
     /// Quarterback value in points, and each team's usual (recent starters') QB value.
     qb: BTreeMap<String, f64>,
     qb_usual: BTreeMap<String, f64>,
+    /// Starts each quarterback has made.
+    qb_starts: BTreeMap<String, u32>,
     /// Games each team has played in the state's current season.
     played: BTreeMap<String, u32>,
-    /// The market-only ratings (see [`RatingParams::market_blend`]).
+    /// The market-implied ratings (see [`RatingParams::market_blend`]), refitted by
+    /// [`refit_market`](Self::refit_market), and the closing spreads they are fitted to.
     market: BTreeMap<String, f64>,
+    spreads: Vec<MarketGame>,
+    last_day: Option<i64>,
+    market_home_field: Option<f64>,
     home_field: f64,
     league_total: f64,
     season: Option<i32>,
@@ -199,8 +228,12 @@ impl RatingState {
             scoring: BTreeMap::new(),
             qb: BTreeMap::new(),
             qb_usual: BTreeMap::new(),
+            qb_starts: BTreeMap::new(),
             played: BTreeMap::new(),
             market: BTreeMap::new(),
+            spreads: Vec::new(),
+            last_day: None,
+            market_home_field: None,
             home_field: params.home_field,
             league_total: params.league_total,
             season: None,
@@ -219,6 +252,7 @@ impl RatingState {
             for g in day {
                 state.update(g);
             }
+            state.refit_market();
         }
         state
     }
@@ -249,6 +283,7 @@ impl RatingState {
                 for g in &days[next_day] {
                     state.update(g);
                 }
+                state.refit_market();
                 next_day += 1;
             }
             out[i] = state.predict(&GameContext::of(&games[i]));
@@ -317,7 +352,7 @@ impl RatingState {
             .qb
             .get(qb)
             .map_or(self.params.qb_replacement, |v| v * qb_carry);
-        value - self.qb_usual.get(team).copied().unwrap_or(value)
+        (value - self.qb_usual.get(team).copied().unwrap_or(value)) * self.params.qb_scale
     }
 
     /// The model's margin and total for a game. Pure: reads the state, never the game's lines.
@@ -334,30 +369,118 @@ impl RatingState {
         }
     }
 
-    /// The main rating's margin, the market-only rating's margin, and the total.
+    /// The main rating's margin, the market-implied rating's margin, and the total.
     fn predict_parts(&self, ctx: &GameContext) -> (f64, f64, f64) {
         let p = &self.params;
-        let (team_carry, total_carry, qb_carry) = self.carry(ctx.season);
+        let (team_carry, total_carry, _) = self.carry(ctx.season);
+        let t = self.non_team(ctx);
+        let divisional = if ctx.divisional { p.divisional } else { 1.0 };
         let rating = |t: &str| self.team.get(t).copied().unwrap_or(0.0) * team_carry;
-        let home_qb = self.qb_adjustment(&ctx.home, ctx.home_qb.as_deref(), qb_carry);
-        let away_qb = self.qb_adjustment(&ctx.away, ctx.away_qb.as_deref(), qb_carry);
-        let rest = match (ctx.home_rest, ctx.away_rest) {
-            (Some(h), Some(a)) => p.rest_per_week * f64::from(h.min(14) - a.min(14)) / 7.0,
-            _ => 0.0,
-        };
-        let home_field = if ctx.neutral { 0.0 } else { self.home_field };
-        let mut margin =
-            home_field + rating(&ctx.home) - rating(&ctx.away) + home_qb - away_qb + rest;
-        if ctx.divisional {
-            margin *= p.divisional;
-        }
-        let market = |t: &str| self.market.get(t).copied().unwrap_or(0.0) * team_carry;
-        let market_margin =
-            home_field + market(&ctx.home) - market(&ctx.away) + home_qb - away_qb + rest;
+        let (home, away) = (rating(&ctx.home), rating(&ctx.away));
+        let margin = (t.home_field + home - away + t.home_qb - t.away_qb + t.rest) * divisional;
+        let market = self.market_diff(ctx, team_carry);
+        let market_margin = (t.home_field + market + t.home_qb - t.away_qb + t.rest) * divisional;
         let scoring = |t: &str| self.scoring.get(t).copied().unwrap_or(0.0) * total_carry;
         let total =
             self.league_total + scoring(&ctx.home) + scoring(&ctx.away) + environment(p, ctx);
         (margin, market_margin, total.max(10.0))
+    }
+
+    /// The parts of the predicted margin that are not the two teams' ratings: home field, rest
+    /// and each quarterback against his team's usual one.
+    fn non_team(&self, ctx: &GameContext) -> NonTeam {
+        let p = &self.params;
+        let (_, _, qb_carry) = self.carry(ctx.season);
+        NonTeam {
+            home_field: if ctx.neutral {
+                0.0
+            } else {
+                self.home_field_now()
+            },
+            home_qb: self.qb_adjustment(&ctx.home, ctx.home_qb.as_deref(), qb_carry),
+            away_qb: self.qb_adjustment(&ctx.away, ctx.away_qb.as_deref(), qb_carry),
+            rest: match (ctx.home_rest, ctx.away_rest) {
+                (Some(h), Some(a)) => p.rest_per_week * f64::from(h.min(14) - a.min(14)) / 7.0,
+                _ => 0.0,
+            },
+        }
+    }
+
+    /// The home field the predictions use: the slow estimate, or its blend with the
+    /// market-implied one (see [`RatingParams::home_field_fit`]).
+    fn home_field_now(&self) -> f64 {
+        let f = self.params.home_field_fit;
+        match self.market_home_field {
+            Some(m) if f != 0.0 => (1.0 - f) * self.home_field + f * m,
+            _ => self.home_field,
+        }
+    }
+
+    /// Home minus away market-implied rating; a team the fit has not seen yet stands at its
+    /// main rating.
+    fn market_diff(&self, ctx: &GameContext, team_carry: f64) -> f64 {
+        let market = |t: &str| {
+            self.market
+                .get(t)
+                .or_else(|| self.team.get(t))
+                .copied()
+                .unwrap_or(0.0)
+                * team_carry
+        };
+        market(&ctx.home) - market(&ctx.away)
+    }
+
+    /// Refits the market-implied ratings to the closing spreads learned so far (see
+    /// [`RatingParams::market_blend`]): weighted ridge least squares, solved exactly. Spreads
+    /// whose weight has decayed below 1e-4 are dropped for good.
+    pub fn refit_market(&mut self) {
+        let p = self.params;
+        let Some(now) = self.last_day else { return };
+        if !self.fits_market() {
+            return;
+        }
+        let weight = |day: i64| 0.5f64.powf((now - day) as f64 / p.market_half_life.max(1.0));
+        self.spreads.retain(|g| weight(g.day) >= 1e-4);
+        let teams: Vec<&String> = self.team.keys().collect();
+        let index = |t: &str| teams.binary_search_by(|k| k.as_str().cmp(t)).ok();
+        // Unknowns: one rating per team, then the home field.
+        let n = teams.len() + 1;
+        let hfa = n - 1;
+        // Normal equations (X'WX + R) r = X'Wy + R * prior: ratings toward the main ratings,
+        // the home field toward the slow estimate.
+        let ridge = p.market_ridge.max(1e-6);
+        let mut a = vec![0.0; n * n];
+        let mut b: Vec<f64> = teams.iter().map(|t| ridge * self.team[*t]).collect();
+        b.push(p.hfa_ridge.max(1e-6) * self.home_field);
+        for i in 0..n {
+            a[i * n + i] = if i == hfa {
+                p.hfa_ridge.max(1e-6)
+            } else {
+                ridge
+            };
+        }
+        for g in &self.spreads {
+            let (Some(h), Some(v)) = (index(&g.home), index(&g.away)) else {
+                continue;
+            };
+            let w = weight(g.day);
+            let x = [(h, 1.0), (v, -1.0), (hfa, 1.0)];
+            let used = if g.neutral { 2 } else { 3 };
+            for &(i, xi) in &x[..used] {
+                for &(j, xj) in &x[..used] {
+                    a[i * n + j] += w * xi * xj;
+                }
+                b[i] += w * xi * g.target;
+            }
+        }
+        let mut r = solve_spd(&mut a, b, n);
+        self.market_home_field = r.pop();
+        self.market = teams.into_iter().cloned().zip(r).collect();
+    }
+
+    /// Whether the closing spreads are kept and fitted (either use of the fit is on).
+    fn fits_market(&self) -> bool {
+        self.params.market_blend != 0.0 || self.params.home_field_fit != 0.0
     }
 
     /// Learns from one game once it is known: its result and its closing lines. Unplayed games
@@ -367,7 +490,7 @@ impl RatingState {
             return;
         };
         let ctx = GameContext::of(g);
-        let (rating_margin, market_margin, before_total) = self.predict_parts(&ctx);
+        let (rating_margin, _, before_total) = self.predict_parts(&ctx);
         let before = Prediction {
             margin: rating_margin,
             total: before_total,
@@ -392,11 +515,21 @@ impl RatingState {
         let (home_step, away_step) = (self.early_step(&ctx.home), self.early_step(&ctx.away));
         *self.team.entry(ctx.home.clone()).or_insert(0.0) += shift * home_step;
         *self.team.entry(ctx.away.clone()).or_insert(0.0) -= shift * away_step;
-        if p.market_blend != 0.0 {
-            if let Some(spread) = g.spread_line {
-                let step = p.k_market_fast * (spread - market_margin);
-                *self.market.entry(ctx.home.clone()).or_insert(0.0) += step;
-                *self.market.entry(ctx.away.clone()).or_insert(0.0) -= step;
+        if self.fits_market() {
+            if let (Some(spread), Some(day)) = (g.spread_line, day_number(&g.gameday)) {
+                // What the spread says about the two teams and home field: the model's own
+                // rest and quarterback terms, as it had them before this game, are taken out.
+                let divisional = if ctx.divisional { p.divisional } else { 1.0 };
+                let t = self.non_team(&ctx);
+                let others = t.home_qb - t.away_qb + t.rest;
+                self.spreads.push(MarketGame {
+                    day,
+                    home: ctx.home.clone(),
+                    away: ctx.away.clone(),
+                    neutral: ctx.neutral,
+                    target: spread / divisional - others,
+                });
+                self.last_day = Some(self.last_day.map_or(day, |d| d.max(day)));
             }
         }
         *self.played.entry(ctx.home.clone()).or_insert(0) += 1;
@@ -404,14 +537,20 @@ impl RatingState {
         if !g.neutral {
             self.home_field += p.k_home_field * market_err;
         }
-        let qb_err = 0.5 * result_err + 0.5 * market_err;
+        let qb_err = (1.0 - p.qb_market_share) * result_err + p.qb_market_share * market_err;
         for (team, qb, sign) in [
             (&ctx.home, ctx.home_qb.as_ref(), 1.0),
             (&ctx.away, ctx.away_qb.as_ref(), -1.0),
         ] {
             let Some(qb) = qb else { continue };
-            let value =
-                self.qb.get(qb).copied().unwrap_or(p.qb_replacement) + p.k_qb * sign * qb_err;
+            let starts = self.qb_starts.entry(qb.clone()).or_insert(0);
+            let rate = if p.qb_prior_starts > 0.0 {
+                p.k_qb.max(1.0 / (p.qb_prior_starts + f64::from(*starts)))
+            } else {
+                p.k_qb
+            };
+            *starts += 1;
+            let value = self.qb.get(qb).copied().unwrap_or(p.qb_replacement) + rate * sign * qb_err;
             self.qb.insert(qb.clone(), value);
             let usual = self.qb_usual.get(team).copied().unwrap_or(value);
             self.qb_usual
@@ -425,6 +564,69 @@ impl RatingState {
         self.league_total += p.k_league_total * (0.5 * total_err + 0.5 * total_market_err);
         self.games += 1;
     }
+}
+
+/// See [`RatingState::non_team`].
+struct NonTeam {
+    home_field: f64,
+    home_qb: f64,
+    away_qb: f64,
+    rest: f64,
+}
+
+/// One earlier game's closing spread as the market-implied ratings see it.
+#[derive(Debug, Clone, PartialEq)]
+struct MarketGame {
+    day: i64,
+    home: String,
+    away: String,
+    neutral: bool,
+    /// The spread less the model's rest and quarterback terms: what it says home minus away
+    /// (plus home field, away from a neutral site) is worth.
+    target: f64,
+}
+
+/// Days since the common era of a `YYYY-MM-DD` date.
+fn day_number(date: &str) -> Option<i64> {
+    use chrono::Datelike;
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .ok()
+        .map(|d| i64::from(d.num_days_from_ce()))
+}
+
+/// Solves `a x = b` for a symmetric positive definite `n x n` matrix (row-major) by Cholesky
+/// decomposition, in place. The ridge term keeps `a` positive definite.
+fn solve_spd(a: &mut [f64], mut b: Vec<f64>, n: usize) -> Vec<f64> {
+    for j in 0..n {
+        let mut d = a[j * n + j];
+        for k in 0..j {
+            d -= a[j * n + k] * a[j * n + k];
+        }
+        let d = d.max(1e-12).sqrt();
+        a[j * n + j] = d;
+        for i in j + 1..n {
+            let mut s = a[i * n + j];
+            for k in 0..j {
+                s -= a[i * n + k] * a[j * n + k];
+            }
+            a[i * n + j] = s / d;
+        }
+    }
+    for i in 0..n {
+        let mut s = b[i];
+        for k in 0..i {
+            s -= a[i * n + k] * b[k];
+        }
+        b[i] = s / a[i * n + i];
+    }
+    for i in (0..n).rev() {
+        let mut s = b[i];
+        for k in i + 1..n {
+            s -= a[k * n + i] * b[k];
+        }
+        b[i] = s / a[i * n + i];
+    }
+    b
 }
 
 /// Scoring environment: domes score a little more, wind and cold less. Missing weather is
@@ -524,6 +726,75 @@ mod tests {
         assert_eq!(wf[1].margin, RatingParams::TUNED.home_field);
     }
 
+    /// The experimental knobs on: the market-implied ratings and home field, QB learning by
+    /// starts.
+    fn market_fit() -> RatingParams {
+        RatingParams {
+            market_blend: 0.5,
+            market_half_life: 28.0,
+            market_ridge: 4.0,
+            home_field_fit: 0.5,
+            hfa_ridge: 10.0,
+            qb_prior_starts: 8.0,
+            qb_scale: 1.25,
+            ..RatingParams::TUNED
+        }
+    }
+
+    #[test]
+    fn cholesky_solves_a_known_system() {
+        // [4 2 0; 2 5 1; 0 1 3] x = [2, 1, 8] has x = [0.75, -0.5, 2.8333...]: checked by
+        // multiplying back.
+        let m = [4.0, 2.0, 0.0, 2.0, 5.0, 1.0, 0.0, 1.0, 3.0];
+        let b = vec![2.0, 1.0, 8.0];
+        let x = solve_spd(&mut m.clone(), b.clone(), 3);
+        for i in 0..3 {
+            let row: f64 = (0..3).map(|j| m[i * 3 + j] * x[j]).sum();
+            assert!((row - b[i]).abs() < 1e-12, "row {i}: {row} vs {}", b[i]);
+        }
+    }
+
+    #[test]
+    fn the_market_fit_recovers_ratings_and_home_field_from_spreads() {
+        // Four teams with known strengths play a round robin twice (home and away) for six
+        // weeks; every closing spread is exactly home field 1.5 plus the difference. With a
+        // light ridge the fit recovers the truth the spreads imply.
+        let truth = [("A", 3.0), ("B", 1.0), ("C", -1.0), ("D", -3.0)];
+        let mut games = Vec::new();
+        let start = chrono::NaiveDate::from_ymd_opt(2001, 9, 9).unwrap();
+        for week in 0..6u64 {
+            let day = (start + chrono::Days::new(7 * week))
+                .format("%Y-%m-%d")
+                .to_string();
+            for (h, (home, rh)) in truth.iter().enumerate() {
+                for (a, (away, ra)) in truth.iter().enumerate() {
+                    if (h + a + week as usize).is_multiple_of(2) || h == a {
+                        continue;
+                    }
+                    let mut g = game(&day, home, away, Some((20, 17)));
+                    g.spread_line = Some(1.5 + rh - ra);
+                    games.push(g);
+                }
+            }
+        }
+        let params = RatingParams {
+            market_blend: 1.0,
+            market_ridge: 0.01,
+            home_field_fit: 1.0,
+            hfa_ridge: 0.01,
+            market_half_life: 60.0,
+            ..RatingParams::TUNED
+        };
+        let s = RatingState::as_of(&games, params, &Cutoff::end_of_time());
+        let hfa = s.market_home_field.expect("fitted");
+        assert!((hfa - 1.5).abs() < 0.05, "home field {hfa}");
+        let ab = s.predict(&GameContext::teams(2001, "A", "D")).margin;
+        assert!((ab - (1.5 + 6.0)).abs() < 0.1, "A over D at home: {ab}");
+        // Off by default: nothing is fitted and the prediction is the main rating's.
+        let off = RatingState::as_of(&games, RatingParams::TUNED, &Cutoff::end_of_time());
+        assert!(off.market.is_empty() && off.spreads.is_empty());
+    }
+
     fn arb_games() -> impl Strategy<Value = Vec<GameRecord>> {
         let teams = ["A", "B", "C", "D", "E", "F"];
         prop::collection::vec((0usize..6, 1usize..6, 0i32..60, 0i32..60, 0u32..400), 1..60)
@@ -565,11 +836,13 @@ mod tests {
                 .collect();
             let mut longer = games.clone();
             longer.extend(shifted);
-            let a = RatingState::as_of(&games, RatingParams::TUNED, &cutoff);
-            let b = RatingState::as_of(&longer, RatingParams::TUNED, &cutoff);
-            prop_assert_eq!(&a, &b);
-            let ctx = GameContext::teams(2000, "A", "B");
-            prop_assert_eq!(a.predict(&ctx), b.predict(&ctx));
+            for params in [RatingParams::TUNED, market_fit()] {
+                let a = RatingState::as_of(&games, params, &cutoff);
+                let b = RatingState::as_of(&longer, params, &cutoff);
+                prop_assert_eq!(&a, &b);
+                let ctx = GameContext::teams(2000, "A", "B");
+                prop_assert_eq!(a.predict(&ctx), b.predict(&ctx));
+            }
         }
     }
 }
