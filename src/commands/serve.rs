@@ -39,6 +39,12 @@ pub fn run(g: &GlobalArgs, a: &ServeArgs) -> Outcome {
         let state = ApiState::new(handle, api_store, &settings)
             .with_writer(api_writer)
             .with_calibration(PathBuf::from(&cfg.analytics.ratings.games_path), cfg.analytics.clone());
+        // The backtest behind /calibration takes seconds; start it now so the first request
+        // waits less (requests that come earlier wait on the same computation).
+        let warm = state.clone();
+        tokio::spawn(async move {
+            let _ = warm.calibration().await;
+        });
         let app = api::router(state, &settings);
         crate::logging::stderr_line(format_args!("Serving on http://{addr}/ (API under /api/v1, probes /healthz /readyz, metrics /metrics). Ctrl+C to stop."));
         let mut engine = engine;
