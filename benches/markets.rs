@@ -11,6 +11,7 @@ use nflreadpy_betting::domain::odds::decimal_to_american;
 use nflreadpy_betting::domain::{MarketKind as M, Quote, Scope, Selection as S};
 use nflreadpy_betting::edges::arbitrage::{arbitrage_in, find_arbitrage};
 use nflreadpy_betting::edges::board::Board as Grouped;
+use nflreadpy_betting::edges::markets::MAX_ROWS;
 use nflreadpy_betting::edges::middles::{find_middles, middles_in};
 use nflreadpy_betting::edges::scan_markets;
 use nflreadpy_betting::edges::steam::{detect_steam, SteamParams};
@@ -166,8 +167,8 @@ fn main() {
     // One pass as the engine runs it: the board grouped once (timed) and shared.
     let three = || {
         let board = Grouped::of(&latest);
-        let a = arbitrage_in(&board, NOW, 120.0);
-        let m = middles_in(&board, &sim, 0.0, 200);
+        let a = arbitrage_in(&board, NOW, 120.0, MAX_ROWS);
+        let m = middles_in(&board, &sim, 0.0, MAX_ROWS);
         let s = detect_steam(&b.paths, &params, NOW);
         a.len() + m.len() + s.events.len() + s.stale.len()
     };

@@ -43,7 +43,6 @@ impl BoardKey<'_> {
 pub fn board_key(q: &Quote) -> Option<BoardKey<'_>> {
     use MarketKind as M;
     use Selection as S;
-    let hundredths = |l: f64| (l * 100.0).round() as i64;
     let line = q.line.filter(|l| l.is_finite());
     let (side, line) = match (family(q.market), q.selection) {
         (M::Moneyline, S::Home | S::Away) | (M::Moneyline3Way, S::Home | S::Away | S::Tie) => {
@@ -65,6 +64,20 @@ pub fn board_key(q: &Quote) -> Option<BoardKey<'_>> {
     })
 }
 
+/// `(l * 100.0).round() as i64` for every `l`, without a call to libm's `round` per quote
+/// (x86-64's baseline has no rounding instruction): below 2^52 the truncation and the exact
+/// fraction it leaves decide the half-away-from-zero step; above it every float is whole.
+pub fn hundredths(l: f64) -> i64 {
+    let x = l * 100.0;
+    if x.abs() < 4_503_599_627_370_496.0 {
+        let t = x as i64;
+        let frac = x - t as f64;
+        t + i64::from(frac >= 0.5) - i64::from(frac <= -0.5)
+    } else {
+        x.round() as i64
+    }
+}
+
 /// Spread and total ladders settle exactly like the main lines at the same number.
 pub fn family(m: MarketKind) -> MarketKind {
     match m {
@@ -84,9 +97,10 @@ pub struct EventIds<'a> {
 }
 
 impl<'a> EventIds<'a> {
+    #[inline]
     pub fn id(&mut self, event_id: &'a str) -> u32 {
         if let Some((s, i)) = self.last {
-            if s == event_id {
+            if same_str(s, event_id) {
                 return i;
             }
         }
@@ -102,6 +116,87 @@ impl<'a> EventIds<'a> {
     pub fn name(&self, id: u32) -> &'a str {
         self.ids.get(id as usize).copied().unwrap_or("")
     }
+
+    /// Each id's rank in name order: equal ranks are equal names, and rank order is name order,
+    /// so later sorts compare integers instead of strings.
+    pub fn ranks(&self) -> Vec<u32> {
+        let mut by_name: Vec<u32> = (0..self.ids.len() as u32).collect();
+        by_name.sort_unstable_by(|a, b| self.name(*a).cmp(self.name(*b)));
+        let mut rank = vec![0; by_name.len()];
+        for (r, i) in by_name.iter().enumerate() {
+            rank[*i as usize] = r as u32;
+        }
+        rank
+    }
+}
+
+/// String equality for ids that nearly always equal the previous row's. Every quote owns its
+/// strings, so the bytes must be read; short ids (event ids, book names) compare as two
+/// overlapping words in place instead of a call to `memcmp`, which was a quarter of a pass.
+#[inline]
+pub fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if std::ptr::eq(a.as_ptr(), b.as_ptr()) {
+        return true;
+    }
+    // Two overlapping words cover any length from one word to two.
+    match n {
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        4..=7 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        _ => a == b,
+    }
+}
+
+fn word8(s: &[u8], i: usize) -> u64 {
+    let mut w = [0; 8];
+    w.copy_from_slice(&s[i..i + 8]);
+    u64::from_ne_bytes(w)
+}
+
+fn word4(s: &[u8], i: usize) -> u32 {
+    let mut w = [0; 4];
+    w.copy_from_slice(&s[i..i + 4]);
+    u32::from_ne_bytes(w)
+}
+
+/// Rows tagged with their group laid out group by group: group `g` holds
+/// `out[starts[rank[g]]..starts[rank[g] + 1]]`, in input order. A counting sort: two passes
+/// over the rows and no comparisons.
+pub(crate) fn bucket<T: Copy>(tagged: &[(usize, T)], rank: &[usize]) -> (Vec<usize>, Vec<T>) {
+    let mut starts = vec![0; rank.len() + 1];
+    for (g, _) in tagged {
+        starts[rank[*g] + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut out = match tagged.first() {
+        Some((_, t)) => vec![*t; tagged.len()],
+        None => Vec::new(),
+    };
+    let mut fill = starts.clone();
+    for (g, t) in tagged {
+        let slot = &mut fill[rank[*g]];
+        out[*slot] = *t;
+        *slot += 1;
+    }
+    (starts, out)
+}
+
+/// The rank of each item in the order of its sort key (keys distinct, so an unstable sort is
+/// deterministic): `rank[i]` is item `i`'s position, `order[r]` the item at position `r`.
+pub(crate) fn ranks_by_key<K: Ord + Copy>(keys: &[K]) -> (Vec<usize>, Vec<usize>) {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_unstable_by_key(|i| keys[*i]);
+    let mut rank = vec![0; keys.len()];
+    for (r, i) in order.iter().enumerate() {
+        rank[*i] = r;
+    }
+    (rank, order)
 }
 
 /// A multiplicative hash for keys that are already one well-spread `u64`.
@@ -120,6 +215,14 @@ impl Hasher for U64Hash {
     fn write_u64(&mut self, x: u64) {
         self.0 = (self.0 ^ x ^ (x >> 31)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
+    // Whole integers in one round each: the default writes them byte by byte through `write`,
+    // eight rounds for a line in hundredths.
+    fn write_i64(&mut self, x: i64) {
+        self.write_u64(x as u64);
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(u64::from(x));
+    }
     fn write_usize(&mut self, x: usize) {
         self.write_u64(x as u64);
     }
@@ -136,6 +239,50 @@ pub(crate) fn pack(event: u32, k: &BoardKey<'_>) -> (u64, Option<i64>) {
         | ((k.scope as u64) << 4)
         | u64::from(k.side);
     (head, k.line)
+}
+
+/// Numbers the markets of a board (packed keys) in first-seen order. Two levels: the market
+/// without its line, then the line within it. One map of every market (some 15,000 on a full
+/// board) missed the cache on nearly every lookup; a book lists a market's lines together, and
+/// one market's lines fit in a small table that stays in cache while they come. Both sides of a
+/// market usually lie next to each other, so the previous quote's market answers about half the
+/// lookups with no map at all.
+#[derive(Default)]
+struct MarketIds {
+    heads: HashMap<u64, usize, U64Hasher>,
+    lines: Vec<HashMap<Option<i64>, usize, U64Hasher>>,
+    last_head: Option<(u64, usize)>,
+    last: Option<((u64, Option<i64>), usize)>,
+    count: usize,
+}
+
+impl MarketIds {
+    fn id(&mut self, key: (u64, Option<i64>)) -> usize {
+        if let Some((k, g)) = self.last {
+            if k == key {
+                return g;
+            }
+        }
+        let (head, line) = key;
+        let h = match self.last_head {
+            Some((k, h)) if k == head => h,
+            _ => {
+                let next = self.lines.len();
+                let h = *self.heads.entry(head).or_insert(next);
+                if h == next {
+                    self.lines.push(HashMap::default());
+                }
+                self.last_head = Some((head, h));
+                h
+            }
+        };
+        let g = *self.lines[h].entry(line).or_insert(self.count);
+        if g == self.count {
+            self.count += 1;
+        }
+        self.last = Some((key, g));
+        g
+    }
 }
 
 /// What the scans read of one quote, gathered in the single pass over the board. The scans then
@@ -158,6 +305,9 @@ pub struct Leg<'a> {
 /// with offsets instead of a vector per market: a 110,000-quote board has some 5,000 markets.
 pub struct Board<'a> {
     keys: Vec<BoardKey<'a>>,
+    /// Each market's event ranked by id: scans that walk markets event by event compare these
+    /// instead of reading the id strings (scattered over the board) again.
+    events: Vec<u32>,
     /// Market `i` holds `legs[starts[i]..starts[i + 1]]` (and the same range of `quotes`).
     starts: Vec<usize>,
     legs: Vec<Leg<'a>>,
@@ -169,8 +319,7 @@ impl<'a> Board<'a> {
     pub fn of(latest: &[&'a Quote]) -> Board<'a> {
         let mut events = EventIds::default();
         let mut books = EventIds::default();
-        let mut ids: HashMap<(u64, Option<i64>), usize, U64Hasher> =
-            HashMap::with_capacity_and_hasher(latest.len() / 8, U64Hasher::default());
+        let mut ids = MarketIds::default();
         let mut keys = Vec::new();
         let mut tagged: Vec<(usize, Leg<'a>)> = Vec::with_capacity(latest.len());
         for q in latest {
@@ -182,9 +331,8 @@ impl<'a> Board<'a> {
             let Some(sel) = k.selections().iter().position(|s| *s == q.selection) else {
                 continue;
             };
-            let next = keys.len();
-            let g = *ids.entry(pack(events.id(k.event_id), &k)).or_insert(next);
-            if g == next {
+            let g = ids.id(pack(events.id(k.event_id), &k));
+            if g == keys.len() {
                 keys.push(k);
             }
             let leg = Leg {
@@ -195,57 +343,30 @@ impl<'a> Board<'a> {
             };
             tagged.push((g, leg));
         }
-        // Book numbers in first-seen order become alphabetical ranks.
-        let mut by_name: Vec<u32> = (0..books.ids.len() as u32).collect();
-        by_name.sort_unstable_by(|a, b| books.name(*a).cmp(books.name(*b)));
-        let mut book_rank = vec![0; by_name.len()];
-        for (r, b) in by_name.iter().enumerate() {
-            book_rank[*b as usize] = r as u32;
-        }
         // Key order without comparing event ids per comparison: events ranked by name once,
-        // then packed keys compare as integers in the same order as `BoardKey`'s. Keys are
-        // distinct, so an unstable sort is deterministic.
-        let mut by_event: Vec<u32> = (0..events.ids.len() as u32).collect();
-        by_event.sort_unstable_by(|a, b| events.name(*a).cmp(events.name(*b)));
-        let mut event_rank = vec![0; by_event.len()];
-        for (r, e) in by_event.iter().enumerate() {
-            event_rank[*e as usize] = r as u32;
-        }
+        // then packed keys compare as integers in the same order as `BoardKey`'s.
+        let event_rank = events.ranks();
         let sort_key: Vec<_> = keys
             .iter()
             .map(|k| pack(event_rank[events.id(k.event_id) as usize], k))
             .collect();
-        let mut order: Vec<usize> = (0..keys.len()).collect();
-        order.sort_unstable_by_key(|g| sort_key[*g]);
-        let mut rank = vec![0; keys.len()];
-        for (r, g) in order.iter().enumerate() {
-            rank[*g] = r;
-        }
-        // A counting sort by rank keeps each market's quotes in board order.
-        let mut starts = vec![0; keys.len() + 1];
-        for (g, _) in &tagged {
-            starts[rank[*g] + 1] += 1;
-        }
-        for i in 1..starts.len() {
-            starts[i] += starts[i - 1];
-        }
-        let mut legs = match tagged.first() {
-            Some((_, l)) => vec![*l; tagged.len()],
-            None => Vec::new(),
-        };
-        let mut fill = starts.clone();
-        for (g, leg) in &tagged {
-            let slot = &mut fill[rank[*g]];
-            legs[*slot] = Leg {
-                book: book_rank[leg.book as usize],
-                ..*leg
-            };
-            *slot += 1;
+        let (rank, order) = ranks_by_key(&sort_key);
+        // Markets in key order, each market's quotes in board order.
+        let (starts, mut legs) = bucket(&tagged, &rank);
+        // Book numbers in first-seen order become alphabetical ranks.
+        let book_rank = books.ranks();
+        for leg in &mut legs {
+            leg.book = book_rank[leg.book as usize];
         }
         let quotes = legs.iter().map(|l| l.quote).collect();
+        let events = order
+            .iter()
+            .map(|g| (sort_key[*g].0 >> 16) as u32)
+            .collect();
         let keys = order.into_iter().map(|g| keys[g]).collect();
         Board {
             keys,
+            events,
             starts,
             legs,
             quotes,
@@ -266,6 +387,22 @@ impl<'a> Board<'a> {
             .iter()
             .enumerate()
             .map(|(i, k)| (k, &self.legs[self.starts[i]..self.starts[i + 1]]))
+    }
+
+    /// Each market with its event's rank and its compact legs, in key order.
+    pub fn ranked_markets(&self) -> impl Iterator<Item = (u32, &BoardKey<'a>, &[Leg<'a>])> + '_ {
+        self.events
+            .iter()
+            .zip(self.markets())
+            .map(|(e, (k, legs))| (*e, k, legs))
+    }
+
+    /// Market `i` (in key order) with its legs.
+    pub fn market(&self, i: usize) -> (&BoardKey<'a>, &[Leg<'a>]) {
+        (
+            &self.keys[i],
+            &self.legs[self.starts[i]..self.starts[i + 1]],
+        )
     }
 
     /// Each market with its best legs (see `best_of`) and its quotes, in key order.
@@ -298,6 +435,15 @@ pub fn usable(q: &Quote) -> bool {
 /// exact tie within one book to its later quote). One pass over the market, not one per
 /// selection.
 pub fn best_of<'a>(key: &BoardKey<'_>, legs: &[Leg<'a>]) -> Option<Vec<&'a Quote>> {
+    let (best, n) = best_legs(key, legs)?;
+    Some(best.iter().take(n).flatten().map(|l| l.quote).collect())
+}
+
+/// The best leg per selection (see `best_of`) without allocating: the first `n` slots, one per
+/// selection of `key` in order, all filled; `None` when some selection has no price.
+pub type BestLegs<'l, 'a> = ([Option<&'l Leg<'a>>; 3], usize);
+
+pub fn best_legs<'l, 'a>(key: &BoardKey<'_>, legs: &'l [Leg<'a>]) -> Option<BestLegs<'l, 'a>> {
     let n = key.selections().len();
     let mut best: [Option<&Leg<'a>>; 3] = [None; 3];
     for leg in legs {
@@ -314,5 +460,8 @@ pub fn best_of<'a>(key: &BoardKey<'_>, legs: &[Leg<'a>]) -> Option<Vec<&'a Quote
             *slot = Some(leg);
         }
     }
-    best.get(..n)?.iter().map(|b| b.map(|l| l.quote)).collect()
+    best.get(..n)?
+        .iter()
+        .all(Option::is_some)
+        .then_some((best, n))
 }

@@ -9,7 +9,8 @@ use super::consensus::MarketKey;
 use super::hold::{low_holds_in, LowHold};
 use super::kelly::expected_value;
 use super::middles::{middles_in, Middle};
-use super::steam::{detect_steam, StaleLine, SteamEvent, SteamParams};
+use super::steam::{detect_steam_in, StaleLine, SteamEvent, SteamParams};
+use super::steam_paths::SteamPaths;
 use crate::config::schema::AnalyticsConfig;
 use crate::domain::{devig, MarketKind, Quote, Scope, Selection};
 use crate::pricing::SlateSimulation;
@@ -54,12 +55,14 @@ pub fn scan_markets(
         window_ms: (mk.steam_window_seconds * 1000.0) as i64,
         lookback_ms: (mk.steam_lookback_seconds * 1000.0) as i64,
     };
-    let steam = detect_steam(quotes, &params, now_ms);
+    // One grouping of the odds path for both steam scans.
+    let paths = SteamPaths::of(quotes);
+    let steam = detect_steam_in(&paths, &params, now_ms);
     let mut every_book: Vec<String> = latest.iter().map(|q| q.book.clone()).collect();
     every_book.sort();
     every_book.dedup();
-    let leaders = detect_steam(
-        quotes,
+    let leaders = detect_steam_in(
+        &paths,
         &SteamParams {
             originators: &every_book,
             ..params
@@ -84,7 +87,7 @@ pub fn scan_markets(
     let board = Board::of(latest);
     let mut out = MarketIntel {
         steam_total,
-        arbitrage: arbitrage_in(&board, now_ms, mk.arb_freshness_seconds),
+        arbitrage: arbitrage_in(&board, now_ms, mk.arb_freshness_seconds, MAX_ROWS),
         middles: middles_in(&board, sim, mk.middle_min_ev, MAX_ROWS),
         low_hold: low_holds_in(&board, mk.low_hold_max),
         steam: steam.events,

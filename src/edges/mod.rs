@@ -18,6 +18,7 @@ pub mod portfolio;
 pub mod report;
 pub mod settle;
 pub mod steam;
+pub mod steam_paths;
 
 pub use consensus::{consensus, Consensus, MarketKey};
 pub use fair::{game_views, GameView};
@@ -29,5 +30,7 @@ pub use portfolio::Portfolio;
 
 #[cfg(test)]
 mod board_equivalence;
+#[cfg(test)]
+mod steam_equivalence;
 #[cfg(test)]
 mod tests;
