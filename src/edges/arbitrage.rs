@@ -135,7 +135,9 @@ pub fn arbitrage_in(
         .collect()
 }
 
-/// The scan over markets in key order with their best legs, however those were found.
+/// The scan over markets in key order with their best legs, however those were found: the
+/// whole list, every row built and sorted (the reference `arbitrage_in` is held to).
+#[cfg(test)]
 pub(crate) fn arbitrage_over<'a, 'q: 'a>(
     groups: impl Iterator<Item = (&'a BoardKey<'q>, Option<Vec<&'q Quote>>)>,
     now_ms: i64,

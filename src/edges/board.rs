@@ -10,6 +10,7 @@ use super::consensus::selections_of;
 use crate::domain::{MarketKind, Quote, Scope, Selection};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
 
 /// FNV-1a (the `fnv` crate): the keys are short and trusted.
 pub type FastHash = fnv::FnvBuildHasher;
@@ -163,10 +164,14 @@ fn word4(s: &[u8], i: usize) -> u32 {
     u32::from_ne_bytes(w)
 }
 
-/// Rows tagged with their group laid out group by group: group `g` holds
+/// Rows tagged with their group laid out group by group, each through `f`: group `g` holds
 /// `out[starts[rank[g]]..starts[rank[g] + 1]]`, in input order. A counting sort: two passes
 /// over the rows and no comparisons.
-pub(crate) fn bucket<T: Copy>(tagged: &[(usize, T)], rank: &[usize]) -> (Vec<usize>, Vec<T>) {
+pub(crate) fn bucket<T: Copy, U: Copy>(
+    tagged: &[(usize, T)],
+    rank: &[usize],
+    f: impl Fn(T) -> U,
+) -> (Vec<usize>, Vec<U>) {
     let mut starts = vec![0; rank.len() + 1];
     for (g, _) in tagged {
         starts[rank[*g] + 1] += 1;
@@ -175,13 +180,13 @@ pub(crate) fn bucket<T: Copy>(tagged: &[(usize, T)], rank: &[usize]) -> (Vec<usi
         starts[i] += starts[i - 1];
     }
     let mut out = match tagged.first() {
-        Some((_, t)) => vec![*t; tagged.len()],
+        Some((_, t)) => vec![f(*t); tagged.len()],
         None => Vec::new(),
     };
     let mut fill = starts.clone();
     for (g, t) in tagged {
         let slot = &mut fill[rank[*g]];
-        out[*slot] = *t;
+        out[*slot] = f(*t);
         *slot += 1;
     }
     (starts, out)
@@ -311,7 +316,9 @@ pub struct Board<'a> {
     /// Market `i` holds `legs[starts[i]..starts[i + 1]]` (and the same range of `quotes`).
     starts: Vec<usize>,
     legs: Vec<Leg<'a>>,
-    quotes: Vec<&'a Quote>,
+    /// The legs' quotes, laid out only when a scan asks for them (low hold does; arbitrage and
+    /// middles read the legs).
+    quotes: OnceLock<Vec<&'a Quote>>,
 }
 
 impl<'a> Board<'a> {
@@ -320,7 +327,9 @@ impl<'a> Board<'a> {
         let mut events = EventIds::default();
         let mut books = EventIds::default();
         let mut ids = MarketIds::default();
+        // Each market's key, and its packed key with the event's number.
         let mut keys = Vec::new();
+        let mut packed = Vec::new();
         let mut tagged: Vec<(usize, Leg<'a>)> = Vec::with_capacity(latest.len());
         for q in latest {
             let decimal = q.decimal();
@@ -331,9 +340,11 @@ impl<'a> Board<'a> {
             let Some(sel) = k.selections().iter().position(|s| *s == q.selection) else {
                 continue;
             };
-            let g = ids.id(pack(events.id(k.event_id), &k));
+            let p = pack(events.id(k.event_id), &k);
+            let g = ids.id(p);
             if g == keys.len() {
                 keys.push(k);
+                packed.push(p);
             }
             let leg = Leg {
                 quote: q,
@@ -346,19 +357,21 @@ impl<'a> Board<'a> {
         // Key order without comparing event ids per comparison: events ranked by name once,
         // then packed keys compare as integers in the same order as `BoardKey`'s.
         let event_rank = events.ranks();
-        let sort_key: Vec<_> = keys
+        let sort_key: Vec<_> = packed
             .iter()
-            .map(|k| pack(event_rank[events.id(k.event_id) as usize], k))
+            .map(|(head, line)| {
+                let event = u64::from(event_rank[(head >> 16) as usize]);
+                ((event << 16) | (head & 0xFFFF), *line)
+            })
             .collect();
         let (rank, order) = ranks_by_key(&sort_key);
-        // Markets in key order, each market's quotes in board order.
-        let (starts, mut legs) = bucket(&tagged, &rank);
-        // Book numbers in first-seen order become alphabetical ranks.
+        // Markets in key order, each market's quotes in board order; book numbers in
+        // first-seen order become alphabetical ranks on the way.
         let book_rank = books.ranks();
-        for leg in &mut legs {
-            leg.book = book_rank[leg.book as usize];
-        }
-        let quotes = legs.iter().map(|l| l.quote).collect();
+        let (starts, legs) = bucket(&tagged, &rank, |leg| Leg {
+            book: book_rank[leg.book as usize],
+            ..leg
+        });
         let events = order
             .iter()
             .map(|g| (sort_key[*g].0 >> 16) as u32)
@@ -369,16 +382,19 @@ impl<'a> Board<'a> {
             events,
             starts,
             legs,
-            quotes,
+            quotes: OnceLock::new(),
         }
     }
 
     /// Each market with its quotes, in key order.
     pub fn groups(&self) -> impl Iterator<Item = (&BoardKey<'a>, &[&'a Quote])> + '_ {
+        let quotes = self
+            .quotes
+            .get_or_init(|| self.legs.iter().map(|l| l.quote).collect());
         self.keys
             .iter()
             .enumerate()
-            .map(|(i, k)| (k, &self.quotes[self.starts[i]..self.starts[i + 1]]))
+            .map(|(i, k)| (k, &quotes[self.starts[i]..self.starts[i + 1]]))
     }
 
     /// Each market with its compact legs, in key order.

@@ -207,7 +207,12 @@ impl<'a> Top<'a> {
     }
 
     fn push(&mut self, c: Candidate<'a>) {
-        if !(c.odds.ev >= self.cutoff) {
+        // Below the cutoff, or not a number (never a row, as before).
+        if c.odds
+            .ev
+            .partial_cmp(&self.cutoff)
+            .is_none_or(|o| o.is_lt())
+        {
             return;
         }
         self.found.push(c);
@@ -398,6 +403,12 @@ fn pair_up<'q>(
                     let high_at = hi_at as f64 / 100.0;
                     if lo_book == hi_book || !(high_at.is_finite() && low_at < high_at && ok(hi_d))
                     {
+                        continue;
+                    }
+                    // The same bound for this pair alone: a division where the exact price
+                    // takes seven.
+                    let bound = ev_bound(mass, low_split.2, high_split.0, lo_d, hi_d);
+                    if bounded && top.out_of_reach(bound) {
                         continue;
                     }
                     let window = Window {

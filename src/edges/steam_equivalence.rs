@@ -317,3 +317,71 @@ fn grouped_paths_give_the_old_steam_on_the_steam_board() {
         same_report(&new, &old_detect_steam(&board, &p, now)).expect("same report");
     }
 }
+
+/// A bench-shaped odds path: sharp books move every main line half a point at once, copiers
+/// follow 20-80 s later (some inside the window, some after), one book never does, each path's
+/// latest row comes last in the input, and a ladder rung is mixed in.
+fn bench_path() -> Vec<Quote> {
+    let books = ["pinnacle", "circa", "draftkings", "fanduel", "bovada"];
+    let mut latest = Vec::new();
+    for g in 0..2 {
+        for (b, book) in books.iter().enumerate() {
+            for scope in [Scope::Game, Scope::H1] {
+                for (market, selection, line) in [
+                    (MarketKind::Spread, Selection::Home, Some(-3.0 - g as f64)),
+                    (MarketKind::Spread, Selection::Away, Some(3.0 + g as f64)),
+                    (MarketKind::Total, Selection::Over, Some(44.0)),
+                    (MarketKind::Moneyline, Selection::Home, None),
+                    (MarketKind::SpreadAlt, Selection::Home, Some(-7.0)),
+                ] {
+                    latest.push(Quote {
+                        event_id: EVENTS[g].into(),
+                        market,
+                        scope,
+                        selection,
+                        line: if b == 4 { line.map(|l| l + 0.5) } else { line },
+                        american: -110 - b as i64,
+                        observed_ms: 1_000_000 - b as i64 * 1_000,
+                        ..quote(book, 0.0, -110, 0)
+                    });
+                }
+            }
+        }
+    }
+    let mut path = Vec::new();
+    for (i, q) in latest.iter().enumerate() {
+        let b = books.iter().position(|x| *x == q.book).unwrap_or(0);
+        let moved_at = 700_000 + if b < 2 { 0 } else { 20_000 * b as i64 };
+        for step in 0..6 {
+            let t = 400_000 + step * 60_000 + (i % 3) as i64 * 10_000;
+            let mut old = q.clone();
+            old.observed_ms = t;
+            if t < moved_at && b != 4 {
+                old.line = q.line.map(|l| l + 0.5);
+            }
+            path.push(old);
+        }
+    }
+    path.extend(latest);
+    path
+}
+
+#[test]
+fn grouped_paths_give_the_old_steam_on_a_bench_shaped_path() {
+    let path = bench_path();
+    let origin = vec!["pinnacle".to_string(), "circa".to_string()];
+    let every: Vec<String> = ["bovada", "circa", "draftkings", "fanduel", "pinnacle"]
+        .map(String::from)
+        .to_vec();
+    for (originators, window) in [(&origin, 60_000), (&every, 60_000), (&origin, 200_000)] {
+        let p = SteamParams {
+            window_ms: window,
+            ..params(originators)
+        };
+        let new = detect_steam(&path, &p, 1_000_000);
+        // Not a vacuous comparison: events with followers, and stale lines.
+        assert!(new.events.iter().any(|e| !e.followers.is_empty()));
+        assert!(!new.stale.is_empty());
+        same_report(&new, &old_detect_steam(&path, &p, 1_000_000)).expect("same report");
+    }
+}

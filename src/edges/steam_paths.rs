@@ -129,7 +129,7 @@ impl<'a> SteamPaths<'a> {
             })
             .collect();
         let (rank, order) = ranks_by_key(&sort_key);
-        let (starts, rows) = bucket(&tagged, &rank);
+        let (starts, rows) = bucket(&tagged, &rank, |r| r);
         let mut slots: Vec<(SlotKey<'a>, Range<usize>)> = Vec::new();
         let mut paths = Vec::with_capacity(order.len());
         for (r, &i) in order.iter().enumerate() {
