@@ -5,8 +5,9 @@
 
 use super::arbitrage::{arbitrage_in, arbitrage_over};
 use super::board::{
-    best_of, board_key, hundredths, pack, same_str, usable, Board, BoardKey, EventIds, U64Hasher,
+    best_of, board_key, hundredths, pack, usable, Board, BoardKey, EventIds, U64Hasher,
 };
+use super::grouping::same_str;
 use super::hold::{low_holds_in, low_holds_over};
 use super::middles::{find_middles_reference, middles_in};
 use crate::domain::{MarketKind as M, Quote, Scope, Selection as S};

@@ -3,9 +3,10 @@
 //! on every pricing pass; `scan` and the benches call the same function.
 
 use super::arbitrage::{arbitrage_in, Arbitrage};
-use super::board::{same_str, usable, Board, FastHash};
+use super::board::{usable, Board, FastHash};
 use super::book_profile::{book_profiles, BookProfile};
 use super::consensus::MarketKey;
+use super::grouping::same_str;
 use super::hold::{low_holds_in, LowHold};
 use super::kelly::expected_value;
 use super::middles::{middles_in, Middle};

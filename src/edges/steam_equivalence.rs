@@ -324,7 +324,7 @@ fn grouped_paths_give_the_old_steam_on_the_steam_board() {
 fn bench_path() -> Vec<Quote> {
     let books = ["pinnacle", "circa", "draftkings", "fanduel", "bovada"];
     let mut latest = Vec::new();
-    for g in 0..2 {
+    for (g, event) in EVENTS.iter().take(2).enumerate() {
         for (b, book) in books.iter().enumerate() {
             for scope in [Scope::Game, Scope::H1] {
                 for (market, selection, line) in [
@@ -335,7 +335,7 @@ fn bench_path() -> Vec<Quote> {
                     (MarketKind::SpreadAlt, Selection::Home, Some(-7.0)),
                 ] {
                     latest.push(Quote {
-                        event_id: EVENTS[g].into(),
+                        event_id: (*event).into(),
                         market,
                         scope,
                         selection,

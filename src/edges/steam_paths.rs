@@ -5,7 +5,7 @@
 //! slot and book by book. Hashing the event id and comparing book names per row, then an ordered
 //! map of books per slot, was most of the steam scan.
 
-use super::board::{bucket, ranks_by_key, EventIds, U64Hasher};
+use super::grouping::{bucket, ranks_by_key, EventIds, U64Hasher};
 use crate::domain::{MarketKind, Quote, Scope, Selection};
 use std::collections::HashMap;
 use std::ops::Range;
