@@ -99,7 +99,7 @@ pub(crate) fn pack(event: u32, k: &BoardKey<'_>) -> (u64, Option<i64>) {
 }
 
 /// Numbers the markets of a board (packed keys) in first-seen order. Two levels: the market
-/// without its line, then the line within it. One map of every market (some 15,000 on a full
+/// without its line, then the line within it. One map of every market (some 10,000 on a full
 /// board) missed the cache on nearly every lookup; a book lists a market's lines together, and
 /// one market's lines fit in a small table that stays in cache while they come. Both sides of a
 /// market usually lie next to each other, so the previous quote's market answers about half the
@@ -159,7 +159,7 @@ pub struct Leg<'a> {
 
 /// The live board grouped once per pass, shared by arbitrage, low hold and middles: every
 /// cross-book market in key order, each with its books' quotes in board order. One flat list
-/// with offsets instead of a vector per market: a 110,000-quote board has some 5,000 markets.
+/// with offsets instead of a vector per market: a 110,000-quote board has some 10,000 markets.
 pub struct Board<'a> {
     keys: Vec<BoardKey<'a>>,
     /// Each market's event ranked by id: scans that walk markets event by event compare these

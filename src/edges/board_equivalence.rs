@@ -200,7 +200,11 @@ fn any_quote() -> impl Strategy<Value = Quote> {
         markets,
         0usize..2,
         proptest::option::of(-8i32..8),
-        prop_oneof![Just(-110i64), Just(105), -300i64..300],
+        // Long shots too, up to absurd ones, where rounding in the middles' EV bound is largest.
+        prop_oneof![
+            4 => prop_oneof![Just(-110i64), Just(105), -300i64..300],
+            1 => prop_oneof![Just(100_000i64), Just(1_000_000_000_000), Just(-1_000_000_000)],
+        ],
         0i64..10_000,
     )
         .prop_map(|(g, b, (market, selection), sc, line, american, t)| Quote {
