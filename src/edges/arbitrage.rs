@@ -2,7 +2,7 @@
 //! less than 100%, staking each leg in proportion to its implied probability pays the same
 //! whatever happens, and that payout is more than the total stake.
 
-use super::board::{Board, BoardKey};
+use super::board::{best_legs, Board, BoardKey};
 use crate::domain::{MarketKind, Quote, Scope, Selection};
 use serde::Serialize;
 use thiserror::Error;
@@ -82,77 +82,125 @@ pub struct Arbitrage {
 
 /// Every arbitrage on the board (latest quotes), best return first.
 pub fn find_arbitrage(latest: &[&Quote], now_ms: i64, freshness_seconds: f64) -> Vec<Arbitrage> {
-    arbitrage_in(&Board::of(latest), now_ms, freshness_seconds)
+    arbitrage_in(&Board::of(latest), now_ms, freshness_seconds, usize::MAX)
 }
 
-/// The same over a board already grouped (a pass groups once for all its scans).
-pub fn arbitrage_in(board: &Board<'_>, now_ms: i64, freshness_seconds: f64) -> Vec<Arbitrage> {
-    arbitrage_over(
-        board.best().map(|(k, legs, _)| (k, legs)),
-        now_ms,
-        freshness_seconds,
-    )
+/// The same over a board already grouped (a pass groups once for all its scans), at most
+/// `limit` rows: the first `limit` of the whole list. The refusals that turn away nearly every
+/// market (one book on every side, no return) are answered from the board's legs, book ranks
+/// and prices without reading a quote or allocating, and only the arbitrages that make the cut
+/// become rows (a busy board holds thousands).
+pub fn arbitrage_in(
+    board: &Board<'_>,
+    now_ms: i64,
+    freshness_seconds: f64,
+    limit: usize,
+) -> Vec<Arbitrage> {
+    // Every arbitrage's return and market, in key order.
+    let mut found: Vec<(f64, usize)> = Vec::new();
+    for (i, (key, legs)) in board.markets().enumerate() {
+        let Some((best, n)) = best_legs(key, legs) else {
+            continue;
+        };
+        let best = || best.iter().take(n).flatten();
+        let Some(first) = best().next() else { continue };
+        // `arbitrage_row`'s refusals, in the same arithmetic: equal ranks are the same book,
+        // and the book sum adds the same prices in the same order as `equal_payout`.
+        if n < 2 || best().all(|l| l.book == first.book) {
+            continue;
+        }
+        let book_sum: f64 = best().map(|l| 1.0 / l.decimal).sum();
+        let ret = 1.0 / book_sum - 1.0;
+        if ret <= 1e-9 {
+            continue;
+        }
+        found.push((ret, i));
+    }
+    // `arbitrage_over`'s order: markets are in key order, which sorts event ids first, so the market
+    // index breaks ties exactly as the event id and then the stable sort do.
+    let order = |a: &(f64, usize), b: &(f64, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    if found.len() > limit && limit > 0 {
+        found.select_nth_unstable_by(limit - 1, order);
+    }
+    found.truncate(limit);
+    found.sort_unstable_by(order);
+    found
+        .into_iter()
+        .filter_map(|(_, i)| {
+            let (key, legs) = board.market(i);
+            let (best, n) = best_legs(key, legs)?;
+            let quotes: Vec<&Quote> = best.iter().take(n).flatten().map(|l| l.quote).collect();
+            arbitrage_row(key, &quotes, now_ms, freshness_seconds)
+        })
+        .collect()
 }
 
-/// The scan over markets in key order with their best legs, however those were found.
+/// The scan over markets in key order with their best legs, however those were found: the
+/// whole list, every row built and sorted (the reference `arbitrage_in` is held to).
+#[cfg(test)]
 pub(crate) fn arbitrage_over<'a, 'q: 'a>(
     groups: impl Iterator<Item = (&'a BoardKey<'q>, Option<Vec<&'q Quote>>)>,
     now_ms: i64,
     freshness_seconds: f64,
 ) -> Vec<Arbitrage> {
-    let mut out = Vec::new();
-    for (key, legs) in groups {
-        let Some(legs) = legs else {
-            continue;
-        };
-        // One book on every side is not an arbitrage anyone can take: books never hang one.
-        if legs.iter().all(|l| l.book == legs[0].book) {
-            continue;
-        }
-        let decimals: Vec<f64> = legs.iter().map(|q| q.decimal()).collect();
-        let Ok(split) = equal_payout(&decimals) else {
-            continue;
-        };
-        // +170 / -170 breaks even exactly; float rounding can put it a hair above zero, and a
-        // "+0.00%" arbitrage on the desk's screen is noise.
-        if split.ret <= 1e-9 {
-            continue;
-        }
-        let age = |q: &Quote| now_ms.saturating_sub(q.observed_ms).max(0) as f64 / 1000.0;
-        let oldest = legs.iter().map(|q| age(q)).fold(0.0, f64::max);
-        let line = key.line();
-        out.push(Arbitrage {
-            event_id: key.event_id.to_string(),
-            market: key.market,
-            scope: key.scope,
-            line,
-            legs: legs
-                .iter()
-                .zip(&split.shares)
-                .map(|(q, share)| ArbLeg {
-                    book: q.book.clone(),
-                    market: q.market,
-                    selection: q.selection,
-                    line: q.line,
-                    american: q.american,
-                    decimal: q.decimal(),
-                    stake_share: *share,
-                    age_seconds: age(q),
-                })
-                .collect(),
-            book_sum: split.book_sum,
-            ret: split.ret,
-            oldest_leg_seconds: oldest,
-            stale: oldest > freshness_seconds,
-            push_possible: line.is_some_and(|l| l.fract() == 0.0),
-        });
-    }
+    let mut out: Vec<Arbitrage> = groups
+        .filter_map(|(key, legs)| arbitrage_row(key, &legs?, now_ms, freshness_seconds))
+        .collect();
+    // Best return first; a stable sort, so markets in key order break ties after the event id.
     out.sort_by(|a, b| {
         b.ret
             .total_cmp(&a.ret)
             .then_with(|| a.event_id.cmp(&b.event_id))
     });
     out
+}
+
+/// The arbitrage in one market's best legs, if there is one.
+fn arbitrage_row(
+    key: &BoardKey<'_>,
+    legs: &[&Quote],
+    now_ms: i64,
+    freshness_seconds: f64,
+) -> Option<Arbitrage> {
+    // One book on every side is not an arbitrage anyone can take: books never hang one.
+    if legs.iter().all(|l| l.book == legs[0].book) {
+        return None;
+    }
+    let decimals: Vec<f64> = legs.iter().map(|q| q.decimal()).collect();
+    let split = equal_payout(&decimals).ok()?;
+    // +170 / -170 breaks even exactly; float rounding can put it a hair above zero, and a
+    // "+0.00%" arbitrage on the desk's screen is noise.
+    if split.ret <= 1e-9 {
+        return None;
+    }
+    let age = |q: &Quote| now_ms.saturating_sub(q.observed_ms).max(0) as f64 / 1000.0;
+    let oldest = legs.iter().map(|q| age(q)).fold(0.0, f64::max);
+    let line = key.line();
+    Some(Arbitrage {
+        event_id: key.event_id.to_string(),
+        market: key.market,
+        scope: key.scope,
+        line,
+        legs: legs
+            .iter()
+            .zip(&split.shares)
+            .map(|(q, share)| ArbLeg {
+                book: q.book.clone(),
+                market: q.market,
+                selection: q.selection,
+                line: q.line,
+                american: q.american,
+                decimal: q.decimal(),
+                stake_share: *share,
+                age_seconds: age(q),
+            })
+            .collect(),
+        book_sum: split.book_sum,
+        ret: split.ret,
+        oldest_leg_seconds: oldest,
+        stale: oldest > freshness_seconds,
+        push_possible: line.is_some_and(|l| l.fract() == 0.0),
+    })
 }
 
 #[cfg(test)]

@@ -7,12 +7,12 @@
 //! must stay within a few milliseconds.
 
 use super::consensus::selections_of;
+use super::grouping::{bucket, ranks_by_key};
+// The id and hash helpers moved to `grouping`; the scans still find them here.
+pub use super::grouping::{EventIds, FastHash, U64Hash, U64Hasher};
 use crate::domain::{MarketKind, Quote, Scope, Selection};
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// FNV-1a (the `fnv` crate): the keys are short and trusted.
-pub type FastHash = fnv::FnvBuildHasher;
+use std::sync::OnceLock;
 
 /// One cross-book market: the mutually exclusive selections of one market at one number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -43,7 +43,6 @@ impl BoardKey<'_> {
 pub fn board_key(q: &Quote) -> Option<BoardKey<'_>> {
     use MarketKind as M;
     use Selection as S;
-    let hundredths = |l: f64| (l * 100.0).round() as i64;
     let line = q.line.filter(|l| l.is_finite());
     let (side, line) = match (family(q.market), q.selection) {
         (M::Moneyline, S::Home | S::Away) | (M::Moneyline3Way, S::Home | S::Away | S::Tie) => {
@@ -65,6 +64,20 @@ pub fn board_key(q: &Quote) -> Option<BoardKey<'_>> {
     })
 }
 
+/// `(l * 100.0).round() as i64` for every `l`, without a call to libm's `round` per quote
+/// (x86-64's baseline has no rounding instruction): below 2^52 the truncation and the exact
+/// fraction it leaves decide the half-away-from-zero step; above it every float is whole.
+pub fn hundredths(l: f64) -> i64 {
+    let x = l * 100.0;
+    if x.abs() < 4_503_599_627_370_496.0 {
+        let t = x as i64;
+        let frac = x - t as f64;
+        t + i64::from(frac >= 0.5) - i64::from(frac <= -0.5)
+    } else {
+        x.round() as i64
+    }
+}
+
 /// Spread and total ladders settle exactly like the main lines at the same number.
 pub fn family(m: MarketKind) -> MarketKind {
     match m {
@@ -73,59 +86,6 @@ pub fn family(m: MarketKind) -> MarketKind {
         other => other,
     }
 }
-
-/// Numbers the event ids of a board. Boards arrive event by event, so the previous id answers
-/// most lookups with one short comparison instead of a hash of the string.
-#[derive(Default)]
-pub struct EventIds<'a> {
-    ids: Vec<&'a str>,
-    index: HashMap<&'a str, u32, FastHash>,
-    last: Option<(&'a str, u32)>,
-}
-
-impl<'a> EventIds<'a> {
-    pub fn id(&mut self, event_id: &'a str) -> u32 {
-        if let Some((s, i)) = self.last {
-            if s == event_id {
-                return i;
-            }
-        }
-        let next = self.ids.len() as u32;
-        let i = *self.index.entry(event_id).or_insert(next);
-        if i == next {
-            self.ids.push(event_id);
-        }
-        self.last = Some((event_id, i));
-        i
-    }
-
-    pub fn name(&self, id: u32) -> &'a str {
-        self.ids.get(id as usize).copied().unwrap_or("")
-    }
-}
-
-/// A multiplicative hash for keys that are already one well-spread `u64`.
-#[derive(Default)]
-pub struct U64Hash(u64);
-
-impl Hasher for U64Hash {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
-        }
-    }
-    fn write_u64(&mut self, x: u64) {
-        self.0 = (self.0 ^ x ^ (x >> 31)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-    fn write_usize(&mut self, x: usize) {
-        self.write_u64(x as u64);
-    }
-}
-
-pub type U64Hasher = BuildHasherDefault<U64Hash>;
 
 /// A board key packed into one integer: event number, market, scope, side and line. Lines are
 /// in hundredths (any real line fits 32 bits; a wild one only shares a bucket, never a group,
@@ -136,6 +96,50 @@ pub(crate) fn pack(event: u32, k: &BoardKey<'_>) -> (u64, Option<i64>) {
         | ((k.scope as u64) << 4)
         | u64::from(k.side);
     (head, k.line)
+}
+
+/// Numbers the markets of a board (packed keys) in first-seen order. Two levels: the market
+/// without its line, then the line within it. One map of every market (some 10,000 on a full
+/// board) missed the cache on nearly every lookup; a book lists a market's lines together, and
+/// one market's lines fit in a small table that stays in cache while they come. Both sides of a
+/// market usually lie next to each other, so the previous quote's market answers about half the
+/// lookups with no map at all.
+#[derive(Default)]
+struct MarketIds {
+    heads: HashMap<u64, usize, U64Hasher>,
+    lines: Vec<HashMap<Option<i64>, usize, U64Hasher>>,
+    last_head: Option<(u64, usize)>,
+    last: Option<((u64, Option<i64>), usize)>,
+    count: usize,
+}
+
+impl MarketIds {
+    fn id(&mut self, key: (u64, Option<i64>)) -> usize {
+        if let Some((k, g)) = self.last {
+            if k == key {
+                return g;
+            }
+        }
+        let (head, line) = key;
+        let h = match self.last_head {
+            Some((k, h)) if k == head => h,
+            _ => {
+                let next = self.lines.len();
+                let h = *self.heads.entry(head).or_insert(next);
+                if h == next {
+                    self.lines.push(HashMap::default());
+                }
+                self.last_head = Some((head, h));
+                h
+            }
+        };
+        let g = *self.lines[h].entry(line).or_insert(self.count);
+        if g == self.count {
+            self.count += 1;
+        }
+        self.last = Some((key, g));
+        g
+    }
 }
 
 /// What the scans read of one quote, gathered in the single pass over the board. The scans then
@@ -155,13 +159,18 @@ pub struct Leg<'a> {
 
 /// The live board grouped once per pass, shared by arbitrage, low hold and middles: every
 /// cross-book market in key order, each with its books' quotes in board order. One flat list
-/// with offsets instead of a vector per market: a 110,000-quote board has some 5,000 markets.
+/// with offsets instead of a vector per market: a 110,000-quote board has some 10,000 markets.
 pub struct Board<'a> {
     keys: Vec<BoardKey<'a>>,
+    /// Each market's event ranked by id: scans that walk markets event by event compare these
+    /// instead of reading the id strings (scattered over the board) again.
+    events: Vec<u32>,
     /// Market `i` holds `legs[starts[i]..starts[i + 1]]` (and the same range of `quotes`).
     starts: Vec<usize>,
     legs: Vec<Leg<'a>>,
-    quotes: Vec<&'a Quote>,
+    /// The legs' quotes, laid out only when a scan asks for them (low hold does; arbitrage and
+    /// middles read the legs).
+    quotes: OnceLock<Vec<&'a Quote>>,
 }
 
 impl<'a> Board<'a> {
@@ -169,9 +178,10 @@ impl<'a> Board<'a> {
     pub fn of(latest: &[&'a Quote]) -> Board<'a> {
         let mut events = EventIds::default();
         let mut books = EventIds::default();
-        let mut ids: HashMap<(u64, Option<i64>), usize, U64Hasher> =
-            HashMap::with_capacity_and_hasher(latest.len() / 8, U64Hasher::default());
+        let mut ids = MarketIds::default();
+        // Each market's key, and its packed key with the event's number.
         let mut keys = Vec::new();
+        let mut packed = Vec::new();
         let mut tagged: Vec<(usize, Leg<'a>)> = Vec::with_capacity(latest.len());
         for q in latest {
             let decimal = q.decimal();
@@ -182,10 +192,11 @@ impl<'a> Board<'a> {
             let Some(sel) = k.selections().iter().position(|s| *s == q.selection) else {
                 continue;
             };
-            let next = keys.len();
-            let g = *ids.entry(pack(events.id(k.event_id), &k)).or_insert(next);
-            if g == next {
+            let p = pack(events.id(k.event_id), &k);
+            let g = ids.id(p);
+            if g == keys.len() {
                 keys.push(k);
+                packed.push(p);
             }
             let leg = Leg {
                 quote: q,
@@ -195,69 +206,47 @@ impl<'a> Board<'a> {
             };
             tagged.push((g, leg));
         }
-        // Book numbers in first-seen order become alphabetical ranks.
-        let mut by_name: Vec<u32> = (0..books.ids.len() as u32).collect();
-        by_name.sort_unstable_by(|a, b| books.name(*a).cmp(books.name(*b)));
-        let mut book_rank = vec![0; by_name.len()];
-        for (r, b) in by_name.iter().enumerate() {
-            book_rank[*b as usize] = r as u32;
-        }
         // Key order without comparing event ids per comparison: events ranked by name once,
-        // then packed keys compare as integers in the same order as `BoardKey`'s. Keys are
-        // distinct, so an unstable sort is deterministic.
-        let mut by_event: Vec<u32> = (0..events.ids.len() as u32).collect();
-        by_event.sort_unstable_by(|a, b| events.name(*a).cmp(events.name(*b)));
-        let mut event_rank = vec![0; by_event.len()];
-        for (r, e) in by_event.iter().enumerate() {
-            event_rank[*e as usize] = r as u32;
-        }
-        let sort_key: Vec<_> = keys
+        // then packed keys compare as integers in the same order as `BoardKey`'s.
+        let event_rank = events.ranks();
+        let sort_key: Vec<_> = packed
             .iter()
-            .map(|k| pack(event_rank[events.id(k.event_id) as usize], k))
+            .map(|(head, line)| {
+                let event = u64::from(event_rank[(head >> 16) as usize]);
+                ((event << 16) | (head & 0xFFFF), *line)
+            })
             .collect();
-        let mut order: Vec<usize> = (0..keys.len()).collect();
-        order.sort_unstable_by_key(|g| sort_key[*g]);
-        let mut rank = vec![0; keys.len()];
-        for (r, g) in order.iter().enumerate() {
-            rank[*g] = r;
-        }
-        // A counting sort by rank keeps each market's quotes in board order.
-        let mut starts = vec![0; keys.len() + 1];
-        for (g, _) in &tagged {
-            starts[rank[*g] + 1] += 1;
-        }
-        for i in 1..starts.len() {
-            starts[i] += starts[i - 1];
-        }
-        let mut legs = match tagged.first() {
-            Some((_, l)) => vec![*l; tagged.len()],
-            None => Vec::new(),
-        };
-        let mut fill = starts.clone();
-        for (g, leg) in &tagged {
-            let slot = &mut fill[rank[*g]];
-            legs[*slot] = Leg {
-                book: book_rank[leg.book as usize],
-                ..*leg
-            };
-            *slot += 1;
-        }
-        let quotes = legs.iter().map(|l| l.quote).collect();
+        let (rank, order) = ranks_by_key(&sort_key);
+        // Markets in key order, each market's quotes in board order; book numbers in
+        // first-seen order become alphabetical ranks on the way.
+        let book_rank = books.ranks();
+        let (starts, legs) = bucket(&tagged, &rank, |leg| Leg {
+            book: book_rank[leg.book as usize],
+            ..leg
+        });
+        let events = order
+            .iter()
+            .map(|g| (sort_key[*g].0 >> 16) as u32)
+            .collect();
         let keys = order.into_iter().map(|g| keys[g]).collect();
         Board {
             keys,
+            events,
             starts,
             legs,
-            quotes,
+            quotes: OnceLock::new(),
         }
     }
 
     /// Each market with its quotes, in key order.
     pub fn groups(&self) -> impl Iterator<Item = (&BoardKey<'a>, &[&'a Quote])> + '_ {
+        let quotes = self
+            .quotes
+            .get_or_init(|| self.legs.iter().map(|l| l.quote).collect());
         self.keys
             .iter()
             .enumerate()
-            .map(|(i, k)| (k, &self.quotes[self.starts[i]..self.starts[i + 1]]))
+            .map(|(i, k)| (k, &quotes[self.starts[i]..self.starts[i + 1]]))
     }
 
     /// Each market with its compact legs, in key order.
@@ -266,6 +255,22 @@ impl<'a> Board<'a> {
             .iter()
             .enumerate()
             .map(|(i, k)| (k, &self.legs[self.starts[i]..self.starts[i + 1]]))
+    }
+
+    /// Each market with its event's rank and its compact legs, in key order.
+    pub fn ranked_markets(&self) -> impl Iterator<Item = (u32, &BoardKey<'a>, &[Leg<'a>])> + '_ {
+        self.events
+            .iter()
+            .zip(self.markets())
+            .map(|(e, (k, legs))| (*e, k, legs))
+    }
+
+    /// Market `i` (in key order) with its legs.
+    pub fn market(&self, i: usize) -> (&BoardKey<'a>, &[Leg<'a>]) {
+        (
+            &self.keys[i],
+            &self.legs[self.starts[i]..self.starts[i + 1]],
+        )
     }
 
     /// Each market with its best legs (see `best_of`) and its quotes, in key order.
@@ -298,6 +303,15 @@ pub fn usable(q: &Quote) -> bool {
 /// exact tie within one book to its later quote). One pass over the market, not one per
 /// selection.
 pub fn best_of<'a>(key: &BoardKey<'_>, legs: &[Leg<'a>]) -> Option<Vec<&'a Quote>> {
+    let (best, n) = best_legs(key, legs)?;
+    Some(best.iter().take(n).flatten().map(|l| l.quote).collect())
+}
+
+/// The best leg per selection (see `best_of`) without allocating: the first `n` slots, one per
+/// selection of `key` in order, all filled; `None` when some selection has no price.
+pub type BestLegs<'l, 'a> = ([Option<&'l Leg<'a>>; 3], usize);
+
+pub fn best_legs<'l, 'a>(key: &BoardKey<'_>, legs: &'l [Leg<'a>]) -> Option<BestLegs<'l, 'a>> {
     let n = key.selections().len();
     let mut best: [Option<&Leg<'a>>; 3] = [None; 3];
     for leg in legs {
@@ -314,5 +328,8 @@ pub fn best_of<'a>(key: &BoardKey<'_>, legs: &[Leg<'a>]) -> Option<Vec<&'a Quote
             *slot = Some(leg);
         }
     }
-    best.get(..n)?.iter().map(|b| b.map(|l| l.quote)).collect()
+    best.get(..n)?
+        .iter()
+        .all(Option::is_some)
+        .then_some((best, n))
 }

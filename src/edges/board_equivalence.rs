@@ -4,7 +4,10 @@
 //! bench-shaped board and on random ones with ties, duplicates and unusable prices.
 
 use super::arbitrage::{arbitrage_in, arbitrage_over};
-use super::board::{best_of, board_key, pack, usable, Board, BoardKey, EventIds, U64Hasher};
+use super::board::{
+    best_of, board_key, hundredths, pack, usable, Board, BoardKey, EventIds, U64Hasher,
+};
+use super::grouping::same_str;
 use super::hold::{low_holds_in, low_holds_over};
 use super::middles::{find_middles_reference, middles_in};
 use crate::domain::{MarketKind as M, Quote, Scope, Selection as S};
@@ -87,12 +90,24 @@ fn assert_same(qs: &[Quote], sim: &SlateSimulation) {
         };
         assert_eq!(ptrs(best_of(k, legs)), ptrs(old_best_legs(ok, oqs)));
     }
-    assert_eq!(
-        arbitrage_in(&board, 5_000, 120.0),
-        arbitrage_over(old_iter().map(|(k, b, _)| (k, b)), 5_000, 120.0)
-    );
+    let arbs = arbitrage_over(old_iter().map(|(k, b, _)| (k, b)), 5_000, 120.0);
+    // The scan keeps the first `limit` rows of the whole list.
+    for limit in [usize::MAX, 200, 3, 1, 0] {
+        assert_eq!(
+            arbitrage_in(&board, 5_000, 120.0, limit),
+            arbs[..arbs.len().min(limit)]
+        );
+    }
     assert_eq!(low_holds_in(&board, 0.5), low_holds_over(old_iter(), 0.5));
-    for (min_ev, limit) in [(-1.0, usize::MAX), (-0.05, 7), (0.0, 200)] {
+    // Short limits make the scan drop candidates and skip pairs under its cutoff.
+    for (min_ev, limit) in [
+        (-1.0, usize::MAX),
+        (-0.05, 7),
+        (0.0, 200),
+        (0.0, 1),
+        (-0.3, 3),
+        (0.0, 0),
+    ] {
         assert_eq!(
             middles_in(&board, sim, min_ev, limit),
             find_middles_reference(&latest, sim, min_ev, limit)
@@ -185,7 +200,11 @@ fn any_quote() -> impl Strategy<Value = Quote> {
         markets,
         0usize..2,
         proptest::option::of(-8i32..8),
-        prop_oneof![Just(-110i64), Just(105), -300i64..300],
+        // Long shots too, up to absurd ones, where rounding in the middles' EV bound is largest.
+        prop_oneof![
+            4 => prop_oneof![Just(-110i64), Just(105), -300i64..300],
+            1 => prop_oneof![Just(100_000i64), Just(1_000_000_000_000), Just(-1_000_000_000)],
+        ],
         0i64..10_000,
     )
         .prop_map(|(g, b, (market, selection), sc, line, american, t)| Quote {
@@ -208,5 +227,25 @@ proptest! {
         qs in proptest::collection::vec(any_quote(), 0..120)
     ) {
         assert_same(&qs, &sim(2));
+    }
+}
+
+proptest! {
+    #[test]
+    fn hundredths_round_as_before(l in prop_oneof![
+        any::<f64>(),
+        -100.0f64..100.0,
+        // Near and at half hundredths, and around 2^52 where floats stop having fractions.
+        (-4000i32..4000).prop_map(|h| f64::from(h) / 200.0),
+        (-8i64..8).prop_map(|d| (4_503_599_627_370_496.0 + d as f64 * 0.5) / 100.0),
+    ]) {
+        prop_assert_eq!(hundredths(l), (l * 100.0).round() as i64);
+        prop_assert_eq!(hundredths(-l), (-l * 100.0).round() as i64);
+    }
+
+    #[test]
+    fn same_str_is_string_equality(a in "[ab]{0,20}", b in "[ab]{0,20}") {
+        prop_assert_eq!(same_str(&a, &b), a == b);
+        prop_assert!(same_str(&a, &a.clone()));
     }
 }

@@ -175,6 +175,65 @@ struct Candidate<'a> {
     odds: MiddleOdds,
 }
 
+/// The rows' order: best EV first. It is total (a group holds one pair per two thresholds), so
+/// the rows do not depend on the order pairs were found in.
+fn by_rank(a: &Candidate, b: &Candidate) -> std::cmp::Ordering {
+    b.odds
+        .ev
+        .total_cmp(&a.odds.ev)
+        .then_with(|| a.group.cmp(&b.group))
+        .then_with(|| a.window.low_at.total_cmp(&b.window.low_at))
+        .then_with(|| a.window.high_at.total_cmp(&b.window.high_at))
+}
+
+/// The candidates that can still reach the best `limit`. Once twice `limit` are held the best
+/// `limit` are kept and the worst EV among them becomes the cutoff: a pair below it ranks under
+/// `limit` held ones (which leave only for better ones), so it can never be returned, and a
+/// block of pairs whose EV is bounded below it need not be priced at all.
+struct Top<'a> {
+    found: Vec<Candidate<'a>>,
+    limit: usize,
+    /// `min_ev`, raised to the `limit`-th best EV held.
+    cutoff: f64,
+}
+
+impl<'a> Top<'a> {
+    fn new(min_ev: f64, limit: usize) -> Top<'a> {
+        Top {
+            found: Vec::new(),
+            limit,
+            cutoff: min_ev,
+        }
+    }
+
+    fn push(&mut self, c: Candidate<'a>) {
+        // Below the cutoff, or not a number (never a row, as before).
+        if c.odds
+            .ev
+            .partial_cmp(&self.cutoff)
+            .is_none_or(|o| o.is_lt())
+        {
+            return;
+        }
+        self.found.push(c);
+        if self.limit > 0 && self.found.len() >= self.limit.saturating_mul(2) {
+            self.found.select_nth_unstable_by(self.limit - 1, by_rank);
+            self.found.truncate(self.limit);
+            if let Some(last) = self.found.last() {
+                self.cutoff = self.cutoff.max(last.odds.ev);
+            }
+        }
+    }
+
+    /// No pair whose EV is at most `bound` can be returned. The margin covers rounding in the
+    /// bound and in the exact EV: both sum a few terms no larger than twice what one leg pays
+    /// back, which the bound itself exceeds less one, so their errors stay far below a
+    /// billionth of the bound's size (or of one, for ordinary prices).
+    fn out_of_reach(&self, bound: f64) -> bool {
+        bound + 1e-9 * (1.0 + bound.abs()) < self.cutoff
+    }
+}
+
 /// The middles on the board whose EV per unit of total stake reaches `min_ev`, best EV first,
 /// at most `limit` of them. Only the best price at each number enters a pair: a worse price at
 /// the same number can only make the same window worse.
@@ -198,6 +257,20 @@ fn axis_of(key: &BoardKey<'_>) -> Option<Axis> {
     }
 }
 
+/// The threshold in hundredths that `leg_of` gives both legs of a board market, from its key
+/// instead of its quotes (reading the winners' quotes again, scattered over the board, cost a
+/// cache miss each). A spread's key holds the home line and the threshold is its negation
+/// (rounding to hundredths is symmetric about zero); a total's is the line itself. `None` for a
+/// line so large that its hundredths saturated, where negation is not exact: read the quote.
+fn threshold(key: &BoardKey<'_>) -> Option<i64> {
+    let line = key.line.filter(|l| *l != i64::MIN && *l != i64::MAX)?;
+    Some(if key.market == MarketKind::Spread {
+        -line
+    } else {
+        line
+    })
+}
+
 /// A leg's threshold in hundredths, its book's rank, its price and the quote.
 type Leg<'q> = (i64, u32, f64, &'q Quote);
 
@@ -211,17 +284,18 @@ pub fn middles_in(
     min_ev: f64,
     limit: usize,
 ) -> Vec<Middle> {
-    let mut found: Vec<Candidate> = Vec::new();
-    let mut run: Option<Group> = None;
+    let mut top = Top::new(min_ev, limit);
+    // The axis being gathered, by event rank (equal ranks are equal ids), and its group.
+    let mut run: Option<((u32, Scope, Axis), Group)> = None;
     let mut sides: [Vec<Leg>; 2] = [Vec::new(), Vec::new()];
-    for (key, legs) in board.markets() {
+    for (event, key, legs) in board.ranked_markets() {
         let Some(axis) = axis_of(key) else { continue };
-        let group = (key.event_id, key.scope, axis);
-        if run != Some(group) {
-            if let Some(g) = run {
-                pair_up(g, &mut sides, sim, min_ev, &mut found);
+        let at = (event, key.scope, axis);
+        if run.map(|r| r.0) != Some(at) {
+            if let Some((_, g)) = run {
+                pair_up(g, &mut sides, sim, &mut top);
             }
-            run = Some(group);
+            run = Some((at, (key.event_id, key.scope, axis)));
         }
         // The best low leg (the first selection: home, over) and high leg at this number; ties
         // go to the alphabetically first book, an exact tie to the first quote on the board.
@@ -242,28 +316,45 @@ pub fn middles_in(
                 *slot = Some(leg);
             }
         }
+        let at = threshold(key);
         for (side, leg) in sides.iter_mut().zip(best) {
             if let Some(l) = leg {
-                // The threshold exactly as `leg_of` gives it (only the winners are read again).
-                if let Some((_, _, at)) = leg_of(l.quote) {
-                    side.push(((at * 100.0).round() as i64, l.book, l.decimal, l.quote));
+                let at =
+                    at.or_else(|| leg_of(l.quote).map(|(_, _, at)| (at * 100.0).round() as i64));
+                if let Some(at) = at {
+                    side.push((at, l.book, l.decimal, l.quote));
                 }
             }
         }
     }
-    if let Some(g) = run {
-        pair_up(g, &mut sides, sim, min_ev, &mut found);
+    if let Some((_, g)) = run {
+        pair_up(g, &mut sides, sim, &mut top);
     }
-    rank(found, limit)
+    rank(top.found, limit)
 }
 
-/// Prices every window between one axis's low and high legs, then empties both.
+/// High lines are priced in blocks of this many (in line order) under one EV bound.
+const BLOCK: usize = 8;
+
+/// An upper bound on `price_split`'s EV for every pair of a low leg at price `d1`, with
+/// `below_low` of the mass below its line, and a high leg priced at most `d2` whose line has at
+/// least `above_high` of the mass above it. With h = d1 d2 / (d1 + d2), what a bet on either leg
+/// pays back alone, the EV is h - 1 + h P(inside) + s1 P(at low) + s2 P(at high), and both stake
+/// shares are below h (h = s1 d1 = s2 d2, prices above 1); so EV <= h (1 + P(from the low line
+/// to the high one)) - 1, on a distribution without negative mass. h grows with either price.
+fn ev_bound(mass: f64, below_low: f64, above_high: f64, d1: f64, d2: f64) -> f64 {
+    let h = d1 * d2 / (d1 + d2);
+    let between = ((mass - below_low - above_high) / mass).max(0.0);
+    h * (1.0 + between) - 1.0
+}
+
+/// Prices every window between one axis's low and high legs that can reach the rows, then
+/// empties both sides.
 fn pair_up<'q>(
     group: Group<'q>,
     sides: &mut [Vec<Leg<'q>>; 2],
     sim: &SlateSimulation,
-    min_ev: f64,
-    found: &mut Vec<Candidate<'q>>,
+    top: &mut Top<'q>,
 ) {
     let [lows, highs] = sides;
     let (event_id, scope, axis) = group;
@@ -275,6 +366,23 @@ fn pair_up<'q>(
         let mass = pmf.total_mass();
         // Thresholds are distinct within a side (one market per number).
         highs.sort_unstable_by_key(|l| l.0);
+        // Each high line split once per axis, not once per pair.
+        let splits: Vec<_> = highs
+            .iter()
+            .map(|h| pmf.split(h.0 as f64 / 100.0))
+            .collect();
+        // Per block of high lines: the best price and the least mass above a line, which bound
+        // every pair in the block (`ev_bound`); no bound where the distribution is not one.
+        let bounded = pmf.is_nonnegative();
+        let blocks: Vec<(f64, f64)> = highs
+            .chunks(BLOCK)
+            .zip(splits.chunks(BLOCK))
+            .map(|(h, s)| {
+                let d2 = h.iter().map(|l| l.2).fold(f64::NEG_INFINITY, f64::max);
+                let above = s.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
+                (d2, above)
+            })
+            .collect();
         for &(lo_at, lo_book, lo_d, lo) in lows.iter() {
             let low_at = lo_at as f64 / 100.0;
             if !(low_at.is_finite() && ok(lo_d)) {
@@ -282,28 +390,44 @@ fn pair_up<'q>(
             }
             let low_split = pmf.split(low_at);
             // Only high lines above the low one leave a window.
-            let from = highs.partition_point(|h| h.0 <= lo_at);
-            for &(hi_at, hi_book, hi_d, hi) in &highs[from..] {
-                let high_at = hi_at as f64 / 100.0;
-                if lo_book == hi_book || !(high_at.is_finite() && low_at < high_at && ok(hi_d)) {
+            let mut from = highs.partition_point(|h| h.0 <= lo_at);
+            while from < highs.len() {
+                let b = from / BLOCK;
+                let end = ((b + 1) * BLOCK).min(highs.len());
+                let (d2, above) = blocks[b];
+                if bounded && top.out_of_reach(ev_bound(mass, low_split.2, above, lo_d, d2)) {
+                    from = end;
                     continue;
                 }
-                let window = Window {
-                    low_at,
-                    low_decimal: lo_d,
-                    high_at,
-                    high_decimal: hi_d,
-                };
-                match price_split(mass, low_split, pmf.split(high_at), lo_d, hi_d) {
-                    odds if odds.ev >= min_ev => found.push(Candidate {
+                for (&(hi_at, hi_book, hi_d, hi), &high_split) in
+                    highs[from..end].iter().zip(&splits[from..end])
+                {
+                    let high_at = hi_at as f64 / 100.0;
+                    if lo_book == hi_book || !(high_at.is_finite() && low_at < high_at && ok(hi_d))
+                    {
+                        continue;
+                    }
+                    // The same bound for this pair alone: a division where the exact price
+                    // takes seven.
+                    let bound = ev_bound(mass, low_split.2, high_split.0, lo_d, hi_d);
+                    if bounded && top.out_of_reach(bound) {
+                        continue;
+                    }
+                    let window = Window {
+                        low_at,
+                        low_decimal: lo_d,
+                        high_at,
+                        high_decimal: hi_d,
+                    };
+                    top.push(Candidate {
                         group,
                         low: lo,
                         high: hi,
                         window,
-                        odds,
-                    }),
-                    _ => {}
+                        odds: price_split(mass, low_split, high_split, lo_d, hi_d),
+                    });
                 }
+                from = end;
             }
         }
     }
@@ -311,22 +435,13 @@ fn pair_up<'q>(
     highs.clear();
 }
 
-/// The best `limit` candidates by EV as rows. The order is total (a group holds one pair per
-/// two thresholds), so the rows do not depend on the order pairs were found in.
+/// The best `limit` candidates by EV as rows, in `by_rank` order.
 fn rank(mut found: Vec<Candidate>, limit: usize) -> Vec<Middle> {
-    let order = |a: &Candidate, b: &Candidate| {
-        b.odds
-            .ev
-            .total_cmp(&a.odds.ev)
-            .then_with(|| a.group.cmp(&b.group))
-            .then_with(|| a.window.low_at.total_cmp(&b.window.low_at))
-            .then_with(|| a.window.high_at.total_cmp(&b.window.high_at))
-    };
     if found.len() > limit && limit > 0 {
-        found.select_nth_unstable_by(limit - 1, order);
+        found.select_nth_unstable_by(limit - 1, by_rank);
     }
     found.truncate(limit);
-    found.sort_unstable_by(order);
+    found.sort_unstable_by(by_rank);
     let leg = |q: &Quote, share: f64| MiddleLeg {
         book: q.book.clone(),
         market: q.market,
@@ -596,6 +711,47 @@ mod tests {
             prop_assert!((o.middle_prob + o.push_prob + o.side_prob - 1.0).abs() < 1e-9);
             prop_assert!((o.low_share * d1 - o.high_share * d2).abs() < 1e-9);
             prop_assert!(o.ev.is_finite());
+        }
+
+        #[test]
+        fn the_threshold_from_the_key_is_the_one_leg_of_gives(
+            line in prop_oneof![-60.0f64..60.0, any::<f64>()], pick in 0usize..8,
+            half in any::<bool>(),
+        ) {
+            use MarketKind as M;
+            use Selection as S;
+            let (market, selection) = [
+                (M::Spread, S::Home), (M::SpreadAlt, S::Away), (M::Total, S::Over),
+                (M::TotalAlt, S::Under), (M::TeamTotal, S::HomeOver), (M::TeamTotal, S::HomeUnder),
+                (M::TeamTotal, S::AwayOver), (M::TeamTotal, S::AwayUnder),
+            ][pick];
+            // Half and quarter points as books deal them, and any float besides.
+            let line = if half { (line * 4.0).round() / 4.0 } else { line };
+            let q = Quote { line: Some(line), ..quote("a", market, selection, 0.0, -110) };
+            if let (Some(key), Some((_, _, at))) = (crate::edges::board::board_key(&q), leg_of(&q)) {
+                if let Some(t) = threshold(&key) {
+                    prop_assert_eq!(t, (at * 100.0).round() as i64);
+                }
+            }
+        }
+
+        #[test]
+        fn the_ev_bound_is_above_every_priced_window(
+            masses in proptest::collection::vec(0.0f64..1.0, 1..30),
+            lo in -2.0f64..30.0, width in 0.5f64..20.0,
+            a1 in prop_oneof![-2000i64..=-100, 100i64..=2000, Just(1_000_000_000_000)],
+            a2 in prop_oneof![-2000i64..=-100, 100i64..=2000, Just(1_000_000_000_000)],
+        ) {
+            let pmf = IntPmf::new(0, masses);
+            let (lo, hi) = ((lo * 2.0).round() / 2.0, (lo * 2.0).round() / 2.0 + width);
+            let d = |a: i64| crate::domain::odds::american_to_decimal(a).expect("a price");
+            let w = Window { low_at: lo, low_decimal: d(a1), high_at: hi, high_decimal: d(a2) };
+            if let Some(o) = price_window(&pmf, w) {
+                let mass = pmf.total_mass();
+                let bound = ev_bound(mass, pmf.split(lo).2, pmf.split(hi).0, d(a1), d(a2));
+                let top = Top::new(o.ev, 1);
+                prop_assert!(!top.out_of_reach(bound), "ev {} bound {}", o.ev, bound);
+            }
         }
 
         #[test]

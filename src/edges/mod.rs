@@ -7,6 +7,7 @@ pub mod book_profile;
 pub mod clv;
 pub mod consensus;
 pub mod fair;
+pub mod grouping;
 pub mod hold;
 pub mod kelly;
 pub mod ledger;
@@ -18,6 +19,7 @@ pub mod portfolio;
 pub mod report;
 pub mod settle;
 pub mod steam;
+pub mod steam_paths;
 
 pub use consensus::{consensus, Consensus, MarketKey};
 pub use fair::{game_views, GameView};
@@ -29,5 +31,7 @@ pub use portfolio::Portfolio;
 
 #[cfg(test)]
 mod board_equivalence;
+#[cfg(test)]
+mod steam_equivalence;
 #[cfg(test)]
 mod tests;

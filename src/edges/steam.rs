@@ -7,10 +7,11 @@
 //! per poll still counts once the drift adds up. Only main markets are scanned: every rung of a
 //! ladder moves with its main line, and would repeat each event dozens of times.
 
-use super::board::{EventIds, U64Hasher};
+use super::steam_paths::{Row, SteamPaths};
+use crate::domain::odds::american_to_decimal;
 use crate::domain::{MarketKind, Quote, Scope, Selection};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 
 #[derive(Debug, Clone, Copy)]
 pub struct SteamParams<'a> {
@@ -108,19 +109,42 @@ fn against_sign(s: Selection) -> f64 {
 /// How far `to` is from `from` toward `selection`: (points the line moved against the
 /// selection, implied probability gained). Positive means money on the selection.
 pub fn toward(selection: Selection, from: &Quote, to: &Quote) -> (f64, f64) {
-    let points = match (from.line, to.line) {
+    toward_prices(
+        selection,
+        (from.line, from.american),
+        (to.line, to.american),
+    )
+}
+
+/// `toward` over (line, American odds) pairs, as the grouped paths hold them.
+fn toward_prices(
+    selection: Selection,
+    from: (Option<f64>, i64),
+    to: (Option<f64>, i64),
+) -> (f64, f64) {
+    let points = match (from.0, to.0) {
         (Some(a), Some(b)) if a.is_finite() && b.is_finite() => against_sign(selection) * (b - a),
         _ => 0.0,
     };
-    let implied = |q: &Quote| {
-        let d = q.decimal();
+    // `Quote::decimal`, then the implied probability of a usable price.
+    let implied = |american: i64| {
+        let d = american_to_decimal(american).unwrap_or(f64::NAN);
         if d.is_finite() && d > 1.0 {
             1.0 / d
         } else {
             f64::NAN
         }
     };
-    (points, implied(to) - implied(from))
+    (points, implied(to.1) - implied(from.1))
+}
+
+/// `toward` between two path rows.
+fn toward_rows(selection: Selection, from: &Row<'_>, to: &Row<'_>) -> (f64, f64) {
+    toward_prices(
+        selection,
+        (from.line, from.american),
+        (to.line, to.american),
+    )
 }
 
 /// +1 for a move toward the selection, -1 for one away, 0 for none, at the given thresholds.
@@ -145,217 +169,190 @@ pub fn direction(points: f64, prob: f64, min_points: f64, min_prob: f64) -> i8 {
 
 #[derive(Debug, Clone, Copy)]
 struct Move<'a> {
-    book: &'a str,
+    /// The book's rank on the paths (`SteamPaths::book`).
+    book: u32,
+    /// The book's place among its slot's paths (name order).
+    idx: usize,
     at_ms: i64,
-    from: &'a Quote,
-    to: &'a Quote,
+    from: Row<'a>,
+    to: Row<'a>,
 }
 
-/// The moves toward the selection along one book's path (oldest first).
-fn moves<'a>(path: &[&'a Quote], p: &SteamParams) -> Vec<Move<'a>> {
-    let mut out = Vec::new();
+/// Appends the moves toward `selection` along one book's path (oldest first).
+fn moves_into<'a>(
+    path: &[Row<'a>],
+    (book, idx): (u32, usize),
+    selection: Selection,
+    p: &SteamParams,
+    out: &mut Vec<Move<'a>>,
+) {
     let Some(mut anchor) = path.first().copied() else {
-        return out;
+        return;
     };
     for q in &path[1..] {
-        let (pts, prob) = toward(q.selection, anchor, q);
+        let (pts, prob) = toward_rows(selection, &anchor, q);
         match direction(pts, prob, p.min_points, p.min_prob) {
             1 => {
                 out.push(Move {
-                    book: q.book.as_str(),
-                    at_ms: q.observed_ms,
+                    book,
+                    idx,
+                    at_ms: q.at_ms,
                     from: anchor,
-                    to: q,
+                    to: *q,
                 });
-                anchor = q;
+                anchor = *q;
             }
-            -1 => anchor = q,
+            -1 => anchor = *q,
             _ => {}
         }
     }
-    out
 }
-
-type SlotKey<'a> = (&'a str, MarketKind, Scope, Selection);
 
 fn is_originator(book: &str, p: &SteamParams) -> bool {
     p.originators.iter().any(|o| o.eq_ignore_ascii_case(book))
 }
 
-fn price(q: &Quote) -> Price {
+fn price(q: &Row<'_>) -> Price {
     Price {
         american: q.american,
         line: q.line,
     }
 }
 
-type Slot<'a> = (SlotKey<'a>, BTreeMap<&'a str, Vec<&'a Quote>>);
-
-/// Each main-market slot with every book's path in it (rows in input order), slots in key order.
-/// Events and books are numbered as the rows come (paths arrive in runs, so the previous id
-/// answers most lookups) and each row is filed under one packed integer: hashing the event id
-/// and comparing book names per row was most of the scan.
-fn paths_by_slot(quotes: &[Quote]) -> Vec<Slot<'_>> {
-    let mut events = EventIds::default();
-    let mut books = EventIds::default();
-    let mut slot_of: HashMap<u64, usize, U64Hasher> = HashMap::default();
-    let mut path_of: HashMap<(u64, u64), usize, U64Hasher> = HashMap::default();
-    let mut slots: Vec<SlotKey<'_>> = Vec::new();
-    let mut paths: Vec<(usize, &str, Vec<&Quote>)> = Vec::new();
-    let mut last: Option<((u64, u64), usize)> = None;
-    for q in quotes {
-        if !matches!(
-            q.market,
-            MarketKind::Moneyline
-                | MarketKind::Moneyline3Way
-                | MarketKind::Spread
-                | MarketKind::Total
-        ) {
-            continue;
-        }
-        let slot = (u64::from(events.id(&q.event_id)) << 32)
-            | ((q.market as u64) << 16)
-            | ((q.scope as u64) << 8)
-            | q.selection as u64;
-        let key = (slot, u64::from(books.id(&q.book)));
-        let path = match last {
-            Some((k, i)) if k == key => i,
-            _ => {
-                let next = paths.len();
-                let i = *path_of.entry(key).or_insert(next);
-                if i == next {
-                    let next_slot = slots.len();
-                    let s = *slot_of.entry(slot).or_insert(next_slot);
-                    if s == next_slot {
-                        slots.push((q.event_id.as_str(), q.market, q.scope, q.selection));
-                    }
-                    paths.push((s, q.book.as_str(), Vec::new()));
-                }
-                last = Some((key, i));
-                i
-            }
-        };
-        paths[path].2.push(q);
-    }
-    let mut out: Vec<Slot<'_>> = slots.into_iter().map(|k| (k, BTreeMap::new())).collect();
-    for (s, book, path) in paths {
-        out[s].1.insert(book, path);
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
-}
-
 /// Steam events and stale lines in `quotes` (odds paths of any books, any order; repeated
 /// confirmations of one price are harmless). Events newest first; stale lines carry no EV here
 /// (see `markets::price_stale`).
 pub fn detect_steam(quotes: &[Quote], p: &SteamParams, now_ms: i64) -> SteamReport {
-    let slots = paths_by_slot(quotes);
+    detect_steam_in(&SteamPaths::of(quotes), p, now_ms)
+}
+
+/// The same over paths already grouped (a pass groups once for its two steam scans).
+pub fn detect_steam_in<'q>(paths: &SteamPaths<'q>, p: &SteamParams, now_ms: i64) -> SteamReport {
     let since = now_ms.saturating_sub(p.lookback_ms);
     let mut report = SteamReport::default();
-    for ((event_id, market, scope, selection), mut books) in slots {
-        for path in books.values_mut() {
-            path.sort_by_key(|q| q.observed_ms);
+    // Which books start steam, by rank: once per scan, not once per move.
+    let originator: Vec<bool> = paths.books().iter().map(|b| is_originator(b, p)).collect();
+    // Each book's moves, found once per slot: the stale check reads them again.
+    let mut moves: Vec<Move<'q>> = Vec::new();
+    let mut spans: Vec<Range<usize>> = Vec::new();
+    for ((event_id, market, scope, selection), books) in paths.slots() {
+        moves.clear();
+        spans.clear();
+        for (idx, path) in books.iter().enumerate() {
+            let start = moves.len();
+            moves_into(paths.rows(path), (path.0, idx), selection, p, &mut moves);
+            spans.push(start..moves.len());
         }
-        let mut all: Vec<Move> = books.values().flat_map(|path| moves(path, p)).collect();
-        all.sort_by(|a, b| a.at_ms.cmp(&b.at_ms).then_with(|| a.book.cmp(b.book)));
-        let mut events: Vec<(Move, Vec<Follower>)> = Vec::new();
+        // Books are in name order, so their places order them as their names do.
+        let mut all = moves.clone();
+        all.sort_by(|a, b| a.at_ms.cmp(&b.at_ms).then_with(|| a.idx.cmp(&b.idx)));
+        // Each event with its followers' places and lags.
+        let mut events: Vec<(Move, Vec<(usize, f64)>)> = Vec::new();
         for m in &all {
             let open = events.iter_mut().rev().find(|(e, _)| {
                 m.at_ms >= e.at_ms && m.at_ms <= e.at_ms.saturating_add(p.window_ms)
             });
             match open {
                 Some((e, followers))
-                    if m.book != e.book && !followers.iter().any(|f| f.book == m.book) =>
+                    if m.idx != e.idx && !followers.iter().any(|f| f.0 == m.idx) =>
                 {
-                    followers.push(Follower {
-                        book: m.book.to_string(),
-                        lag_seconds: m.at_ms.saturating_sub(e.at_ms) as f64 / 1000.0,
-                    });
+                    let lag = m.at_ms.saturating_sub(e.at_ms) as f64 / 1000.0;
+                    followers.push((m.idx, lag));
                 }
                 Some(_) => {}
-                None if is_originator(m.book, p) => events.push((*m, Vec::new())),
+                None if originator.get(m.book as usize) == Some(&true) => {
+                    events.push((*m, Vec::new()))
+                }
                 None => {}
             }
         }
-        // A book is stale for the latest closed event it missed, and only while it still deals
-        // a number the originator has left.
-        let mut stale: BTreeMap<&str, StaleLine> = BTreeMap::new();
-        let mut slot_events = Vec::new();
-        for (e, followers) in events {
+        // A book is stale for the latest closed event it missed (its index here), and only
+        // while it still deals a number the originator has left.
+        let mut stale: Vec<Option<usize>> = vec![None; books.len()];
+        let last_row =
+            |idx: usize, or: Row<'q>| paths.rows(&books[idx]).last().copied().unwrap_or(or);
+        for (n, (e, followers)) in events.iter().enumerate() {
             let closed = now_ms >= e.at_ms.saturating_add(p.window_ms);
             let mut stale_books = Vec::new();
             if closed {
-                let orig_now = books
-                    .get(e.book)
-                    .and_then(|path| path.last().copied())
-                    .unwrap_or(e.to);
-                for (book, path) in &books {
-                    if *book == e.book || followers.iter().any(|f| f.book == *book) {
+                let orig_now = last_row(e.idx, e.to);
+                for (idx, path) in books.iter().enumerate() {
+                    if idx == e.idx || followers.iter().any(|f| f.0 == idx) {
                         continue;
                     }
-                    let (Some(first), Some(last)) = (path.first(), path.last()) else {
+                    let rows = paths.rows(path);
+                    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
                         continue;
                     };
-                    if first.observed_ms > e.at_ms {
+                    if first.at_ms > e.at_ms {
                         continue; // it started quoting after the move: nothing to follow
                     }
-                    let moved_since = moves(path, p).iter().any(|m| m.at_ms > e.at_ms);
-                    let (pts, prob) = toward(selection, last, orig_now);
+                    let moved_since = moves[spans[idx].clone()].iter().any(|m| m.at_ms > e.at_ms);
+                    let (pts, prob) = toward_rows(selection, last, &orig_now);
                     if moved_since || direction(pts, prob, p.min_points, p.min_prob) != 1 {
                         continue;
                     }
-                    stale_books.push(book.to_string());
-                    stale.insert(
-                        book,
-                        StaleLine {
-                            event_id: event_id.to_string(),
-                            market,
-                            scope,
-                            selection,
-                            book: book.to_string(),
-                            price: price(last),
-                            originator: e.book.to_string(),
-                            originator_price: price(orig_now),
-                            steam_at_ms: e.at_ms,
-                            stale_seconds: now_ms
-                                .saturating_sub(e.at_ms.saturating_add(p.window_ms))
-                                .max(0) as f64
-                                / 1000.0,
-                            fair_prob: None,
-                            push_prob: 0.0,
-                            ev: None,
-                        },
-                    );
+                    stale_books.push(paths.book(path.0).to_string());
+                    stale[idx] = Some(n);
                 }
             }
             if e.at_ms < since {
                 continue;
             }
-            let (move_points, move_prob) = toward(selection, e.from, e.to);
-            slot_events.push(SteamEvent {
+            let (move_points, move_prob) = toward_rows(selection, &e.from, &e.to);
+            report.events.push(SteamEvent {
                 event_id: event_id.to_string(),
                 market,
                 scope,
                 selection,
-                originator: e.book.to_string(),
+                originator: paths.book(e.book).to_string(),
                 at_ms: e.at_ms,
-                from: price(e.from),
-                to: price(e.to),
+                from: price(&e.from),
+                to: price(&e.to),
                 move_prob,
                 move_points: move_points.max(0.0),
-                followers,
+                followers: followers
+                    .iter()
+                    .map(|(idx, lag)| Follower {
+                        book: paths.book(books[*idx].0).to_string(),
+                        lag_seconds: *lag,
+                    })
+                    .collect(),
                 stale_books,
                 window_closed: closed,
             });
         }
-        report
-            .stale
-            .extend(stale.into_values().filter(|s| s.steam_at_ms >= since));
-        report.events.extend(slot_events);
+        for (idx, n) in stale.iter().enumerate() {
+            let Some(e) = n.map(|n| &events[n].0) else {
+                continue;
+            };
+            if e.at_ms < since {
+                continue;
+            }
+            report.stale.push(StaleLine {
+                event_id: event_id.to_string(),
+                market,
+                scope,
+                selection,
+                book: paths.book(books[idx].0).to_string(),
+                price: price(&last_row(idx, e.to)),
+                originator: paths.book(e.book).to_string(),
+                originator_price: price(&last_row(e.idx, e.to)),
+                steam_at_ms: e.at_ms,
+                stale_seconds: now_ms
+                    .saturating_sub(e.at_ms.saturating_add(p.window_ms))
+                    .max(0) as f64
+                    / 1000.0,
+                fair_prob: None,
+                push_prob: 0.0,
+                ev: None,
+            });
+        }
     }
+    // Each id formatted once, not once per comparison (a stable sort, as before).
     report
         .events
-        .sort_by(|a, b| b.at_ms.cmp(&a.at_ms).then_with(|| a.id().cmp(&b.id())));
+        .sort_by_cached_key(|e| (std::cmp::Reverse(e.at_ms), e.id()));
     report
 }
 
@@ -490,74 +487,6 @@ pub(crate) mod tests {
             for s in &r.stale {
                 proptest::prop_assert!(s.stale_seconds >= 0.0);
             }
-        }
-    }
-
-    /// The grouping before rows were filed under packed integers: a hash of the event id per
-    /// row and an ordered map of book names per slot.
-    fn old_paths_by_slot(quotes: &[Quote]) -> Vec<Slot<'_>> {
-        use super::super::board::FastHash;
-        let mut slots: HashMap<SlotKey<'_>, BTreeMap<&str, Vec<&Quote>>, FastHash> =
-            HashMap::default();
-        for q in quotes {
-            if !matches!(
-                q.market,
-                MarketKind::Moneyline
-                    | MarketKind::Moneyline3Way
-                    | MarketKind::Spread
-                    | MarketKind::Total
-            ) {
-                continue;
-            }
-            slots
-                .entry((q.event_id.as_str(), q.market, q.scope, q.selection))
-                .or_default()
-                .entry(q.book.as_str())
-                .or_default()
-                .push(q);
-        }
-        let mut slots: Vec<_> = slots.into_iter().collect();
-        slots.sort_by(|a, b| a.0.cmp(&b.0));
-        slots
-    }
-
-    /// Slots, books and paths with the very same rows in the same order.
-    type Shape<'a> = Vec<(SlotKey<'a>, Vec<(&'a str, Vec<*const Quote>)>)>;
-
-    fn shape<'a>(slots: &[Slot<'a>]) -> Shape<'a> {
-        slots
-            .iter()
-            .map(|(k, books)| {
-                let books = books
-                    .iter()
-                    .map(|(b, path)| (*b, path.iter().map(|q| *q as *const Quote).collect()))
-                    .collect();
-                (*k, books)
-            })
-            .collect()
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn packed_grouping_files_every_row_as_before(
-            rows in proptest::collection::vec(
-                (0usize..3, 0usize..4, 0usize..3, 0usize..2, 0i64..100), 0..200),
-        ) {
-            let books = ["pinnacle", "draftkings", "bovada"];
-            let markets = [MarketKind::Spread, MarketKind::Total, MarketKind::Moneyline,
-                           MarketKind::SpreadAlt];
-            let qs: Vec<Quote> = rows
-                .iter()
-                .map(|(b, m, e, sel, t)| Quote {
-                    event_id: ["ev1", "ev2", "ev10"][*e].into(),
-                    market: markets[*m],
-                    selection: [Selection::Home, Selection::Away][*sel],
-                    scope: if *t % 2 == 0 { Scope::Game } else { Scope::H1 },
-                    observed_ms: *t,
-                    ..quote(books[*b], -3.0, -110, 0)
-                })
-                .collect();
-            proptest::prop_assert_eq!(shape(&paths_by_slot(&qs)), shape(&old_paths_by_slot(&qs)));
         }
     }
 

@@ -69,6 +69,11 @@ impl IntPmf {
         self.cum.last().copied().unwrap_or(0.0)
     }
 
+    /// No negative mass anywhere: bounds that hold for a probability distribution hold here.
+    pub fn is_nonnegative(&self) -> bool {
+        self.pmf.iter().all(|p| *p >= 0.0)
+    }
+
     /// P(X = x).
     pub fn at(&self, x: i32) -> f64 {
         usize::try_from(x - self.offset)
