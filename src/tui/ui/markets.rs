@@ -2,12 +2,13 @@
 //! (by hold) across books, from the latest pricing pass. Stale arbitrage is marked in words, not
 //! only colour: its oldest leg may already be gone.
 
+use super::overlays::overlay_block;
 use super::{centered, format, Ctx};
 use crate::domain::MarketKind;
 use crate::edges::MarketIntel;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
 /// Spreads read signed (home -3.5), totals plain (over 44.5).
@@ -202,35 +203,14 @@ pub fn markets_lines<'a>(cx: &Ctx) -> Vec<Line<'a>> {
 }
 
 pub fn markets(frame: &mut Frame, body: Rect, cx: &Ctx, scroll: usize) {
-    let r = &cx.theme.roles;
     let area = centered(body, 110, body.height);
     let lines = markets_lines(cx);
     let total = lines.len();
-    let mut block = Block::bordered()
-        .border_style(r.border_focus)
-        .style(r.overlay)
-        .title(Span::styled(" Markets: across books ", r.title_focus))
-        .title(
-            Line::from(Span::styled(
-                format!(" {}/{} · Esc closes ", (scroll + 1).min(total), total),
-                r.muted,
-            ))
-            .right_aligned(),
-        );
-    block = if cx.theme.ascii {
-        block.border_set(ratatui::symbols::border::Set {
-            top_left: "+",
-            top_right: "+",
-            bottom_left: "+",
-            bottom_right: "+",
-            vertical_left: "|",
-            vertical_right: "|",
-            horizontal_top: "=",
-            horizontal_bottom: "=",
-        })
-    } else {
-        block.border_type(BorderType::Double)
-    };
+    let block = overlay_block(
+        cx,
+        "Markets: across books",
+        &format!("{}/{} · Esc closes", (scroll + 1).min(total), total),
+    );
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(lines)

@@ -15,7 +15,7 @@ use ratatui::widgets::{
 use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
-fn overlay_block<'a>(cx: &Ctx, title: &str, right: &str) -> Block<'a> {
+pub(super) fn overlay_block<'a>(cx: &Ctx, title: &str, right: &str) -> Block<'a> {
     let r = &cx.theme.roles;
     let mut b = Block::bordered()
         .border_style(r.border_focus)
