@@ -191,24 +191,12 @@ fn median(v: &[f64]) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::steam::{detect_steam, tests::params, tests::steam_board};
+    use super::super::steam::{detect_steam, tests::params, tests::two_sided_steam_board};
     use super::*;
-    use crate::domain::Selection;
 
     #[test]
     fn the_steam_board_profiles_its_three_books() {
-        let mut board = steam_board();
-        // Complete the market so holds can be measured: the away side at each book's line.
-        let away: Vec<Quote> = board
-            .iter()
-            .map(|q| Quote {
-                selection: Selection::Away,
-                line: q.line.map(|l| -l),
-                american: if q.book == "pinnacle" { -105 } else { -110 },
-                ..q.clone()
-            })
-            .collect();
-        board.extend(away);
+        let board = two_sided_steam_board();
         let now = 1_300_000;
         let latest: Vec<&Quote> = board.iter().filter(|q| q.observed_ms == now).collect();
         let origin = vec!["pinnacle".to_string()];

@@ -233,7 +233,7 @@ pub fn price_stale(
 
 #[cfg(test)]
 mod tests {
-    use super::super::steam::tests::steam_board;
+    use super::super::steam::tests::{steam_board, two_sided_steam_board};
     use super::*;
     use crate::domain::{MarketKind, Scope, Selection};
     use crate::pricing::{load_games, GameInputs, PricingEngine, SlateGame};
@@ -258,16 +258,7 @@ mod tests {
 
     #[test]
     fn the_stale_line_is_priced_against_the_new_number() {
-        let mut board = steam_board();
-        let away: Vec<Quote> = board
-            .iter()
-            .map(|q| Quote {
-                selection: Selection::Away,
-                line: q.line.map(|l| -l),
-                ..q.clone()
-            })
-            .collect();
-        board.extend(away);
+        let board = two_sided_steam_board();
         let now = 1_300_000;
         let latest: Vec<&Quote> = board.iter().filter(|q| q.observed_ms == now).collect();
         let games =

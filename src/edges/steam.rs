@@ -395,6 +395,22 @@ pub(crate) mod tests {
         qs
     }
 
+    /// The steam board with each market completed (the away side at each book's line and
+    /// price), so holds and fair prices can be measured on it.
+    pub fn two_sided_steam_board() -> Vec<Quote> {
+        let mut board = steam_board();
+        let away: Vec<Quote> = board
+            .iter()
+            .map(|q| Quote {
+                selection: crate::domain::Selection::Away,
+                line: q.line.map(|l| -l),
+                ..q.clone()
+            })
+            .collect();
+        board.extend(away);
+        board
+    }
+
     pub fn params(originators: &[String]) -> SteamParams<'_> {
         SteamParams {
             originators,
