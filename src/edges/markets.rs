@@ -236,7 +236,6 @@ mod tests {
     use super::super::steam::tests::{steam_board, two_sided_steam_board};
     use super::*;
     use crate::domain::{MarketKind, Scope, Selection};
-    use crate::pricing::{load_games, GameInputs, PricingEngine, SlateGame};
 
     proptest::proptest! {
         #[test]
@@ -261,25 +260,11 @@ mod tests {
         let board = two_sided_steam_board();
         let now = 1_300_000;
         let latest: Vec<&Quote> = board.iter().filter(|q| q.observed_ms == now).collect();
-        let games =
-            load_games(concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv")).expect("games");
         let cfg = AnalyticsConfig {
             sharp_books: vec!["pinnacle".into()],
             ..AnalyticsConfig::default()
         };
-        let engine = PricingEngine::from_games(&games, &cfg).expect("engine");
-        let sim = engine.simulate_slate(
-            &[SlateGame::new(
-                "ev1",
-                GameInputs {
-                    mean_margin: 3.5,
-                    mean_total: 45.0,
-                },
-                2025,
-            )],
-            0,
-            1,
-        );
+        let sim = crate::edges::tests::one_game_sim(&cfg, 3.5);
         let intel = scan_markets(&board, &latest, &sim, &cfg, now);
         assert_eq!(intel.steam.len(), 1);
         assert_eq!(intel.stale.len(), 1);

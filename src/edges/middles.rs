@@ -551,25 +551,10 @@ pub(crate) fn find_middles_reference(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pricing::{load_games, GameInputs, PricingEngine, SlateGame};
     use proptest::prelude::*;
 
     fn sim() -> SlateSimulation {
-        let games =
-            load_games(concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv")).expect("games");
-        let engine = PricingEngine::from_games(&games, &Default::default()).expect("engine");
-        engine.simulate_slate(
-            &[SlateGame::new(
-                "ev1",
-                GameInputs {
-                    mean_margin: 3.0,
-                    mean_total: 45.0,
-                },
-                2025,
-            )],
-            0,
-            1,
-        )
+        crate::edges::tests::one_game_sim(&Default::default(), 3.0)
     }
 
     fn quote(book: &str, market: MarketKind, selection: Selection, line: f64, am: i64) -> Quote {

@@ -25,6 +25,25 @@ pub(crate) fn q(
     }
 }
 
+/// The exact distributions of event `ev1` alone (2025, total 45) with the model fitted on the
+/// shipped games file; shared by the edges modules' tests.
+pub(crate) fn one_game_sim(cfg: &AnalyticsConfig, mean_margin: f64) -> SlateSimulation {
+    let games = load_games(concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv")).expect("games");
+    let engine = PricingEngine::from_games(&games, cfg).expect("engine");
+    engine.simulate_slate(
+        &[SlateGame::new(
+            "ev1",
+            GameInputs {
+                mean_margin,
+                mean_total: 45.0,
+            },
+            2025,
+        )],
+        0,
+        1,
+    )
+}
+
 fn event() -> Event {
     Event {
         event_id: "ev1".into(),
@@ -311,21 +330,8 @@ fn best_price_wins_and_the_path_gives_movement() {
 
 #[test]
 fn model_supplies_pushes_and_blends() {
-    let games = load_games(concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv")).expect("games");
     let cfg = AnalyticsConfig::default();
-    let engine = PricingEngine::from_games(&games, &cfg).expect("engine");
-    let sim = engine.simulate_slate(
-        &[SlateGame::new(
-            "ev1",
-            GameInputs {
-                mean_margin: 3.0,
-                mean_total: 45.0,
-            },
-            2025,
-        )],
-        0,
-        1,
-    );
+    let sim = one_game_sim(&cfg, 3.0);
     let quotes = vec![
         q(
             "pinnacle",
