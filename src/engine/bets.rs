@@ -210,6 +210,35 @@ impl ClvJob {
     }
 }
 
+/// A bet on an edge of the board at its price and fair figures, validated like any other
+/// (the dashboard's `+` and the paper trade of an alerted edge both record one).
+pub(super) fn bet_on_edge(
+    edge: &crate::snapshot::EdgeRow,
+    stake: f64,
+    paper: bool,
+    note: String,
+    now_ms: i64,
+) -> Result<crate::store::bets::NewBet, crate::edges::ledger::LedgerError> {
+    let req = crate::edges::ledger::BetRequest {
+        event_id: edge.event_id.clone(),
+        market: edge.market.clone(),
+        scope: Some(edge.scope.clone()),
+        selection: edge.selection.clone(),
+        line: edge.line,
+        book: edge.book.clone(),
+        price: format!("{}", edge.decimal),
+        stake,
+        paper,
+        note: Some(note),
+    };
+    let mut bet = crate::edges::ledger::validate(&req, now_ms)?;
+    bet.fair_prob = Some(edge.fair_prob);
+    bet.ev = Some(edge.ev);
+    bet.model_prob = edge.model_prob;
+    bet.consensus_prob = edge.consensus_prob;
+    Ok(bet)
+}
+
 fn clv_job(
     b: &Bet,
     ev: &Event,

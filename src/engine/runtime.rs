@@ -625,26 +625,11 @@ impl Ctx {
         else {
             return Reply::Error(format!("the edge {key} is no longer on the board"));
         };
-        let req = crate::edges::ledger::BetRequest {
-            event_id: edge.event_id.clone(),
-            market: edge.market.clone(),
-            scope: Some(edge.scope.clone()),
-            selection: edge.selection.clone(),
-            line: edge.line,
-            book: edge.book.clone(),
-            price: format!("{}", edge.decimal),
-            stake: stake.unwrap_or(edge.stake),
-            paper: false,
-            note: Some("dashboard".into()),
-        };
-        let mut bet = match crate::edges::ledger::validate(&req, now_ms()) {
+        let stake = stake.unwrap_or(edge.stake);
+        let bet = match super::bets::bet_on_edge(edge, stake, false, "dashboard".into(), now_ms()) {
             Ok(b) => b,
             Err(e) => return Reply::Error(format!("bet not recorded: {e}")),
         };
-        bet.fair_prob = Some(edge.fair_prob);
-        bet.ev = Some(edge.ev);
-        bet.model_prob = edge.model_prob;
-        bet.consensus_prob = edge.consensus_prob;
         match self.store.insert_bet(bet.clone()).await {
             Ok(Some(id)) => Reply::Done(format!(
                 "recorded bet {id}: {} {} {} @ {} {:.3} stake {:.2}",
@@ -679,29 +664,20 @@ impl Ctx {
             {
                 continue;
             }
-            let req = crate::edges::ledger::BetRequest {
-                event_id: edge.event_id.clone(),
-                market: edge.market.clone(),
-                scope: Some(edge.scope.clone()),
-                selection: edge.selection.clone(),
-                line: edge.line,
-                book: edge.book.clone(),
-                price: format!("{}", edge.decimal),
-                stake: edge.stake,
-                paper: true,
-                note: Some(format!("alert {}", ev.alert.id)),
-            };
-            let mut bet = match crate::edges::ledger::validate(&req, snap.taken_ms) {
+            let note = format!("alert {}", ev.alert.id);
+            let mut bet = match super::bets::bet_on_edge(
+                edge,
+                edge.stake,
+                true,
+                note,
+                snap.taken_ms,
+            ) {
                 Ok(b) => b,
                 Err(e) => {
                     tracing::debug!(edge = %edge.key, error = %e, "alerted edge not paper-traded");
                     continue;
                 }
             };
-            bet.fair_prob = Some(edge.fair_prob);
-            bet.ev = Some(edge.ev);
-            bet.model_prob = edge.model_prob;
-            bet.consensus_prob = edge.consensus_prob;
             bet.dedup_key = Some(format!("paper|{}|{}", edge.key, ev.alert.since_ms));
             match self.store.insert_bet(bet).await {
                 Ok(Some(id)) => {
