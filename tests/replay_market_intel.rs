@@ -36,17 +36,6 @@ fn the_default_replay_shows_a_stale_line_from_its_stale_book_within_a_cycle() {
 
     // The store's view: the odds path keeps a quote only when its price or line changed, the
     // latest price per slot is what the book shows now.
-    let slot = |q: &Quote| {
-        format!(
-            "{}|{}|{}|{}|{}|{}",
-            q.event_id,
-            q.book,
-            q.market,
-            q.scope,
-            q.selection,
-            q.ladder_key()
-        )
-    };
     let mut latest: HashMap<String, Quote> = HashMap::new();
     let mut history: Vec<Quote> = Vec::new();
     let sim = SlateSimulation::empty();
@@ -61,7 +50,7 @@ fn the_default_replay_shows_a_stale_line_from_its_stale_book_within_a_cycle() {
             ) {
                 continue;
             }
-            let k = slot(&q);
+            let k = q.slot_key();
             let changed = latest
                 .get(&k)
                 .is_none_or(|old| old.american != q.american || old.line != q.line);

@@ -270,6 +270,20 @@ impl Quote {
         }
     }
 
+    /// The whole slot as one string: event, book, market, scope, selection and ladder rung.
+    /// The store keeps one latest price per slot.
+    pub fn slot_key(&self) -> String {
+        format!(
+            "{}|{}|{}|{}|{}|{}",
+            self.event_id,
+            self.book,
+            self.market,
+            self.scope,
+            self.selection,
+            self.ladder_key()
+        )
+    }
+
     pub fn decimal(&self) -> f64 {
         crate::domain::odds::american_to_decimal(self.american).unwrap_or(f64::NAN)
     }

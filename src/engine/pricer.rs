@@ -155,11 +155,11 @@ impl Pricer {
         let sim = self.engine.simulate_slate(&slate, iterations, seed);
         // Paths for the fresh slots only: a book that stopped quoting a market is not a price.
         let fresh: std::collections::HashSet<String> =
-            data.latest.iter().map(|l| slot(&l.quote)).collect();
+            data.latest.iter().map(|l| l.quote.slot_key()).collect();
         let mut quotes: Vec<Quote> = data
             .history
             .iter()
-            .filter(|q| fresh.contains(&slot(q)))
+            .filter(|q| fresh.contains(&q.slot_key()))
             .cloned()
             .collect();
         quotes.extend(data.latest.iter().map(|l| l.quote.clone()));
@@ -256,18 +256,6 @@ pub fn records(p: &PricingRun) -> (SimulationRecord, Vec<OpportunityRecord>) {
         })
         .collect();
     (sim, opps)
-}
-
-fn slot(q: &Quote) -> String {
-    format!(
-        "{}|{}|{}|{}|{}|{}",
-        q.event_id,
-        q.book,
-        q.market,
-        q.scope,
-        q.selection,
-        q.ladder_key()
-    )
 }
 
 /// The stable key of an opportunity: event|market|scope|selection|line|book.
