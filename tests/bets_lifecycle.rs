@@ -35,6 +35,24 @@ fn finals() -> HashMap<String, (f64, f64)> {
         .collect()
 }
 
+/// A listed bet's status by hand from the game's final score.
+fn status_by_hand(b: &serde_json::Value, home: f64, away: f64) -> &'static str {
+    let sign = by_hand(
+        b["market"].as_str().unwrap(),
+        b["selection"].as_str().unwrap(),
+        b["line"].as_f64(),
+        home,
+        away,
+    );
+    if sign > 0.0 {
+        "won"
+    } else if sign < 0.0 {
+        "lost"
+    } else {
+        "push"
+    }
+}
+
 /// The grade of a full-game bet, by the rules a sportsbook states: >0 won, <0 lost, 0 push.
 fn by_hand(market: &str, sel: &str, line: Option<f64>, home: f64, away: f64) -> f64 {
     let l = line.unwrap_or(0.0);
@@ -126,19 +144,11 @@ fn headless_replay_settles_paper_bets_and_reports_clv() {
             b["scope"], "game",
             "only full-game bets grade from final scores: {b}"
         );
-        let sign = by_hand(
-            b["market"].as_str().unwrap(),
-            b["selection"].as_str().unwrap(),
-            b["line"].as_f64(),
-            home,
-            away,
-        );
-        let (status, pnl) = if sign > 0.0 {
-            ("won", stake * (d - 1.0))
-        } else if sign < 0.0 {
-            ("lost", -stake)
-        } else {
-            ("push", 0.0)
+        let status = status_by_hand(b, home, away);
+        let pnl = match status {
+            "won" => stake * (d - 1.0),
+            "lost" => -stake,
+            _ => 0.0,
         };
         assert_eq!(b["status"], status, "{b} final {home}-{away}");
         let got = b["pnl"].as_f64().unwrap();
@@ -351,21 +361,7 @@ fn a_running_engine_refits_on_a_new_games_file_and_grades_with_it() {
     {
         settled += 1;
         let (home, away) = finals[b["event_id"].as_str().unwrap()];
-        let sign = by_hand(
-            b["market"].as_str().unwrap(),
-            b["selection"].as_str().unwrap(),
-            b["line"].as_f64(),
-            home,
-            away,
-        );
-        let want = if sign > 0.0 {
-            "won"
-        } else if sign < 0.0 {
-            "lost"
-        } else {
-            "push"
-        };
-        assert_eq!(b["status"], want, "{b}");
+        assert_eq!(b["status"], status_by_hand(b, home, away), "{b}");
     }
     assert!(settled > 0);
 }
