@@ -558,17 +558,7 @@ mod tests {
     }
 
     fn quote(book: &str, market: MarketKind, selection: Selection, line: f64, am: i64) -> Quote {
-        Quote {
-            event_id: "ev1".into(),
-            book: book.into(),
-            market,
-            scope: Scope::Game,
-            selection,
-            line: Some(line),
-            american: am,
-            observed_ms: 0,
-            source: "test".into(),
-        }
+        crate::edges::tests::q(book, market, selection, Some(line), am, 0)
     }
 
     fn middles(qs: &[Quote], sim: &SlateSimulation) -> Vec<Middle> {
