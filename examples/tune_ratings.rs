@@ -11,9 +11,9 @@
 //! final parameters. Nothing here reads a game after 2014. Other modes (environment):
 //! `TUNE_ONLY=8,9` searches only those knobs; `TUNE_SET=name=value,...` scores one candidate
 //! against the frozen parameters with its paired standard error; `TUNE_FIT_LAST=2011` searches
-//! (or scores) on 2006-2011 and reports the 2012-2014 games as a holdout; `TUNE_DIAG=blend,
-//! half_life,ridge[,home_field_fit,hfa_ridge]` prints by season how far the model's margins are
-//! from the closing spreads; `TUNE_COMPARE=1` rescores the earlier single changes.
+//! (or scores) on 2006-2011 and reports the 2012-2014 games as a holdout; `TUNE_DIAG=1` prints,
+//! for the frozen parameters or the `TUNE_SET` candidate, how far the model's margins are from
+//! the closing spreads by season; `TUNE_COMPARE=1` rescores the earlier single changes.
 
 use nflreadpy_betting::pricing::keynumbers::KeyNumberTable;
 use nflreadpy_betting::pricing::{load_games, GameRecord, RatingParams, RatingState};
@@ -168,6 +168,22 @@ fn diagnose(t: &Tuner, q: &RatingParams) {
     }
 }
 
+/// `base` with the knobs of a `name=value,name=value` list set (names as in `field`).
+fn candidate(base: RatingParams, spec: &str) -> RatingParams {
+    let mut q = base;
+    for kv in spec.split(',') {
+        let (name, value) = kv.split_once('=').expect("name=value");
+        let value: f64 = value.trim().parse().expect("a number");
+        let i = (0..)
+            .find(|&i| field(&mut q, i).is_none_or(|f| f.0 == name.trim()))
+            .expect("field");
+        *field(&mut q, i)
+            .unwrap_or_else(|| panic!("no parameter {name}"))
+            .1 = value;
+    }
+    q
+}
+
 fn main() {
     let path = std::env::args()
         .nth(1)
@@ -219,31 +235,15 @@ fn main() {
     let only: Option<Vec<usize>> = std::env::var("TUNE_ONLY")
         .ok()
         .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect());
-    if let Ok(v) = std::env::var("TUNE_DIAG") {
-        let mut q = best;
-        let mut it = v.split(',').filter_map(|x| x.trim().parse::<f64>().ok());
-        if let (Some(b), Some(h), Some(r)) = (it.next(), it.next(), it.next()) {
-            (q.market_blend, q.market_half_life, q.market_ridge) = (b, h, r);
-            q.home_field_fit = it.next().unwrap_or(q.home_field_fit);
-            q.hfa_ridge = it.next().unwrap_or(q.hfa_ridge);
-        }
+    let set = std::env::var("TUNE_SET").ok();
+    let q = set.as_deref().map_or(best, |v| candidate(best, v));
+    if std::env::var("TUNE_DIAG").is_ok() {
         diagnose(&t, &q);
         return;
     }
-    if let Ok(v) = std::env::var("TUNE_SET") {
-        // TUNE_SET=name=value,name=value: one candidate against the frozen parameters, on the
-        // search games and (with TUNE_FIT_LAST) on the holdout.
-        let mut q = best;
-        for kv in v.split(',') {
-            let (name, value) = kv.split_once('=').expect("name=value");
-            let value: f64 = value.trim().parse().expect("a number");
-            let i = (0..)
-                .find(|&i| field(&mut q, i).is_none_or(|f| f.0 == name.trim()))
-                .expect("field");
-            *field(&mut q, i)
-                .unwrap_or_else(|| panic!("no parameter {name}"))
-                .1 = value;
-        }
+    if set.is_some() {
+        // One candidate against the frozen parameters, on the search games and (with
+        // TUNE_FIT_LAST) on the holdout.
         for (label, tuner) in [("search", &t), ("holdout", &hold)] {
             if tuner.scored.is_empty() {
                 continue;
@@ -266,24 +266,9 @@ fn main() {
         (early.early_boost, early.early_games) = (0.9375, 2.0);
         let mut sharp = best;
         sharp.margin_sigma = 11.875;
-        let mut blend = best;
-        if let Some(v) = std::env::var("TUNE_BLEND").ok().and_then(|v| {
-            let mut it = v.split(',').map(|x| x.trim().parse::<f64>().ok());
-            Some((it.next()??, it.next()??, it.next()??))
-        }) {
-            (
-                blend.market_blend,
-                blend.market_half_life,
-                blend.market_ridge,
-            ) = v;
-        }
         for (name, q) in [
             ("early_boost 0.9375 over 2 games", early),
             ("margin_sigma 11.875", sharp),
-            (
-                "market-implied rating blend (TUNE_BLEND=blend,half_life,ridge)",
-                blend,
-            ),
         ] {
             let (d, se) = t.compare(&best, &q);
             println!(

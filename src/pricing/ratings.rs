@@ -378,8 +378,13 @@ impl RatingState {
         let rating = |t: &str| self.team.get(t).copied().unwrap_or(0.0) * team_carry;
         let (home, away) = (rating(&ctx.home), rating(&ctx.away));
         let margin = (t.home_field + home - away + t.home_qb - t.away_qb + t.rest) * divisional;
-        let market = self.market_diff(ctx, team_carry);
-        let market_margin = (t.home_field + market + t.home_qb - t.away_qb + t.rest) * divisional;
+        // Only a blend reads the market-implied margin (see `predict`).
+        let market_margin = if p.market_blend == 0.0 {
+            margin
+        } else {
+            let market = self.market_diff(ctx, team_carry);
+            (t.home_field + market + t.home_qb - t.away_qb + t.rest) * divisional
+        };
         let scoring = |t: &str| self.scoring.get(t).copied().unwrap_or(0.0) * total_carry;
         let total =
             self.league_total + scoring(&ctx.home) + scoring(&ctx.away) + environment(p, ctx);
