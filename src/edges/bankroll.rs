@@ -182,7 +182,7 @@ pub fn simulate(bets: &[PathBet], cfg: &BankrollConfig) -> BankrollReport {
 }
 
 /// Linear-interpolated quantile of sorted data.
-fn quantile(sorted: &[f64], q: f64) -> f64 {
+pub(crate) fn quantile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }

@@ -181,12 +181,7 @@ fn median(v: &[f64]) -> Option<f64> {
         return None;
     }
     v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
+    Some(super::bankroll::quantile(&v, 0.5))
 }
 
 #[cfg(test)]
