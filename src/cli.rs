@@ -239,11 +239,25 @@ pub struct BacktestArgs {
     /// Accepted for compatibility: the backtest prices exactly and draws nothing.
     #[arg(long, value_name = "N", hide = true)]
     pub iterations: Option<u32>,
-    /// Write one row per game (model, market and blend probabilities, margins, totals, scores).
+    /// Write one row per game (model, market and blend probabilities, margins, totals, scores;
+    /// with --odds also the opener, the closing consensus and the model at the opener).
     #[arg(long, value_name = "PATH.csv")]
     pub predictions: Option<PathBuf>,
+    /// Evaluate on real books instead: a folder in the odds-archive layout
+    /// (<season>/week_<n>.csv, as data/odds), every season it holds.
+    #[arg(long, value_name = "DIR")]
+    pub odds: Option<PathBuf>,
+    /// text (alias table) or json; csv with --odds (one row per figure).
     #[arg(long, value_enum, default_value = "text")]
-    pub format: OutputFormat,
+    pub format: BacktestFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BacktestFormat {
+    #[value(alias = "table")]
+    Text,
+    Json,
+    Csv,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -315,6 +329,21 @@ pub enum DataCommand {
     Update(DataUpdateArgs),
     /// Games, seasons, last played gameday, source, fetch time and sha256 of the games file.
     Status(DataStatusArgs),
+    /// Load a real-odds archive (<season>/week_<n>.csv, as data/odds) into the store as odds
+    /// paths: each opener when it was posted, each book's close before kickoff. Idempotent.
+    ImportOdds(DataImportOddsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DataImportOddsArgs {
+    /// The archive folder.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Games file the archive is joined to (default analytics.ratings.games_path).
+    #[arg(long, value_name = "PATH")]
+    pub games: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -20,6 +20,7 @@ pub mod domain;
 pub mod duration;
 pub mod edges;
 pub mod engine;
+pub mod evaluation;
 pub mod frontends;
 pub mod health;
 pub mod ingest;

@@ -35,6 +35,10 @@ pub struct ApiState {
     /// Backtest behind `/calibration`: computed once, on first request.
     calibration: Arc<tokio::sync::OnceCell<Result<serde_json::Value, String>>>,
     calibration_source: Option<(PathBuf, crate::config::AnalyticsConfig)>,
+    /// The real-market evaluation behind `/evaluation`: computed once.
+    evaluation: Arc<tokio::sync::OnceCell<Result<serde_json::Value, String>>>,
+    /// The odds archive it evaluates (`analytics.ratings.odds_path`).
+    evaluation_odds: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +70,8 @@ impl ApiState {
             limiter: Arc::new(guard::ClientLimiter::new(settings.rate_limit_per_second)),
             calibration: Arc::new(tokio::sync::OnceCell::new()),
             calibration_source: None,
+            evaluation: Arc::new(tokio::sync::OnceCell::new()),
+            evaluation_odds: None,
         }
     }
 
@@ -83,6 +89,45 @@ impl ApiState {
     ) -> Self {
         self.calibration_source = Some((games, analytics));
         self
+    }
+
+    /// The odds archive `/evaluation` evaluates against the calibration's games file.
+    pub fn with_evaluation(mut self, odds: PathBuf) -> Self {
+        self.evaluation_odds = Some(odds);
+        self
+    }
+
+    /// `backtest --odds` of the configured archive (the same document), computed once.
+    pub async fn evaluation(&self) -> Result<serde_json::Value, Problem> {
+        let (Some(odds), Some((games, cfg))) = (
+            self.evaluation_odds.clone(),
+            self.calibration_source.clone(),
+        ) else {
+            return Err(Problem::not_found(
+                "the real-market evaluation is not configured for this server",
+            ));
+        };
+        let res = self
+            .evaluation
+            .get_or_init(|| async move {
+                tokio::task::spawn_blocking(move || {
+                    let loaded = crate::evaluation::Loaded::from_paths(&odds, &games)
+                        .map_err(|e| e.to_string())?;
+                    let (eval, _) =
+                        crate::evaluation::evaluate(&loaded, &cfg).map_err(|e| e.to_string())?;
+                    serde_json::to_value(eval).map_err(|e| e.to_string())
+                })
+                .await
+                .map_err(|e| e.to_string())?
+            })
+            .await;
+        res.clone().map_err(|e| {
+            tracing::warn!(error = %e, "evaluation failed");
+            Problem::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "the real-market evaluation is unavailable: the odds archive or the games file could not be read",
+            )
+        })
     }
 
     /// Walk-forward backtest of the five latest complete seasons, computed once.
@@ -146,6 +191,7 @@ pub fn router(state: ApiState, settings: &ApiSettings) -> Router {
         .route("/alerts/{id}/ack", post(routes::ack_alert))
         .route("/filters", get(routes::filters))
         .route("/calibration", get(routes::calibration))
+        .route("/evaluation", get(routes::evaluation))
         .route("/portfolio", get(routes::portfolio))
         .route("/arbitrage", get(routes::arbitrage))
         .route("/middles", get(routes::middles))

@@ -410,6 +410,10 @@ pub async fn calibration(State(st): State<ApiState>) -> ApiResult {
     ok(st.calibration().await?)
 }
 
+pub async fn evaluation(State(st): State<ApiState>) -> ApiResult {
+    ok(st.evaluation().await?)
+}
+
 /// Arbitrage across books from the latest pricing pass, best return first (stale ones flagged).
 pub async fn arbitrage(State(st): State<ApiState>) -> ApiResult {
     let snap = st.handle.latest();

@@ -3,7 +3,7 @@
 
 use super::{load_config, Failure, Outcome};
 use crate::alerts::{send_test_alert, AlertsEngine, DispatchOptions};
-use crate::cli::{BacktestArgs, GlobalArgs, OutputFormat, ScanArgs, SimulateArgs};
+use crate::cli::{BacktestArgs, BacktestFormat, GlobalArgs, OutputFormat, ScanArgs, SimulateArgs};
 use crate::config::Config;
 use crate::engine::pricer::{self, MarketData, Pricer, PricingRun};
 use crate::ingest::adapter;
@@ -371,6 +371,14 @@ pub fn scan(g: &GlobalArgs, a: &ScanArgs) -> Outcome {
 }
 
 pub fn backtest(g: &GlobalArgs, a: &BacktestArgs) -> Outcome {
+    if let Some(dir) = &a.odds {
+        return super::odds_archive::backtest(g, a, dir);
+    }
+    if a.format == BacktestFormat::Csv {
+        return Err(usage(
+            "--format csv needs --odds DIR (the games-file backtest prints text or json; --predictions writes its per-game CSV)".into(),
+        ));
+    }
     let cfg = load_config(g)?.config;
     if a.start_season > a.end_season {
         return Err(usage(format!(
@@ -398,7 +406,7 @@ pub fn backtest(g: &GlobalArgs, a: &BacktestArgs) -> Outcome {
         write_predictions(out, &predictions)
             .with_context(|| format!("writing predictions to {}", out.display()))?;
     }
-    if a.format == OutputFormat::Json {
+    if a.format == BacktestFormat::Json {
         println!(
             "{}",
             serde_json::to_string(&report).context("encoding the report")?

@@ -18,6 +18,7 @@ pub fn run(g: &GlobalArgs, a: &DataArgs) -> Outcome {
     match &a.command {
         DataCommand::Update(u) => run_update(g, u),
         DataCommand::Status(s) => run_status(g, s),
+        DataCommand::ImportOdds(i) => super::odds_archive::import(g, i),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod data;
 pub mod ingest;
 pub mod load;
+pub mod odds_archive;
 pub mod outcome;
 pub mod scan_kind;
 pub mod serve;

@@ -38,7 +38,8 @@ pub fn run(g: &GlobalArgs, a: &ServeArgs) -> Outcome {
             .map_err(|e| Failure::Runtime(e.into()))?;
         let state = ApiState::new(handle, api_store, &settings)
             .with_writer(api_writer)
-            .with_calibration(PathBuf::from(&cfg.analytics.ratings.games_path), cfg.analytics.clone());
+            .with_calibration(PathBuf::from(&cfg.analytics.ratings.games_path), cfg.analytics.clone())
+            .with_evaluation(PathBuf::from(&cfg.analytics.ratings.odds_path));
         // The backtest behind /calibration takes seconds; start it now so the first request
         // waits less (requests that come earlier wait on the same computation).
         let warm = state.clone();

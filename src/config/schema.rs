@@ -111,6 +111,9 @@ pub struct ReplaySource {
     pub poll_interval_seconds: Option<f64>,
     /// nflverse schedule with closing lines; the replay drifts prices toward these closes.
     pub games_path: String,
+    /// The real-odds archive (`<season>/week_<n>.csv`): a replayed week it holds opens at the
+    /// real opener and drifts to each real book's close; other weeks keep the synthetic opener.
+    pub odds_path: String,
     /// Season and week to replay; null picks the most recent week with closing lines.
     pub season: Option<i32>,
     pub week: Option<i32>,
@@ -131,6 +134,7 @@ impl Default for ReplaySource {
             enabled: true,
             poll_interval_seconds: None,
             games_path: "data/games.csv".into(),
+            odds_path: "data/odds".into(),
             season: None,
             week: None,
             seed: 20_241_027,
@@ -455,12 +459,16 @@ impl Default for IterationsConfig {
 pub struct RatingsConfig {
     /// The nflverse schedule the ratings learn from (results, closing lines, starters, rest).
     pub games_path: String,
+    /// The real-odds archive `GET /api/v1/evaluation` evaluates (`backtest --odds` takes a
+    /// folder on the command line).
+    pub odds_path: String,
 }
 
 impl Default for RatingsConfig {
     fn default() -> Self {
         RatingsConfig {
             games_path: "data/games.csv".into(),
+            odds_path: "data/odds".into(),
         }
     }
 }

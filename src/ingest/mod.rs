@@ -2,6 +2,7 @@
 //! scheduler polls them with retries, backoff and circuit breakers, and hands batches to the store.
 
 pub mod adapter;
+pub mod archive;
 pub mod breaker;
 pub mod health;
 pub mod normalize;

@@ -497,3 +497,112 @@ fn check_z_distribution() {
         z[100], z[180], z[198], z[199]
     );
 }
+
+/// The advance opener's view (issue 21): a game's open-time price must not move when its own
+/// starting quarterbacks, its own result and lines, or the previous week's scores change in the
+/// games file, while the kickoff view (which may see the previous week) does move.
+#[test]
+fn open_time_price_ignores_the_actual_starters_and_the_previous_week() {
+    let games = history();
+    // A mid-season regular-season game both of whose teams played the week before.
+    let target = games
+        .iter()
+        .find(|g| g.season == 2023 && g.week == 9 && g.game_type == "REG")
+        .expect("a 2023 week 9 game")
+        .clone();
+    let base = engine().open_view(&target.game_id).expect("open view");
+    let prev_day_count = games
+        .iter()
+        .filter(|g| g.season == 2023 && g.week == 8)
+        .count();
+    assert!(prev_day_count > 10);
+    let mut changed: Vec<GameRecord> = games.to_vec();
+    for g in changed.iter_mut() {
+        if g.game_id == target.game_id {
+            // A surprise starter for both teams and a made-up result and line.
+            g.home_qb_id = Some("00-9999999".into());
+            g.away_qb_id = Some("00-9999998".into());
+            g.home_score = Some(70);
+            g.away_score = Some(0);
+            g.spread_line = Some(-30.0);
+            g.temp = Some(-20.0);
+            g.wind = Some(60.0);
+        }
+        if g.season == 2023 && g.week == 8 {
+            // The previous week's results turned upside down.
+            let (h, a) = (g.home_score, g.away_score);
+            g.home_score = a.map(|x| x + 21);
+            g.away_score = h;
+            g.spread_line = g.spread_line.map(|s| -s);
+        }
+    }
+    let other = PricingEngine::from_games(&changed, &AnalyticsConfig::default()).expect("engine");
+    let open = other.open_view(&target.game_id).expect("open view");
+    assert_eq!(open.cutoff, base.cutoff);
+    assert_eq!(
+        open.prediction.margin.to_bits(),
+        base.prediction.margin.to_bits(),
+        "the open-time margin moved"
+    );
+    assert_eq!(
+        open.prediction.total.to_bits(),
+        base.prediction.total.to_bits(),
+        "the open-time total moved"
+    );
+    // The same edits do move the kickoff view: the test can fail.
+    let k0 = engine()
+        .kickoff_view(&target.game_id)
+        .expect("kickoff view");
+    let k1 = other.kickoff_view(&target.game_id).expect("kickoff view");
+    assert_ne!(
+        k0.prediction.margin.to_bits(),
+        k1.prediction.margin.to_bits()
+    );
+}
+
+#[test]
+fn the_open_cutoff_is_the_previous_week_in_season_and_the_own_week_otherwise() {
+    let e = engine();
+    let first_day = |s: i32, w: i32| {
+        history()
+            .iter()
+            .filter(|g| g.season == s && g.week == w)
+            .map(|g| g.gameday.clone())
+            .min()
+            .expect("a week")
+    };
+    let pick = |s: i32, w: i32, t: &str| {
+        history()
+            .iter()
+            .find(|g| g.season == s && g.week == w && g.game_type == t)
+            .expect("a game")
+            .game_id
+            .clone()
+    };
+    let v = e.open_view(&pick(2022, 10, "REG")).unwrap();
+    assert_eq!(v.cutoff.as_str(), first_day(2022, 9));
+    let v = e.open_view(&pick(2022, 1, "REG")).unwrap();
+    assert_eq!(v.cutoff.as_str(), first_day(2022, 1));
+    let v = e.open_view(&pick(2022, 19, "WC")).unwrap();
+    assert_eq!(v.cutoff.as_str(), first_day(2022, 19));
+    // The last known starter: a team's starter in its last game before the cutoff.
+    let g = history()
+        .iter()
+        .find(|g| g.game_id == pick(2022, 10, "REG"))
+        .unwrap();
+    let cutoff = known::open_cutoff(e.week_starts(), g);
+    let last = history()
+        .iter()
+        .filter(|x| {
+            (x.home_team == g.home_team || x.away_team == g.home_team)
+                && x.gameday.as_str() < cutoff.as_str()
+        })
+        .max_by(|a, b| a.gameday.cmp(&b.gameday))
+        .unwrap();
+    let qb = if last.home_team == g.home_team {
+        &last.home_qb_id
+    } else {
+        &last.away_qb_id
+    };
+    assert_eq!(e.starters().before(&g.home_team, &cutoff), qb.as_deref());
+}

@@ -11,8 +11,21 @@
 //! trade together (books post Sunday's lines before Thursday's game, and the replay opens a whole
 //! week at once), so Sunday's price does not move on Thursday's result. The backtest uses the
 //! same cutoff, so what it measures is what the product prices.
+//!
+//! An advance opener is priced at a second, earlier cutoff ([`open_cutoff`]): the real archive's
+//! opener was posted before the previous week's games (its move to the close correlates 0.32 with
+//! each side's margin-against-the-spread surprise in that week's game, and 0.09 with the game
+//! before; measured on 1,725 regular-season games of 2018-2024 past week 1). So it knows the
+//! results of games before the previous week only, and each team's starting quarterback is its
+//! last known starter ([`LastStarters`]), never the game's actual one. Week 1 and the playoffs
+//! keep their own week's cutoff: a week-1 opener is posted in the off-season, after every
+//! earlier game, and a playoff opener cannot exist before its pairing does (measured: the move of
+//! 87 playoff openers correlates 0.01 with the previous round's surprise, and is 0.73 points on
+//! average against 1.75 in the regular season, the size of a line posted days before, not a
+//! week).
 
 use super::games::GameRecord;
+use super::ratings::{canonical_team, GameContext};
 
 /// A kickoff day, `YYYY-MM-DD`; compares chronologically as text.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -78,6 +91,68 @@ pub fn week_starts(games: &[GameRecord]) -> WeekStarts {
             .or_insert(day);
     }
     out
+}
+
+/// The cutoff an advance opener of `game` was priced at: the first day of the previous week of
+/// the regular season (week 2 on), else the game's own week cutoff (week 1, playoffs).
+pub fn open_cutoff(starts: &WeekStarts, game: &GameRecord) -> Cutoff {
+    let own = week_cutoff(starts, game);
+    if game.game_type != "REG" || game.week <= 1 {
+        return own;
+    }
+    starts
+        .get(&(game.season, game.week - 1))
+        .cloned()
+        .unwrap_or(own)
+        .min(Cutoff::day(&game.gameday))
+}
+
+/// Each team's starting quarterbacks by game day, to answer "who started its last game known
+/// before a cutoff".
+#[derive(Debug, Clone, Default)]
+pub struct LastStarters {
+    /// Franchise code to (game day, starter id), in day order.
+    by_team: std::collections::HashMap<String, Vec<(String, String)>>,
+}
+
+impl LastStarters {
+    pub fn of(games: &[GameRecord]) -> LastStarters {
+        let mut by_team: std::collections::HashMap<String, Vec<(String, String)>> =
+            std::collections::HashMap::new();
+        for g in games {
+            for (team, qb) in [(&g.home_team, &g.home_qb_id), (&g.away_team, &g.away_qb_id)] {
+                if let Some(qb) = qb.as_ref().filter(|q| !q.is_empty()) {
+                    by_team
+                        .entry(canonical_team(team).to_string())
+                        .or_default()
+                        .push((g.gameday.clone(), qb.clone()));
+                }
+            }
+        }
+        for v in by_team.values_mut() {
+            v.sort();
+        }
+        LastStarters { by_team }
+    }
+
+    /// The starter of `team`'s last game on a day before `cutoff`, if any.
+    pub fn before(&self, team: &str, cutoff: &Cutoff) -> Option<&str> {
+        let v = self.by_team.get(canonical_team(team))?;
+        let n = v.partition_point(|(day, _)| day.as_str() < cutoff.as_str());
+        n.checked_sub(1).map(|i| v[i].1.as_str())
+    }
+}
+
+/// What the model may know of `game` at `cutoff` when the game itself is days away: its schedule
+/// (teams, site, rest, roof), each team's last known starter in place of the game's, and no
+/// kickoff weather (not known a week ahead).
+pub fn context_at(game: &GameRecord, starters: &LastStarters, cutoff: &Cutoff) -> GameContext {
+    let mut ctx = GameContext::of(game);
+    ctx.home_qb = starters.before(&game.home_team, cutoff).map(str::to_string);
+    ctx.away_qb = starters.before(&game.away_team, cutoff).map(str::to_string);
+    ctx.temp = None;
+    ctx.wind = None;
+    ctx
 }
 
 /// Whether `game`'s result and closing lines were known before kickoffs on `cutoff`'s day.

@@ -75,6 +75,7 @@ pub struct PricingEngine {
     games: Vec<GameRecord>,
     by_id: HashMap<String, usize>,
     week_starts: known::WeekStarts,
+    starters: known::LastStarters,
     params: RatingParams,
     states: Mutex<BTreeMap<Cutoff, Arc<RatingState>>>,
     models: Mutex<BTreeMap<i32, Arc<ScoreModel>>>,
@@ -86,6 +87,7 @@ impl Clone for PricingEngine {
             games: self.games.clone(),
             by_id: self.by_id.clone(),
             week_starts: self.week_starts.clone(),
+            starters: self.starters.clone(),
             params: self.params,
             states: Mutex::new(self.states.lock().map(|s| s.clone()).unwrap_or_default()),
             models: Mutex::new(self.models.lock().map(|s| s.clone()).unwrap_or_default()),
@@ -109,6 +111,7 @@ impl PricingEngine {
                 .map(|(i, g)| (g.game_id.clone(), i))
                 .collect(),
             week_starts: known::week_starts(games),
+            starters: known::LastStarters::of(games),
             games: games.to_vec(),
             params: RatingParams::TUNED,
             states: Mutex::new(BTreeMap::new()),
@@ -200,6 +203,54 @@ impl PricingEngine {
         }
     }
 
+    /// The model's view of a schedule game (by nflverse `game_id`) when its advance opener was
+    /// posted ([`known::open_cutoff`]): results of earlier days only, each team's last known
+    /// starting quarterback, no kickoff weather. `None` for a game the file does not hold.
+    pub fn open_view(&self, game_id: &str) -> Option<ModelView> {
+        let g = &self.games[*self.by_id.get(game_id)?];
+        let cutoff = known::open_cutoff(&self.week_starts, g);
+        let ctx = known::context_at(g, &self.starters, &cutoff);
+        Some(self.view_with(&ctx, g.season, cutoff))
+    }
+
+    /// The model's view of a schedule game at its week's cutoff, the schedule row's starters and
+    /// weather: what [`view`](Self::view) gives the game's feed event.
+    pub fn kickoff_view(&self, game_id: &str) -> Option<ModelView> {
+        let g = &self.games[*self.by_id.get(game_id)?];
+        let cutoff = known::week_cutoff(&self.week_starts, g);
+        Some(self.view_with(&GameContext::of(g), g.season, cutoff))
+    }
+
+    fn view_with(&self, ctx: &GameContext, season: i32, cutoff: Cutoff) -> ModelView {
+        let state = self.ratings_at(&cutoff);
+        ModelView {
+            prediction: state.predict(ctx),
+            opinion: state.knows(&ctx.home) && state.knows(&ctx.away),
+            season,
+            cutoff,
+        }
+    }
+
+    /// The schedule rows the engine prices from.
+    pub fn games(&self) -> &[GameRecord] {
+        &self.games
+    }
+
+    /// The schedule row of an nflverse `game_id`.
+    pub fn game(&self, game_id: &str) -> Option<&GameRecord> {
+        self.by_id.get(game_id).map(|&i| &self.games[i])
+    }
+
+    /// Each team's starters by day, as the opener's view reads them.
+    pub fn starters(&self) -> &known::LastStarters {
+        &self.starters
+    }
+
+    /// The first game day of every (season, week) of the schedule.
+    pub fn week_starts(&self) -> &known::WeekStarts {
+        &self.week_starts
+    }
+
     /// The slate entry for an event.
     pub fn slate_game(&self, event: &Event) -> SlateGame {
         let v = self.view(event);
@@ -223,8 +274,20 @@ impl PricingEngine {
         iterations: u32,
         seed: u64,
     ) -> SlateSimulation {
+        self.simulate_scopes(games, &Scope::ALL, iterations, seed)
+    }
+
+    /// As [`simulate_slate`](Self::simulate_slate) for `scopes` only (a backtest of full-game
+    /// markets needs no periods); queries of any other scope answer `None`.
+    pub fn simulate_scopes(
+        &self,
+        games: &[SlateGame],
+        scopes: &[Scope],
+        iterations: u32,
+        seed: u64,
+    ) -> SlateSimulation {
         let tasks: Vec<(usize, Scope)> = (0..games.len())
-            .flat_map(|i| Scope::ALL.into_iter().map(move |s| (i, s)))
+            .flat_map(|i| scopes.iter().map(move |s| (i, *s)))
             .collect();
         let models: BTreeMap<i32, Arc<ScoreModel>> = games
             .iter()
@@ -258,18 +321,19 @@ impl PricingEngine {
         let mut events = BTreeMap::new();
         let mut sims = sims.into_iter();
         for g in games {
-            let scopes: Vec<ScopeSim> = sims.by_ref().take(Scope::ALL.len()).collect();
+            let per_game: Vec<ScopeSim> = sims.by_ref().take(scopes.len()).collect();
             events.insert(
                 g.event_id.clone(),
                 EventSim {
                     game: g.clone(),
-                    scopes,
+                    scopes: per_game,
                 },
             );
         }
         SlateSimulation {
             iterations,
             seed,
+            scopes: scopes.to_vec(),
             events,
         }
     }
@@ -358,7 +422,7 @@ struct ScopeSim {
 #[derive(Debug, Clone)]
 struct EventSim {
     game: SlateGame,
-    /// In `Scope::ALL` order.
+    /// In `SlateSimulation::scopes` order.
     scopes: Vec<ScopeSim>,
 }
 
@@ -378,6 +442,8 @@ pub struct SlateCheck {
 pub struct SlateSimulation {
     iterations: u32,
     seed: u64,
+    /// The scopes each event was priced in, in `EventSim::scopes` order.
+    scopes: Vec<Scope>,
     events: BTreeMap<String, EventSim>,
 }
 
@@ -387,6 +453,7 @@ impl SlateSimulation {
         SlateSimulation {
             iterations: 0,
             seed: 0,
+            scopes: Vec::new(),
             events: BTreeMap::new(),
         }
     }
@@ -419,7 +486,7 @@ impl SlateSimulation {
     }
 
     fn scope(&self, event_id: &str, scope: Scope) -> Option<&ScopeSim> {
-        let i = Scope::ALL.iter().position(|s| *s == scope)?;
+        let i = self.scopes.iter().position(|s| *s == scope)?;
         self.events.get(event_id)?.scopes.get(i)
     }
 

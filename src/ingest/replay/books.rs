@@ -40,6 +40,15 @@ impl BookProfile {
         }
     }
 
+    /// A real archive book (`book-<id>`): an ordinary soft book's lag, noise and rounding, with
+    /// the margin its real closes held.
+    pub fn archive(name: &str, vig: f64) -> BookProfile {
+        BookProfile {
+            vig: vig.clamp(0.0, 0.2),
+            ..BookProfile::for_name(name)
+        }
+    }
+
     pub fn is_sharp(&self) -> bool {
         self.vig <= 0.03
     }

@@ -9,6 +9,7 @@
 //! the same seed and clock produce the same quotes.
 
 mod books;
+pub mod real;
 mod week;
 
 pub use books::BookProfile;
@@ -90,8 +91,30 @@ pub struct ReplayFeed {
 
 impl ReplayFeed {
     pub fn new(cfg: &ReplaySource, origin_ms: i64) -> Result<ReplayFeed, WeekError> {
-        let games = load_week(Path::new(&cfg.games_path), cfg.season, cfg.week)?;
-        Ok(Self::from_games(cfg, games, origin_ms))
+        let mut games = load_week(Path::new(&cfg.games_path), cfg.season, cfg.week)?;
+        // A week the real archive holds trades its real books; any other keeps the synthetic
+        // opener and the configured books. An unreadable archive is said, never fatal.
+        let real_books = match real::attach(
+            &mut games,
+            Path::new(&cfg.odds_path),
+            Path::new(&cfg.games_path),
+        ) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "replay: the odds archive could not be read; trading the synthetic market");
+                None
+            }
+        };
+        let mut feed = Self::from_games(cfg, games, origin_ms);
+        if let Some(books) = real_books {
+            feed.books = books;
+        }
+        Ok(feed)
+    }
+
+    /// The books the feed deals (the archive's real books for a week it holds).
+    pub fn books(&self) -> &[BookProfile] {
+        &self.books
     }
 
     pub fn from_games(cfg: &ReplaySource, games: Vec<ReplayGame>, origin_ms: i64) -> ReplayFeed {
@@ -179,16 +202,50 @@ impl ReplayFeed {
                     normal(self.key(&[cycle, 11, gi as u64, bi as u64, window, stream]))
                         * book.noise_points
                 };
-                let margin = self.true_margin(cycle, gi, seen) + noise(0);
-                let total = self.true_total(cycle, gi, seen) + noise(1);
+                let (margin, total) = match &g.real {
+                    // A real book drifts from the real opener to its own real close, its noise
+                    // dying out as it gets there.
+                    Some(real) => {
+                        if real.close(&book.name).is_none() {
+                            continue; // this book did not deal the game
+                        }
+                        let (m, t) = real.book_close(&book.name);
+                        let fade = 1.0 - seen.min(1.0);
+                        (
+                            self.path(cycle, gi, 2, real.open_margin, real.close_margin, seen, 0.6)
+                                + (m - real.close_margin) * seen.min(1.0).powf(1.5)
+                                + noise(0) * fade,
+                            self.path(cycle, gi, 4, real.open_total, real.close_total, seen, 0.8)
+                                + (t - real.close_total) * seen.min(1.0).powf(1.5)
+                                + noise(1) * fade,
+                        )
+                    }
+                    None => (
+                        self.true_margin(cycle, gi, seen) + noise(0),
+                        self.true_total(cycle, gi, seen) + noise(1),
+                    ),
+                };
                 let ctx = QuoteCtx {
                     event_id: &g.game_id,
                     book,
                     observed_ms: now_ms,
                     source: &self.name,
                 };
+                let from = batch.quotes.len();
                 for &scope in &self.scopes {
                     self.quote_scope(&ctx, scope, margin, total, &mut batch.quotes);
+                }
+                let exact = g
+                    .real
+                    .as_ref()
+                    .and_then(|r| r.exact(&book.name, seen, &g.game_id, now_ms));
+                if let Some(mut exact) = exact {
+                    // The archive's own full-game prices replace the synthetic ones.
+                    let mut kept = batch.quotes.split_off(from);
+                    kept.retain(|q| !real::archive_kind(q));
+                    exact.iter_mut().for_each(|q| q.source = self.name.clone());
+                    batch.quotes.extend(exact);
+                    batch.quotes.extend(kept);
                 }
             }
         }

@@ -26,6 +26,8 @@ pub struct ReplayGame {
     /// Closing home margin the market expected (nflverse `spread_line`: > 0 favours home).
     pub close_margin: f64,
     pub close_total: f64,
+    /// The real market, when the odds archive holds the week (see `real`).
+    pub real: Option<super::real::RealMarket>,
 }
 
 /// Games of `season`/`week`, or of the most recent completed week with closing lines.
@@ -78,6 +80,7 @@ pub fn load_week(
                 week: r.week,
                 home: r.home_team,
                 away: r.away_team,
+                real: None,
             })
         })
         .collect();
