@@ -282,6 +282,34 @@ pub fn move_line(
     close_prob: f64,
     bet_line: Option<f64>,
 ) -> Option<(f64, f64)> {
+    let (x, at) = centre(m, bet, close_line, close_prob)?;
+    let push = at(x, close_line)?.push;
+    Some((at(x, bet_line)?.win_given_action(), push))
+}
+
+/// The model's inputs centred so the selection of `bet`'s market wins `prob` of the time (given
+/// action) at `line`: a market's line and fair price turned into the expected margin or total
+/// that the exact distribution gives them (the other axis stays at `m.base`).
+pub fn centred_inputs(
+    m: LineModel<'_>,
+    bet: &BetLine,
+    line: Option<f64>,
+    prob: f64,
+) -> Option<GameInputs> {
+    let (x, _) = centre(m, bet, line, prob)?;
+    Some(inputs_at(bet.market, bet.selection, m.base, x))
+}
+
+type AxisPrice<'a> = Box<dyn Fn(f64, Option<f64>) -> Option<OutcomeProb> + 'a>;
+
+/// The axis position where the selection wins `close_prob` at `close_line`, and the pricing of
+/// the selection at any centre and line.
+fn centre<'a>(
+    m: LineModel<'a>,
+    bet: &'a BetLine,
+    close_line: Option<f64>,
+    close_prob: f64,
+) -> Option<(f64, AxisPrice<'a>)> {
     // Full-game margin markets need only the margin's pmf, which the joint distribution keeps
     // exactly as its margin marginal: far cheaper than building the joint at every step.
     let margin_only = bet.scope == Scope::Game
@@ -292,7 +320,7 @@ pub fn move_line(
                 | MarketKind::Moneyline
                 | MarketKind::Moneyline3Way
         );
-    let at = |x: f64, line: Option<f64>| -> Option<OutcomeProb> {
+    let at = move |x: f64, line: Option<f64>| -> Option<OutcomeProb> {
         let inputs = inputs_at(bet.market, bet.selection, m.base, x);
         let dist = if margin_only {
             ScopeDist {
@@ -326,8 +354,7 @@ pub fn move_line(
         }
     }
     let x = 0.5 * (lo + hi);
-    let push = at(x, close_line)?.push;
-    Some((at(x, bet_line)?.win_given_action(), push))
+    Some((x, Box::new(at)))
 }
 
 #[cfg(test)]

@@ -4,14 +4,16 @@
 //! graded on the final score at flat unit stakes and, where it was made before the close, given
 //! its closing-line value against the closing consensus of every book (`edges::clv`).
 
-use super::game::GameEval;
+use super::game::{home_margin, total_line, GameEval};
 use crate::config::schema::AnalyticsConfig;
-use crate::domain::{MarketKind, Quote, Scope};
-use crate::edges::clv::{clv, BetLine, LineModel};
+use crate::domain::{MarketKind, Quote, Scope, Selection};
+use crate::edges::clv::{centred_inputs, clv, BetLine, LineModel};
 use crate::edges::consensus::{consensus, MarketKey};
 use crate::edges::find_opportunities;
 use crate::edges::settle::grade;
+use crate::pricing::opener::MoveModel;
 use crate::pricing::{GameInputs, SlateSimulation};
+use crate::pricing::{PricingEngine, SlateGame};
 use std::collections::BTreeMap;
 
 /// One bet as the figures count it.
@@ -82,6 +84,78 @@ pub fn opener_bets(
             }
         })
         .collect()
+}
+
+/// EV against the predicted close a move-model bet must reach: zero, so a bet is made exactly
+/// when the predicted close values it above its price. Fixed, never tuned on results.
+pub const MOVE_MODEL_MIN_EV: f64 = 0.0;
+
+/// The product's opener rule with the move model: the game priced where the move model expects
+/// the market to close (`pricing::opener`, fitted on earlier seasons): the exact distribution is
+/// centred so the predicted closing spread and total are fair 50/50 lines, with the model's full
+/// weight, and `find_opportunities` bets the opener's spread and total where that price beats
+/// the opener's. Moneylines are left out: the opener's moneyline disagrees with its own spread
+/// by about 4 points of probability on average, and the close does not move toward either (the
+/// evaluation's moneyline movement figures), so a margin forecast says nothing about where it
+/// closes. `None` when the opener has no spread or total.
+pub fn move_model_bets(
+    g: &GameEval,
+    model: &MoveModel,
+    engine: &PricingEngine,
+    cfg: &AnalyticsConfig,
+    clv_cfg: &AnalyticsConfig,
+) -> Option<Vec<BetRecord>> {
+    let (om, ot) = (home_margin(&g.opener)?, total_line(&g.opener)?);
+    let p = g.model_open.prediction;
+    let (margin, total) = model.close(om, p.margin, ot, p.total);
+    let base = GameInputs {
+        mean_margin: p.margin,
+        mean_total: p.total,
+    };
+    let lm = LineModel {
+        model: &g.score_model,
+        base,
+    };
+    let fair_line = |market: MarketKind, selection: Selection, line: f64| BetLine {
+        market,
+        scope: Scope::Game,
+        selection,
+        line: Some(line),
+        book: String::new(),
+        decimal: 2.0,
+    };
+    let m = centred_inputs(
+        lm,
+        &fair_line(MarketKind::Spread, Selection::Home, -margin),
+        Some(-margin),
+        0.5,
+    )?;
+    let t = centred_inputs(
+        lm,
+        &fair_line(MarketKind::Total, Selection::Over, total),
+        Some(total),
+        0.5,
+    )?;
+    let slate = SlateGame {
+        event_id: g.id().to_string(),
+        inputs: GameInputs {
+            mean_margin: m.mean_margin,
+            mean_total: t.mean_total,
+        },
+        season: g.season,
+        model_opinion: true,
+    };
+    let sim = engine.simulate_scopes(&[slate], &[Scope::Game], 0, 0);
+    let mut cfg = cfg.clone();
+    cfg.model_weight = crate::config::schema::ModelWeights {
+        moneyline: 1.0,
+        spread: 1.0,
+        total: 1.0,
+    };
+    cfg.value_threshold = MOVE_MODEL_MIN_EV;
+    let mut bets = opener_bets(g, &sim, &cfg, clv_cfg);
+    bets.retain(|b| b.market != MarketKind::Moneyline);
+    Some(bets)
 }
 
 /// Profit per unit of a full-game bet on the final score.

@@ -24,6 +24,7 @@ pub use report::{Evaluation, Figures};
 use crate::config::schema::{AnalyticsConfig, ModelWeights};
 use crate::domain::Scope;
 use crate::ingest::archive::{Archive, JoinReport};
+use crate::pricing::opener::{MoveModel, OpenerPoint};
 use crate::pricing::PricingEngine;
 use game::GameEval;
 use rayon::prelude::*;
@@ -35,6 +36,10 @@ pub struct Records {
     pub games: Vec<GameRecordRow>,
     pub opener_bets: Vec<bets::BetRecord>,
     pub model_opener_bets: Vec<bets::BetRecord>,
+    /// The opener rule with the move model (seasons after the archive's first only).
+    pub move_model_bets: Vec<bets::BetRecord>,
+    /// The move model each season was priced with, fitted on the seasons before it.
+    pub move_models: BTreeMap<i32, Option<MoveModel>>,
     pub shopping: Vec<bets::BetRecord>,
     pub boards: Vec<cross_book::BoardRecord>,
     pub books: Vec<books::BookRecord>,
@@ -71,6 +76,18 @@ pub struct GameRecordRow {
 }
 
 impl GameRecordRow {
+    /// The opener, model-at-the-opener and close on both axes, when all are known.
+    pub fn opener_point(&self) -> Option<OpenerPoint> {
+        Some(OpenerPoint {
+            opener_margin: self.opener_margin?,
+            model_margin: self.model_open_margin,
+            close_margin: self.close_margin?,
+            opener_total: self.opener_total?,
+            model_total: self.model_open_total,
+            close_total: self.close_total?,
+        })
+    }
+
     pub fn home_won(&self) -> Option<bool> {
         (self.home_score != self.away_score).then_some(self.home_score > self.away_score)
     }
@@ -122,6 +139,8 @@ pub fn records(joined: &JoinReport, inputs: &Inputs<'_>) -> Records {
                 games: vec![row(g, &cfg, inputs.engine)],
                 opener_bets: bets::opener_bets(g, &open_sim, &cfg, &clv_cfg),
                 model_opener_bets: bets::opener_bets(g, &open_sim, &model_cfg, &clv_cfg),
+                move_model_bets: Vec::new(),
+                move_models: BTreeMap::new(),
                 shopping: bets::shopping_bets(g, &clv_cfg),
                 boards: vec![cross_book::board(g, &kickoff_sim, &cfg)],
                 books: books::records(g, &clv_cfg),
@@ -137,6 +156,30 @@ pub fn records(joined: &JoinReport, inputs: &Inputs<'_>) -> Records {
         out.boards.extend(r.boards);
         out.books.extend(r.books);
     }
+    // The move model of each season, fitted on the archive's earlier seasons only; then the
+    // opener bets it prices.
+    let seasons: std::collections::BTreeSet<i32> = out.games.iter().map(|r| r.season).collect();
+    for s in seasons {
+        let points: Vec<OpenerPoint> = out
+            .games
+            .iter()
+            .filter(|r| r.season < s)
+            .filter_map(GameRecordRow::opener_point)
+            .collect();
+        out.move_models.insert(s, MoveModel::fit(&points));
+    }
+    let move_bets: Vec<Vec<bets::BetRecord>> = games
+        .par_iter()
+        .map(|g| {
+            let Some(Some(m)) = out.move_models.get(&g.season) else {
+                return Vec::new();
+            };
+            let mut cfg = clv_cfg.clone();
+            cfg.model_weight = inputs.cfg.model_weight;
+            bets::move_model_bets(g, m, inputs.engine, &cfg, &clv_cfg).unwrap_or_default()
+        })
+        .collect();
+    out.move_model_bets = move_bets.into_iter().flatten().collect();
     out
 }
 

@@ -25,6 +25,9 @@ pub struct Evaluation {
     pub by_season: Vec<Figures>,
     /// Per book and season, and per book over every season (`season: null`).
     pub books: Vec<BookProfile>,
+    /// The move model each season's opener bets were priced with (fitted on the archive's
+    /// seasons before it; `null` for the first, which has none).
+    pub move_models: BTreeMap<i32, Option<crate::pricing::opener::MoveModel>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -69,6 +72,9 @@ pub struct Figures {
     /// The same rule with the model alone as the fair price (blend weight 1): the model's own
     /// opinion, not what the product bets.
     pub model_opener_bets: BetFigures,
+    /// The product's opener rule with the move model: each game priced at the close the move
+    /// model predicts (fitted on earlier seasons), bets where that beats the opener's price.
+    pub move_model_bets: BetFigures,
     /// Each book's close against the other books' de-vigged consensus.
     pub line_shopping: BetFigures,
     pub cross_book: CrossBook,
@@ -378,6 +384,7 @@ pub fn figures(recs: &Records, season: Option<i32>) -> Figures {
         movement: movement(&rows),
         opener_bets: bet_figures(&pick(&recs.opener_bets, season), false),
         model_opener_bets: bet_figures(&pick(&recs.model_opener_bets, season), false),
+        move_model_bets: bet_figures(&pick(&recs.move_model_bets, season), false),
         line_shopping: bet_figures(&pick(&recs.shopping, season), true),
         cross_book: cross_book(
             &recs
@@ -433,6 +440,7 @@ pub fn build(
         total: figures(recs, None),
         by_season: seasons.iter().map(|s| figures(recs, Some(*s))).collect(),
         books: profiles(&recs.books),
+        move_models: recs.move_models.clone(),
     }
 }
 
@@ -666,6 +674,10 @@ pub fn table(e: &Evaluation) -> String {
         (
             "The model alone at the opener price (blend weight 1: reference, not the product's rule)",
             |f: &Figures| &f.model_opener_bets,
+        ),
+        (
+            "The move model at the opener price: priced at the predicted close, bets where it beats the opener (EV >= 0)",
+            |f: &Figures| &f.move_model_bets,
         ),
         (
             "Line shopping at the close: each book against the other books' consensus",

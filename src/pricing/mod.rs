@@ -10,6 +10,7 @@ pub mod keynumbers;
 pub mod known;
 pub mod model;
 pub mod montecarlo;
+pub mod opener;
 pub mod period;
 pub mod prices;
 pub mod ratings;
