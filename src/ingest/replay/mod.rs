@@ -238,7 +238,7 @@ impl ReplayFeed {
                 let exact = g
                     .real
                     .as_ref()
-                    .and_then(|r| r.exact(&book.name, seen, &g.game_id, now_ms));
+                    .and_then(|r| r.exact(&book.name, tau, seen, &g.game_id, now_ms));
                 if let Some(mut exact) = exact {
                     // The archive's own full-game prices replace the synthetic ones.
                     let mut kept = batch.quotes.split_off(from);
@@ -684,5 +684,134 @@ mod tests {
             }
         }
         assert!(disagreements > 10, "{disagreements}");
+    }
+}
+
+#[cfg(test)]
+mod real_week_tests {
+    use super::*;
+    use crate::ingest::archive;
+
+    fn real_feed(season: i32, week: i32) -> ReplayFeed {
+        let cfg = ReplaySource {
+            games_path: concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv").into(),
+            odds_path: concat!(env!("CARGO_MANIFEST_DIR"), "/data/odds").into(),
+            season: Some(season),
+            week: Some(week),
+            ..Default::default()
+        };
+        ReplayFeed::new(&cfg, 0).unwrap()
+    }
+
+    /// A wall time at which game `gi` stands at market progress `tau`.
+    fn at_tau(f: &ReplayFeed, gi: usize, tau: f64) -> i64 {
+        // A later cycle, so that no time before the feed's origin is asked for.
+        let kickoff = f.game_clock(gi, (10.0 * f.cycle_ms()) as i64).kickoff_ms;
+        kickoff - ((1.0 - tau) * f.market_ms()).round() as i64
+    }
+
+    #[test]
+    fn a_week_the_archive_holds_trades_its_real_books_from_opener_to_close() {
+        let f = real_feed(2024, 10);
+        let names: Vec<&str> = f.books().iter().map(|b| b.name.as_str()).collect();
+        assert!(names.contains(&"book-8") && names.len() >= 10, "{names:?}");
+        let week = archive::load_week(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data/odds")),
+            2024,
+            10,
+        )
+        .unwrap()
+        .unwrap();
+        let games = crate::pricing::games::load_games(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/data/games.csv"
+        ))
+        .unwrap();
+        let joined = archive::join(&week.games, &games);
+        assert!(f.games().iter().all(|g| g.real.is_some()));
+        let (mut checked, mut stale, mut openers) = (0, 0, 0);
+        for (gi, g) in f.games().iter().enumerate() {
+            let j = joined
+                .joined
+                .iter()
+                .find(|j| games[j.row].game_id == g.game_id)
+                .expect("joined");
+            // Just before kickoff every real book deals exactly its real close.
+            let late = f.snapshot(at_tau(&f, gi, 0.995));
+            let dealt = |snap: &SourceBatch, book: &str| {
+                snap.quotes
+                    .iter()
+                    .any(|q| q.event_id == g.game_id && q.book == book)
+            };
+            for (id, lines) in &j.game.closes {
+                let book = archive::book_name(*id);
+                if !dealt(&late, &book) {
+                    stale += 1; // the book's feed is frozen for this window
+                    continue;
+                }
+                checked += 1;
+                for w in archive::paths::quotes_of(&g.game_id, &book, lines, 0) {
+                    let got = late
+                        .quotes
+                        .iter()
+                        .find(|q| {
+                            q.event_id == w.event_id
+                                && q.book == w.book
+                                && q.market == w.market
+                                && q.scope == w.scope
+                                && q.selection == w.selection
+                        })
+                        .unwrap_or_else(|| {
+                            panic!("{book} has no {:?} {:?}", w.market, w.selection)
+                        });
+                    assert_eq!(
+                        (got.line, got.american),
+                        (w.line, w.american),
+                        "{book} {}",
+                        g.game_id
+                    );
+                    assert_eq!(got.source, "replay");
+                }
+            }
+            // At the open the opener's book deals the real opener.
+            let early = f.snapshot(at_tau(&f, gi, 0.001));
+            if dealt(&early, "book-8") {
+                openers += 1;
+                for w in archive::paths::quotes_of(&g.game_id, "book-8", &j.game.opener, 0) {
+                    assert!(
+                        early.quotes.iter().any(|q| q.event_id == w.event_id
+                            && q.book == "book-8"
+                            && q.market == w.market
+                            && q.selection == w.selection
+                            && q.line == w.line
+                            && q.american == w.american),
+                        "book-8 opener {:?} {:?} of {}",
+                        w.market,
+                        w.selection,
+                        g.game_id
+                    );
+                }
+            }
+            // In between, the halves and quarters stay synthetic around the book's line.
+            let mid = f.snapshot(at_tau(&f, gi, 0.5));
+            assert!(mid
+                .quotes
+                .iter()
+                .any(|q| q.event_id == g.game_id && q.scope == Scope::H1));
+        }
+        // A stale window now and then is the replay's dynamics; most books are live.
+        assert!(
+            checked > 10 * stale.max(1),
+            "{checked} books checked, {stale} stale"
+        );
+        assert!(openers > f.games().len() / 2, "{openers} openers seen");
+    }
+
+    #[test]
+    fn a_week_outside_the_archive_keeps_the_configured_books() {
+        let f = real_feed(2017, 10);
+        assert!(f.games().iter().all(|g| g.real.is_none()));
+        let names: Vec<&str> = f.books().iter().map(|b| b.name.as_str()).collect();
+        assert_eq!(names[0], "pinnacle");
     }
 }

@@ -58,11 +58,19 @@ impl RealMarket {
         )
     }
 
-    /// The exact full-game quotes a book shows at `seen` (its progress toward the close), if
-    /// any: the opener's own prices at the very start (the opener's book only) and the book's
-    /// real close over the last stretch.
-    pub fn exact(&self, book: &str, seen: f64, event_id: &str, now_ms: i64) -> Option<Vec<Quote>> {
-        let lines = if seen >= CLOSE_FROM {
+    /// The exact full-game quotes a book shows at market progress `tau` (and `seen`, the
+    /// progress its lag lets it see), if any: the opener's own prices at the very start (the
+    /// opener's book only) and, over the last stretch before kickoff, the book's real close
+    /// whatever its lag (the archive's close is the book's last line before the game).
+    pub fn exact(
+        &self,
+        book: &str,
+        tau: f64,
+        seen: f64,
+        event_id: &str,
+        now_ms: i64,
+    ) -> Option<Vec<Quote>> {
+        let lines = if tau >= CLOSE_FROM {
             self.close(book)?
         } else if seen < OPEN_UNTIL && book == book_name(OPENER_BOOK) {
             &self.opener
