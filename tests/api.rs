@@ -46,7 +46,8 @@ async fn start(token: Option<&str>) -> Server {
     .with_calibration(
         concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv").into(),
         cfg.analytics.clone(),
-    );
+    )
+    .with_evaluation(one_week_archive(dir.path()));
     let (listener, addr) = api::bind(&settings).await.unwrap();
     let app = api::router(state, &settings);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -55,6 +56,18 @@ async fn start(token: Option<&str>) -> Server {
         engine: Some(engine),
         _dir: dir,
     }
+}
+
+/// One week of the shipped odds archive, in the archive layout: `/evaluation` stays quick.
+fn one_week_archive(dir: &std::path::Path) -> std::path::PathBuf {
+    let out = dir.join("odds");
+    std::fs::create_dir_all(out.join("2024")).unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/data/odds/2024/week_1.csv"),
+        out.join("2024/week_1.csv"),
+    )
+    .unwrap();
+    out
 }
 
 async fn get(url: &str) -> (u16, String, Value) {
@@ -146,6 +159,11 @@ async fn endpoints_shapes_filters_and_pagination() {
             .len(),
         10
     );
+    let (code, _, ev) = get(&format!("{b}/api/v1/evaluation")).await;
+    assert_eq!(code, 200, "{ev}");
+    assert_eq!(ev["schema"], "nflreadpy-betting/evaluation/1");
+    assert_eq!(ev["archive"]["played"], 16);
+    assert!(ev["total"]["opener_bets"]["all"]["clv_points"]["n"].is_number());
     let (code, _, pf) = get(&format!("{b}/api/v1/portfolio")).await;
     assert_eq!(code, 200);
     assert!(pf["bets"].is_array() && pf["total_fraction"].is_number());

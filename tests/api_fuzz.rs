@@ -21,7 +21,19 @@ fn schemathesis_finds_no_server_errors() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (mut server, url) = common::spawn_serve(&dir.path().join("fuzz.sqlite3"), &[]);
+    // One week of the odds archive keeps the first /evaluation request short in a debug build.
+    let odds = dir.path().join("odds");
+    std::fs::create_dir_all(odds.join("2024")).unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/data/odds/2024/week_1.csv"),
+        odds.join("2024/week_1.csv"),
+    )
+    .unwrap();
+    let odds = odds.display().to_string();
+    let (mut server, url) = common::spawn_serve(
+        &dir.path().join("fuzz.sqlite3"),
+        &[("NFLREADPY_BETTING__analytics__ratings__odds_path", odds.as_str())],
+    );
     std::thread::sleep(std::time::Duration::from_secs(2)); // let the first poll land
     let out = Command::new("schemathesis")
         .current_dir(dir.path())

@@ -199,7 +199,7 @@ pub fn shopping_bets(g: &GameEval, cfg: &AnalyticsConfig) -> Vec<BetRecord> {
             };
             let d = q.decimal();
             let ev = p * d - 1.0;
-            if !(ev >= cfg.value_threshold) {
+            if ev.is_nan() || ev < cfg.value_threshold {
                 continue;
             }
             out.push(BetRecord {

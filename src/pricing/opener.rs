@@ -42,7 +42,7 @@ impl MoveFit {
         let my = pts.iter().map(|p| p.1).sum::<f64>() / nf;
         let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
         let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-        if !(sxx > 1e-12) {
+        if sxx.is_nan() || sxx <= 1e-12 {
             return None;
         }
         let slope = sxy / sxx;
