@@ -5,7 +5,7 @@
 # `podman build` (or `docker build`) on deploy/container/Containerfile.
 #
 #   deploy/container/build.sh [--binary PATH] [--tag NAME:TAG] [--engine podman|docker]
-#                             [--context DIR] [--stage-only] [-- ENGINE-BUILD-ARGS...]
+#                             [--context DIR] [--no-strip] [--stage-only] [-- ENGINE-BUILD-ARGS...]
 #
 #   --binary PATH  the binary to ship (default: `cargo build --release --locked`, then
 #                  target/release/nflreadpy-betting)
@@ -13,6 +13,8 @@
 #   --engine       podman (default when installed) or docker; podman builds with
 #                  --format docker, the format that keeps HEALTHCHECK
 #   --context DIR  where to stage (default target/container-context; emptied first)
+#   --no-strip     ship the binary as built (default: the staged copy is stripped of symbols
+#                  when `strip` is installed; the binary itself is left alone)
 #   --stage-only   stage the context, print its path, build nothing
 #
 # Prints the image ID on the last line of stdout.
@@ -26,6 +28,7 @@ tag=""
 engine=""
 context="$root/target/container-context"
 stage_only=0
+do_strip=1
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,8 +37,9 @@ while [ $# -gt 0 ]; do
     --engine) engine=$2; shift 2 ;;
     --context) context=$2; shift 2 ;;
     --stage-only) stage_only=1; shift ;;
+    --no-strip) do_strip=0; shift ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -59,6 +63,9 @@ rootfs="$context/rootfs"
 cp "$here/Containerfile" "$context/Containerfile"
 
 install -D -m 0755 "$binary" "$rootfs/usr/local/bin/nflreadpy-betting"
+if [ "$do_strip" = 1 ] && command -v strip >/dev/null 2>&1; then
+  strip "$rootfs/usr/local/bin/nflreadpy-betting"
+fi
 
 # Exactly what the dynamic loader maps for this binary, at the paths ldd reports (the loader's
 # path is compiled into the binary). A statically linked binary needs none of it.
