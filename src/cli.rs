@@ -261,7 +261,11 @@ pub struct ServeArgs {
 #[derive(Debug, Clone, Args)]
 pub struct HealthcheckArgs {
     /// The probe to GET: plain http:// only (a loopback address in practice).
-    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8080/healthz")]
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "http://127.0.0.1:8080/healthz"
+    )]
     pub url: String,
     /// Seconds allowed for connecting, sending and reading the answer.
     #[arg(long, value_name = "SECONDS", default_value_t = 3.0)]

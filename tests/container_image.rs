@@ -175,7 +175,15 @@ fn image_builds_and_runs_validate_ingest_and_serve() {
     let build = Command::new("timeout")
         .arg("900")
         .arg(repo().join("deploy/container/build.sh"))
-        .args(["--engine", "podman", "--binary", BIN, "--tag", &image, "--context"])
+        .args([
+            "--engine",
+            "podman",
+            "--binary",
+            BIN,
+            "--tag",
+            &image,
+            "--context",
+        ])
         .arg(&guard.context)
         .stdin(Stdio::null())
         .output()
@@ -226,7 +234,16 @@ fn image_builds_and_runs_validate_ingest_and_serve() {
 
     // --- validate-config and a single-shot ingest into the volume -------------------------
     let out = podman_ok(
-        &["run", "--rm", "--network", "none", "-v", &mount, &image, "validate-config"],
+        &[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "-v",
+            &mount,
+            &image,
+            "validate-config",
+        ],
         300,
     );
     println!("validate-config: {}", out.trim());

@@ -22,7 +22,9 @@ fn parse_url(url: &str) -> Result<(String, String), String> {
         None => (rest, "/"),
     };
     if authority.is_empty() || authority.contains('@') {
-        return Err(format!("healthcheck: expected http://HOST[:PORT]/PATH, got {url:?}"));
+        return Err(format!(
+            "healthcheck: expected http://HOST[:PORT]/PATH, got {url:?}"
+        ));
     }
     let has_port = match authority.rfind(':') {
         Some(i) => !authority[i..].contains(']'),
@@ -59,8 +61,8 @@ fn probe(authority: &str, path: &str, timeout: Duration) -> anyhow::Result<u16> 
     let addr = addrs
         .first()
         .ok_or_else(|| anyhow!("{authority} resolves to no address"))?;
-    let mut stream =
-        TcpStream::connect_timeout(addr, left()?).with_context(|| format!("connecting to {addr}"))?;
+    let mut stream = TcpStream::connect_timeout(addr, left()?)
+        .with_context(|| format!("connecting to {addr}"))?;
     stream.set_write_timeout(Some(left()?))?;
     let host = authority.strip_suffix(":80").unwrap_or(authority);
     write!(
@@ -130,7 +132,12 @@ mod tests {
             parse_url("http://[::1]/").unwrap(),
             ("[::1]:80".into(), "/".into())
         );
-        for bad in ["https://127.0.0.1/healthz", "127.0.0.1:8080", "http:///x", "http://u@h/"] {
+        for bad in [
+            "https://127.0.0.1/healthz",
+            "127.0.0.1:8080",
+            "http:///x",
+            "http://u@h/",
+        ] {
             assert!(parse_url(bad).is_err(), "{bad}");
         }
     }
@@ -138,7 +145,10 @@ mod tests {
     #[test]
     fn status_lines() {
         assert_eq!(status_code("HTTP/1.1 200 OK\r\n"), Some(200));
-        assert_eq!(status_code("HTTP/1.0 503 Service Unavailable\r\n"), Some(503));
+        assert_eq!(
+            status_code("HTTP/1.0 503 Service Unavailable\r\n"),
+            Some(503)
+        );
         assert_eq!(status_code("SSH-2.0-OpenSSH\r\n"), None);
         assert_eq!(status_code(""), None);
     }
@@ -160,11 +170,21 @@ mod tests {
     fn probes() {
         let t = Duration::from_secs(5);
         let port = serve_once("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
-        assert_eq!(probe(&format!("127.0.0.1:{port}"), "/healthz", t).unwrap(), 200);
+        assert_eq!(
+            probe(&format!("127.0.0.1:{port}"), "/healthz", t).unwrap(),
+            200
+        );
         let port = serve_once("HTTP/1.1 503 Service Unavailable\r\n\r\n");
-        assert_eq!(probe(&format!("127.0.0.1:{port}"), "/readyz", t).unwrap(), 503);
+        assert_eq!(
+            probe(&format!("127.0.0.1:{port}"), "/readyz", t).unwrap(),
+            503
+        );
         // Nothing listening: refused, an error (exit 1), not a hang.
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         assert!(probe(&format!("127.0.0.1:{port}"), "/healthz", t).is_err());
     }
 
@@ -173,7 +193,11 @@ mod tests {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
         let start = Instant::now();
-        let err = probe(&format!("127.0.0.1:{port}"), "/healthz", Duration::from_millis(300));
+        let err = probe(
+            &format!("127.0.0.1:{port}"),
+            "/healthz",
+            Duration::from_millis(300),
+        );
         assert!(err.is_err());
         assert!(start.elapsed() < Duration::from_secs(5));
         drop(l);
