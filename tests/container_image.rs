@@ -68,6 +68,10 @@ fn podman_ok(args: &[&str], secs: u64) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+fn refs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
 /// Skip (outside CI) or fail (under `CI`) with `why`.
 fn unavailable(why: &str) {
     assert!(
@@ -231,37 +235,36 @@ fn image_builds_and_runs_validate_ingest_and_serve() {
     }
 
     podman_ok(&["volume", "create", &volume], 60);
+    // Every container is named, so the guard removes it even when a timeout kills `podman run`.
+    let names: Vec<String> = ["validate", "ingest", "no-token", "serve"]
+        .iter()
+        .map(|what| format!("nflreadpy-betting-test-{what}-{id}"))
+        .collect();
+    guard.containers.extend(names.iter().cloned());
+    let run_once = |name: &str| {
+        vec![
+            "run".to_string(),
+            "--rm".into(),
+            "--name".into(),
+            name.into(),
+            "--network".into(),
+            "none".into(),
+            "-v".into(),
+            mount.clone(),
+            image.clone(),
+        ]
+    };
+    let with = |mut base: Vec<String>, more: &[&str]| {
+        base.extend(more.iter().map(|s| s.to_string()));
+        base
+    };
 
     // --- validate-config and a single-shot ingest into the volume -------------------------
-    let out = podman_ok(
-        &[
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            "-v",
-            &mount,
-            &image,
-            "validate-config",
-        ],
-        300,
-    );
+    let args = with(run_once(&names[0]), &["validate-config"]);
+    let out = podman_ok(&refs(&args), 300);
     println!("validate-config: {}", out.trim());
-    let ingest = podman(
-        &[
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            "-v",
-            &mount,
-            &image,
-            "ingest",
-            "--interval",
-            "0",
-        ],
-        600,
-    );
+    let args = with(run_once(&names[1]), &["ingest", "--interval", "0"]);
+    let ingest = podman(&refs(&args), 600);
     assert!(
         ingest.status.success(),
         "ingest --interval 0 in the container exited {:?}:\n{}",
@@ -295,10 +298,7 @@ fn image_builds_and_runs_validate_ingest_and_serve() {
     }
 
     // --- no token: the default command refuses to listen on every interface -------------
-    let refused = podman(
-        &["run", "--rm", "--network", "none", "-v", &mount, &image],
-        300,
-    );
+    let refused = podman(&refs(&run_once(&names[2])), 300);
     assert!(
         !refused.status.success() && text(&refused).contains("token"),
         "serve on 0.0.0.0 without NFLREADPY_API_TOKEN must refuse to start:\n{}",
@@ -307,8 +307,7 @@ fn image_builds_and_runs_validate_ingest_and_serve() {
 
     // --- the default command: serve, reached from the host on 127.0.0.1 ------------------
     let port = free_port();
-    let name = format!("nflreadpy-betting-test-{id}");
-    guard.containers.push(name.clone());
+    let name = names[3].clone();
     let publish = format!("127.0.0.1:{port}:8080");
     let token_env = format!("NFLREADPY_API_TOKEN={TOKEN}");
     let run = podman(
