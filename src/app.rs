@@ -26,6 +26,7 @@ fn dispatch(cli: Cli) -> Outcome {
     match cli.command {
         Some(Command::ValidateConfig(a)) => commands::validate_config::run(&g, &a),
         Some(Command::Completions(a)) => commands::completions::run(&a),
+        Some(Command::Healthcheck(a)) => commands::healthcheck::run(&a),
         Some(Command::Ingest(a)) => commands::ingest::run(&g, &a),
         Some(Command::Simulate(a)) => commands::analytics::simulate(&g, &a),
         Some(Command::Scan(a)) => commands::analytics::scan(&g, &a),

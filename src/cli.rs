@@ -109,6 +109,8 @@ pub enum Command {
     Data(DataArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// One HTTP GET of a health probe (a container's HEALTHCHECK): exit 0 on 200, 1 otherwise.
+    Healthcheck(HealthcheckArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -268,6 +270,20 @@ pub struct ServeArgs {
     /// Attach read-only to a store another ingest process writes.
     #[arg(long)]
     pub attach: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HealthcheckArgs {
+    /// The probe to GET: plain http:// only (a loopback address in practice).
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "http://127.0.0.1:8080/healthz"
+    )]
+    pub url: String,
+    /// Seconds allowed for connecting, sending and reading the answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3.0)]
+    pub timeout: f64,
 }
 
 #[derive(Debug, Clone, Args)]

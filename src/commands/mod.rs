@@ -7,6 +7,7 @@ pub mod bets;
 pub mod completions;
 pub mod dashboard;
 pub mod data;
+pub mod healthcheck;
 pub mod ingest;
 pub mod load;
 pub mod odds_archive;
