@@ -20,6 +20,12 @@ fn usage(msg: String) -> Failure {
     Failure::Usage(format!("error: {msg}"))
 }
 
+/// The games file a command reads: its `--games`, else `analytics.ratings.games_path`.
+fn games_path(cfg: &Config, flag: Option<&PathBuf>) -> PathBuf {
+    flag.cloned()
+        .unwrap_or_else(|| PathBuf::from(&cfg.analytics.ratings.games_path))
+}
+
 fn loaded(dir: &Path, games_path: &Path) -> Result<Loaded, Failure> {
     Loaded::from_paths(dir, games_path).map_err(|e| usage(e.to_string()))
 }
@@ -27,10 +33,7 @@ fn loaded(dir: &Path, games_path: &Path) -> Result<Loaded, Failure> {
 pub fn backtest(g: &GlobalArgs, a: &BacktestArgs, dir: &Path) -> Outcome {
     let cfg = load_config(g)?.config;
     crate::logging::init(g, &cfg);
-    let games_path = a
-        .games
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(&cfg.analytics.ratings.games_path));
+    let games_path = games_path(&cfg, a.games.as_ref());
     if let Some(out) = &a.predictions {
         refuse_input(out, &games_path)?;
     }
@@ -104,10 +107,7 @@ pub struct ImportReport {
 pub fn import(g: &GlobalArgs, a: &DataImportOddsArgs) -> Outcome {
     let cfg = load_config(g)?.config;
     crate::logging::init(g, &cfg);
-    let games_path = a
-        .games
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(&cfg.analytics.ratings.games_path));
+    let games_path = games_path(&cfg, a.games.as_ref());
     let loaded = loaded(&a.dir, &games_path)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -4,6 +4,7 @@ pub mod devig;
 pub mod market;
 pub mod normal;
 pub mod odds;
+pub mod sample;
 
 pub use devig::{devig, DevigError, DevigMethod};
 pub use market::{Event, MarketKind, Quote, Scope, Selection};

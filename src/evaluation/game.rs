@@ -130,7 +130,7 @@ pub fn home_margin(quotes: &[Quote]) -> Option<f64> {
         .filter(|q| q.market == MarketKind::Spread && q.selection == Selection::Home)
         .filter_map(|q| q.line)
         .collect();
-    median(&mut lines).map(|l| -l)
+    crate::domain::sample::median(&mut lines).map(|l| -l)
 }
 
 /// The median total line of a pool.
@@ -140,20 +140,7 @@ pub fn total_line(quotes: &[Quote]) -> Option<f64> {
         .filter(|q| q.market == MarketKind::Total && q.selection == Selection::Over)
         .filter_map(|q| q.line)
         .collect();
-    median(&mut lines)
-}
-
-fn median(xs: &mut [f64]) -> Option<f64> {
-    if xs.is_empty() {
-        return None;
-    }
-    xs.sort_by(f64::total_cmp);
-    let n = xs.len();
-    Some(if n % 2 == 1 {
-        xs[n / 2]
-    } else {
-        0.5 * (xs[n / 2 - 1] + xs[n / 2])
-    })
+    crate::domain::sample::median(&mut lines)
 }
 
 /// The booksum minus one of one book's two-way market in `quotes`.

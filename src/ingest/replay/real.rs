@@ -4,6 +4,7 @@
 //! ladders and team totals stay synthetic around each book's drifting line.
 
 use super::books::BookProfile;
+use crate::domain::sample::median;
 use super::week::ReplayGame;
 use crate::domain::{Quote, Scope};
 use crate::ingest::archive::{self, book_name, Lines, BOOK_IDS, OPENER_BOOK};
@@ -24,13 +25,13 @@ pub struct RealMarket {
 
 impl RealMarket {
     fn of(opener: Lines, closes: Vec<(String, Lines)>) -> Option<RealMarket> {
-        let margins: Vec<f64> = closes
+        let mut margins: Vec<f64> = closes
             .iter()
             .filter_map(|(_, l)| l.spread?.line.map(|x| -x))
             .collect();
-        let totals: Vec<f64> = closes.iter().filter_map(|(_, l)| l.total?.line).collect();
-        let close_margin = median(margins)?;
-        let close_total = median(totals)?;
+        let mut totals: Vec<f64> = closes.iter().filter_map(|(_, l)| l.total?.line).collect();
+        let close_margin = median(&mut margins)?;
+        let close_total = median(&mut totals)?;
         Some(RealMarket {
             open_margin: opener
                 .spread
@@ -85,19 +86,6 @@ impl RealMarket {
 /// the real opener.
 pub const CLOSE_FROM: f64 = 0.97;
 pub const OPEN_UNTIL: f64 = 0.03;
-
-fn median(mut xs: Vec<f64>) -> Option<f64> {
-    if xs.is_empty() {
-        return None;
-    }
-    xs.sort_by(f64::total_cmp);
-    let n = xs.len();
-    Some(if n % 2 == 1 {
-        xs[n / 2]
-    } else {
-        0.5 * (xs[n / 2 - 1] + xs[n / 2])
-    })
-}
 
 /// Attaches the archive's market to every game of `games` the archive week holds; returns the
 /// real books that quote the week (with the hold of their closes as their margin), or `None` when
