@@ -5,6 +5,7 @@ pub mod adapter;
 pub mod breaker;
 pub mod health;
 pub mod normalize;
+pub mod plausible;
 pub mod replay;
 pub mod scheduler;
 pub mod source;
