@@ -10,6 +10,8 @@
 # machine can reach it) and has a role `nflreadpy` allowed to create databases (each test makes
 # its own). As root, the server runs as the `postgres` user (created when missing): PostgreSQL
 # refuses to run as root. `start` prints only the export line on stdout; progress goes to stderr.
+# With PGTEST_SSL_DIR naming a folder holding server.crt and server.key, the server also speaks
+# TLS with that certificate (the TLS test makes a private CA and a server certificate for it).
 set -euo pipefail
 
 dir=${PGTEST_DIR:-${TMPDIR:-/tmp}/nflreadpy-pg-test}
@@ -54,9 +56,16 @@ start() {
     [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
     as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
+    local ssl=""
+    if [ -n "${PGTEST_SSL_DIR:-}" ]; then
+      cp "$PGTEST_SSL_DIR/server.crt" "$PGTEST_SSL_DIR/server.key" "$dir/"
+      chmod 600 "$dir/server.key"
+      [ "$(id -u)" -eq 0 ] && chown postgres: "$dir/server.crt" "$dir/server.key"
+      ssl="-c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key"
+    fi
     # Enough connections for parallel tests (each test holds a pool and a few dedicated ones).
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c shared_buffers=256MB" \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c shared_buffers=256MB $ssl" \
       start >&2 || { cat "$dir/server.log" >&2; exit 1; }
   fi
   local psql=("$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres)

@@ -193,6 +193,10 @@ pub struct ScanArgs {
     /// With --prune-older-than: report what would be deleted, delete nothing.
     #[arg(long, requires = "prune_older_than")]
     pub dry_run: bool,
+    /// With --prune-older-than: go ahead even when the prune removes more than half of the
+    /// stored odds path (refused without it).
+    #[arg(long, requires = "prune_older_than")]
+    pub yes: bool,
     #[arg(long, value_name = "SEED")]
     pub seed: Option<u64>,
     /// List one kind only: value, stale, arb or middle (default: the value and stale edges).

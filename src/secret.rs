@@ -119,9 +119,129 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
+/// Query parameter names that carry credentials (matched case-insensitively as substrings:
+/// `apiKey`, `access_token`, `sslpassword`, `X-Amz-Signature` ...).
+const CREDENTIAL_PARAMS: &[&str] = &[
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "key",
+    "auth",
+    "sig",
+    "credential",
+];
+
+/// The one redaction of a URL, used wherever a URL is shown, logged, written or put in an
+/// error, whether or not it came through `${VAR}`: the password of `user:password@` (the whole
+/// userinfo when it has no password, as in `https://TOKEN@host`, except on PostgreSQL URLs
+/// where a lone user name is the login) and the value of every credential-like query parameter
+/// become [`REDACTED`]. Text that is no URL comes back unchanged.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let scheme = &url[..scheme_end];
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let mut out = String::with_capacity(url.len());
+    out.push_str(&url[..scheme_end + 3]);
+    match authority.rfind('@') {
+        Some(at) => {
+            let userinfo = &authority[..at];
+            match userinfo.find(':') {
+                Some(colon) => {
+                    out.push_str(&userinfo[..colon]);
+                    out.push(':');
+                    out.push_str(REDACTED);
+                }
+                None if scheme.starts_with("postgres") => out.push_str(userinfo),
+                None => out.push_str(REDACTED),
+            }
+            out.push_str(&authority[at..]);
+        }
+        None => out.push_str(authority),
+    }
+    let tail = &rest[authority_end..];
+    let (before_fragment, fragment) = match tail.find('#') {
+        Some(i) => (&tail[..i], &tail[i..]),
+        None => (tail, ""),
+    };
+    match before_fragment.split_once('?') {
+        Some((path, query)) => {
+            out.push_str(path);
+            out.push('?');
+            let parts: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((name, value)) if !value.is_empty() && credential_param(name) => {
+                        format!("{name}={REDACTED}")
+                    }
+                    _ => pair.to_string(),
+                })
+                .collect();
+            out.push_str(&parts.join("&"));
+        }
+        None => out.push_str(before_fragment),
+    }
+    out.push_str(fragment);
+    out
+}
+
+fn credential_param(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    CREDENTIAL_PARAMS.iter().any(|c| name.contains(c))
+}
+
+/// Every URL inside free text (an error message, a log line) redacted by [`redact_url`].
+pub fn redact_urls_in(text: &str) -> String {
+    if !text.contains("://") {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        // The URL starts at its scheme: the letters right before `://`.
+        let start = rest[..i]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.'))
+            .map_or(0, |j| j + 1);
+        let end = rest[i..]
+            .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '>' || c == '<')
+            .map_or(rest.len(), |j| i + j);
+        out.push_str(&rest[..start]);
+        out.push_str(&redact_url(&rest[start..end]));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 22, item 4: passwords in userinfo and in query parameters, whatever layer set them.
+    #[test]
+    fn urls_lose_userinfo_passwords_and_credential_parameters() {
+        assert_eq!(
+            redact_url("postgres://desk:hunter2@db:5432/betting?sslmode=require&password=pw2"),
+            "postgres://desk:[redacted]@db:5432/betting?sslmode=require&password=[redacted]"
+        );
+        assert_eq!(
+            redact_url("https://ghp_abc@example.com/games.csv?apiKey=k1&x=1#f"),
+            "https://[redacted]@example.com/games.csv?apiKey=[redacted]&x=1#f"
+        );
+        assert_eq!(
+            redact_url("postgres://me@db/betting"),
+            "postgres://me@db/betting"
+        );
+        assert_eq!(redact_url("data/odds.sqlite3"), "data/odds.sqlite3");
+        assert_eq!(
+            redact_urls_in("GET \"https://u:p4ss@h/x?token=t0k\" failed"),
+            "GET \"https://u:[redacted]@h/x?token=[redacted]\" failed"
+        );
+    }
 
     /// Issue 13, item 12: secrets were plain strings in `Debug`/`Serialize` config structs.
     #[test]

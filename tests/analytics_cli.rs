@@ -230,7 +230,7 @@ fn scan_exports_csv_and_json_and_prunes_history() {
         .unwrap();
     assert!(before > 0);
     std::thread::sleep(std::time::Duration::from_millis(50));
-    let (code, out, _) = run(&["scan", "--prune-older-than", "0.01"], &db);
+    let (code, out, _) = run(&["scan", "--prune-older-than", "0.01", "--yes"], &db);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Pruned history older than"), "{out}");
     let after: i64 = conn
@@ -239,6 +239,33 @@ fn scan_exports_csv_and_json_and_prunes_history() {
     assert!(after < before, "{after} vs {before}");
     let (code, _, err) = run(&["scan", "--prune-older-than", "soon"], &db);
     assert_eq!(code, 2, "{err}");
+}
+
+/// Issue 22, item 10: `scan --prune-older-than 0` deleted 5,411 of 5,412 history rows without a
+/// question. A prune that would remove more than half the odds path is refused (exit 2, nothing
+/// deleted) unless `--yes` says it is meant.
+#[test]
+fn a_prune_of_most_of_the_history_needs_yes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("prune.sqlite3");
+    let (code, out, err) = run(&["scan"], &db);
+    assert_eq!(code, 0, "{out}{err}");
+    let history = count(&db, "quotes_history");
+    assert!(history > 10, "{history}");
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let (code, out, err) = run(&["scan", "--prune-older-than", "0"], &db);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("--yes") && err.contains("more than half"),
+        "{err}"
+    );
+    assert!(count(&db, "quotes_history") >= history);
+    let (code, out, err) = run(&["scan", "--prune-older-than", "0", "--yes"], &db);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(count(&db, "quotes_history") < history / 2);
+    // A prune that keeps most of it needs no confirmation.
+    let (code, out, err) = run(&["scan", "--prune-older-than", "30d"], &db);
+    assert_eq!(code, 0, "{out}{err}");
 }
 
 /// Issue 11: the default walk-forward backtest (2015-2024) of every market, its JSON, the

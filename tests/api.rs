@@ -28,6 +28,7 @@ async fn start(token: Option<&str>) -> Server {
         cors_origins: vec![],
         rate_limit_per_second: 10_000.0,
         max_body_bytes: 4096,
+        allowed_hosts: vec![],
     };
     let (handle, engine) =
         Engine::start(cfg.clone(), EngineOptions::new(Mode::Live, 0.2, 1000)).unwrap();
@@ -214,6 +215,7 @@ async fn errors_are_problem_documents() {
     let c = reqwest::Client::new();
     let r = c
         .post(format!("{b}/api/v1/export"))
+        .header("content-type", "application/json")
         .body("not json")
         .send()
         .await
@@ -221,6 +223,7 @@ async fn errors_are_problem_documents() {
     assert_eq!(r.status().as_u16(), 422);
     let r = c
         .post(format!("{b}/api/v1/export"))
+        .header("content-type", "application/json")
         .body("x".repeat(10_000))
         .send()
         .await
@@ -281,6 +284,7 @@ async fn non_loopback_bind_without_token_is_refused() {
         cors_origins: vec![],
         rate_limit_per_second: 1.0,
         max_body_bytes: 1,
+        allowed_hosts: vec![],
     };
     let err = api::bind(&settings).await.err().unwrap();
     assert!(err.to_string().contains("without a bearer token"), "{err}");
@@ -337,6 +341,7 @@ async fn stream_sends_5000_changes_with_one_timestamp_exactly_once() {
         cors_origins: vec![],
         rate_limit_per_second: 10_000.0,
         max_body_bytes: 4096,
+        allowed_hosts: vec![],
     };
     let (handle, engine) = Engine::start(cfg, EngineOptions::new(Mode::Attach, 0.2, 1000)).unwrap();
     let state = ApiState::new(
@@ -400,6 +405,7 @@ async fn probes_are_never_rate_limited_and_clients_have_their_own_budget() {
         cors_origins: vec![],
         rate_limit_per_second: 2.0,
         max_body_bytes: 4096,
+        allowed_hosts: vec![],
     };
     let (handle, engine) = Engine::start(cfg, EngineOptions::new(Mode::Attach, 0.2, 1000)).unwrap();
     let state = ApiState::new(
@@ -451,6 +457,203 @@ async fn probes_are_never_rate_limited_and_clients_have_their_own_budget() {
         .get(format!("{base}/api/v1/status"))
         .bearer_auth("sesame")
         .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    engine.shutdown().await;
+}
+
+/// Issue 22, item 5: with no token, a page on another site could pause ingestion (a
+/// `text/plain` POST with `Origin: http://evil.example` answered 200), record a bet (201), and
+/// through DNS rebinding read everything (`Host: attacker.com` was served). Changes need JSON
+/// and, when an Origin is sent, this server's own; the Host must be one the server was bound for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_site_requests_and_foreign_hosts_are_refused() {
+    let mut s = start(None).await;
+    let b = s.base.clone();
+    let c = reqwest::Client::new();
+    let post = |path: &str, ctype: &str, origin: Option<&str>| {
+        let mut r = c
+            .post(format!("{b}{path}"))
+            .header("content-type", ctype)
+            .body("{}");
+        if let Some(o) = origin {
+            r = r.header("origin", o);
+        }
+        r.send()
+    };
+    for path in ["/api/v1/ingest/pause", "/api/v1/bets", "/api/v1/scan"] {
+        let r = post(path, "text/plain", Some("http://evil.example"))
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 415, "{path}");
+        let r = post(path, "text/plain", None).await.unwrap();
+        assert_eq!(r.status().as_u16(), 415, "{path}");
+        let r = post(path, "application/json", Some("http://evil.example"))
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403, "{path}");
+        let r = post(path, "application/json", Some("null")).await.unwrap();
+        assert_eq!(r.status().as_u16(), 403, "{path}");
+    }
+    // Its own page, and tools that send no Origin, still work.
+    let r = post("/api/v1/ingest/pause", "application/json", Some(b.as_str()))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let r = post("/api/v1/ingest/resume", "application/json", None)
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+
+    let r = c
+        .get(format!("{b}/api/v1/markets"))
+        .header("host", "attacker.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let r = c
+        .get(format!("{b}/"))
+        .header("host", "attacker.com:8080")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    for host in ["localhost", &b["http://".len()..]] {
+        let r = c
+            .get(format!("{b}/api/v1/markets"))
+            .header("host", host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{host}");
+    }
+    // Probes answer whatever name a load balancer uses.
+    let r = c
+        .get(format!("{b}/healthz"))
+        .header("host", "pod-1.internal")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    s.engine.take().unwrap().shutdown().await;
+}
+
+/// Issue 22, item 11: a `Last-Event-ID` above the head (10000000) never got a quote event again.
+/// An id beyond the head resumes from the head, and the stream says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_last_event_id_beyond_the_head_resumes_from_the_head() {
+    let mut s = start(None).await;
+    let mut r = reqwest::Client::new()
+        .get(format!("{}/api/v1/markets/stream", s.base))
+        .header("last-event-id", "10000000")
+        .send()
+        .await
+        .unwrap();
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !(text.contains("event: resync") && text.contains("event: quotes"))
+        && tokio::time::Instant::now() < deadline
+    {
+        if let Ok(Ok(Some(chunk))) = tokio::time::timeout(Duration::from_secs(2), r.chunk()).await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+    assert!(text.contains("event: resync"), "{text}");
+    assert!(text.contains("beyond the newest stored change"), "{text}");
+    assert!(text.contains("event: quotes"), "{text}");
+    s.engine.take().unwrap().shutdown().await;
+}
+
+/// Issue 22, item 13: 2,000 wrong tokens were answered 401 every time, never throttled. A
+/// client that keeps guessing is locked out, and while it is even the right token is refused
+/// (so the answers tell a guesser nothing).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_tokens_are_throttled() {
+    let mut s = start(Some("s3cret-token")).await;
+    let b = s.base.clone();
+    let c = reqwest::Client::new();
+    let mut throttled = 0;
+    for i in 0..200 {
+        let r = c
+            .get(format!("{b}/api/v1/markets?limit=1"))
+            .bearer_auth(format!("guess-{i}"))
+            .send()
+            .await
+            .unwrap();
+        match r.status().as_u16() {
+            401 => {}
+            429 => {
+                assert!(r.headers().contains_key("retry-after"));
+                throttled += 1;
+            }
+            other => panic!("guess {i}: {other}"),
+        }
+    }
+    assert!(throttled > 100, "{throttled} of 200 guesses throttled");
+    let r = c
+        .get(format!("{b}/api/v1/markets?limit=1"))
+        .bearer_auth("s3cret-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    s.engine.take().unwrap().shutdown().await;
+}
+
+/// Issue 22, item 13: 3,000 connections that never finished their headers were held 40 s and
+/// more. A client gets `api::HEADER_READ_TIMEOUT` to send its headers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_headers_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("slow.sqlite3");
+    drop(nflreadpy_betting::store::open_for_writing(&db, 5000).unwrap());
+    let mut cfg = Config::default();
+    cfg.ingestion.storage_path = db.display().to_string();
+    let settings = ApiSettings {
+        bind: "127.0.0.1:0".into(),
+        token: None,
+        cors_origins: vec![],
+        rate_limit_per_second: 1000.0,
+        max_body_bytes: 4096,
+        allowed_hosts: vec![],
+    };
+    let (handle, engine) = Engine::start(cfg, EngineOptions::new(Mode::Attach, 0.2, 1000)).unwrap();
+    let state = ApiState::new(
+        handle,
+        nflreadpy_betting::store::Store::reader(db.clone(), 5000),
+        &settings,
+    );
+    let (listener, addr) = api::bind(&settings).await.unwrap();
+    let app = api::router(state, &settings);
+    tokio::spawn(api::serve(listener, app, std::future::pending()));
+    let mut slow = Vec::new();
+    for _ in 0..50 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            .await
+            .unwrap();
+        slow.push(s);
+    }
+    // Generous: the timeout plus a loaded machine's delays.
+    let bound = api::HEADER_READ_TIMEOUT + Duration::from_secs(50);
+    for (i, mut s) in slow.into_iter().enumerate() {
+        let mut buf = [0u8; 512];
+        let closed = tokio::time::timeout(bound, async {
+            loop {
+                match s.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {} // a 408 before the close is fine
+                }
+            }
+        })
+        .await;
+        assert!(closed.is_ok(), "connection {i} still open after {bound:?}");
+    }
+    // A normal request still works.
+    let r = reqwest::get(format!("http://{addr}/healthz"))
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);

@@ -532,3 +532,139 @@ fn sigkill_mid_write_leaves_the_old_file_intact() {
     assert_eq!(std::fs::read(d.games()).unwrap(), new);
     assert_eq!(d.others(), ["games.csv.meta.json", "games.csv.prev"]);
 }
+
+/// The new file with `col` of the first 2025 row set to `value`.
+fn with_first_2025(col: &str, value: &str) -> Vec<u8> {
+    let mut done = false;
+    edit_rows(&new_file(), |h, mut f| {
+        if !done && f[column(h, "season")] == *"2025" {
+            f[column(h, col)] = value.into();
+            done = true;
+        }
+        Some(f)
+    })
+}
+
+/// Issue 22, item 2: a closing spread of 350 or 1e308, a moneyline of 0 or 1 were accepted and
+/// then priced (`simulate` listed 50, or 412, opportunities instead of 1). Values are checked
+/// for range, not only type; the refused download changes nothing.
+#[test]
+fn absurd_closing_lines_are_refused() {
+    for (col, value) in [
+        ("spread_line", "350"),
+        ("spread_line", "1e308"),
+        ("home_moneyline", "0"),
+        ("away_moneyline", "1"),
+        ("total_line", "-3"),
+    ] {
+        let d = Desk::new();
+        let before = sha_of(&d.games());
+        d.serve(csv_reply(with_first_2025(col, value)));
+        let r = d.update(&[]);
+        let all = format!("{}{}", r.out, r.err);
+        assert_eq!(r.code, 1, "{col}={value}: {all}");
+        assert!(all.contains(col), "{col}={value}: {all}");
+        assert_eq!(sha_of(&d.games()), before, "{col}={value}");
+    }
+}
+
+/// Issue 22, item 6: a 2099 game whose `game_id` names other teams was accepted, and every
+/// real update after it was refused as "season goes backwards". Inconsistent rows (id against
+/// season, week and teams; a season years ahead; two games with one `pfr` id) are refused
+/// before they land, so the next real update goes through.
+#[test]
+fn inconsistent_rows_are_refused_before_they_land() {
+    let d = Desk::new();
+    let before = sha_of(&d.games());
+    let mut rows = new_file();
+    let first_2025 = String::from_utf8_lossy(&rows)
+        .lines()
+        .find(|l| l.starts_with("2025_"))
+        .unwrap()
+        .to_string();
+    let mut f: Vec<String> = first_2025.split(',').map(str::to_string).collect();
+    f[0] = "2099_01_KC_BUF".into();
+    f[1] = "2099".into();
+    f[4] = "2099-09-10".into();
+    rows.extend_from_slice(f.join(",").as_bytes());
+    rows.push(b'\n');
+    d.serve(csv_reply(rows));
+    let r = d.update(&[]);
+    assert_eq!(r.code, 1, "{}{}", r.out, r.err);
+    assert!(r.err.contains("2099"), "{}", r.err);
+    assert_eq!(sha_of(&d.games()), before);
+
+    // Two games sharing a Pro-Football-Reference id (as 2025_18_BAL_PIT once did).
+    let pfr_of_first = {
+        let text = String::from_utf8(new_file()).unwrap();
+        let mut rdr = csv::Reader::from_reader(text.as_bytes());
+        let h = rdr.headers().unwrap().clone();
+        rdr.records().next().unwrap().unwrap()[column(&h, "pfr")].to_string()
+    };
+    let mut n = 0;
+    let dup = edit_rows(&new_file(), |h, mut f| {
+        n += 1;
+        if n == 3 {
+            f[column(h, "pfr")] = pfr_of_first.clone();
+        }
+        Some(f)
+    });
+    d.serve(csv_reply(dup));
+    let r = d.update(&[]);
+    assert_eq!(r.code, 1, "{}{}", r.out, r.err);
+    assert!(r.err.contains("pfr"), "{}", r.err);
+    assert_eq!(sha_of(&d.games()), before);
+
+    // The real file still goes through.
+    d.serve(csv_reply(new_file()));
+    let r = d.update(&[]);
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+}
+
+/// Issue 22, item 4: a password in `data.games_url` (through `${VAR}`) was printed by `data
+/// update`, written to `games.csv.meta.json` and printed by `data status`; so was a token in
+/// its query.
+#[test]
+fn a_password_in_the_games_url_is_never_printed_or_written() {
+    let d = Desk::new();
+    d.serve(csv_reply(new_file()));
+    let url = format!(
+        "{}{GAMES}?token=${{GAMES_TOKEN}}",
+        d.server
+            .base_url()
+            .replacen("http://", "http://desk:${GAMES_PW}@", 1)
+    );
+    let mut seen = String::new();
+    for args in [
+        &["data", "update"][..],
+        &["data", "update", "--format", "json"][..],
+        &["data", "status"][..],
+        &["data", "status", "--format", "json"][..],
+    ] {
+        let o = d
+            .command(args, 5.0)
+            .env("NFLREADPY_BETTING__data__games_url", &url)
+            .env("GAMES_PW", "hunter2pw")
+            .env("GAMES_TOKEN", "t0ps3cretT0k")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(o.status.success(), "{args:?}: {text}");
+        seen.push_str(&text);
+    }
+    seen.push_str(&std::fs::read_to_string(d.dir.path().join("games.csv.meta.json")).unwrap());
+    assert!(!seen.contains("hunter2pw"), "{seen}");
+    assert!(!seen.contains("t0ps3cretT0k"), "{seen}");
+    assert!(seen.contains("desk:[redacted]@"), "{seen}");
+    assert!(seen.contains("token=[redacted]"), "{seen}");
+    // The server saw the credentials: redaction is for what is shown, not what is sent.
+    assert!(d
+        .server
+        .requests()
+        .iter()
+        .any(|r| r.target.contains("t0ps3cretT0k")));
+}

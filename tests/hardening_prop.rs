@@ -133,6 +133,7 @@ fn server() -> &'static ApiServer {
                 cors_origins: vec![],
                 rate_limit_per_second: 1e6,
                 max_body_bytes: 4096,
+                allowed_hosts: vec![],
             };
             let (handle, engine) = nflreadpy_betting::engine::Engine::start(
                 cfg,

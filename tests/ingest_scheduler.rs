@@ -193,3 +193,30 @@ async fn the_breaker_opens_after_repeated_failures_and_skips_polls() {
     let st = state.lock().unwrap();
     assert_eq!(st.sources[0].breaker.as_str(), "open");
 }
+
+/// Issue 22, item 12: after a full disk the store's failures had opened the source's circuit
+/// breaker, and no poll was made for 53 s after space returned. A store failure is no source
+/// failure: every poll is still made (and counted as failed with `store_error`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_failure_never_opens_the_source_breaker() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("full.sqlite3");
+    let cfg = config(&db, "http://127.0.0.1:9");
+    let mut settings = SchedulerSettings::from_config(&cfg.ingestion);
+    settings.breaker_threshold = 2;
+    let slots = adapter::build(&cfg, &["replay".to_string()], 10.0).unwrap();
+    let mut runners: Vec<Runner> = slots
+        .into_iter()
+        .map(|s| Runner::new(s, &settings))
+        .collect();
+    let state = IngestState::new(&runners);
+    // A store that refuses every write, as a full disk does.
+    let broken = nflreadpy_betting::store::Store::reader(&db, 5000);
+    for poll in 0..5 {
+        let reports = single_pass(&mut runners, &settings, &broken, &state).await;
+        let r = &reports[0];
+        assert!(!r.skipped, "poll {poll} was skipped: {r:?}");
+        assert!(!r.ok);
+        assert_eq!(r.error_reason.as_deref(), Some("store_error"), "{r:?}");
+    }
+}

@@ -32,6 +32,7 @@ pub struct ApiState {
     pub writer: Option<Store>,
     pub token: Option<Secret>,
     limiter: Arc<guard::ClientLimiter>,
+    auth_throttle: Arc<guard::AuthThrottle>,
     /// Backtest behind `/calibration`: computed once, on first request.
     calibration: Arc<tokio::sync::OnceCell<Result<serde_json::Value, String>>>,
     calibration_source: Option<(PathBuf, crate::config::AnalyticsConfig)>,
@@ -48,6 +49,8 @@ pub struct ApiSettings {
     pub cors_origins: Vec<String>,
     pub rate_limit_per_second: f64,
     pub max_body_bytes: usize,
+    /// `api.allowed_hosts`: names besides the bound address the `Host` header may carry.
+    pub allowed_hosts: Vec<String>,
 }
 
 #[derive(Debug, Error)]
@@ -68,6 +71,7 @@ impl ApiState {
             writer: None,
             token: settings.token.clone().filter(|t| !t.is_empty()),
             limiter: Arc::new(guard::ClientLimiter::new(settings.rate_limit_per_second)),
+            auth_throttle: Arc::new(guard::AuthThrottle::default()),
             calibration: Arc::new(tokio::sync::OnceCell::new()),
             calibration_source: None,
             evaluation: Arc::new(tokio::sync::OnceCell::new()),
@@ -227,12 +231,18 @@ pub fn router(state: ApiState, settings: &ApiSettings) -> Router {
         .nest("/api/v1", api)
         .fallback(routes::not_found);
     // Probes answer whatever the traffic: no token, no rate limit.
+    let policy = Arc::new(guard::OriginPolicy::new(
+        &settings.bind,
+        &settings.allowed_hosts,
+        &settings.cors_origins,
+    ));
     let mut app = Router::new()
         .route("/healthz", get(routes::healthz))
         .route("/readyz", get(routes::readyz))
         .merge(pages)
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
-        .with_state(state);
+        .with_state(state)
+        .layer(middleware::from_fn_with_state(policy, guard::same_origin));
     if !settings.cors_origins.is_empty() {
         let origins: Vec<HeaderValue> = settings
             .cors_origins
@@ -282,19 +292,53 @@ async fn metrics(
         .into_response()
 }
 
-/// Serves `app` on `listener` with each request's peer address, which the per-client rate
-/// limit keys on.
+/// How long a client may take to send a request's headers. Without a bound, thousands of
+/// connections that trickle a header byte now and then hold the server's sockets for good.
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long shutdown waits for open connections (a stream never ends on its own).
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Serves `app` on `listener` over HTTP/1.1 with each request's peer address (which the
+/// per-client limits key on) and [`HEADER_READ_TIMEOUT`]; on `shutdown`, stops accepting and
+/// lets open requests finish for a short while.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors and the like: pause rather than spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(
+            app.clone()
+                .layer(axum::Extension(axum::extract::ConnectInfo(peer))),
+        );
+        let conn =
+            graceful.watch(http.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, %peer, "connection ended");
+            }
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+    Ok(())
 }
 
 /// Checks the bind address against the token rule, then listens.

@@ -337,6 +337,27 @@ pub async fn markets_stream(
             Some(c) => c,
             None => st.store.seq_before(since).await.unwrap_or(0),
         };
+        if let Some(asked) = resume {
+            // No row is committed after the head, so the head itself is the newest sequence.
+            let head = st.store.seq_before(i64::MAX).await.unwrap_or(asked);
+            if asked > head {
+                // An id from another store or a reset one: waiting for the sequence to reach it
+                // would starve the client forever; start from the head and say so.
+                cursor = head;
+                let note = json!({
+                    "last_event_id": asked,
+                    "head": head,
+                    "detail": "Last-Event-ID is beyond the newest stored change; the stream resumes from the head",
+                });
+                let ev = Event::default()
+                    .event("resync")
+                    .id(head.to_string())
+                    .data(note.to_string());
+                if tx.send(ev).await.is_err() {
+                    return;
+                }
+            }
+        }
         loop {
             let snap = rx.borrow_and_update().clone();
             let summary = json!({

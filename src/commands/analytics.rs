@@ -308,6 +308,9 @@ pub fn scan(g: &GlobalArgs, a: &ScanArgs) -> Outcome {
             }
         },
     };
+    if let Some((p, _)) = &export {
+        refuse_input(&cfg, p, "--export")?;
+    }
     let prune = match &a.prune_older_than {
         None => None,
         Some(d) => {
@@ -323,12 +326,31 @@ pub fn scan(g: &GlobalArgs, a: &ScanArgs) -> Outcome {
     let pricer = load_pricer(&cfg, None)?;
     let rt = runtime()?;
     let session = Session::open(cfg.clone(), &rt)?;
+    let now = now_ms();
+    // At most ten years back (checked when parsed), so this cannot wrap.
+    let cutoff = prune.map(|dur| now.saturating_sub(crate::duration::millis_i64(dur)));
+    if let (Some(cutoff), false, false) = (cutoff, a.dry_run, a.yes) {
+        // A mistyped duration (`0`, `1h` for `1d`) must not empty the history unasked.
+        let would = rt
+            .block_on(session.writer.prune_older_than(cutoff, now, true))
+            .context("counting what the prune would remove")?;
+        let stored = rt
+            .block_on(session.writer.overview(0))
+            .context("counting the stored history")?
+            .quotes_history;
+        if would.quotes_history as i64 * 2 > stored {
+            session.close();
+            return Err(usage(format!(
+                "--prune-older-than {}: would remove {} of {} stored quote changes, more than half; see what goes with --dry-run, and add --yes to go ahead",
+                a.prune_older_than.as_deref().unwrap_or(""),
+                would.quotes_history,
+                stored
+            )));
+        }
+    }
     let result = rt.block_on(async {
         let mut pruned = None;
-        if let Some(dur) = prune {
-            let now = now_ms();
-            // At most ten years back (checked when parsed), so this cannot wrap.
-            let cutoff = now.saturating_sub(crate::duration::millis_i64(dur));
+        if let Some(cutoff) = cutoff {
             let dry_run = a.dry_run;
             let stats = session.writer.prune_older_than(cutoff, now, dry_run).await.context("pruning history")?;
             if !json {
@@ -386,6 +408,9 @@ pub fn backtest(g: &GlobalArgs, a: &BacktestArgs) -> Outcome {
             a.start_season, a.end_season
         )));
     }
+    if let Some(out) = &a.predictions {
+        refuse_input(&cfg, out, "--predictions")?;
+    }
     crate::logging::init(g, &cfg);
     let path = a
         .games
@@ -425,6 +450,17 @@ pub fn backtest(g: &GlobalArgs, a: &BacktestArgs) -> Outcome {
 }
 
 /// Writes the per-game predictions beside the target, then renames it into place.
+/// An output path that names one of the product's own inputs is a usage error.
+fn refuse_input(cfg: &crate::config::Config, path: &Path, flag: &str) -> Result<(), Failure> {
+    match crate::engine::export::overwrites_input(cfg, path) {
+        Some(key) => Err(usage(format!(
+            "{flag} {}: that file is the product's own input ({key}); write somewhere else",
+            path.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn write_predictions(
     path: &Path,
     preds: &[crate::pricing::backtest::Prediction],

@@ -264,8 +264,8 @@ async fn report(cfg: &Config, a: &BetsReportArgs) -> Outcome {
                     x.won,
                     x.lost,
                     x.push,
-                    x.staked,
-                    x.pnl,
+                    cents(x.staked),
+                    cents(x.pnl),
                     num(x.roi, 1.0, 6),
                     c.n,
                     num(c.mean, 1.0, 6),
@@ -305,8 +305,8 @@ async fn report(cfg: &Config, a: &BetsReportArgs) -> Outcome {
                     x.count,
                     x.open,
                     x.settled,
-                    x.staked,
-                    x.pnl,
+                    cents(x.staked),
+                    cents(x.pnl),
                     num(x.roi, 100.0, 2),
                     c.mean
                         .map(|m| format!("{:+.2}", m * 100.0))
@@ -318,6 +318,11 @@ async fn report(cfg: &Config, a: &BetsReportArgs) -> Outcome {
         }
     }
     Ok(())
+}
+
+/// Money to the cent with no negative zero: a P&L that rounds to nothing is `0.00`, not `-0.00`.
+fn cents(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0 + 0.0
 }
 
 fn csv_field(s: &str) -> String {
@@ -332,7 +337,10 @@ fn csv_field(s: &str) -> String {
 fn line_of(b: &Bet) -> String {
     let line = b.line.map(|l| format!(" {l:+}")).unwrap_or_default();
     let paper = if b.paper { " [paper]" } else { "" };
-    let pnl = b.pnl.map(|p| format!(" pnl {p:+.2}")).unwrap_or_default();
+    let pnl = b
+        .pnl
+        .map(|p| format!(" pnl {:+.2}", cents(p)))
+        .unwrap_or_default();
     format!(
         "{} {} {} {}{} @ {} {:.3} stake {:.2} {}{}{}",
         b.event_id,

@@ -24,15 +24,16 @@ pub fn run(g: &GlobalArgs, a: &DataArgs) -> Outcome {
 
 /// A `--url` the client could not even try: wrong scheme, no host, not a URL.
 fn check_url(url: &str) -> Result<(), String> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url:?} is not a URL ({e})"))?;
+    let shown = crate::secret::redact_url(url);
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("{shown:?} is not a URL ({e})"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!(
-            "{url:?} has scheme {:?}; expected an http:// or https:// URL",
+            "{shown:?} has scheme {:?}; expected an http:// or https:// URL",
             parsed.scheme()
         ));
     }
     if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(format!("{url:?} names no host"));
+        return Err(format!("{shown:?} names no host"));
     }
     Ok(())
 }

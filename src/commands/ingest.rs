@@ -17,7 +17,7 @@ pub fn run(g: &GlobalArgs, a: &IngestArgs) -> Outcome {
     let cfg = loaded.config;
     crate::logging::init(g, &cfg);
     let json = crate::logging::json_output(g, &cfg);
-    let settings = settings_with_flags(&cfg.ingestion, a)?;
+    let settings = settings_with_flags(&loaded.merged, &cfg, a)?;
     let single_shot = settings.interval_seconds == 0.0;
     let mut slots = adapter::build(&cfg, &a.sources, settings.interval_seconds)
         .map_err(|e| Failure::Usage(format!("error: {e}")))?;
@@ -76,42 +76,46 @@ pub fn run(g: &GlobalArgs, a: &IngestArgs) -> Outcome {
     result
 }
 
+/// The command-line flags are the last configuration layer: they go into the configuration and
+/// through the same range checks as the keys they override, so a flag can never skip a ceiling
+/// the configuration file would be held to.
 fn settings_with_flags(
-    c: &crate::config::IngestionConfig,
+    merged: &crate::config::layers::Merged,
+    cfg: &crate::config::Config,
     a: &IngestArgs,
 ) -> Result<SchedulerSettings, Failure> {
-    let mut s = SchedulerSettings::from_config(c);
-    for (flag, v) in [
-        ("--interval", a.interval),
-        ("--jitter", a.jitter),
-        ("--retry-backoff", a.retry_backoff),
-    ] {
-        if let Some(x) = v {
-            if !x.is_finite() || x < 0.0 {
-                return Err(Failure::Usage(format!(
-                    "error: {flag} expects a non-negative number of seconds, got {x}"
-                )));
-            }
-        }
-    }
-    if let Some(x) = a.retry_backoff {
-        if x < 1.0 {
-            return Err(Failure::Usage(format!(
-                "error: --retry-backoff expects a factor of at least 1.0, got {x}"
-            )));
-        }
-        s.retry_backoff = x;
-    }
+    let mut c = cfg.clone();
+    let s = &mut c.ingestion.scheduler;
+    let mut flags: Vec<(&str, &str)> = Vec::new();
     if let Some(x) = a.interval {
         s.interval_seconds = x;
+        flags.push(("ingestion.scheduler.interval_seconds", "--interval"));
     }
     if let Some(x) = a.jitter {
         s.jitter_seconds = x;
+        flags.push(("ingestion.scheduler.jitter_seconds", "--jitter"));
     }
     if let Some(x) = a.retries {
         s.retries = x;
+        flags.push(("ingestion.scheduler.retries", "--retries"));
     }
-    Ok(s)
+    if let Some(x) = a.retry_backoff {
+        s.retry_backoff = x;
+        flags.push(("ingestion.scheduler.retry_backoff", "--retry-backoff"));
+    }
+    let problems: Vec<String> = crate::config::validate::check_ranges(merged, &c)
+        .into_iter()
+        .filter(|i| i.severity == crate::config::Severity::Error)
+        .filter_map(|i| {
+            let key = i.path.as_deref()?;
+            let (_, flag) = flags.iter().find(|(k, _)| *k == key)?;
+            Some(format!("error: {flag}: {} (as for {key})", i.message))
+        })
+        .collect();
+    if !problems.is_empty() {
+        return Err(Failure::Usage(problems.join("\n")));
+    }
+    Ok(SchedulerSettings::from_config(&c.ingestion))
 }
 
 async fn single_pass(
@@ -126,9 +130,13 @@ async fn single_pass(
     let reports = scheduler::single_pass(&mut runners, settings, writer, state).await;
     // Cron-driven stores get their retention pass here.
     let (keep, _) = crate::store::retention::settings(&sampler.storage);
-    if let Err(e) = crate::store::retention::run_once(writer, keep, now_ms()).await {
-        tracing::warn!(error = %e, "retention pass failed");
-    }
+    let pruned = match crate::store::retention::run_once(writer, keep, now_ms()).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(error = %e, "retention pass failed");
+            Default::default()
+        }
+    };
     sampler.store().await;
     sampler.textfile().await;
     let all_ok = reports.iter().all(|r| r.ok);
@@ -140,13 +148,25 @@ async fn single_pass(
     if json {
         println!(
             "{}",
-            json!({"summary": {"ok": all_ok, "quotes": total, "changed": changed, "storage": storage}})
+            json!({"summary": {"ok": all_ok, "quotes": total, "changed": changed, "storage": storage, "retention": pruned}})
         );
     } else {
         println!(
             "Ingested {total} quotes ({changed} changed) into {}",
             storage
         );
+        if pruned.total() > 0 {
+            // Whatever retention takes is said, so no row ever disappears without a word.
+            println!(
+                "Retention removed {} row(s) stored more than {} days ago: {} odds-path changes, {} latest quotes of finished games, {} events, {} other",
+                pruned.total(),
+                sampler.storage.retention_days,
+                pruned.quotes_history,
+                pruned.quotes_latest,
+                pruned.events,
+                pruned.total() - pruned.quotes_history - pruned.quotes_latest - pruned.events
+            );
+        }
     }
     if all_ok {
         Ok(())

@@ -17,6 +17,7 @@ pub fn run(g: &GlobalArgs, a: &ServeArgs) -> Outcome {
         cors_origins: cfg.api.cors_origins.clone(),
         rate_limit_per_second: cfg.api.rate_limit_per_second,
         max_body_bytes: cfg.api.max_body_bytes,
+        allowed_hosts: cfg.api.allowed_hosts.clone(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

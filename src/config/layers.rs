@@ -193,19 +193,69 @@ pub fn overlay_path(base: &Path, env: &str) -> PathBuf {
     base.with_file_name(format!("{stem}.{env}.{ext}"))
 }
 
+/// A configuration is a few kilobytes; a file far past this is a mistake (or an attack), and
+/// parsing it would cost memory in proportion.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+/// Deeper flow nesting (`[[[[...`) than any configuration needs; the YAML parser's time grows
+/// fast with it.
+pub const MAX_FLOW_DEPTH: usize = 32;
+
+/// The deepest `[`/`{` nesting in the text. Quotes and comments are not told apart: a scanner
+/// that guessed at YAML's quoting could be led to skip brackets the parser then reads, and no
+/// real configuration nests anywhere near the limit even counting its strings.
+pub fn flow_depth(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for b in text.bytes() {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+fn read_bounded(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(|e| format!("cannot read file: {e}"))?;
+    let mut bytes = Vec::new();
+    f.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read file: {e}"))?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(format!(
+            "the file is larger than {MAX_CONFIG_BYTES} bytes; a configuration is a few kilobytes"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "cannot read file: not UTF-8 text (byte {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
 fn read_yaml(m: &mut Merged, path: &Path) -> Option<(String, Value)> {
     let name = path.display().to_string();
-    let text = match std::fs::read_to_string(path) {
+    let text = match read_bounded(path) {
         Ok(t) => t,
-        Err(e) => {
-            m.issues.push(Issue::general(
-                Severity::Error,
-                name,
-                format!("cannot read file: {e}"),
-            ));
+        Err(why) => {
+            m.issues.push(Issue::general(Severity::Error, name, why));
             return None;
         }
     };
+    let depth = flow_depth(&text);
+    if depth > MAX_FLOW_DEPTH {
+        m.issues.push(Issue::general(
+            Severity::Error,
+            name,
+            format!("flow collections are nested {depth} deep; at most {MAX_FLOW_DEPTH} are read"),
+        ));
+        return None;
+    }
     match serde_yaml::from_str::<Value>(&text) {
         Ok(Value::Null) => Some((text, Value::Mapping(Mapping::new()))),
         Ok(v @ Value::Mapping(_)) => Some((text, v)),
@@ -397,6 +447,9 @@ fn apply_env_override(m: &mut Merged, var: &str, rest: &str, raw: &str) {
 
 /// Environment values are YAML scalars: `0.25`, `true`, `null`, or plain text.
 pub fn parse_scalar(raw: &str) -> Value {
+    if raw.len() as u64 > MAX_CONFIG_BYTES || flow_depth(raw) > MAX_FLOW_DEPTH {
+        return Value::String(raw.to_string());
+    }
     match serde_yaml::from_str::<Value>(raw) {
         Ok(v @ (Value::Bool(_) | Value::Number(_) | Value::Null | Value::Sequence(_))) => v,
         _ => Value::String(raw.to_string()),

@@ -47,7 +47,7 @@ impl Location {
         else {
             return Err(format!(
                 "expected sqlite:PATH or postgres://user@host[:port]/db, got `{}`",
-                redact(url)
+                crate::secret::redact_url(url)
             ));
         };
         let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
@@ -55,7 +55,7 @@ impl Location {
         if host.trim().is_empty() {
             return Err(format!(
                 "expected a host in postgres://user@host[:port]/db, got `{}`",
-                redact(url)
+                crate::secret::redact_url(url)
             ));
         }
         Ok(Location::Postgres(url.to_string()))
@@ -65,7 +65,7 @@ impl Location {
     pub fn display(&self) -> String {
         match self {
             Location::Sqlite(p) => p.display().to_string(),
-            Location::Postgres(url) => redact(url),
+            Location::Postgres(url) => crate::secret::redact_url(url),
         }
     }
 
@@ -77,29 +77,6 @@ impl Location {
 impl fmt::Debug for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.display())
-    }
-}
-
-/// The URL with the password of `user:password@` replaced by the redaction marker.
-pub fn redact(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_string();
-    };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let Some(at) = authority.rfind('@') else {
-        return url.to_string();
-    };
-    match authority[..at].find(':') {
-        Some(colon) => format!(
-            "{}{}:{}{}",
-            &url[..scheme_end + 3],
-            &authority[..colon],
-            crate::secret::REDACTED,
-            &rest[at..]
-        ),
-        None => url.to_string(),
     }
 }
 

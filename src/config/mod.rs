@@ -104,12 +104,32 @@ pub fn load(req: &LoadRequest) -> Result<Loaded, Report> {
     issues.extend(shape);
     let mut typed = None;
     if shape_ok {
-        match validate::to_typed(&merged) {
-            Ok(c) => {
-                issues.extend(validate::check_ranges(&merged, &c));
-                typed = Some(c);
+        // Typed reading stops at the first value that does not fit (a number past u32, say);
+        // that key is taken out (its default stands in) and the rest read again, so one bad
+        // value never hides the other problems.
+        let mut probe = merged.clone();
+        let mut type_errors = false;
+        for _ in 0..64 {
+            match validate::to_typed(&probe) {
+                Ok(c) => {
+                    issues.extend(validate::check_ranges(&merged, &c));
+                    if !type_errors {
+                        typed = Some(c);
+                    }
+                    break;
+                }
+                Err(e) => {
+                    type_errors = true;
+                    let removed = e
+                        .path
+                        .as_deref()
+                        .is_some_and(|p| remove_path(&mut probe.value, &KeyPath::parse(p)));
+                    issues.push(e);
+                    if !removed {
+                        break;
+                    }
+                }
             }
-            Err(e) => issues.push(e),
         }
     }
     let (notes, issues): (Vec<Issue>, Vec<Issue>) = issues
@@ -145,7 +165,8 @@ impl Loaded {
                 let shown = if self.is_secret(&p, &v) {
                     format!("{:?}", crate::secret::REDACTED)
                 } else {
-                    render(&v)
+                    // A credential written into a URL by hand is as secret as one from ${VAR}.
+                    crate::secret::redact_urls_in(&render(&v))
                 };
                 format!(
                     "{:width$} = {shown}  # {}",
@@ -177,6 +198,33 @@ impl Loaded {
                 _ => None,
             })
             .collect()
+    }
+}
+
+/// Takes the leaf at `p` out of `v`; false when there is none.
+fn remove_path(v: &mut Value, p: &KeyPath) -> bool {
+    let Some((last, parents)) = p.0.split_last() else {
+        return false;
+    };
+    let mut cur = v;
+    for seg in parents {
+        let next = match seg {
+            path::Seg::Key(k) => cur
+                .as_mapping_mut()
+                .and_then(|m| m.get_mut(Value::String(k.clone()))),
+            path::Seg::Index(i) => cur.as_sequence_mut().and_then(|s| s.get_mut(*i)),
+        };
+        match next {
+            Some(n) => cur = n,
+            None => return false,
+        }
+    }
+    match last {
+        path::Seg::Key(k) => cur
+            .as_mapping_mut()
+            .and_then(|m| m.remove(Value::String(k.clone())))
+            .is_some(),
+        path::Seg::Index(_) => false,
     }
 }
 

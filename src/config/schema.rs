@@ -251,6 +251,35 @@ pub struct IngestionConfig {
     pub future_tolerance_seconds: f64,
     pub scheduler: SchedulerConfig,
     pub circuit_breaker: CircuitBreakerConfig,
+    /// Bounds every source's prices must fall in, and the outlier guard across books.
+    pub plausibility: PlausibilityConfig,
+}
+
+/// A valid-looking but absurd price (a fat finger, a feed glitch) must never reach the prices:
+/// bounds on the price itself, and a guard against the other books quoting the same selection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlausibilityConfig {
+    /// The shortest favourite price accepted, American (-10000 is decimal 1.01).
+    pub min_american: i64,
+    /// The longest price accepted, American (+10000 is decimal 101).
+    pub max_american: i64,
+    /// A quote whose implied probability is further than this from the median of the other
+    /// books' quotes of the same selection at the same line is an outlier.
+    pub outlier_max_gap: f64,
+    /// The guard judges a quote only when at least this many other books quote the selection.
+    pub outlier_min_books: u32,
+}
+
+impl Default for PlausibilityConfig {
+    fn default() -> Self {
+        PlausibilityConfig {
+            min_american: -10_000,
+            max_american: 10_000,
+            outlier_max_gap: 0.15,
+            outlier_min_books: 2,
+        }
+    }
 }
 
 impl Default for IngestionConfig {
@@ -262,6 +291,7 @@ impl Default for IngestionConfig {
             future_tolerance_seconds: 300.0,
             scheduler: SchedulerConfig::default(),
             circuit_breaker: CircuitBreakerConfig::default(),
+            plausibility: PlausibilityConfig::default(),
         }
     }
 }
@@ -863,6 +893,8 @@ pub struct ApiConfig {
     pub cors_origins: Vec<String>,
     pub rate_limit_per_second: f64,
     pub max_body_bytes: usize,
+    /// Host names the server answers to besides the address it is bound to (DNS rebinding).
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for ApiConfig {
@@ -873,6 +905,7 @@ impl Default for ApiConfig {
             cors_origins: vec![],
             rate_limit_per_second: 1000.0,
             max_body_bytes: 65_536,
+            allowed_hosts: vec![],
         }
     }
 }

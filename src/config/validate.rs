@@ -462,6 +462,39 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         ing.circuit_breaker.open_seconds,
         crate::duration::MAX_BACKOFF,
     );
+    let pl = &ing.plausibility;
+    k.range(
+        "ingestion.plausibility.min_american",
+        pl.min_american as f64,
+        -100_000.0,
+        false,
+        -100.0,
+        true,
+    );
+    k.range(
+        "ingestion.plausibility.max_american",
+        pl.max_american as f64,
+        100.0,
+        true,
+        100_000.0,
+        false,
+    );
+    k.range(
+        "ingestion.plausibility.outlier_max_gap",
+        pl.outlier_max_gap,
+        0.0,
+        true,
+        1.0,
+        true,
+    );
+    k.range(
+        "ingestion.plausibility.outlier_min_books",
+        pl.outlier_min_books as f64,
+        1.0,
+        false,
+        100.0,
+        false,
+    );
 
     k.range(
         "storage.busy_timeout_ms",
@@ -980,6 +1013,26 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
             k.err("api.token", "a non-loopback api.bind requires a bearer token (write it as ${NFLREADPY_API_TOKEN})".into())
         }
         Ok(_) => {}
+    }
+    if let Some(t) = &c.api.token {
+        // A blank token would leave the API open while the operator believes it is guarded.
+        let v = t.expose();
+        if !v.is_empty()
+            && (t.is_empty() || v.chars().any(|ch| ch.is_whitespace() || ch.is_control()))
+        {
+            k.err(
+                "api.token",
+                "expected a token without spaces or control characters (or null for none), got a blank or padded value".into(),
+            );
+        }
+    }
+    for (i, h) in c.api.allowed_hosts.iter().enumerate() {
+        if h.trim().is_empty() || h.contains(['/', ' ', '@']) {
+            k.err(
+                &format!("api.allowed_hosts[{i}]"),
+                format!("expected a host name such as desk.example.com, got {h:?}"),
+            );
+        }
     }
     k.positive("api.rate_limit_per_second", c.api.rate_limit_per_second);
     k.range(

@@ -24,6 +24,15 @@ pub const GAME_TYPES: [&str; 5] = ["REG", "WC", "DIV", "CON", "SB"];
 /// `game_id`); this many at once is no reschedule but a download cut at a line boundary.
 pub const MAX_DROPPED_UNPLAYED: usize = 16;
 
+/// Closing lines the model can learn from: the widest NFL spread on record is 27 points and
+/// totals have stayed within 28-64; these bounds leave room for any real game and none for a
+/// typo or a sentinel value.
+pub const MAX_ABS_SPREAD: f64 = 60.0;
+pub const TOTAL_RANGE: (f64, f64) = (10.0, 120.0);
+/// American moneylines: at least 100 either way (nothing between -100 and +100 exists), at
+/// most this long.
+pub const MAX_ABS_MONEYLINE: i64 = 100_000;
+
 /// Examples shown per kind of change.
 pub const EXAMPLES: usize = 5;
 
@@ -91,6 +100,11 @@ pub fn validate(
             message: "the header is there but no game follows".into(),
         });
     }
+    let pfr_ids = pfr_column(body);
+    let mut seen_pfr: HashMap<&str, (u64, &str)> = HashMap::new();
+    // A season past next year's is a typo or a test row: once in, it would make every real
+    // update look like the season going backwards.
+    let latest_season = chrono::Datelike::year(&chrono::Utc::now()) + 1;
     let mut seen: HashMap<&str, u64> = HashMap::new();
     for (i, g) in games.iter().enumerate() {
         // nflverse fields hold no line breaks, so row i is line i + 2 (after the header).
@@ -119,8 +133,24 @@ pub fn validate(
         if !(1..=25).contains(&g.week) {
             return Err(bad(format!("week {} is not from 1 to 25", g.week)));
         }
-        if chrono::NaiveDate::parse_from_str(&g.gameday, "%Y-%m-%d").is_err() {
+        let Ok(day) = chrono::NaiveDate::parse_from_str(&g.gameday, "%Y-%m-%d") else {
             return Err(bad(format!("gameday {:?}, expected YYYY-MM-DD", g.gameday)));
+        };
+        if g.season > latest_season {
+            return Err(bad(format!(
+                "season {} is after {latest_season}: no such schedule exists yet",
+                g.season
+            )));
+        }
+        let year = chrono::Datelike::year(&day);
+        if year != g.season && year != g.season + 1 {
+            return Err(bad(format!(
+                "gameday {} is not in season {} (its year must be {} or {})",
+                g.gameday,
+                g.season,
+                g.season,
+                g.season + 1
+            )));
         }
         for (side, team) in [("home_team", &g.home_team), ("away_team", &g.away_team)] {
             if !TEAM_CODES.contains(&team.as_str()) {
@@ -133,6 +163,48 @@ pub fn validate(
         if g.home_team == g.away_team {
             return Err(bad(format!("{} plays itself", g.home_team)));
         }
+        let expected_id = format!("{}_{:02}_{}_{}", g.season, g.week, g.away_team, g.home_team);
+        if g.game_id != expected_id {
+            return Err(bad(format!(
+                "game_id does not match its season {}, week {} and teams {} @ {} (expected {expected_id})",
+                g.season, g.week, g.away_team, g.home_team
+            )));
+        }
+        if let Some(Some(pfr)) = pfr_ids.get(i) {
+            if let Some((first, other)) = seen_pfr.insert(pfr.as_str(), (line, g.game_id.as_str()))
+            {
+                return Err(bad(format!(
+                    "pfr id {pfr:?} is also {other}'s (line {first}): two games cannot be one"
+                )));
+            }
+        }
+        if let Some(s) = g.spread_line {
+            if s.abs() > MAX_ABS_SPREAD {
+                return Err(bad(format!(
+                    "spread_line {s} is not within +/-{MAX_ABS_SPREAD}"
+                )));
+            }
+        }
+        if let Some(t) = g.total_line {
+            if !(TOTAL_RANGE.0..=TOTAL_RANGE.1).contains(&t) {
+                return Err(bad(format!(
+                    "total_line {t} is not from {} to {}",
+                    TOTAL_RANGE.0, TOTAL_RANGE.1
+                )));
+            }
+        }
+        for (side, ml) in [
+            ("home_moneyline", g.home_moneyline),
+            ("away_moneyline", g.away_moneyline),
+        ] {
+            if let Some(m) = ml {
+                if m.unsigned_abs() < 100 || m.unsigned_abs() > MAX_ABS_MONEYLINE as u64 {
+                    return Err(bad(format!(
+                        "{side} {m} is no American price (at least 100 and at most {MAX_ABS_MONEYLINE} either way)"
+                    )));
+                }
+            }
+        }
         match (g.home_score, g.away_score) {
             (Some(_), None) | (None, Some(_)) => {
                 return Err(bad("one score is set and the other blank".into()))
@@ -144,6 +216,25 @@ pub fn validate(
         }
     }
     Ok(games)
+}
+
+/// The optional `pfr` column (Pro-Football-Reference's game id), row by row; empty when the
+/// file has no such column. `NA` and blanks are no id.
+fn pfr_column(body: &[u8]) -> Vec<Option<String>> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(body);
+    let Some(col) = rdr.headers().ok().and_then(|h| {
+        h.iter()
+            .position(|c| c.trim_start_matches('\u{feff}') == "pfr")
+    }) else {
+        return Vec::new();
+    };
+    rdr.records()
+        .map(|r| {
+            r.ok()
+                .and_then(|r| r.get(col).map(|v| v.trim().to_string()))
+                .filter(|v| !v.is_empty() && v != "NA")
+        })
+        .collect()
 }
 
 fn tail_text(last: &[u8]) -> String {

@@ -49,15 +49,16 @@ pub async fn fetch(
         .user_agent(concat!("nflreadpy-betting/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| DataError::Client(e.to_string()))?;
+    let shown = crate::secret::redact_url(url);
     let transport = |e: reqwest::Error| {
         if e.is_timeout() {
             DataError::Timeout {
-                url: url.to_string(),
+                url: shown.clone(),
                 seconds: timeout.as_secs_f64(),
             }
         } else {
             DataError::Transport {
-                url: url.to_string(),
+                url: shown.clone(),
                 message: chain(&e.without_url()),
             }
         }
@@ -73,15 +74,13 @@ pub async fn fetch(
     let status = resp.status();
     if status == reqwest::StatusCode::NOT_MODIFIED {
         if send.is_empty() {
-            return Err(DataError::UnaskedNotModified {
-                url: url.to_string(),
-            });
+            return Err(DataError::UnaskedNotModified { url: shown.clone() });
         }
         return Ok(Fetched::NotModified);
     }
     if status != reqwest::StatusCode::OK {
         return Err(DataError::Http {
-            url: url.to_string(),
+            url: shown.clone(),
             status: status.as_u16(),
             reason: status.canonical_reason().unwrap_or_default().to_string(),
         });
@@ -99,7 +98,7 @@ pub async fn fetch(
     let content_type = header(CONTENT_TYPE);
     if resp.content_length().is_some_and(|n| n > MAX_BYTES) {
         return Err(DataError::TooLarge {
-            url: url.to_string(),
+            url: shown.clone(),
             limit: MAX_BYTES,
         });
     }
@@ -114,7 +113,7 @@ pub async fn fetch(
             total += chunk.len() as u64;
             if total > MAX_BYTES {
                 return Err(DataError::TooLarge {
-                    url: url.to_string(),
+                    url: shown.clone(),
                     limit: MAX_BYTES,
                 });
             }

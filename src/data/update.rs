@@ -91,6 +91,8 @@ impl Drop for TempGuard {
 /// download, so call it from synchronous code.
 pub fn update(req: &UpdateRequest) -> Result<UpdateReport, DataError> {
     let paths = Paths::new(&req.games_path);
+    // The URL as it may be shown, logged or written to the sidecar: never with its credentials.
+    let shown_url = crate::secret::redact_url(&req.url);
     std::fs::create_dir_all(&paths.dir)
         .map_err(|e| DataError::io(&paths.dir, "cannot create the directory", e))?;
     let _lock = DirLock::acquire(&paths.dir)?;
@@ -128,7 +130,7 @@ pub fn update(req: &UpdateRequest) -> Result<UpdateReport, DataError> {
     // elsewhere, must not be kept on the strength of a 304.
     let send = sidecar
         .as_ref()
-        .filter(|s| Some(&s.sha256) == old_sha.as_ref() && s.source_url == req.url)
+        .filter(|s| Some(&s.sha256) == old_sha.as_ref() && s.source_url == shown_url)
         .map(|s| Validators {
             etag: s.etag.clone(),
             last_modified: s.last_modified.clone(),
@@ -145,7 +147,7 @@ pub fn update(req: &UpdateRequest) -> Result<UpdateReport, DataError> {
     let base = |outcome, http_status, games: &[GameRecord], sha256: String| UpdateReport {
         outcome,
         path: paths.games.clone(),
-        source_url: req.url.clone(),
+        source_url: shown_url.clone(),
         http_status,
         games_before: old_games.as_ref().map(Vec::len),
         games: games.len(),
@@ -179,10 +181,10 @@ pub fn update(req: &UpdateRequest) -> Result<UpdateReport, DataError> {
         } => (validators, content_type),
     };
     let body = std::fs::read(&temp).map_err(|e| DataError::io(&temp, "cannot read back", e))?;
-    let new_games = check::validate(&req.url, &body, content_type.as_deref())?;
+    let new_games = check::validate(&shown_url, &body, content_type.as_deref())?;
     let changes = old_games
         .as_deref()
-        .map(|old| check::compare(&req.url, &paths.games, old, &new_games))
+        .map(|old| check::compare(&shown_url, &paths.games, old, &new_games))
         .transpose()?;
     let sha256 = files::sha256_hex(&body);
     let outcome = if Some(&sha256) == old_sha.as_ref() {
@@ -193,7 +195,7 @@ pub fn update(req: &UpdateRequest) -> Result<UpdateReport, DataError> {
         Outcome::Updated
     };
     let sidecar = Sidecar {
-        source_url: req.url.clone(),
+        source_url: shown_url.clone(),
         fetched_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         etag: validators.etag.clone(),
         last_modified: validators.last_modified.clone(),
@@ -262,7 +264,9 @@ pub fn status(path: &Path) -> Result<DataStatus, DataError> {
             .map(|g| g.gameday.clone())
             .max(),
         modified_since_fetch: sidecar.as_ref().map(|s| s.sha256 != sha256),
-        source_url: sidecar.as_ref().map(|s| s.source_url.clone()),
+        source_url: sidecar
+            .as_ref()
+            .map(|s| crate::secret::redact_url(&s.source_url)),
         fetched_at: sidecar.as_ref().map(|s| s.fetched_at.clone()),
         etag: sidecar.as_ref().and_then(|s| s.etag.clone()),
         last_modified: sidecar.as_ref().and_then(|s| s.last_modified.clone()),

@@ -289,6 +289,39 @@ impl Quote {
     }
 }
 
+// The market rules every way in shares (feeds, the file drop, the bet ledger): which selections
+// a market has and what its line may be.
+
+/// Checks a line for its market: spreads within +/-100, totals in (0, 200).
+pub fn check_line(kind: MarketKind, line: Option<f64>) -> Result<Option<f64>, String> {
+    if !kind.has_line() {
+        return Ok(None);
+    }
+    let l = line.ok_or_else(|| format!("{kind} needs a line"))?;
+    let ok = match kind {
+        MarketKind::Spread | MarketKind::SpreadAlt => l.is_finite() && l.abs() <= 100.0,
+        _ => l.is_finite() && l > 0.0 && l < 200.0,
+    };
+    if ok {
+        Ok(Some(l))
+    } else {
+        Err(format!("line {l} is out of range for {kind}"))
+    }
+}
+
+/// Which selections a market may carry.
+pub fn selection_fits(kind: MarketKind, sel: Selection) -> bool {
+    use Selection::*;
+    match kind {
+        MarketKind::Moneyline | MarketKind::Spread | MarketKind::SpreadAlt => {
+            matches!(sel, Home | Away)
+        }
+        MarketKind::Moneyline3Way => matches!(sel, Home | Away | Tie),
+        MarketKind::Total | MarketKind::TotalAlt => matches!(sel, Over | Under),
+        MarketKind::TeamTotal => matches!(sel, HomeOver | HomeUnder | AwayOver | AwayUnder),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -100,6 +100,9 @@ impl fmt::Display for Odds {
     }
 }
 
+/// Prices beyond this (+/-) are feed garbage or a typo rather than real long shots.
+pub const MAX_AMERICAN: i64 = 100_000;
+
 pub fn american_to_decimal(a: i64) -> Result<f64, OddsError> {
     if a >= 100 {
         Ok(1.0 + a as f64 / 100.0)

@@ -77,6 +77,16 @@ pub fn validate(req: &BetRequest, now_ms: i64) -> Result<NewBet, LedgerError> {
             ),
         )
     })?;
+    if !crate::domain::market::selection_fits(market, selection) {
+        return Err(invalid(
+            "selection",
+            format!(
+                "a {} market has no `{}` side",
+                market.as_str(),
+                selection.as_str()
+            ),
+        ));
+    }
     let line = match (market.has_line(), req.line) {
         (true, None) => {
             return Err(invalid(
@@ -105,13 +115,26 @@ pub fn validate(req: &BetRequest, now_ms: i64) -> Result<NewBet, LedgerError> {
                 format!("a {} bet has no line", market.as_str()),
             ))
         }
-        (_, l) => l,
+        // The file source's range rules: a spread within +/-100, a total above 0.
+        (_, l) => {
+            crate::domain::market::check_line(market, l).map_err(|why| invalid("line", why))?
+        }
     };
     let book = req.book.trim();
     if book.is_empty() {
         return Err(invalid("book", "expected the book's name, e.g. pinnacle"));
     }
     let odds = Odds::parse(&req.price).map_err(|e| invalid("price", e.to_string()))?;
+    if odds.american().unsigned_abs() > crate::domain::odds::MAX_AMERICAN as u64 {
+        return Err(invalid(
+            "price",
+            format!(
+                "{} is beyond +/-{} American, no book's price",
+                req.price.trim(),
+                crate::domain::odds::MAX_AMERICAN
+            ),
+        ));
+    }
     if !(req.stake.is_finite() && req.stake > 0.0 && req.stake <= MAX_STAKE) {
         return Err(invalid(
             "stake",
@@ -176,6 +199,60 @@ mod tests {
         )
         .unwrap();
         assert!((frac.decimal - b.decimal).abs() < 1e-12);
+    }
+
+    /// Issue 22, item 7: a total under -44.5 was stored (and graded won), a total on `home` and
+    /// a moneyline `tie` were stored and never graded, a price of 99999999999 was accepted. The
+    /// ledger applies the file source's market rules.
+    #[test]
+    fn the_ledger_applies_the_market_rules_of_the_feeds() {
+        let total = |selection: &str, line: f64| BetRequest {
+            market: "total".into(),
+            selection: selection.into(),
+            line: Some(line),
+            ..req()
+        };
+        for (r, field) in [
+            (total("over", -44.5), "line"),
+            (total("over", 0.0), "line"),
+            (total("home", 44.5), "selection"),
+            (
+                BetRequest {
+                    market: "moneyline".into(),
+                    selection: "tie".into(),
+                    line: None,
+                    ..req()
+                },
+                "selection",
+            ),
+            (
+                BetRequest {
+                    line: Some(-150.5),
+                    ..req()
+                },
+                "line",
+            ),
+            (
+                BetRequest {
+                    price: "99999999999".into(),
+                    ..req()
+                },
+                "price",
+            ),
+        ] {
+            match validate(&r, 0) {
+                Err(LedgerError::Invalid { field: f, .. }) => assert_eq!(f, field, "{r:?}"),
+                Ok(b) => panic!("{r:?} was accepted as {b:?}"),
+            }
+        }
+        assert!(validate(&total("under", 44.5), 0).is_ok());
+        let three_way = BetRequest {
+            market: "moneyline_3way".into(),
+            selection: "tie".into(),
+            line: None,
+            ..req()
+        };
+        assert!(validate(&three_way, 0).is_ok());
     }
 
     #[test]

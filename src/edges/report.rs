@@ -137,8 +137,9 @@ fn row(group: &str, bets: &[&Bet]) -> ReportRow {
         .iter()
         .filter(|b| matches!(b.status.as_str(), "won" | "lost" | "push"))
         .collect();
-    let staked: f64 = settled.iter().map(|b| b.stake).sum();
-    let pnl: f64 = settled.iter().filter_map(|b| b.pnl).sum();
+    // `Sum` for f64 starts at -0.0, which prints as "-0.00" for a group with nothing settled.
+    let staked: f64 = settled.iter().map(|b| b.stake).fold(0.0, |a, x| a + x);
+    let pnl: f64 = settled.iter().filter_map(|b| b.pnl).fold(0.0, |a, x| a + x);
     let cons: Vec<f64> = live.iter().filter_map(|b| b.clv_consensus).collect();
     let book: Vec<f64> = live.iter().filter_map(|b| b.clv_book).collect();
     ReportRow {
@@ -229,6 +230,19 @@ mod tests {
             clv_roi_consensus: None,
             note: None,
         }
+    }
+
+    /// Issue 22, item 13: a group with nothing settled showed `-0.00` staked and P&L (an empty
+    /// f64 sum is negative zero).
+    #[test]
+    fn nothing_settled_is_positive_zero() {
+        let open = bet("dk", "open", 50.0, None, None);
+        let r = row("dk", &[&open]);
+        assert!(
+            r.staked.is_sign_positive() && r.pnl.is_sign_positive(),
+            "{r:?}"
+        );
+        assert_eq!(format!("{:.2} {:+.2}", r.staked, r.pnl), "0.00 +0.00");
     }
 
     #[test]

@@ -28,6 +28,43 @@ pub const CSV_COLUMNS: [&str; 20] = [
     "books_used",
 ];
 
+/// The configuration key of the product's own input file that `path` names, if any: an export
+/// or a predictions file written over the games file or the store would destroy what every
+/// later run reads. Only an existing file can be overwritten, so only those are compared.
+pub fn overwrites_input(cfg: &crate::config::Config, path: &Path) -> Option<String> {
+    let target = std::fs::canonicalize(path).ok()?;
+    let mut inputs: Vec<(String, std::path::PathBuf)> = vec![
+        (
+            "analytics.ratings.games_path".into(),
+            cfg.analytics.ratings.games_path.clone().into(),
+        ),
+        (
+            "ingestion.storage_path".into(),
+            cfg.ingestion.storage_path.clone().into(),
+        ),
+    ];
+    for (i, s) in cfg.sources.iter().enumerate() {
+        if let crate::config::SourceConfig::Replay(r) = s {
+            inputs.push((
+                format!("sources[{i}].games_path"),
+                r.games_path.clone().into(),
+            ));
+        }
+    }
+    if let Some(crate::config::location::Location::Sqlite(p)) = cfg
+        .storage
+        .url
+        .as_deref()
+        .and_then(|u| crate::config::location::Location::parse(u).ok())
+    {
+        inputs.push(("storage.url".into(), p));
+    }
+    inputs
+        .into_iter()
+        .find(|(_, p)| std::fs::canonicalize(p).is_ok_and(|p| p == target))
+        .map(|(key, _)| key)
+}
+
 pub fn write(edges: &[EdgeRow], format: ExportFormat, path: &Path) -> std::io::Result<usize> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;

@@ -43,6 +43,7 @@ impl MarketData {
                 HISTORY_ROWS,
             )
             .await
+            .map(|d| screened(d, cfg))
     }
 
     /// The same for synchronous callers.
@@ -51,12 +52,38 @@ impl MarketData {
         cfg: &Config,
         now_ms: i64,
     ) -> Result<MarketData, StoreError> {
-        store.market_read_blocking(
-            fresh_since(cfg, now_ms),
-            now_ms - HISTORY_DAYS_MS,
-            HISTORY_ROWS,
-        )
+        store
+            .market_read_blocking(
+                fresh_since(cfg, now_ms),
+                now_ms - HISTORY_DAYS_MS,
+                HISTORY_ROWS,
+            )
+            .map(|d| screened(d, cfg))
     }
+}
+
+/// The board without the quotes the plausibility judge keeps out: each poll was judged on its
+/// own, but books of one market can come from different sources and polls, and an outlier
+/// among them must not reach consensus, edges or arbitrage either.
+fn screened(mut d: MarketData, cfg: &Config) -> MarketData {
+    let refs: Vec<&Quote> = d.latest.iter().map(|l| &l.quote).collect();
+    let out: std::collections::HashSet<usize> =
+        crate::ingest::plausible::judge(&refs, &cfg.ingestion.plausibility)
+            .into_iter()
+            .map(|r| r.index)
+            .collect();
+    if !out.is_empty() {
+        tracing::debug!(
+            quotes = out.len(),
+            "implausible stored quotes left out of pricing"
+        );
+        let mut i = 0;
+        d.latest.retain(|_| {
+            i += 1;
+            !out.contains(&(i - 1))
+        });
+    }
+    d
 }
 
 fn fresh_since(cfg: &Config, now_ms: i64) -> i64 {

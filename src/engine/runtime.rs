@@ -778,6 +778,12 @@ impl Ctx {
             PathBuf::from(&self.cfg.dashboard.export_dir)
                 .join(format!("opportunities-{stamp}.{ext}"))
         });
+        if let Some(key) = super::export::overwrites_input(&self.cfg, &path) {
+            return Reply::Error(format!(
+                "export to {} refused: that is the product's own input ({key})",
+                path.display()
+            ));
+        }
         match super::export::write(&run.edges, format, &path) {
             Ok(n) => Reply::Done(format!("exported {n} opportunities to {}", path.display())),
             Err(e) => Reply::Error(format!("export to {} failed: {e}", path.display())),

@@ -6,6 +6,7 @@ pub mod archive;
 pub mod breaker;
 pub mod health;
 pub mod normalize;
+pub mod plausible;
 pub mod replay;
 pub mod scheduler;
 pub mod source;

@@ -28,6 +28,7 @@ pub struct SchedulerSettings {
     pub breaker_open_seconds: f64,
     /// Quotes stamped further than this past the poll's clock are quarantined, not stored.
     pub future_tolerance_seconds: f64,
+    pub plausibility: crate::config::schema::PlausibilityConfig,
 }
 
 impl SchedulerSettings {
@@ -43,6 +44,7 @@ impl SchedulerSettings {
             breaker_threshold: c.circuit_breaker.failure_threshold,
             breaker_open_seconds: c.circuit_breaker.open_seconds,
             future_tolerance_seconds: c.future_tolerance_seconds,
+            plausibility: c.plausibility.clone(),
         }
     }
 }
@@ -212,9 +214,14 @@ impl Runner {
             }
         }
         let now = now_ms();
+        // The breaker judges the source: a poll it answered is a success for it even when the
+        // store could not take the batch (a full disk, a database outage), so polling goes on
+        // and the prices are stored as soon as the store is back.
+        let source_ok = outcome.is_ok();
         match outcome {
             Ok(mut batch) => {
                 quarantine_future(&mut batch, now, s.future_tolerance_seconds, &self.slot.name);
+                quarantine_implausible(&mut batch, now, &s.plausibility, &self.slot.name);
                 report.ok = true;
                 report.events = batch.events.len();
                 report.quotes_received = batch.quotes.len();
@@ -267,7 +274,7 @@ impl Runner {
             }
         }
         report.finished_ms = now_ms();
-        self.breaker.record(report.ok, report.finished_ms);
+        self.breaker.record(source_ok, report.finished_ms);
         report
     }
 
@@ -308,6 +315,69 @@ impl Controls {
 impl Default for Controls {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// `ingestion.plausibility`: a price out of bounds, or far from every other book's price of the
+/// same selection in the batch, goes to quarantine with its reason instead of the store.
+pub fn quarantine_implausible(
+    batch: &mut SourceBatch,
+    now_ms: i64,
+    cfg: &crate::config::schema::PlausibilityConfig,
+    source: &str,
+) {
+    // A kickoff before the first season the product knows or years ahead is a broken feed (a
+    // zero timestamp, a year typed as 2100): the event and its quotes are kept out.
+    let (earliest, latest) = super::plausible::kickoff_bounds(now_ms);
+    let (keep, wild): (Vec<_>, Vec<_>) = std::mem::take(&mut batch.events)
+        .into_iter()
+        .partition(|e| (earliest..=latest).contains(&e.commence_ms));
+    batch.events = keep;
+    if !wild.is_empty() {
+        let ids: std::collections::HashSet<&str> =
+            wild.iter().map(|e| e.event_id.as_str()).collect();
+        batch.quotes.retain(|q| !ids.contains(q.event_id.as_str()));
+        let day = |ms: i64| {
+            chrono::DateTime::from_timestamp_millis(ms)
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_else(|| format!("{ms} ms"))
+        };
+        for e in &wild {
+            batch.rejected.push(crate::store::records::Quarantined {
+                source: source.to_string(),
+                reason: super::plausible::IMPLAUSIBLE_KICKOFF.into(),
+                detail: format!(
+                    "event {} kicks off on {}, outside {}..{}; the event and its quotes were kept out",
+                    crate::ingest::sources::clip(&e.event_id, 100),
+                    day(e.commence_ms),
+                    day(earliest),
+                    day(latest)
+                ),
+                observed_ms: now_ms,
+            });
+        }
+    }
+    let refs: Vec<&crate::domain::Quote> = batch.quotes.iter().collect();
+    let rejections = super::plausible::judge(&refs, cfg);
+    if rejections.is_empty() {
+        return;
+    }
+    let out: std::collections::HashSet<usize> = rejections.iter().map(|r| r.index).collect();
+    let quotes = std::mem::take(&mut batch.quotes);
+    batch.quotes = quotes
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !out.contains(i))
+        .map(|(_, q)| q)
+        .collect();
+    tracing::warn!(source, quotes = rejections.len(), first = %rejections[0].detail, "implausible quotes quarantined");
+    for r in rejections {
+        batch.rejected.push(crate::store::records::Quarantined {
+            source: source.to_string(),
+            reason: r.reason.into(),
+            detail: r.detail,
+            observed_ms: now_ms,
+        });
     }
 }
 

@@ -116,7 +116,37 @@ pub fn load_games(path: impl AsRef<Path>) -> Result<Vec<GameRecord>, GamesError>
         path: path.to_path_buf(),
         source,
     })?;
-    read_games(file, path)
+    read_games(
+        Bounded {
+            inner: file,
+            left: MAX_GAMES_BYTES,
+        },
+        path,
+    )
+}
+
+/// Far past any schedule (nflverse's whole history is about 2 MB), so a wrong path such as
+/// `/dev/zero` or a runaway file ends in an error instead of exhausting memory.
+pub const MAX_GAMES_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A reader that fails once more than `left` bytes came through it.
+struct Bounded<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("the file is larger than {MAX_GAMES_BYTES} bytes; no games file is"),
+            ));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
 }
 
 /// As [`load_games`] from any reader; `origin` names the source in errors.

@@ -104,6 +104,7 @@ pub(crate) const TABLES: &[Table] = &[
             ("american", Int),
             ("observed_ms", Int),
             ("source", Text),
+            ("stored_ms", Int),
         ],
         order_by: "id",
         serial_id: true,

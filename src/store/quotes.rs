@@ -157,7 +157,7 @@ pub fn write_quotes(
     stats.changed = changed.len();
     for chunk in changed.chunks(CHUNK) {
         upsert_chunk(conn, chunk, now_ms)?;
-        append_chunk(conn, chunk)?;
+        append_chunk(conn, chunk, now_ms)?;
     }
     // Whole books first, then the slots of books only partly confirmed.
     let mut last: Option<(&str, &str, bool)> = None;
@@ -279,14 +279,18 @@ fn upsert_chunk(
     Ok(())
 }
 
-fn append_chunk(conn: &Connection, chunk: &[(&Quote, String)]) -> rusqlite::Result<()> {
+fn append_chunk(
+    conn: &Connection,
+    chunk: &[(&Quote, String)],
+    now_ms: i64,
+) -> rusqlite::Result<()> {
     let sql = format!(
-        "INSERT INTO quotes_history (event_id, book, market, scope, selection, ladder_key, line, american, observed_ms, source)
+        "INSERT INTO quotes_history (event_id, book, market, scope, selection, ladder_key, line, american, observed_ms, source, stored_ms)
          VALUES {}",
-        placeholders(chunk.len(), 10)
+        placeholders(chunk.len(), 11)
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut values: Vec<&dyn ToSql> = Vec::with_capacity(chunk.len() * 10);
+    let mut values: Vec<&dyn ToSql> = Vec::with_capacity(chunk.len() * 11);
     for slot in chunk {
         let q = slot.0;
         values.extend_from_slice(&slot_values(slot));
@@ -295,6 +299,7 @@ fn append_chunk(conn: &Connection, chunk: &[(&Quote, String)]) -> rusqlite::Resu
             &q.american,
             &q.observed_ms,
             &q.source,
+            &now_ms,
         ]);
     }
     stmt.execute(values.as_slice())?;

@@ -87,8 +87,8 @@ pub struct PruneStats {
     pub events: usize,
 }
 
-/// Deletes history older than `cutoff_ms`. Latest quotes of games that kicked off before the
-/// cutoff go too; pending alerts are kept whatever their age, so nothing undelivered is lost.
+/// Deletes history stored before `cutoff_ms`. Latest quotes of games that kicked off before the
+/// cutoff and were last stored or confirmed before it go too; pending alerts are kept whatever their age, so nothing undelivered is lost.
 /// The cutoff is never later than `now_ms`, so the latest quotes of a game not yet started are
 /// never removed, whatever the caller passes. With `dry_run` the same deletes run inside a
 /// savepoint that is rolled back: the counts are exactly what a real prune would remove.
@@ -112,7 +112,8 @@ pub fn prune_older_than(
 }
 
 /// The one deletion policy of `scan --prune-older-than` and the retention task: every row
-/// older than `cutoff_ms`, table by table, at most `limit` rows per table (`None`: all). Never
+/// stored before `cutoff_ms` (an odds-path row's age counts from when it was stored, not from
+/// the price's own time, so imported history is never lost on arrival), table by table, at most `limit` rows per table (`None`: all). Never
 /// removed: the newest history row (its id keeps the change sequence from ever restarting), the
 /// latest quote of a game not yet started, an undelivered alert.
 pub fn delete_older_than(
@@ -126,13 +127,16 @@ pub fn delete_older_than(
     Ok(PruneStats {
         quotes_history: del(
             "DELETE FROM quotes_history WHERE id IN (
-               SELECT id FROM quotes_history WHERE observed_ms < ?1
+               SELECT id FROM quotes_history WHERE stored_ms < ?1
                  AND id < (SELECT MAX(id) FROM quotes_history)
-               ORDER BY observed_ms LIMIT ?2)",
+               ORDER BY stored_ms LIMIT ?2)",
         )?,
         quotes_latest: del(
             "DELETE FROM quotes_latest WHERE event_id IN (
-               SELECT event_id FROM events WHERE commence_ms < ?1 LIMIT ?2)",
+               SELECT event_id FROM events e WHERE commence_ms < ?1
+                 AND NOT EXISTS (SELECT 1 FROM quotes_latest l
+                                 WHERE l.event_id = e.event_id AND l.seen_ms >= ?1)
+               LIMIT ?2)",
         )?,
         quarantine: del(
             "DELETE FROM quarantine WHERE id IN (
@@ -162,7 +166,7 @@ pub fn delete_older_than(
         )?,
         events: del(
             "DELETE FROM events WHERE event_id IN (
-               SELECT event_id FROM events WHERE commence_ms < ?1
+               SELECT event_id FROM events WHERE commence_ms < ?1 AND updated_ms < ?1
                  AND event_id NOT IN (SELECT event_id FROM quotes_latest)
                  AND event_id NOT IN (SELECT event_id FROM quotes_history)
                  AND event_id NOT IN (SELECT event_id FROM bets)

@@ -176,6 +176,13 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX bets_event ON bets(event_id);
     CREATE INDEX bets_status ON bets(status, placed_ms);
     "#,
+    // 5: retention counts a change's age from when it was stored, not from the price's own
+    // time, so history imported from a file or recording survives its first retention pass
+    r#"
+    ALTER TABLE quotes_history ADD COLUMN stored_ms INTEGER NOT NULL DEFAULT 0;
+    UPDATE quotes_history SET stored_ms = observed_ms;
+    CREATE INDEX quotes_history_stored ON quotes_history(stored_ms);
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -380,7 +380,7 @@ pub fn http(method: &str, url: &str) -> Option<(u16, String)> {
     let mut s = std::net::TcpStream::connect(host).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
     let req = format!(
-        "{method} /{path} HTTP/1.0\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        "{method} /{path} HTTP/1.0\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     );
     s.write_all(req.as_bytes()).ok()?;
     let mut buf = Vec::new();

@@ -343,6 +343,9 @@ pub fn parse_csv(
     Ok(batch)
 }
 
+/// A quote file's kickoff may differ from the schedule's by rounding, not more.
+const KICKOFF_TOLERANCE_MS: i64 = 60_000;
+
 fn csv_row(
     fields: [&str; 11],
     normalizer: &Normalizer,
@@ -356,14 +359,26 @@ fn csv_row(
             reason::UNKNOWN_EVENT,
             format!("event_id {event_id:?} is not an nflverse game_id the schedule knows"),
         ))?;
-        let kick = if commence.is_empty() {
-            g.kickoff_ms
-        } else {
-            parse_time(commence).ok_or((
+        if !commence.is_empty() {
+            let kick = parse_time(commence).ok_or((
                 reason::INVALID_FIELD,
                 format!("commence_time {commence:?} is not a time"),
-            ))?
-        };
+            ))?;
+            // The schedule (`data update`) decides when a known game kicks off. A quote file
+            // that silently moved it would have the game's quotes pruned as long finished.
+            if (kick - g.kickoff_ms).abs() > KICKOFF_TOLERANCE_MS {
+                return Err((
+                    reason::KICKOFF_MISMATCH,
+                    format!(
+                        "commence_time {commence} is not {event_id}'s scheduled kickoff {}; kickoffs change through `data update`, not a quote file",
+                        chrono::DateTime::from_timestamp_millis(g.kickoff_ms)
+                            .map(|d| d.to_rfc3339())
+                            .unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+        let kick = g.kickoff_ms;
         let (h, a) = (g.home_team.clone(), g.away_team.clone());
         let mut r = normalizer
             .resolve(&h, &a, g.kickoff_ms)

@@ -13,7 +13,7 @@ pub mod the_odds_api;
 use super::normalize::Normalizer;
 use super::source::SourceError;
 use crate::domain::odds::{american_to_decimal, decimal_to_american};
-use crate::domain::{MarketKind, Quote, Scope, Selection};
+use crate::domain::{Quote, Scope, Selection};
 use crate::store::records::Quarantined;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
@@ -40,6 +40,8 @@ pub mod reason {
     pub const UNMATCHED_OUTCOME: &str = "unmatched_outcome";
     /// A CSV row's `event_id` that the schedule does not know.
     pub const UNKNOWN_EVENT: &str = "unknown_event";
+    /// A row whose kickoff contradicts the schedule's for a known game.
+    pub const KICKOFF_MISMATCH: &str = "kickoff_mismatch";
     /// A CSV row whose market or scope is not in the taxonomy.
     pub const UNKNOWN_MARKET: &str = "unknown_market";
 }
@@ -76,8 +78,8 @@ impl OddsFormat {
     }
 }
 
-/// Prices beyond this (+/-) are treated as feed garbage rather than real long shots.
-pub const MAX_AMERICAN: i64 = 100_000;
+pub use crate::domain::market::{check_line, selection_fits};
+pub use crate::domain::odds::MAX_AMERICAN;
 
 /// A JSON price to validated American odds.
 pub fn american_from_json(v: &Value, format: OddsFormat) -> Result<i64, String> {
@@ -129,36 +131,6 @@ pub fn american_from_json(v: &Value, format: OddsFormat) -> Result<i64, String> 
     }
 }
 
-/// Checks a line for its market: spreads within +/-100, totals in (0, 200).
-pub fn check_line(kind: MarketKind, line: Option<f64>) -> Result<Option<f64>, String> {
-    if !kind.has_line() {
-        return Ok(None);
-    }
-    let l = line.ok_or_else(|| format!("{kind} needs a line"))?;
-    let ok = match kind {
-        MarketKind::Spread | MarketKind::SpreadAlt => l.is_finite() && l.abs() <= 100.0,
-        _ => l.is_finite() && l > 0.0 && l < 200.0,
-    };
-    if ok {
-        Ok(Some(l))
-    } else {
-        Err(format!("line {l} is out of range for {kind}"))
-    }
-}
-
-/// Which selections a market may carry.
-pub fn selection_fits(kind: MarketKind, sel: Selection) -> bool {
-    use Selection::*;
-    match kind {
-        MarketKind::Moneyline | MarketKind::Spread | MarketKind::SpreadAlt => {
-            matches!(sel, Home | Away)
-        }
-        MarketKind::Moneyline3Way => matches!(sel, Home | Away | Tie),
-        MarketKind::Total | MarketKind::TotalAlt => matches!(sel, Over | Under),
-        MarketKind::TeamTotal => matches!(sel, HomeOver | HomeUnder | AwayOver | AwayUnder),
-    }
-}
-
 /// The same bet seen from the other orientation of home and away.
 pub fn flip(sel: Selection) -> Selection {
     use Selection::*;
@@ -199,6 +171,12 @@ pub fn time_ms(v: &Value) -> Option<i64> {
             .map(|s| (s * 1000.0) as i64),
         _ => None,
     }
+}
+
+/// The body without a UTF-8 byte-order mark: editors on Windows write one, and a JSON file
+/// should be read like the CSV beside it is.
+pub fn strip_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
 }
 
 /// A JSON value shortened for quarantine detail.

@@ -107,7 +107,7 @@ pub fn parse_pinnacle(
     now_ms: i64,
 ) -> Result<SourceBatch, SourceError> {
     let array = |bytes: &[u8], what: &str| -> Result<Vec<Value>, SourceError> {
-        match serde_json::from_slice::<Value>(bytes) {
+        match serde_json::from_slice::<Value>(super::strip_bom(bytes)) {
             Ok(Value::Array(a)) => Ok(a),
             Ok(_) => Err(SourceError::Parse(format!(
                 "pinnacle {what}: expected a JSON array"

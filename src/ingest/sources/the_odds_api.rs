@@ -212,7 +212,7 @@ pub fn parse_odds(
     source: &str,
     now_ms: i64,
 ) -> Result<SourceBatch, SourceError> {
-    let root: Value = serde_json::from_slice(body)
+    let root: Value = serde_json::from_slice(super::strip_bom(body))
         .map_err(|e| SourceError::Parse(format!("invalid JSON: {e}")))?;
     let events = events_of(&root).ok_or_else(|| {
         let hint = root

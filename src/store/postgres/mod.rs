@@ -26,10 +26,12 @@ mod quotes;
 mod read;
 mod records;
 pub mod schema;
+pub mod tls;
 
 pub use copy::{PgLoad, PgSnapshot};
 pub use leader::LeaderGuard;
 pub use notify::{ChangeSignal, CHANNEL};
+pub use quotes::SEQUENCE_LOCK;
 
 use crate::secret::{Secret, REDACTED};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
@@ -106,7 +108,7 @@ const WRITE_ATTEMPTS: u32 = 6;
 
 /// The URL with any password replaced by the redaction marker, for messages (the one rule
 /// `storage.url` is shown by everywhere).
-pub use crate::config::location::redact as redact_url;
+pub use crate::secret::redact_url;
 
 /// `text` with every occurrence of the password replaced by the redaction marker.
 fn scrub(text: String, password: Option<&Secret>) -> String {
@@ -134,22 +136,6 @@ fn describe(config: &tokio_postgres::Config) -> String {
     )
 }
 
-/// The TLS connector: Mozilla's roots through rustls with ring, as the HTTP client uses.
-/// `sslmode` in the URL decides whether it is used (`disable`, `prefer` the default, `require`).
-fn tls() -> Result<MakeRustlsConnect, PgError> {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| PgError::Tls(e.to_string()))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    Ok(MakeRustlsConnect::new(config))
-}
-
 impl PgStore {
     /// Connects to `postgres://user[:password]@host[:port]/db[?sslmode=...]` with a pool of at
     /// most `pool_size` connections and brings the schema up to date.
@@ -175,10 +161,13 @@ impl PgStore {
         password: Option<&Secret>,
         pool_size: usize,
     ) -> Result<PgStore, PgError> {
-        let mut config = tokio_postgres::Config::from_str(url).map_err(|e| PgError::Url {
-            url: redact_url(url),
-            reason: scrub(e.to_string(), password),
-        })?;
+        // `sslmode=verify-*` and `sslrootcert` are libpq's, read here (see `tls`).
+        let (driver_url, wish) = tls::split(url);
+        let mut config =
+            tokio_postgres::Config::from_str(&driver_url).map_err(|e| PgError::Url {
+                url: redact_url(url),
+                reason: scrub(e.to_string(), password),
+            })?;
         if let Some(p) = password {
             config.password(p.expose());
         }
@@ -192,7 +181,7 @@ impl PgStore {
             config.application_name("nflreadpy-betting");
         }
         let target: Arc<str> = describe(&config).into();
-        let tls = tls()?;
+        let tls = tls::connector(&wish).map_err(PgError::Tls)?;
         let manager = Manager::from_config(
             config.clone(),
             tls.clone(),

@@ -17,7 +17,7 @@ const CHUNK: usize = 10_000;
 /// Serialises the append to `quotes_history` from the first id drawn to commit, so ids become
 /// visible in id order and a `changes_after` cursor never passes a row a slower writer has yet
 /// to commit ("nflchng" in ASCII).
-const SEQUENCE_LOCK: i64 = 0x006e_666c_6368_6e67;
+pub const SEQUENCE_LOCK: i64 = 0x006e_666c_6368_6e67;
 
 /// What the batch knows of one slot (as in the SQLite writer).
 struct Slot {
@@ -350,8 +350,8 @@ pub(super) async fn write_quotes_tx(
     let append = tx
         .prepare_cached(
             "WITH added AS (
-               INSERT INTO quotes_history (event_id, book, market, scope, selection, ladder_key, line, american, observed_ms, source)
-               SELECT event_id, book, market, scope, selection, ladder_key, line, american, observed_ms, source
+               INSERT INTO quotes_history (event_id, book, market, scope, selection, ladder_key, line, american, observed_ms, source, stored_ms)
+               SELECT event_id, book, market, scope, selection, ladder_key, line, american, observed_ms, source, $11::int8
                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                            $7::float8[], $8::int8[], $9::int8[], $10::text[])
                     WITH ORDINALITY AS u(event_id, book, market, scope, selection, ladder_key, line, american, observed_ms, source, n)
@@ -389,6 +389,7 @@ pub(super) async fn write_quotes_tx(
                     &american,
                     &observed,
                     &source,
+                    &now_ms,
                 ],
             )
             .await?;

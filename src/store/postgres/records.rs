@@ -30,12 +30,15 @@ async fn delete_older_than_tx(
     };
     Ok(PruneStats {
         quotes_history: del("DELETE FROM quotes_history WHERE id IN (
-               SELECT id FROM quotes_history WHERE observed_ms < $1
+               SELECT id FROM quotes_history WHERE stored_ms < $1
                  AND id < (SELECT MAX(id) FROM quotes_history)
-               ORDER BY observed_ms LIMIT $2)")
+               ORDER BY stored_ms LIMIT $2)")
         .await?,
         quotes_latest: del("DELETE FROM quotes_latest WHERE event_id IN (
-               SELECT event_id FROM events WHERE commence_ms < $1 LIMIT $2)")
+               SELECT e.event_id FROM events e WHERE e.commence_ms < $1
+                 AND NOT EXISTS (SELECT 1 FROM quotes_latest l
+                                 WHERE l.event_id = e.event_id AND l.seen_ms >= $1)
+               LIMIT $2)")
         .await?,
         quarantine: del("DELETE FROM quarantine WHERE id IN (
                SELECT id FROM quarantine WHERE observed_ms < $1 LIMIT $2)")
@@ -59,7 +62,7 @@ async fn delete_older_than_tx(
                SELECT id FROM alert_outbox WHERE created_ms < $1 AND state <> 'pending' LIMIT $2)")
         .await?,
         events: del("DELETE FROM events WHERE event_id IN (
-               SELECT e.event_id FROM events e WHERE e.commence_ms < $1
+               SELECT e.event_id FROM events e WHERE e.commence_ms < $1 AND e.updated_ms < $1
                  AND NOT EXISTS (SELECT 1 FROM quotes_latest l WHERE l.event_id = e.event_id)
                  AND NOT EXISTS (SELECT 1 FROM quotes_history h WHERE h.event_id = e.event_id)
                  AND NOT EXISTS (SELECT 1 FROM bets b WHERE b.event_id = e.event_id)
