@@ -48,7 +48,7 @@ async fn start(token: Option<&str>) -> Server {
         concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv").into(),
         cfg.analytics.clone(),
     )
-    .with_evaluation(one_week_archive(dir.path()));
+    .with_evaluation(one_week_archive(dir.path()), Default::default());
     let (listener, addr) = api::bind(&settings).await.unwrap();
     let app = api::router(state, &settings);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

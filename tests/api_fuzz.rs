@@ -32,7 +32,10 @@ fn schemathesis_finds_no_server_errors() {
     let odds = odds.display().to_string();
     let (mut server, url) = common::spawn_serve(
         &dir.path().join("fuzz.sqlite3"),
-        &[("NFLREADPY_BETTING__analytics__ratings__odds_path", odds.as_str())],
+        &[(
+            "NFLREADPY_BETTING__analytics__ratings__odds_path",
+            odds.as_str(),
+        )],
     );
     std::thread::sleep(std::time::Duration::from_secs(2)); // let the first poll land
     let out = Command::new("schemathesis")

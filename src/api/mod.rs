@@ -38,8 +38,8 @@ pub struct ApiState {
     calibration_source: Option<(PathBuf, crate::config::AnalyticsConfig)>,
     /// The real-market evaluation behind `/evaluation`: computed once.
     evaluation: Arc<tokio::sync::OnceCell<Result<serde_json::Value, String>>>,
-    /// The odds archive it evaluates (`analytics.ratings.odds_path`).
-    evaluation_odds: Option<PathBuf>,
+    /// The odds archive it evaluates (`analytics.ratings.odds_path`) and the plausibility guard.
+    evaluation_odds: Option<(PathBuf, crate::config::schema::PlausibilityConfig)>,
 }
 
 #[derive(Debug, Clone)]
@@ -96,14 +96,18 @@ impl ApiState {
     }
 
     /// The odds archive `/evaluation` evaluates against the calibration's games file.
-    pub fn with_evaluation(mut self, odds: PathBuf) -> Self {
-        self.evaluation_odds = Some(odds);
+    pub fn with_evaluation(
+        mut self,
+        odds: PathBuf,
+        plausibility: crate::config::schema::PlausibilityConfig,
+    ) -> Self {
+        self.evaluation_odds = Some((odds, plausibility));
         self
     }
 
     /// `backtest --odds` of the configured archive (the same document), computed once.
     pub async fn evaluation(&self) -> Result<serde_json::Value, Problem> {
-        let (Some(odds), Some((games, cfg))) = (
+        let (Some((odds, plausibility)), Some((games, cfg))) = (
             self.evaluation_odds.clone(),
             self.calibration_source.clone(),
         ) else {
@@ -117,8 +121,8 @@ impl ApiState {
                 tokio::task::spawn_blocking(move || {
                     let loaded = crate::evaluation::Loaded::from_paths(&odds, &games)
                         .map_err(|e| e.to_string())?;
-                    let (eval, _) =
-                        crate::evaluation::evaluate(&loaded, &cfg).map_err(|e| e.to_string())?;
+                    let (eval, _) = crate::evaluation::evaluate(&loaded, &cfg, &plausibility)
+                        .map_err(|e| e.to_string())?;
                     serde_json::to_value(eval).map_err(|e| e.to_string())
                 })
                 .await

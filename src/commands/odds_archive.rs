@@ -6,9 +6,12 @@
 
 use super::{load_config, Failure, Outcome};
 use crate::cli::{BacktestArgs, BacktestFormat, DataImportOddsArgs, GlobalArgs, OutputFormat};
+use crate::config::schema::PlausibilityConfig;
 use crate::config::Config;
 use crate::evaluation::{self, EvaluationError, Loaded};
 use crate::ingest::archive::paths;
+use crate::ingest::scheduler::quarantine_implausible;
+use crate::ingest::SourceBatch;
 use crate::store::records::Quarantined;
 use crate::store::{now_ms, PollBatch, Store};
 use anyhow::Context;
@@ -38,7 +41,8 @@ pub fn backtest(g: &GlobalArgs, a: &BacktestArgs, dir: &Path) -> Outcome {
         refuse_input(out, &games_path)?;
     }
     let loaded = loaded(dir, &games_path)?;
-    let (eval, recs) = evaluation::evaluate(&loaded, &cfg.analytics).map_err(|e| match e {
+    let (eval, recs) = evaluation::evaluate(&loaded, &cfg.analytics, &cfg.ingestion.plausibility)
+        .map_err(|e| match e {
         EvaluationError::NothingPlayed { .. } | EvaluationError::Pricing(_) => {
             Failure::Runtime(anyhow::Error::new(e))
         }
@@ -147,7 +151,7 @@ fn render_import(r: &ImportReport) -> String {
 
 async fn import_into(cfg: &Config, dir: &Path, loaded: &Loaded) -> Result<ImportReport, Failure> {
     let (store, thread) = Store::open(cfg, true).await.context("opening the store")?;
-    let out = import_with(&store, dir, loaded).await;
+    let out = import_with(&store, dir, loaded, &cfg.ingestion.plausibility).await;
     drop(store);
     if let Some(t) = thread {
         let _ = tokio::task::spawn_blocking(move || t.join()).await;
@@ -162,6 +166,7 @@ pub async fn import_with(
     store: &Store,
     dir: &Path,
     loaded: &Loaded,
+    plausibility: &PlausibilityConfig,
 ) -> Result<ImportReport, Failure> {
     let now = now_ms();
     let latest: HashMap<String, (Option<f64>, i64)> = store
@@ -229,15 +234,29 @@ pub async fn import_with(
     if already > 0 && events.is_empty() {
         rejected.clear();
     }
-    let quarantined = rejected.len();
-    let imported = events.len();
-    let written = openers.len() + closes.len();
+    // The live feeds' plausibility judge: bounds, and each close against the other books'.
+    let mut opening = SourceBatch {
+        events,
+        quotes: openers,
+        rejected,
+        ..SourceBatch::default()
+    };
+    quarantine_implausible(&mut opening, now, plausibility, &source);
+    let mut closing = SourceBatch {
+        quotes: closes,
+        ..SourceBatch::default()
+    };
+    quarantine_implausible(&mut closing, now, plausibility, &source);
+    opening.rejected.append(&mut closing.rejected);
+    let quarantined = opening.rejected.len();
+    let imported = opening.events.len();
+    let written = opening.quotes.len() + closing.quotes.len();
     let first = store
         .write_poll(
             PollBatch {
-                events,
-                quotes: openers,
-                rejected,
+                events: opening.events,
+                quotes: opening.quotes,
+                rejected: opening.rejected,
                 run: None,
             },
             now,
@@ -248,7 +267,7 @@ pub async fn import_with(
         .write_poll(
             PollBatch {
                 events: Vec::new(),
-                quotes: closes,
+                quotes: closing.quotes,
                 rejected: Vec::new(),
                 run: None,
             },

@@ -40,7 +40,10 @@ pub fn run(g: &GlobalArgs, a: &ServeArgs) -> Outcome {
         let state = ApiState::new(handle, api_store, &settings)
             .with_writer(api_writer)
             .with_calibration(PathBuf::from(&cfg.analytics.ratings.games_path), cfg.analytics.clone())
-            .with_evaluation(PathBuf::from(&cfg.analytics.ratings.odds_path));
+            .with_evaluation(
+                PathBuf::from(&cfg.analytics.ratings.odds_path),
+                cfg.ingestion.plausibility.clone(),
+            );
         // The backtest behind /calibration takes seconds; start it now so the first request
         // waits less (requests that come earlier wait on the same computation).
         let warm = state.clone();

@@ -1,10 +1,11 @@
 //! One archive game made ready for every figure: its opener and closes as quotes, the model's
 //! view at the opener's cutoff and at kickoff, and the probabilities the scores compare.
 
-use crate::config::schema::AnalyticsConfig;
+use crate::config::schema::{AnalyticsConfig, PlausibilityConfig};
 use crate::domain::{devig, Event, MarketKind, Quote, Scope, Selection};
 use crate::edges::consensus::{consensus, MarketKey};
 use crate::ingest::archive::{paths, Joined};
+use crate::ingest::plausible::judge;
 use crate::pricing::keynumbers::MAX_MARGIN;
 use crate::pricing::known::open_cutoff;
 use crate::pricing::prices::IntPmf;
@@ -23,8 +24,11 @@ pub struct GameEval {
     pub close_ms: i64,
     /// The opener as the site's book 8 quoted it, observed at `open_ms`.
     pub opener: Vec<Quote>,
-    /// Every book's close, observed at `close_ms`.
+    /// Every book's close, observed at `close_ms`, less what the live plausibility guard keeps
+    /// out of pricing (`ingest::plausible`).
     pub closes: Vec<Quote>,
+    /// Closing quotes the guard kept out.
+    pub kept_out: usize,
     pub model_open: ModelView,
     pub model_kickoff: ModelView,
     pub score_model: Arc<ScoreModel>,
@@ -32,13 +36,28 @@ pub struct GameEval {
 
 impl GameEval {
     /// `None` for a game with no final score (cancelled, or not yet played in the games file).
-    pub fn of(j: &Joined, engine: &PricingEngine) -> Option<GameEval> {
+    pub fn of(
+        j: &Joined,
+        engine: &PricingEngine,
+        plausibility: &PlausibilityConfig,
+    ) -> Option<GameEval> {
         let row: &GameRecord = engine.games().get(j.row)?;
         let (home_score, away_score) = (row.home_score?, row.away_score?);
         let cutoff = open_cutoff(engine.week_starts(), row);
         let open_ms = paths::posted_ms(&cutoff)?;
         let opener = paths::opener_quotes(j, row, open_ms);
-        let closes = paths::close_quotes(j, row);
+        let all = paths::close_quotes(j, row);
+        let refs: Vec<&Quote> = all.iter().collect();
+        let out: std::collections::HashSet<usize> = judge(&refs, plausibility)
+            .into_iter()
+            .map(|r| r.index)
+            .collect();
+        let closes: Vec<Quote> = all
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !out.contains(i))
+            .map(|(_, q)| q.clone())
+            .collect();
         Some(GameEval {
             season: row.season,
             week: row.week,
@@ -49,6 +68,7 @@ impl GameEval {
             close_ms: j.game.kickoff_ms - paths::CLOSE_BEFORE_KICKOFF_MS,
             opener,
             closes,
+            kept_out: out.len(),
             model_open: engine.open_view(&row.game_id)?,
             model_kickoff: engine.kickoff_view(&row.game_id)?,
             score_model: engine.score_model(row.season),

@@ -21,7 +21,7 @@ pub mod stats;
 
 pub use report::{Evaluation, Figures};
 
-use crate::config::schema::{AnalyticsConfig, ModelWeights};
+use crate::config::schema::{AnalyticsConfig, ModelWeights, PlausibilityConfig};
 use crate::domain::Scope;
 use crate::ingest::archive::{Archive, JoinReport};
 use crate::pricing::opener::{MoveModel, OpenerPoint};
@@ -73,6 +73,8 @@ pub struct GameRecordRow {
     pub model_kickoff_total: f64,
     /// Whether each team's starter at the opener's cutoff differs from the game's actual one.
     pub qb_changed: bool,
+    /// Closing quotes the live plausibility guard kept out of pricing.
+    pub closes_kept_out: usize,
 }
 
 impl GameRecordRow {
@@ -99,6 +101,8 @@ pub struct Inputs<'a> {
     pub cfg: &'a AnalyticsConfig,
     /// The blend weights each season is priced with (chosen on earlier seasons).
     pub weights: BTreeMap<i32, ModelWeights>,
+    /// The live guard that keeps implausible and outlying quotes out of pricing.
+    pub plausibility: &'a PlausibilityConfig,
 }
 
 /// Prices every played, joined game and makes every record. Deterministic: records come back in
@@ -107,7 +111,7 @@ pub fn records(joined: &JoinReport, inputs: &Inputs<'_>) -> Records {
     let games: Vec<GameEval> = joined
         .joined
         .par_iter()
-        .filter_map(|j| GameEval::of(j, inputs.engine))
+        .filter_map(|j| GameEval::of(j, inputs.engine, inputs.plausibility))
         .collect();
     // The closing consensus CLV is measured against: every book, equal weights.
     let mut clv_cfg = inputs.cfg.clone();
@@ -221,6 +225,7 @@ fn row(g: &GameEval, cfg: &AnalyticsConfig, engine: &PricingEngine) -> GameRecor
         model_open_total: g.model_open.prediction.total,
         model_kickoff_total: g.model_kickoff.prediction.total,
         qb_changed,
+        closes_kept_out: g.kept_out,
     }
 }
 
@@ -265,6 +270,7 @@ impl Loaded {
 pub fn evaluate(
     loaded: &Loaded,
     cfg: &AnalyticsConfig,
+    plausibility: &PlausibilityConfig,
 ) -> Result<(Evaluation, Records), EvaluationError> {
     let engine = PricingEngine::from_games(&loaded.games, cfg)?;
     let seasons = loaded.archive.seasons();
@@ -281,6 +287,7 @@ pub fn evaluate(
             .iter()
             .map(|s| (s.season, s.weights))
             .collect(),
+        plausibility,
     };
     let recs = records(&loaded.joined, &inputs);
     let eval = report::build(&loaded.archive, &loaded.joined, &inputs, &recs);

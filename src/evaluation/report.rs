@@ -43,6 +43,9 @@ pub struct ArchiveSummary {
     pub unjoined: Vec<String>,
     /// Joined games with a final score: the games every figure counts.
     pub played: usize,
+    /// Closing quotes the live plausibility guard (`ingestion.plausibility`) kept out of every
+    /// figure, as it keeps them out of live pricing.
+    pub closes_kept_out: usize,
     pub seasons: Vec<i32>,
 }
 
@@ -424,6 +427,7 @@ pub fn build(
                 .map(|u| format!("{} ({} line {}): {}", u.game.label(), u.game.file, u.game.line, u.reason))
                 .collect(),
             played: recs.games.len(),
+            closes_kept_out: recs.games.iter().map(|r| r.closes_kept_out).sum(),
             seasons: seasons.clone(),
         },
         method: Method {
@@ -588,8 +592,8 @@ pub fn table(e: &Evaluation) -> String {
     };
     let _ = writeln!(
         o,
-        "Real-market evaluation, {seasons}: {} games read from {} files, {} joined to the schedule, {} played and scored; {} archive entries quarantined.",
-        a.games, a.files, a.joined, a.played, a.rejected
+        "Real-market evaluation, {seasons}: {} games read from {} files, {} joined to the schedule, {} played and scored; {} archive entries quarantined; {} closing quotes kept out by the plausibility guard.",
+        a.games, a.files, a.joined, a.played, a.rejected, a.closes_kept_out
     );
     for u in &a.unjoined {
         let _ = writeln!(o, "  not joined: {u}");

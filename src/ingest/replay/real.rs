@@ -4,8 +4,8 @@
 //! ladders and team totals stay synthetic around each book's drifting line.
 
 use super::books::BookProfile;
-use crate::domain::sample::median;
 use super::week::ReplayGame;
+use crate::domain::sample::median;
 use crate::domain::{Quote, Scope};
 use crate::ingest::archive::{self, book_name, Lines, BOOK_IDS, OPENER_BOOK};
 use std::path::Path;
