@@ -101,8 +101,10 @@ mkdir -p "$share"
 for d in config themes data; do
   cp -R "$root/$d" "$share/$d"
 done
-# Nothing the checkout wrote at run time (a local store, refreshed schedules, drop files).
-find "$share/data" -type f ! \( -name games.csv -o -name teams.csv -o -name README.md \) -delete
+# Nothing the checkout wrote at run time (a local store, refreshed schedules, drop files); the
+# shipped odds archive (data/odds/<season>/week_<n>.csv, its LICENSE and README) stays.
+find "$share/data" -type f ! \( -name games.csv -o -name teams.csv -o -name README.md \
+  -o -path "$share/data/odds/*" \) -delete
 chmod -R u=rwX,go=rX "$share"
 chmod 0750 "$context/state"
 
