@@ -71,6 +71,35 @@ fn one_week_archive(dir: &std::path::Path) -> std::path::PathBuf {
     out
 }
 
+/// A server attached to the SQLite store at `db` (its own engine reading it), served by the
+/// product's `api::serve`, with the given token and per-client rate limit.
+async fn attached(
+    db: &std::path::Path,
+    token: Option<&str>,
+    rate_limit_per_second: f64,
+) -> (std::net::SocketAddr, Engine) {
+    let mut cfg = Config::default();
+    cfg.ingestion.storage_path = db.display().to_string();
+    let settings = ApiSettings {
+        bind: "127.0.0.1:0".into(),
+        token: token.map(Into::into),
+        cors_origins: vec![],
+        rate_limit_per_second,
+        max_body_bytes: 4096,
+        allowed_hosts: vec![],
+    };
+    let (handle, engine) = Engine::start(cfg, EngineOptions::new(Mode::Attach, 0.2, 1000)).unwrap();
+    let state = ApiState::new(
+        handle,
+        nflreadpy_betting::store::Store::reader(db.to_path_buf(), 5000),
+        &settings,
+    );
+    let (listener, addr) = api::bind(&settings).await.unwrap();
+    let app = api::router(state, &settings);
+    tokio::spawn(api::serve(listener, app, std::future::pending()));
+    (addr, engine)
+}
+
 async fn get(url: &str) -> (u16, String, Value) {
     let r = reqwest::get(url).await.unwrap();
     let status = r.status().as_u16();
@@ -333,25 +362,7 @@ async fn stream_sends_5000_changes_with_one_timestamp_exactly_once() {
         conn.execute_batch("COMMIT").unwrap();
     };
     insert(&conn, 0, 5000, now);
-    let mut cfg = Config::default();
-    cfg.ingestion.storage_path = db.display().to_string();
-    let settings = ApiSettings {
-        bind: "127.0.0.1:0".into(),
-        token: None,
-        cors_origins: vec![],
-        rate_limit_per_second: 10_000.0,
-        max_body_bytes: 4096,
-        allowed_hosts: vec![],
-    };
-    let (handle, engine) = Engine::start(cfg, EngineOptions::new(Mode::Attach, 0.2, 1000)).unwrap();
-    let state = ApiState::new(
-        handle,
-        nflreadpy_betting::store::Store::reader(db.clone(), 5000),
-        &settings,
-    );
-    let (listener, addr) = api::bind(&settings).await.unwrap();
-    let app = api::router(state, &settings);
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let (addr, engine) = attached(&db, None, 10_000.0).await;
 
     let mut r = reqwest::get(format!("http://{addr}/api/v1/markets/stream"))
         .await
@@ -397,25 +408,7 @@ async fn probes_are_never_rate_limited_and_clients_have_their_own_budget() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("limit.sqlite3");
     drop(nflreadpy_betting::store::open_for_writing(&db, 5000).unwrap());
-    let mut cfg = Config::default();
-    cfg.ingestion.storage_path = db.display().to_string();
-    let settings = ApiSettings {
-        bind: "127.0.0.1:0".into(),
-        token: Some("sesame".into()),
-        cors_origins: vec![],
-        rate_limit_per_second: 2.0,
-        max_body_bytes: 4096,
-        allowed_hosts: vec![],
-    };
-    let (handle, engine) = Engine::start(cfg, EngineOptions::new(Mode::Attach, 0.2, 1000)).unwrap();
-    let state = ApiState::new(
-        handle,
-        nflreadpy_betting::store::Store::reader(db.clone(), 5000),
-        &settings,
-    );
-    let (listener, addr) = api::bind(&settings).await.unwrap();
-    let app = api::router(state, &settings);
-    tokio::spawn(api::serve(listener, app, std::future::pending()));
+    let (addr, engine) = attached(&db, Some("sesame"), 2.0).await;
     let base = format!("http://{addr}");
     let noisy = reqwest::Client::new();
     let other = reqwest::Client::builder()
@@ -610,25 +603,7 @@ async fn slow_headers_are_cut_off() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("slow.sqlite3");
     drop(nflreadpy_betting::store::open_for_writing(&db, 5000).unwrap());
-    let mut cfg = Config::default();
-    cfg.ingestion.storage_path = db.display().to_string();
-    let settings = ApiSettings {
-        bind: "127.0.0.1:0".into(),
-        token: None,
-        cors_origins: vec![],
-        rate_limit_per_second: 1000.0,
-        max_body_bytes: 4096,
-        allowed_hosts: vec![],
-    };
-    let (handle, engine) = Engine::start(cfg, EngineOptions::new(Mode::Attach, 0.2, 1000)).unwrap();
-    let state = ApiState::new(
-        handle,
-        nflreadpy_betting::store::Store::reader(db.clone(), 5000),
-        &settings,
-    );
-    let (listener, addr) = api::bind(&settings).await.unwrap();
-    let app = api::router(state, &settings);
-    tokio::spawn(api::serve(listener, app, std::future::pending()));
+    let (addr, engine) = attached(&db, None, 1000.0).await;
     let mut slow = Vec::new();
     for _ in 0..50 {
         let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();

@@ -2,7 +2,10 @@
 //! and as a careless operator would, reproduced through the real binary (or the real store and a
 //! real loopback server) and checked fixed.
 
+mod common;
+
 use assert_cmd::Command;
+use common::bin;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -16,20 +19,6 @@ fn now_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .expect("a clock after 1970")
         .as_millis() as i64
-}
-
-/// The binary from the repository root with no stray configuration layers.
-fn bin() -> Command {
-    let mut c = Command::cargo_bin("nflreadpy-betting").expect("the binary");
-    c.current_dir(root())
-        .env_remove("NFLREADPY_BETTING_ENV")
-        .env_remove("NFLREADPY_BETTING_CONFIG");
-    for (k, _) in std::env::vars() {
-        if k.starts_with("NFLREADPY_BETTING__") {
-            c.env_remove(k);
-        }
-    }
-    c
 }
 
 /// The binary with the file-drop source alone, reading `drop`.

@@ -2,10 +2,11 @@
 //! archive folders (a slice of the shipped one, a season laid out as one the product has never
 //! seen, a damaged one), and `data import-odds DIR` into SQLite and PostgreSQL, twice.
 
+mod common;
 #[path = "common/pg.rs"]
 mod pg;
 
-use assert_cmd::Command;
+use common::bin;
 use nflreadpy_betting::config::Config;
 use nflreadpy_betting::domain::{MarketKind, Scope, Selection};
 use nflreadpy_betting::store::Store;
@@ -14,14 +15,6 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn bin() -> Command {
-    let mut c = Command::cargo_bin("nflreadpy-betting").unwrap();
-    c.current_dir(ROOT)
-        .env_remove("NFLREADPY_BETTING_ENV")
-        .env_remove("NFLREADPY_BETTING_CONFIG");
-    c
-}
 
 /// An archive folder holding `weeks` of each season, copied from the shipped archive.
 fn archive(dir: &Path, seasons: &[(i32, std::ops::RangeInclusive<i32>)]) -> PathBuf {
@@ -37,14 +30,19 @@ fn archive(dir: &Path, seasons: &[(i32, std::ops::RangeInclusive<i32>)]) -> Path
     out
 }
 
-fn json(args: &[&str]) -> Value {
+/// What a successful run of the binary printed.
+fn stdout(args: &[&str]) -> String {
     let out = bin().args(args).output().unwrap();
     assert!(
         out.status.success(),
         "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json(args: &[&str]) -> Value {
+    serde_json::from_str(&stdout(args)).unwrap()
 }
 
 fn is_estimate(v: &Value) -> bool {
@@ -178,18 +176,13 @@ fn a_season_never_seen_and_a_damaged_file_are_read_as_the_layout_says() {
     assert!(d["move_models"]["2024"].is_null());
 
     // The CSV: one row per figure with its interval; the table names the sections.
-    let out = bin()
-        .args([
-            "backtest",
-            "--odds",
-            dir.to_str().unwrap(),
-            "--format",
-            "csv",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let csv = String::from_utf8(out.stdout).unwrap();
+    let csv = stdout(&[
+        "backtest",
+        "--odds",
+        dir.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
@@ -201,17 +194,13 @@ fn a_season_never_seen_and_a_damaged_file_are_read_as_the_layout_says() {
     assert!(csv
         .lines()
         .any(|l| l.starts_with("2024,probabilities.opener.brier,")));
-    let out = bin()
-        .args([
-            "backtest",
-            "--odds",
-            dir.to_str().unwrap(),
-            "--format",
-            "table",
-        ])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = stdout(&[
+        "backtest",
+        "--odds",
+        dir.to_str().unwrap(),
+        "--format",
+        "table",
+    ]);
     for section in [
         "Moneyline Brier",
         "Line shopping at the close",
@@ -248,24 +237,15 @@ fn a_season_never_seen_and_a_damaged_file_are_read_as_the_layout_says() {
 /// Imports a week twice through the binary into `url`, then reads the odds paths back.
 async fn import_twice(url: &str, odds: &Path) {
     let run = || {
-        let out = bin()
-            .args([
-                "--storage",
-                url,
-                "data",
-                "import-odds",
-                odds.to_str().unwrap(),
-                "--format",
-                "json",
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+        json(&[
+            "--storage",
+            url,
+            "data",
+            "import-odds",
+            odds.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
     };
     let first = run();
     assert_eq!(first["games_read"], 14);

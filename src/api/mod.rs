@@ -115,27 +115,19 @@ impl ApiState {
                 "the real-market evaluation is not configured for this server",
             ));
         };
-        let res = self
-            .evaluation
-            .get_or_init(|| async move {
-                tokio::task::spawn_blocking(move || {
-                    let loaded = crate::evaluation::Loaded::from_paths(&odds, &games)
-                        .map_err(|e| e.to_string())?;
-                    let (eval, _) = crate::evaluation::evaluate(&loaded, &cfg, &plausibility)
-                        .map_err(|e| e.to_string())?;
-                    serde_json::to_value(eval).map_err(|e| e.to_string())
-                })
-                .await
-                .map_err(|e| e.to_string())?
-            })
-            .await;
-        res.clone().map_err(|e| {
-            tracing::warn!(error = %e, "evaluation failed");
-            Problem::new(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "the real-market evaluation is unavailable: the odds archive or the games file could not be read",
-            )
-        })
+        computed_once(
+            &self.evaluation,
+            "evaluation",
+            "the real-market evaluation is unavailable: the odds archive or the games file could not be read",
+            move || {
+                let loaded = crate::evaluation::Loaded::from_paths(&odds, &games)
+                    .map_err(|e| e.to_string())?;
+                let (eval, _) = crate::evaluation::evaluate(&loaded, &cfg, &plausibility)
+                    .map_err(|e| e.to_string())?;
+                serde_json::to_value(eval).map_err(|e| e.to_string())
+            },
+        )
+        .await
     }
 
     /// Walk-forward backtest of the five latest complete seasons, computed once.
@@ -145,35 +137,48 @@ impl ApiState {
                 "calibration is not configured for this server",
             ));
         };
-        let res = self
-            .calibration
-            .get_or_init(|| async move {
-                tokio::task::spawn_blocking(move || {
-                    let games =
-                        crate::pricing::games::load_games(&games).map_err(|e| e.to_string())?;
-                    let last = games
-                        .iter()
-                        .filter(|g| g.home_score.is_some() && g.home_moneyline.is_some())
-                        .map(|g| g.season)
-                        .max();
-                    let Some(end) = last else {
-                        return Err("no finished games with moneylines".to_string());
-                    };
-                    let (report, _) = crate::pricing::backtest::run(&games, &cfg, end - 4, end);
-                    serde_json::to_value(report).map_err(|e| e.to_string())
-                })
+        computed_once(
+            &self.calibration,
+            "calibration",
+            "calibration is unavailable: the games file could not be read",
+            move || {
+                let games = crate::pricing::games::load_games(&games).map_err(|e| e.to_string())?;
+                let last = games
+                    .iter()
+                    .filter(|g| g.home_score.is_some() && g.home_moneyline.is_some())
+                    .map(|g| g.season)
+                    .max();
+                let Some(end) = last else {
+                    return Err("no finished games with moneylines".to_string());
+                };
+                let (report, _) = crate::pricing::backtest::run(&games, &cfg, end - 4, end);
+                serde_json::to_value(report).map_err(|e| e.to_string())
+            },
+        )
+        .await
+    }
+}
+
+/// A document computed once per server, off the async workers; requests that come while it is
+/// computed wait for the same result. A failure answers 503 with `unavailable`, the cause in
+/// the log only (and it is not retried: the inputs are files read at the first request).
+async fn computed_once(
+    cell: &tokio::sync::OnceCell<Result<serde_json::Value, String>>,
+    what: &'static str,
+    unavailable: &'static str,
+    work: impl FnOnce() -> Result<serde_json::Value, String> + Send + 'static,
+) -> Result<serde_json::Value, Problem> {
+    let res = cell
+        .get_or_init(|| async move {
+            tokio::task::spawn_blocking(work)
                 .await
                 .map_err(|e| e.to_string())?
-            })
-            .await;
-        res.clone().map_err(|e| {
-            tracing::warn!(error = %e, "calibration failed");
-            Problem::new(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "calibration is unavailable: the games file could not be read",
-            )
         })
-    }
+        .await;
+    res.clone().map_err(|e| {
+        tracing::warn!(error = %e, "{what} failed");
+        Problem::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, unavailable)
+    })
 }
 
 /// A failed store read as the API answers it: 503, the cause in the log only.

@@ -451,7 +451,11 @@ pub fn backtest(g: &GlobalArgs, a: &BacktestArgs) -> Outcome {
 
 /// Writes the per-game predictions beside the target, then renames it into place.
 /// An output path that names one of the product's own inputs is a usage error.
-fn refuse_input(cfg: &crate::config::Config, path: &Path, flag: &str) -> Result<(), Failure> {
+pub(super) fn refuse_input(
+    cfg: &crate::config::Config,
+    path: &Path,
+    flag: &str,
+) -> Result<(), Failure> {
     match crate::engine::export::overwrites_input(cfg, path) {
         Some(key) => Err(usage(format!(
             "{flag} {}: that file is the product's own input ({key}); write somewhere else",

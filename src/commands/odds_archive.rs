@@ -34,11 +34,13 @@ fn loaded(dir: &Path, games_path: &Path) -> Result<Loaded, Failure> {
 }
 
 pub fn backtest(g: &GlobalArgs, a: &BacktestArgs, dir: &Path) -> Outcome {
-    let cfg = load_config(g)?.config;
+    let mut cfg = load_config(g)?.config;
     crate::logging::init(g, &cfg);
     let games_path = games_path(&cfg, a.games.as_ref());
+    // The games file this run reads is one of its inputs, whichever layer named it.
+    cfg.analytics.ratings.games_path = games_path.display().to_string();
     if let Some(out) = &a.predictions {
-        refuse_input(out, &games_path)?;
+        super::analytics::refuse_input(&cfg, out, "--predictions")?;
     }
     let loaded = loaded(dir, &games_path)?;
     let (eval, recs) = evaluation::evaluate(&loaded, &cfg.analytics, &cfg.ingestion.plausibility)
@@ -60,21 +62,6 @@ pub fn backtest(g: &GlobalArgs, a: &BacktestArgs, dir: &Path) -> Outcome {
         BacktestFormat::Text => evaluation::report::table(&eval),
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    Ok(())
-}
-
-/// An output path that would overwrite the games file the run reads.
-fn refuse_input(out: &Path, input: &Path) -> Result<(), Failure> {
-    let same = match (out.canonicalize(), input.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    if same {
-        return Err(usage(format!(
-            "--predictions {} is the games file this run reads; choose another path",
-            out.display()
-        )));
-    }
     Ok(())
 }
 
@@ -177,12 +164,6 @@ pub async fn import_with(
         .filter(|l| l.quote.source == paths::SOURCE)
         .map(|l| (l.quote.slot_key(), (l.quote.line, l.quote.american)))
         .collect();
-    let by_id: HashMap<&str, usize> = loaded
-        .games
-        .iter()
-        .enumerate()
-        .map(|(i, g)| (g.game_id.as_str(), i))
-        .collect();
     let starts = crate::pricing::known::week_starts(&loaded.games);
     let mut events = Vec::new();
     let mut openers = Vec::new();
@@ -201,7 +182,6 @@ pub async fn import_with(
         }
         let cutoff = crate::pricing::known::open_cutoff(&starts, row);
         let open_ms = paths::posted_ms(&cutoff).unwrap_or(j.game.kickoff_ms);
-        debug_assert!(by_id.contains_key(row.game_id.as_str()));
         events.push(paths::event(j, row));
         openers.extend(paths::opener_quotes(j, row, open_ms));
         closes.extend(close);

@@ -31,21 +31,12 @@ pub fn records(g: &GameEval, cfg: &AnalyticsConfig) -> Vec<BookRecord> {
     books
         .into_iter()
         .map(|book| {
-            let own: Vec<Quote> = g
-                .closes
-                .iter()
-                .filter(|q| q.book == book)
-                .cloned()
-                .collect();
-            let others: Vec<Quote> = g
-                .closes
-                .iter()
-                .filter(|q| q.book != book)
-                .cloned()
-                .collect();
+            let own: Vec<&Quote> = g.closes.iter().filter(|q| q.book == book).collect();
+            let others: Vec<&Quote> = g.closes.iter().filter(|q| q.book != book).collect();
             let of = |m: MarketKind| {
                 let qs: Vec<&Quote> = own
                     .iter()
+                    .copied()
                     .filter(|q| q.market == m && q.selection != Selection::Tie)
                     .collect();
                 hold(&qs)
@@ -58,8 +49,8 @@ pub fn records(g: &GameEval, cfg: &AnalyticsConfig) -> Vec<BookRecord> {
                     of(MarketKind::Spread),
                     of(MarketKind::Total),
                 ],
-                p_book: home_win(&own, cfg),
-                p_others: home_win(&others, cfg),
+                p_book: home_win(own.iter().copied(), cfg),
+                p_others: home_win(others.iter().copied(), cfg),
                 home_won: g.home_won(),
             }
         })

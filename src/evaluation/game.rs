@@ -7,7 +7,6 @@ use crate::edges::consensus::{consensus, MarketKey};
 use crate::ingest::archive::{paths, Joined};
 use crate::ingest::plausible::judge;
 use crate::pricing::keynumbers::MAX_MARGIN;
-use crate::pricing::known::open_cutoff;
 use crate::pricing::prices::IntPmf;
 use crate::pricing::{GameInputs, GameRecord, ModelView, PricingEngine, ScoreModel, SlateGame};
 use std::sync::Arc;
@@ -43,8 +42,8 @@ impl GameEval {
     ) -> Option<GameEval> {
         let row: &GameRecord = engine.games().get(j.row)?;
         let (home_score, away_score) = (row.home_score?, row.away_score?);
-        let cutoff = open_cutoff(engine.week_starts(), row);
-        let open_ms = paths::posted_ms(&cutoff)?;
+        let model_open = engine.open_view(&row.game_id)?;
+        let open_ms = paths::posted_ms(&model_open.cutoff)?;
         let opener = paths::opener_quotes(j, row, open_ms);
         let all = paths::close_quotes(j, row);
         let refs: Vec<&Quote> = all.iter().collect();
@@ -53,10 +52,10 @@ impl GameEval {
             .map(|r| r.index)
             .collect();
         let closes: Vec<Quote> = all
-            .iter()
+            .into_iter()
             .enumerate()
             .filter(|(i, _)| !out.contains(i))
-            .map(|(_, q)| q.clone())
+            .map(|(_, q)| q)
             .collect();
         Some(GameEval {
             season: row.season,
@@ -69,7 +68,7 @@ impl GameEval {
             opener,
             closes,
             kept_out: out.len(),
-            model_open: engine.open_view(&row.game_id)?,
+            model_open,
             model_kickoff: engine.kickoff_view(&row.game_id)?,
             score_model: engine.score_model(row.season),
         })
@@ -130,9 +129,12 @@ fn slate(id: &str, v: &ModelView) -> SlateGame {
 
 /// The de-vigged home win probability of a moneyline pool (one book, or many as a consensus)
 /// under `cfg`'s method and book weights.
-pub fn home_win(quotes: &[Quote], cfg: &AnalyticsConfig) -> Option<f64> {
+pub fn home_win<'a>(
+    quotes: impl IntoIterator<Item = &'a Quote>,
+    cfg: &AnalyticsConfig,
+) -> Option<f64> {
     let ml: Vec<&Quote> = quotes
-        .iter()
+        .into_iter()
         .filter(|q| q.market == MarketKind::Moneyline && q.scope == Scope::Game)
         .collect();
     let key = MarketKey::of(ml.first()?)?;

@@ -178,9 +178,8 @@ pub fn records(joined: &JoinReport, inputs: &Inputs<'_>) -> Records {
             let Some(Some(m)) = out.move_models.get(&g.season) else {
                 return Vec::new();
             };
-            let mut cfg = clv_cfg.clone();
-            cfg.model_weight = inputs.cfg.model_weight;
-            bets::move_model_bets(g, m, inputs.engine, &cfg, &clv_cfg).unwrap_or_default()
+            // The rule sets its own weights and threshold over the closing consensus's settings.
+            bets::move_model_bets(g, m, inputs.engine, &clv_cfg, &clv_cfg).unwrap_or_default()
         })
         .collect();
     out.move_model_bets = move_bets.into_iter().flatten().collect();

@@ -405,3 +405,18 @@ pub fn wait_for<T>(what: &str, bound: Duration, mut check: impl FnMut() -> Optio
         std::thread::sleep(Duration::from_millis(500));
     }
 }
+
+/// The binary from the repository root with no stray configuration layers (no environment
+/// file, no extra config files, no `NFLREADPY_BETTING__` overrides from the caller's shell).
+pub fn bin() -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("nflreadpy-betting").expect("the binary");
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NFLREADPY_BETTING_ENV")
+        .env_remove("NFLREADPY_BETTING_CONFIG");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("NFLREADPY_BETTING__") {
+            c.env_remove(k);
+        }
+    }
+    c
+}

@@ -13,7 +13,7 @@ pub mod real;
 mod week;
 
 pub use books::BookProfile;
-pub use week::{load_week, ReplayGame, WeekError};
+pub use week::{pick_week, ReplayGame, WeekError};
 
 use super::source::{SourceBatch, SourceError};
 use crate::config::ReplaySource;
@@ -91,14 +91,13 @@ pub struct ReplayFeed {
 
 impl ReplayFeed {
     pub fn new(cfg: &ReplaySource, origin_ms: i64) -> Result<ReplayFeed, WeekError> {
-        let mut games = load_week(Path::new(&cfg.games_path), cfg.season, cfg.week)?;
+        // The same nflverse loader the pricing model uses, read once for the week and the
+        // archive's join.
+        let rows = crate::pricing::games::load_games(Path::new(&cfg.games_path))?;
+        let mut games = pick_week(&rows, &cfg.games_path, cfg.season, cfg.week)?;
         // A week the real archive holds trades its real books; any other keeps the synthetic
         // opener and the configured books. An unreadable archive is said, never fatal.
-        let real_books = match real::attach(
-            &mut games,
-            Path::new(&cfg.odds_path),
-            Path::new(&cfg.games_path),
-        ) {
+        let real_books = match real::attach(&mut games, Path::new(&cfg.odds_path), &rows) {
             Ok(b) => b,
             Err(e) => {
                 tracing::warn!(error = %e, "replay: the odds archive could not be read; trading the synthetic market");

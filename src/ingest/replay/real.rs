@@ -8,6 +8,7 @@ use super::week::ReplayGame;
 use crate::domain::sample::median;
 use crate::domain::{Quote, Scope};
 use crate::ingest::archive::{self, book_name, Lines, BOOK_IDS, OPENER_BOOK};
+use crate::pricing::GameRecord;
 use std::path::Path;
 
 /// The real market of one replayed game.
@@ -93,7 +94,7 @@ pub const OPEN_UNTIL: f64 = 0.03;
 pub fn attach(
     games: &mut [ReplayGame],
     odds_dir: &Path,
-    games_path: &Path,
+    schedule: &[GameRecord],
 ) -> Result<Option<Vec<BookProfile>>, String> {
     let Some(first) = games.first() else {
         return Ok(None);
@@ -104,8 +105,7 @@ pub fn attach(
     else {
         return Ok(None);
     };
-    let schedule = crate::pricing::games::load_games(games_path).map_err(|e| e.to_string())?;
-    let joined = archive::join(&week_archive.games, &schedule);
+    let joined = archive::join(&week_archive.games, schedule);
     let mut any = false;
     let mut holds: Vec<(u32, Vec<f64>)> = BOOK_IDS.iter().map(|b| (*b, Vec::new())).collect();
     for j in &joined.joined {

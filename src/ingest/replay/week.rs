@@ -1,7 +1,6 @@
 //! Picks the NFL week the replay feed trades, from the nflverse schedule with closing lines.
 
 use crate::pricing::games::GameRecord;
-use std::path::Path;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -30,15 +29,15 @@ pub struct ReplayGame {
     pub real: Option<super::real::RealMarket>,
 }
 
-/// Games of `season`/`week`, or of the most recent completed week with closing lines.
-pub fn load_week(
-    path: &Path,
+/// Games of `season`/`week` of the schedule `rows` (read from `name`), or of the most recent
+/// completed week with closing lines.
+pub fn pick_week(
+    rows: &[GameRecord],
+    name: &str,
     season: Option<i32>,
     week: Option<i32>,
 ) -> Result<Vec<ReplayGame>, WeekError> {
-    let name = path.display().to_string();
-    // The same nflverse loader the pricing model uses.
-    let rows = crate::pricing::games::load_games(path)?;
+    let name = name.to_string();
     let complete = |r: &GameRecord| {
         r.spread_line.is_some() && r.total_line.is_some() && r.home_score.is_some()
     };
@@ -69,17 +68,17 @@ pub fn load_week(
         });
     };
     let games: Vec<ReplayGame> = rows
-        .into_iter()
+        .iter()
         .filter(|r| r.season == s && r.week == w)
         .filter_map(|r| {
             Some(ReplayGame {
                 close_margin: r.spread_line?,
                 close_total: r.total_line?,
-                game_id: r.game_id,
+                game_id: r.game_id.clone(),
                 season: r.season,
                 week: r.week,
-                home: r.home_team,
-                away: r.away_team,
+                home: r.home_team.clone(),
+                away: r.away_team.clone(),
                 real: None,
             })
         })
