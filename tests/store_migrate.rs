@@ -10,6 +10,7 @@
 //! run.
 
 use nflreadpy_betting::config::{Config, SourceConfig};
+use nflreadpy_betting::domain::outright::{OutrightMarket, OutrightQuote, OutrightSide};
 use nflreadpy_betting::domain::Quote;
 use nflreadpy_betting::ingest::replay::ReplayFeed;
 use nflreadpy_betting::store::outbox::{self, NewRow, Outcome};
@@ -26,9 +27,10 @@ use std::process::Output;
 mod pg;
 use pg::{admin, TestDb};
 
-const TABLES: [&str; 10] = [
+const TABLES: [&str; 11] = [
     "events",
     "quotes_latest",
+    "outrights_latest",
     "quotes_history",
     "quarantine",
     "ingest_runs",
@@ -128,6 +130,22 @@ fn seed(path: &Path, polls: i64) {
             .write_blocking(move |c| {
                 quotes::upsert_events(c, &batch.events, now)?;
                 let stats = quotes::write_quotes(c, &batch.quotes, now)?;
+                // A futures board whose price moves every other poll.
+                nflreadpy_betting::store::outrights::write_outrights(
+                    c,
+                    &[OutrightQuote {
+                        season: 2025,
+                        book: "circa".into(),
+                        market: OutrightMarket::WinTotal,
+                        team: "KC".into(),
+                        side: OutrightSide::Over,
+                        line: Some(11.5),
+                        american: if step % 2 == 0 { -115 } else { -120 },
+                        observed_ms: now,
+                        source: "file".into(),
+                    }],
+                    now,
+                )?;
                 records::insert_quarantine(c, &batch.rejected)?;
                 records::insert_ingest_run(
                     c,
@@ -301,6 +319,7 @@ fn dump_sqlite(path: &Path) -> Vec<(String, Vec<String>)> {
             let order = match *t {
                 "events" => "event_id",
                 "quotes_latest" => "event_id, book, market, scope, selection, ladder_key",
+                "outrights_latest" => "season, book, market, team, side, line_key",
                 "metrics_samples" => "ts_ms, name, labels, value",
                 _ => "id",
             };
@@ -550,7 +569,7 @@ async fn sqlite_to_postgres_to_sqlite_keeps_every_row_cursor_and_count() {
         .unwrap();
     assert_eq!(
         ids,
-        original.counts[4] + 1,
+        original.counts[5] + 1,
         "the ingest_runs id sequence was set past the copy"
     );
 

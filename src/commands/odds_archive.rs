@@ -237,7 +237,7 @@ pub async fn import_with(
                 events: opening.events,
                 quotes: opening.quotes,
                 rejected: opening.rejected,
-                run: None,
+                ..PollBatch::default()
             },
             now,
         )
@@ -248,8 +248,7 @@ pub async fn import_with(
             PollBatch {
                 events: Vec::new(),
                 quotes: closing.quotes,
-                rejected: Vec::new(),
-                run: None,
+                ..PollBatch::default()
             },
             now,
         )

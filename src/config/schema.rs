@@ -176,6 +176,9 @@ pub struct TheOddsApiSource {
     pub timeout_seconds: f64,
     /// Warn when `x-requests-remaining` drops below this many requests.
     pub quota_warn_below: u64,
+    /// Outright (futures) sport keys also polled, one request each per poll
+    /// (`americanfootball_nfl_super_bowl_winner`).
+    pub outright_sports: Vec<String>,
 }
 
 impl Default for TheOddsApiSource {
@@ -191,6 +194,7 @@ impl Default for TheOddsApiSource {
             odds_format: "american".into(),
             timeout_seconds: 10.0,
             quota_warn_below: 50,
+            outright_sports: vec![],
         }
     }
 }
@@ -388,6 +392,7 @@ pub struct AnalyticsConfig {
     pub ratings: RatingsConfig,
     pub bankroll: BankrollConfig,
     pub markets: MarketsConfig,
+    pub futures: FuturesConfig,
 }
 
 impl Default for AnalyticsConfig {
@@ -411,6 +416,33 @@ impl Default for AnalyticsConfig {
             ratings: RatingsConfig::default(),
             bankroll: BankrollConfig::default(),
             markets: MarketsConfig::default(),
+            futures: FuturesConfig::default(),
+        }
+    }
+}
+
+/// Season simulation and outright (futures) edges.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FuturesConfig {
+    /// Seasons simulated per run (the dashboard's background run and `futures` by default).
+    pub simulations: u32,
+    /// An outright price is an edge from this EV per unit staked.
+    pub min_ev: f64,
+    /// Fraction of full Kelly for futures: smaller than the game fraction, since the stake is
+    /// tied up for months and a season's probabilities are less certain than a game's.
+    pub kelly_fraction: f64,
+    /// Outright prices older than this are not priced.
+    pub max_age_hours: f64,
+}
+
+impl Default for FuturesConfig {
+    fn default() -> Self {
+        FuturesConfig {
+            simulations: 20_000,
+            min_ev: 0.05,
+            kelly_fraction: 0.25,
+            max_age_hours: 72.0,
         }
     }
 }

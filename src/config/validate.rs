@@ -311,6 +311,17 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
                         &["h2h", "spreads", "totals"],
                     );
                 }
+                for (j, key) in o.outright_sports.iter().enumerate() {
+                    if crate::domain::outright::OutrightMarket::of_sport_key(key).is_none() {
+                        k.err(
+                            &format!("{p}.outright_sports[{j}]"),
+                            format!(
+                                "expected an NFL outright sport key such as \
+                                 americanfootball_nfl_super_bowl_winner, got {key:?}"
+                            ),
+                        );
+                    }
+                }
                 k.range(
                     &format!("{p}.timeout_seconds"),
                     o.timeout_seconds,
@@ -727,6 +738,32 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
             false,
         );
     }
+    let f = &a.futures;
+    k.range(
+        "analytics.futures.simulations",
+        f.simulations as f64,
+        1.0,
+        false,
+        10_000_000.0,
+        false,
+    );
+    k.range(
+        "analytics.futures.min_ev",
+        f.min_ev,
+        0.0,
+        false,
+        10.0,
+        false,
+    );
+    k.range(
+        "analytics.futures.kelly_fraction",
+        f.kelly_fraction,
+        0.0,
+        false,
+        1.0,
+        false,
+    );
+    k.positive("analytics.futures.max_age_hours", f.max_age_hours);
     let b = &a.bankroll;
     k.positive("analytics.bankroll.initial", b.initial);
     k.range(

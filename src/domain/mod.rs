@@ -4,6 +4,7 @@ pub mod devig;
 pub mod market;
 pub mod normal;
 pub mod odds;
+pub mod outright;
 pub mod sample;
 
 pub use devig::{devig, DevigError, DevigMethod};

@@ -7,6 +7,7 @@ pub mod book_profile;
 pub mod clv;
 pub mod consensus;
 pub mod fair;
+pub mod futures;
 pub mod grouping;
 pub mod hold;
 pub mod kelly;

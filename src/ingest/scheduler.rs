@@ -224,7 +224,7 @@ impl Runner {
                 quarantine_implausible(&mut batch, now, &s.plausibility, &self.slot.name);
                 report.ok = true;
                 report.events = batch.events.len();
-                report.quotes_received = batch.quotes.len();
+                report.quotes_received = batch.quotes.len() + batch.outrights.len();
                 report.quotes_rejected = batch.rejected.len();
                 for r in &batch.rejected {
                     *report
@@ -238,6 +238,12 @@ impl Runner {
                     .quotes
                     .iter()
                     .map(|q| (q.book.clone(), q.market.group().to_string()))
+                    .chain(
+                        batch
+                            .outrights
+                            .iter()
+                            .map(|q| (q.book.clone(), "outrights".to_string())),
+                    )
                     .collect();
                 seen.sort();
                 seen.dedup();
@@ -248,6 +254,7 @@ impl Runner {
                         PollBatch {
                             events: batch.events,
                             quotes: batch.quotes,
+                            outrights: batch.outrights,
                             rejected: batch.rejected,
                             run: Some(run),
                         },
@@ -394,6 +401,25 @@ pub fn quarantine_future(
         .into_iter()
         .partition(|q| q.observed_ms <= limit);
     batch.quotes = keep;
+    let (keep, future_outrights): (Vec<_>, Vec<_>) = std::mem::take(&mut batch.outrights)
+        .into_iter()
+        .partition(|q| q.observed_ms <= limit);
+    batch.outrights = keep;
+    for q in future_outrights {
+        batch.rejected.push(crate::store::records::Quarantined {
+            source: source.to_string(),
+            reason: "future_timestamp".into(),
+            detail: format!(
+                "{} {} {} {}: stamped {} ms ahead of the clock (tolerance {tolerance_seconds}s)",
+                q.season,
+                q.book,
+                q.market,
+                q.team,
+                q.observed_ms - now_ms
+            ),
+            observed_ms: now_ms,
+        });
+    }
     for q in future {
         batch.rejected.push(crate::store::records::Quarantined {
             source: source.to_string(),

@@ -2,6 +2,7 @@
 //! `async fn poll(&mut self, now_ms: i64) -> Result<SourceBatch, SourceError>`; the scheduler
 //! dispatches over them with an enum, so no trait objects are needed.
 
+use crate::domain::outright::OutrightQuote;
 use crate::domain::{Event, Quote};
 use crate::store::records::Quarantined;
 use std::time::Duration;
@@ -12,6 +13,8 @@ use thiserror::Error;
 pub struct SourceBatch {
     pub events: Vec<Event>,
     pub quotes: Vec<Quote>,
+    /// Season-long prices (Super Bowl, conference, division, playoffs, win totals).
+    pub outrights: Vec<OutrightQuote>,
     /// Quotes or events that could not be normalised, kept with their reason, never dropped.
     pub rejected: Vec<Quarantined>,
     /// Request-credit headers, for sources that meter use.

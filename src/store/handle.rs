@@ -6,6 +6,7 @@
 
 use super::bets::{self, Bet, BetFilter, NewBet};
 use super::outbox::{self, ChannelSummary, NewRow, Outcome, PendingRow};
+use super::outrights;
 use super::postgres::{ChangeSignal, LeaderGuard, PgStore};
 use super::quotes::{self, QuoteWriteStats};
 use super::read::{self, LatestQuote, QuoteChange, RunRow};
@@ -16,6 +17,7 @@ use super::records::{
 use super::writer::{StoreWriter, WriterThread};
 use super::{open_for_reading, retention, StoreError};
 use crate::config::location::Location;
+use crate::domain::outright::OutrightQuote;
 use crate::domain::{Event, MarketKind, Quote, Scope, Selection};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -89,6 +91,8 @@ pub struct OutboxRestore {
 pub struct PollBatch {
     pub events: Vec<Event>,
     pub quotes: Vec<Quote>,
+    /// Season-long prices, written to their own latest-price table.
+    pub outrights: Vec<OutrightQuote>,
     pub rejected: Vec<Quarantined>,
     /// The run record; its `quotes_changed` is filled from the write.
     pub run: Option<IngestRun>,
@@ -461,6 +465,7 @@ impl Store {
                 .write_poll_with_records(
                     &batch.events,
                     &batch.quotes,
+                    &batch.outrights,
                     &batch.rejected,
                     batch.run.as_ref(),
                     now_ms,
@@ -469,7 +474,8 @@ impl Store {
         }
         self.write(move |c| {
             quotes::upsert_events(c, &batch.events, now_ms)?;
-            let stats = quotes::write_quotes(c, &batch.quotes, now_ms)?;
+            let mut stats = quotes::write_quotes(c, &batch.quotes, now_ms)?;
+            stats.changed += outrights::write_outrights(c, &batch.outrights, now_ms)?;
             records::insert_quarantine(c, &batch.rejected)?;
             if let Some(mut run) = batch.run {
                 run.quotes_changed = stats.changed;
@@ -478,6 +484,19 @@ impl Store {
             Ok(stats)
         })
         .await
+    }
+
+    /// The latest outright prices seen since `seen_since_ms`, of one season or all.
+    pub async fn latest_outrights(
+        &self,
+        season: Option<i32>,
+        seen_since_ms: i64,
+    ) -> Result<Vec<OutrightQuote>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.latest_outrights(season, seen_since_ms).await;
+        }
+        self.read(move |c| outrights::latest_outrights(c, season, seen_since_ms))
+            .await
     }
 
     /// A run record on its own (a failed poll).

@@ -91,6 +91,24 @@ pub(crate) const TABLES: &[Table] = &[
         serial_id: false,
     },
     Table {
+        name: "outrights_latest",
+        columns: &[
+            ("season", Int),
+            ("book", Text),
+            ("market", Text),
+            ("team", Text),
+            ("side", Text),
+            ("line_key", Text),
+            ("line", Real),
+            ("american", Int),
+            ("observed_ms", Int),
+            ("seen_ms", Int),
+            ("source", Text),
+        ],
+        order_by: "season, book, market, team, side, line_key",
+        serial_id: false,
+    },
+    Table {
         name: "quotes_history",
         columns: &[
             ("id", Int),

@@ -8,6 +8,7 @@ pub mod migrate;
 pub use crate::config::location::{self as location, Location};
 
 pub mod outbox;
+pub mod outrights;
 pub mod postgres;
 pub mod quotes;
 pub mod read;

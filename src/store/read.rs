@@ -121,10 +121,11 @@ pub fn closing_quotes(
 
 /// The tables whose rows `count` may report (table names cannot be bound, so only these are
 /// accepted); shared by both backends.
-pub const COUNTABLE: [&str; 10] = [
+pub const COUNTABLE: [&str; 11] = [
     "events",
     "quotes_latest",
     "quotes_history",
+    "outrights_latest",
     "quarantine",
     "ingest_runs",
     "simulations",

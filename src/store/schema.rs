@@ -183,6 +183,23 @@ const MIGRATIONS: &[&str] = &[
     UPDATE quotes_history SET stored_ms = observed_ms;
     CREATE INDEX quotes_history_stored ON quotes_history(stored_ms);
     "#,
+    // 6: outright (futures) prices, the latest per slot
+    r#"
+    CREATE TABLE outrights_latest (
+        season       INTEGER NOT NULL,
+        book         TEXT NOT NULL,
+        market       TEXT NOT NULL,
+        team         TEXT NOT NULL,
+        side         TEXT NOT NULL,
+        line_key     TEXT NOT NULL,
+        line         REAL,
+        american     INTEGER NOT NULL,
+        observed_ms  INTEGER NOT NULL,
+        seen_ms      INTEGER NOT NULL,
+        source       TEXT NOT NULL,
+        PRIMARY KEY (season, book, market, team, side, line_key)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -12,6 +12,9 @@
 //! `poll` returns, before the caller stores the batch: if the process dies in between, the file
 //! is in `processed/` and can be dropped again (quotes are idempotent in the store).
 //!
+//! Outright (futures) prices come as the outright CSV layout or an Odds API outright body; see
+//! [`super::outrights`].
+//!
 //! JSON files use The Odds API `/odds` shape (see `the_odds_api`), with prices American or
 //! decimal decided per price ([`OddsFormat::Auto`]).
 //!
@@ -38,6 +41,7 @@
 //! - `observed_at` (optional): when the book showed the price, RFC 3339 or Unix milliseconds;
 //!   blank means the file's modification time (never the poll time).
 
+use super::outrights::{is_outright_body, is_outright_header, parse_outright_csv, parse_outrights};
 use super::the_odds_api::{market_of_key, parse_odds};
 use super::{
     check_line, dedup_events, oriented, reason, reject, selection_fits, OddsFormat,
@@ -122,10 +126,14 @@ pub fn poll_dir(
             .to_string();
         match read_file(&path, normalizer, now_ms) {
             Ok(mut b)
-                if !(b.quotes.is_empty() && b.events.is_empty() && !b.rejected.is_empty()) =>
+                if !(b.quotes.is_empty()
+                    && b.events.is_empty()
+                    && b.outrights.is_empty()
+                    && !b.rejected.is_empty()) =>
             {
                 batch.events.append(&mut b.events);
                 batch.quotes.append(&mut b.quotes);
+                batch.outrights.append(&mut b.outrights);
                 batch.rejected.append(&mut b.rejected);
                 batch.warnings.append(&mut b.warnings);
                 move_aside(&path, &processed, None)?;
@@ -223,7 +231,15 @@ fn read_file(
         .and_then(|x| x.to_str())
         .is_some_and(|x| x.eq_ignore_ascii_case("csv"));
     let mut batch = if is_csv {
-        parse_csv(&bytes, normalizer, SOURCE, mtime_ms, now_ms)?
+        if outright_csv(&bytes) {
+            parse_outright_csv(&bytes, normalizer, SOURCE, mtime_ms, now_ms)?
+        } else {
+            parse_csv(&bytes, normalizer, SOURCE, mtime_ms, now_ms)?
+        }
+    } else if serde_json::from_slice::<serde_json::Value>(super::strip_bom(&bytes))
+        .is_ok_and(|v| is_outright_body(&v))
+    {
+        parse_outrights(&bytes, normalizer, OddsFormat::Auto, SOURCE, now_ms)?
     } else {
         parse_odds(&bytes, normalizer, OddsFormat::Auto, SOURCE, now_ms)?
     };
@@ -231,6 +247,16 @@ fn read_file(
         r.detail = format!("{name}: {}", r.detail);
     }
     Ok(batch)
+}
+
+/// Whether a CSV's header is the outright layout (see [`super::outrights`]).
+fn outright_csv(bytes: &[u8]) -> bool {
+    csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .flexible(true)
+        .from_reader(bytes)
+        .headers()
+        .is_ok_and(is_outright_header)
 }
 
 const COLUMNS: [&str; 11] = [
@@ -264,7 +290,7 @@ fn market_and_scope(market: &str, scope: &str) -> Option<(MarketKind, Scope)> {
     Some((kind, scope))
 }
 
-fn parse_time(s: &str) -> Option<i64> {
+pub(crate) fn parse_time(s: &str) -> Option<i64> {
     let s = s.trim();
     if let Ok(ms) = s.parse::<i64>() {
         return Some(ms);

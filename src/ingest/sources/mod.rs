@@ -7,6 +7,7 @@
 //! `SourceBatch::rejected` with a reason code from [`reason`] and the rest of the batch survives.
 
 pub mod file_drop;
+pub mod outrights;
 pub mod pinnacle;
 pub mod the_odds_api;
 

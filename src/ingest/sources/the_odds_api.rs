@@ -59,9 +59,14 @@ impl TheOddsApi {
 
     /// The request URL, key included: never log it; see [`TheOddsApi::redacted_url`].
     fn url(&self) -> Result<reqwest::Url, SetupError> {
+        self.url_for(SPORT_KEY, &self.cfg.markets.join(","))
+    }
+
+    /// The request URL of one sport key and its markets, key included: never log it.
+    fn url_for(&self, sport: &str, markets: &str) -> Result<reqwest::Url, SetupError> {
         let base = self.cfg.base_url.trim().trim_end_matches('/');
         let mut url =
-            reqwest::Url::parse(&format!("{base}/v4/sports/{SPORT_KEY}/odds")).map_err(|e| {
+            reqwest::Url::parse(&format!("{base}/v4/sports/{sport}/odds")).map_err(|e| {
                 SetupError::BaseUrl {
                     url: self.cfg.base_url.clone(),
                     message: e.to_string(),
@@ -77,7 +82,7 @@ impl TheOddsApi {
             let mut q = url.query_pairs_mut();
             q.append_pair("apiKey", self.cfg.api_key.expose());
             q.append_pair("regions", &self.cfg.regions.join(","));
-            q.append_pair("markets", &self.cfg.markets.join(","));
+            q.append_pair("markets", markets);
             q.append_pair("oddsFormat", &self.cfg.odds_format);
             q.append_pair("dateFormat", "iso");
             if !self.cfg.bookmakers.is_empty() {
@@ -133,7 +138,57 @@ impl TheOddsApi {
             }
         }
         batch.quota = quota;
+        for sport in self.cfg.outright_sports.clone() {
+            self.poll_outrights(&sport, now_ms, &mut batch).await;
+        }
         Ok(batch)
+    }
+
+    /// One outright sport key into `batch`. A failure is a warning, never the poll's failure:
+    /// the game prices matter more than a futures board that changes daily.
+    async fn poll_outrights(&mut self, sport: &str, now_ms: i64, batch: &mut SourceBatch) {
+        let secret = self.cfg.api_key.expose().to_string();
+        let url = match self.url_for(sport, super::outrights::MARKET_KEY) {
+            Ok(u) => u,
+            Err(e) => {
+                batch.warnings.push(format!(
+                    "{SOURCE} outrights {sport}: {}",
+                    redact(&e.to_string(), &secret)
+                ));
+                return;
+            }
+        };
+        let fetched = match fetch(self.client.get(url), self.timeout, &secret).await {
+            Ok(f) => f,
+            Err(e) => {
+                batch.warnings.push(format!(
+                    "{SOURCE} outrights {sport}: {}",
+                    redact(&e.to_string(), &secret)
+                ));
+                return;
+            }
+        };
+        if let Some(q) = quota_from_headers(&fetched.headers) {
+            self.last_quota = Some(q);
+            batch.quota = Some(q);
+        }
+        match super::outrights::parse_outrights(
+            &fetched.body,
+            &self.normalizer,
+            self.format,
+            SOURCE,
+            now_ms,
+        ) {
+            Ok(mut b) => {
+                batch.outrights.append(&mut b.outrights);
+                batch.rejected.append(&mut b.rejected);
+                batch.warnings.append(&mut b.warnings);
+            }
+            Err(e) => batch.warnings.push(format!(
+                "{SOURCE} outrights {sport}: {}",
+                redact(&e.to_string(), &secret)
+            )),
+        }
     }
 }
 

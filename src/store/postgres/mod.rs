@@ -22,6 +22,7 @@ mod inspect;
 mod leader;
 mod notify;
 mod outbox;
+mod outrights;
 mod quotes;
 mod read;
 mod records;

@@ -444,13 +444,15 @@ impl PgStore {
         &self,
         events: &[Event],
         quotes: &[Quote],
+        outrights: &[crate::domain::outright::OutrightQuote],
         rejected: &[crate::store::records::Quarantined],
         run: Option<&crate::store::records::IngestRun>,
         now_ms: i64,
     ) -> Result<QuoteWriteStats, StoreError> {
         let stats = in_transaction!(self, |tx| {
             upsert_events_tx(&tx, events, now_ms).await?;
-            let stats = write_quotes_tx(&tx, quotes, now_ms).await?.0;
+            let mut stats = write_quotes_tx(&tx, quotes, now_ms).await?.0;
+            stats.changed += super::outrights::write_outrights_tx(&tx, outrights, now_ms).await?;
             super::records::insert_quarantine_tx(&tx, rejected).await?;
             if let Some(r) = run {
                 let mut r = r.clone();

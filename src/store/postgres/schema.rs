@@ -190,6 +190,23 @@ const MIGRATIONS: &[&str] = &[
     UPDATE quotes_history SET stored_ms = observed_ms;
     CREATE INDEX quotes_history_stored ON quotes_history(stored_ms);
     "#,
+    // 4: outright (futures) prices, the latest per slot (SQLite's version 6)
+    r#"
+    CREATE TABLE outrights_latest (
+        season       INTEGER NOT NULL,
+        book         TEXT NOT NULL,
+        market       TEXT NOT NULL,
+        team         TEXT NOT NULL,
+        side         TEXT NOT NULL,
+        line_key     TEXT NOT NULL,
+        line         DOUBLE PRECISION,
+        american     BIGINT NOT NULL,
+        observed_ms  BIGINT NOT NULL,
+        seen_ms      BIGINT NOT NULL,
+        source       TEXT NOT NULL,
+        PRIMARY KEY (season, book, market, team, side, line_key)
+    );
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
