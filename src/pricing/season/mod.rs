@@ -9,6 +9,7 @@
 //! (the Monte Carlo), [`forecast`] (what it reports).
 
 pub mod bracket;
+pub mod calibration;
 pub mod forecast;
 pub mod inputs;
 pub mod league;
@@ -27,8 +28,8 @@ use thiserror::Error;
 /// Most clubs a season may hold: team sets are bit masks in a `u32`.
 pub const MAX_TEAMS: usize = 32;
 
-/// Most simulations one run may ask for: counts are `u32`, and a billion seasons is hours.
-pub const MAX_SIMULATIONS: u32 = 10_000_000;
+/// Most simulations one run may ask for: a million seasons is about ten seconds a thread.
+pub const MAX_SIMULATIONS: u32 = 1_000_000;
 
 #[derive(Debug, Error, PartialEq)]
 pub enum SeasonError {
@@ -49,6 +50,8 @@ pub enum SeasonError {
     },
     #[error("game {game_id}: score {home}-{away} is outside 0..=255")]
     BadScore { game_id: String, home: i32, away: i32 },
+    #[error("season {0} is not finished in the games file (a result or the Super Bowl is missing)")]
+    Unfinished(i32),
     #[error("simulations must be between 1 and {MAX_SIMULATIONS}, got {0}")]
     Simulations(u64),
 }
