@@ -33,6 +33,7 @@ fn dispatch(cli: Cli) -> Outcome {
         Some(Command::Dashboard(a)) => commands::dashboard::run(&g, &a),
         None => commands::dashboard::run(&g, &crate::cli::DashboardArgs::default()),
         Some(Command::Backtest(a)) => commands::analytics::backtest(&g, &a),
+        Some(Command::Futures(a)) => commands::futures::run(&g, &a),
         Some(Command::Serve(a)) => commands::serve::run(&g, &a),
         Some(Command::Status(a)) => commands::status::run(&g, &a),
         Some(Command::Store(a)) => commands::store::run(&g, &a),

@@ -96,6 +96,10 @@ pub enum Command {
     Dashboard(DashboardArgs),
     /// Walk-forward evaluation of model, market and blend over historical seasons.
     Backtest(BacktestArgs),
+    /// Season futures: the rest of the season simulated with the NFL tiebreakers and playoffs
+    /// (division, playoff, conference and Super Bowl chances, win totals); --calibrate scores it
+    /// walk-forward on past seasons.
+    Futures(FuturesArgs),
     /// REST API, health probes, Prometheus metrics and the web view.
     Serve(ServeArgs),
     /// Print health (freshness, success rate, last simulation, alert delivery) with a monitor exit code.
@@ -262,6 +266,45 @@ pub struct BacktestArgs {
 pub enum BacktestFormat {
     #[value(alias = "table")]
     Text,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FuturesArgs {
+    /// Results of games before this day count, later games are simulated (YYYY-MM-DD; default:
+    /// the day after the games file's latest result).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Simulated seasons (1 to 1,000,000; default 10,000, or 5,000 per checkpoint with
+    /// --calibrate).
+    #[arg(long, value_name = "N")]
+    pub simulations: Option<u64>,
+    /// Random seed; the same seed gives the same numbers whatever the thread count.
+    #[arg(long, value_name = "SEED", default_value_t = 1)]
+    pub seed: u64,
+    /// Games file (default analytics.ratings.games_path).
+    #[arg(long, value_name = "PATH")]
+    pub games: Option<PathBuf>,
+    /// Walk-forward calibration instead: seasons --start-season..=--end-season at weeks 4, 8, 12
+    /// and 16, scored against what happened, beside the win-percentage baseline.
+    #[arg(long, conflicts_with = "as_of")]
+    pub calibrate: bool,
+    /// With --calibrate: first season scored.
+    #[arg(long, value_name = "YEAR", default_value_t = 2010, requires = "calibrate")]
+    pub start_season: i32,
+    /// With --calibrate: last season scored.
+    #[arg(long, value_name = "YEAR", default_value_t = 2024, requires = "calibrate")]
+    pub end_season: i32,
+    /// table (text) or json or csv; --calibrate prints table or json.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: FuturesFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FuturesFormat {
+    #[value(alias = "text")]
+    Table,
     Json,
     Csv,
 }

@@ -7,6 +7,8 @@ pub mod bets;
 pub mod completions;
 pub mod dashboard;
 pub mod data;
+pub mod futures;
+pub mod futures_print;
 pub mod healthcheck;
 pub mod ingest;
 pub mod load;

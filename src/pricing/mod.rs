@@ -14,6 +14,7 @@ pub mod opener;
 pub mod period;
 pub mod prices;
 pub mod ratings;
+pub mod season;
 
 pub use games::{load_games, GameRecord, GamesError};
 pub use known::{known_before, Cutoff};
