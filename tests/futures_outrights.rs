@@ -212,3 +212,113 @@ async fn outrights_round_trip_on_postgres() {
     drop(store);
     db.drop_db().await;
 }
+
+/// The must-show path: an outright CSV dropped into the file source, taken in by `ingest`, and
+/// `futures --edges` finding the edge with its EV recomputable from the printed columns.
+#[test]
+fn an_outright_edge_is_found_through_the_csv_drop_and_its_ev_recomputes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let drop_dir = tmp.path().join("drop");
+    std::fs::create_dir_all(&drop_dir).unwrap();
+    let cfg = tmp.path().join("betting.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "sources:\n  - type: file\n    enabled: true\n    directory: {}\ningestion:\n  storage_path: {}\n",
+            drop_dir.display(),
+            tmp.path().join("store.sqlite3").display()
+        ),
+    )
+    .unwrap();
+    // Blank observed_at: the file's time, so the prices are fresh for the EV floor's age limit.
+    write_file(
+        &drop_dir,
+        "futures.csv",
+        b"season,book,market,team,side,line,price,observed_at\n\
+          2024,circa,super_bowl,KC,,,+450,\n\
+          2024,circa,playoffs,MIN,yes,,-150,\n\
+          2024,circa,playoffs,MIN,no,,+130,\n\
+          2024,circa,win_total,DET,over,12.5,+110,\n\
+          2024,circa,win_total,DET,under,12.5,-130,\n",
+    );
+    let cfg = cfg.display().to_string();
+    let out = bin()
+        .args([
+            "ingest",
+            "--config",
+            &cfg,
+            "--interval",
+            "0",
+            "--source",
+            "file",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(drop_dir.join("processed/futures.csv").exists());
+    let run = |format: &str| {
+        let out = bin()
+            .args(["futures", "--config", &cfg, "--as-of", "2024-11-01"])
+            .args([
+                "--simulations",
+                "2000",
+                "--seed",
+                "5",
+                "--edges",
+                "--format",
+                format,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let doc: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    assert_eq!(doc["schema"], "nflreadpy-betting/futures-edges/1");
+    assert_eq!(doc["quotes"], 5);
+    let edges = doc["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 5);
+    for e in edges {
+        let f = |k: &str| e[k].as_f64().unwrap();
+        assert!((f("model_prob") * f("decimal") + f("push_prob") - 1.0 - f("ev")).abs() < 1e-9);
+    }
+    // Best EV first, and the playoff pair de-vigged against each other.
+    assert!(edges
+        .windows(2)
+        .all(|w| w[0]["ev"].as_f64() >= w[1]["ev"].as_f64()));
+    let yes = edges.iter().find(|e| e["side"] == "yes").unwrap();
+    let no = edges.iter().find(|e| e["side"] == "no").unwrap();
+    let fair = yes["book_fair_prob"].as_f64().unwrap() + no["book_fair_prob"].as_f64().unwrap();
+    assert!((fair - 1.0).abs() < 1e-9);
+    assert!(
+        edges.iter().any(|e| e["ev"].as_f64().unwrap() >= 0.05),
+        "{edges:?}"
+    );
+    // The table prints the same EV from its own columns (4-decimal model, 3-decimal odds).
+    let table = run("table");
+    let rows: Vec<&str> = table.lines().filter(|l| l.starts_with("circa")).collect();
+    assert_eq!(rows.len(), 5, "{table}");
+    for row in rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        let n = cols.len();
+        let (dec, model, push): (f64, f64, f64) = (
+            cols[n - 6].parse().unwrap(),
+            cols[n - 5].parse().unwrap(),
+            cols[n - 4].parse().unwrap(),
+        );
+        let ev: f64 = cols[n - 3].trim_end_matches('%').parse().unwrap();
+        assert!(
+            ((model * dec + push - 1.0) * 100.0 - ev).abs() < 0.1,
+            "{row}"
+        );
+    }
+    assert!(table.lines().all(|l| l.chars().count() <= 80), "{table}");
+}

@@ -27,10 +27,11 @@ pub enum Rule {
     Middle,
     Steam,
     StaleLine,
+    FuturesEdge,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 12] = [
+    pub const ALL: [Rule; 13] = [
         Rule::IngestionStalled,
         Rule::ScraperFailureBurst,
         Rule::AnalyticsBacklog,
@@ -43,6 +44,7 @@ impl Rule {
         Rule::Middle,
         Rule::Steam,
         Rule::StaleLine,
+        Rule::FuturesEdge,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +61,7 @@ impl Rule {
             Rule::Middle => "middle",
             Rule::Steam => "steam",
             Rule::StaleLine => "stale_line",
+            Rule::FuturesEdge => "futures_edge",
         }
     }
 
@@ -76,6 +79,7 @@ impl Rule {
             Rule::Middle => "Middle",
             Rule::Steam => "Steam move",
             Rule::StaleLine => "Stale line",
+            Rule::FuturesEdge => "Futures edge",
         }
     }
 
@@ -334,6 +338,43 @@ pub struct Observation {
     pub edges: Vec<EdgeObs>,
     pub channels: Vec<ChannelObs>,
     pub market: MarketObs,
+    /// Outright prices at or above the futures EV floor (`analytics.futures.min_ev`).
+    pub futures: Vec<FutureObs>,
+}
+
+/// One outright edge as the rules see it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FutureObs {
+    pub instance: String,
+    pub label: String,
+    pub ev: f64,
+    pub days_to_settle: f64,
+}
+
+impl FutureObs {
+    /// The outright edges of a snapshot that pass the futures rules.
+    fn of(snap: &Snapshot) -> Vec<FutureObs> {
+        let f = &snap.futures;
+        f.edges
+            .iter()
+            .filter(|e| e.ev >= f.min_ev && e.stake_fraction > 0.0)
+            .map(|e| {
+                let line = e.line.map(|l| format!(" {l}")).unwrap_or_default();
+                FutureObs {
+                    instance: format!(
+                        "futures_edge|{}|{}|{}|{}|{}{line}",
+                        e.season, e.book, e.market, e.team, e.side
+                    ),
+                    label: format!(
+                        "{} {} {}{line} @ {} {:+}",
+                        e.team, e.market, e.side, e.book, e.american
+                    ),
+                    ev: e.ev,
+                    days_to_settle: e.days_to_settle,
+                }
+            })
+            .collect()
+    }
 }
 
 impl Observation {
@@ -413,6 +454,7 @@ impl Observation {
                 })
                 .collect(),
             market: MarketObs::from_intel(&snap.market),
+            futures: FutureObs::of(snap),
         }
     }
 }
@@ -686,6 +728,21 @@ impl RuleEngine {
                     skip_channel: None,
                 });
             }
+        }
+        // Outright prices past the futures floor; the lock-up is in the message.
+        for f in &obs.futures {
+            add(Condition {
+                rule: Rule::FuturesEdge,
+                instance: f.instance.clone(),
+                severity: Severity::Info,
+                message: format!(
+                    "{} EV {:+.1}%, settles in {:.0} days",
+                    f.label,
+                    f.ev * 100.0,
+                    f.days_to_settle
+                ),
+                skip_channel: None,
+            });
         }
         out
     }

@@ -210,6 +210,7 @@ pub fn router(state: ApiState, settings: &ApiSettings) -> Router {
         .route("/middles", get(routes::middles))
         .route("/steam", get(routes::steam))
         .route("/books", get(routes::books))
+        .route("/futures", get(routes::futures))
         .route("/bets", get(routes::bets))
         .route("/bets", post(routes::add_bet))
         .route("/bets/report", get(routes::bets_report))

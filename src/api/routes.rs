@@ -455,6 +455,25 @@ pub async fn steam(State(st): State<ApiState>) -> ApiResult {
     ok(json!({"taken_ms": snap.taken_ms, "steam": snap.market.steam, "stale": snap.market.stale}))
 }
 
+/// The background season simulation and the outright board priced against it.
+pub async fn futures(State(st): State<ApiState>) -> ApiResult {
+    let snap = st.handle.latest();
+    let f = &snap.futures;
+    ok(json!({
+        "taken_ms": snap.taken_ms,
+        "state": f.state,
+        "done": f.done,
+        "total": f.total,
+        "as_of": f.as_of,
+        "finished_ms": f.finished_ms,
+        "error": f.error,
+        "quotes": f.quotes,
+        "min_ev": f.min_ev,
+        "forecast": f.forecast,
+        "edges": f.edges,
+    }))
+}
+
 /// How each book behaves: hold, distance from consensus, first moves, lag, stale share.
 pub async fn books(State(st): State<ApiState>) -> ApiResult {
     let snap = st.handle.latest();

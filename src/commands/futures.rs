@@ -59,6 +59,9 @@ pub fn run(g: &GlobalArgs, a: &FuturesArgs) -> Outcome {
     };
     let fc = season::forecast(&engine, as_of, simulations, a.seed)
         .map_err(|e| usage(format!("{} as of {as_of}: {e}", path.display())))?;
+    if a.edges {
+        return super::futures_edges::print(&cfg, &fc, &games, a.format);
+    }
     let text = match a.format {
         FuturesFormat::Json => serde_json::to_string(&fc).context("encoding the forecast")?,
         FuturesFormat::Csv => super::futures_print::csv(&fc).context("writing CSV")?,
@@ -84,8 +87,11 @@ fn simulations(a: &FuturesArgs) -> Result<u32, Failure> {
 }
 
 fn parse_as_of(text: &str) -> Result<NaiveDate, Failure> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|e| usage(format!("--as-of expects a date YYYY-MM-DD, got {text:?} ({e})")))
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|e| {
+        usage(format!(
+            "--as-of expects a date YYYY-MM-DD, got {text:?} ({e})"
+        ))
+    })
 }
 
 /// The day after the latest game with a result: the file's present.
@@ -124,7 +130,11 @@ mod tests {
             away_score: played.then_some(17),
             ..GameRecord::default()
         };
-        let games = [g("2024-10-27", true), g("2024-10-31", true), g("2024-11-03", false)];
+        let games = [
+            g("2024-10-27", true),
+            g("2024-10-31", true),
+            g("2024-11-03", false),
+        ];
         assert_eq!(
             latest_result_day(&games),
             NaiveDate::from_ymd_opt(2024, 11, 1)

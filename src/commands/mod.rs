@@ -8,6 +8,7 @@ pub mod completions;
 pub mod dashboard;
 pub mod data;
 pub mod futures;
+pub mod futures_edges;
 pub mod futures_print;
 pub mod healthcheck;
 pub mod ingest;

@@ -434,6 +434,9 @@ pub struct FuturesConfig {
     pub kelly_fraction: f64,
     /// Outright prices older than this are not priced.
     pub max_age_hours: f64,
+    /// The day the dashboard's simulation stands on (YYYY-MM-DD); null = the replayed week's
+    /// first day with a replay source, else the day after the games file's latest result.
+    pub as_of: Option<String>,
 }
 
 impl Default for FuturesConfig {
@@ -443,6 +446,7 @@ impl Default for FuturesConfig {
             min_ev: 0.05,
             kelly_fraction: 0.25,
             max_age_hours: 72.0,
+            as_of: None,
         }
     }
 }

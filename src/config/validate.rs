@@ -764,6 +764,14 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
         false,
     );
     k.positive("analytics.futures.max_age_hours", f.max_age_hours);
+    if let Some(d) = &f.as_of {
+        if chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").is_err() {
+            k.err(
+                "analytics.futures.as_of",
+                format!("expected a date YYYY-MM-DD or null, got {d:?}"),
+            );
+        }
+    }
     let b = &a.bankroll;
     k.positive("analytics.bankroll.initial", b.initial);
     k.range(

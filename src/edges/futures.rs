@@ -17,64 +17,44 @@ use super::kelly::{expected_value, kelly};
 use crate::domain::devig::{devig, DevigMethod};
 use crate::domain::outright::{OutrightMarket, OutrightQuote, OutrightSide};
 use crate::domain::sample::median;
+use crate::pricing::games::GameRecord;
+use crate::pricing::season::TeamForecast;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// One team's season chances, as the simulation reports them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TeamChances {
-    pub team: String,
-    pub conference: String,
-    pub division: String,
-    pub p_super_bowl: f64,
-    pub p_conference: f64,
-    pub p_division: f64,
-    pub p_playoffs: f64,
-    /// P(regular-season wins = k / 2) for k = 0, 1, 2, ...: a tie counts half a win.
-    pub wins_half: Vec<f64>,
-}
-
-impl TeamChances {
-    /// (win, push) of a side: win totals push when the wins land on the line.
-    pub fn chance(
-        &self,
-        market: OutrightMarket,
-        side: OutrightSide,
-        line: Option<f64>,
-    ) -> (f64, f64) {
-        match (market, side) {
-            (OutrightMarket::SuperBowl, _) => (self.p_super_bowl, 0.0),
-            (OutrightMarket::Conference, _) => (self.p_conference, 0.0),
-            (OutrightMarket::Division, _) => (self.p_division, 0.0),
-            (OutrightMarket::Playoffs, OutrightSide::No) => (1.0 - self.p_playoffs, 0.0),
-            (OutrightMarket::Playoffs, _) => (self.p_playoffs, 0.0),
-            (OutrightMarket::WinTotal, side) => {
-                let l2 = line.map(|l| (l * 2.0).round() as i64).unwrap_or(-1);
-                let (mut over, mut push, mut under) = (0.0, 0.0, 0.0);
-                for (k, p) in self.wins_half.iter().enumerate() {
-                    match (k as i64).cmp(&l2) {
-                        std::cmp::Ordering::Greater => over += p,
-                        std::cmp::Ordering::Equal => push += p,
-                        std::cmp::Ordering::Less => under += p,
-                    }
-                }
-                if side == OutrightSide::Under {
-                    (under, push)
-                } else {
-                    (over, push)
-                }
+/// (win, push) of a side by the simulation: win totals push when the wins land on the line.
+pub fn chance(
+    team: &TeamForecast,
+    market: OutrightMarket,
+    side: OutrightSide,
+    line: Option<f64>,
+) -> (f64, f64) {
+    match (market, side) {
+        (OutrightMarket::SuperBowl, _) => (team.p_super_bowl, 0.0),
+        (OutrightMarket::Conference, _) => (team.p_conference, 0.0),
+        (OutrightMarket::Division, _) => (team.p_division, 0.0),
+        (OutrightMarket::Playoffs, OutrightSide::No) => (1.0 - team.p_playoffs, 0.0),
+        (OutrightMarket::Playoffs, _) => (team.p_playoffs, 0.0),
+        (OutrightMarket::WinTotal, side) => {
+            // A quote without a line never reaches here (the parsers refuse it); NaN prices it
+            // at nothing rather than at a made-up line.
+            let (over, push, under) = team.p_over(line.unwrap_or(f64::NAN));
+            if side == OutrightSide::Under {
+                (under, push)
+            } else {
+                (over, push)
             }
         }
     }
+}
 
-    /// The field a winner market is run over: the league, the conference or the division.
-    fn field(&self, market: OutrightMarket) -> Option<&str> {
-        match market {
-            OutrightMarket::SuperBowl => Some("NFL"),
-            OutrightMarket::Conference => Some(&self.conference),
-            OutrightMarket::Division => Some(&self.division),
-            _ => None,
-        }
+/// The field a winner market is run over: the league, the conference or the division.
+fn field(team: &TeamForecast, market: OutrightMarket) -> Option<&str> {
+    match market {
+        OutrightMarket::SuperBowl => Some("NFL"),
+        OutrightMarket::Conference => Some(&team.conference),
+        OutrightMarket::Division => Some(&team.division),
+        _ => None,
     }
 }
 
@@ -88,6 +68,31 @@ pub struct Settlement {
 }
 
 impl Settlement {
+    /// From the schedule: the last regular-season game day and the Super Bowl's, at the end of
+    /// the day (UTC). A Super Bowl not yet scheduled is put five weeks after the last regular
+    /// game, where the NFL puts it. `None` when the season has no regular-season games.
+    pub fn from_games(games: &[GameRecord], season: i32) -> Option<Settlement> {
+        let day_end = |d: &str| {
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(23, 59, 59))
+                .map(|t| t.and_utc().timestamp_millis())
+        };
+        let last = |kind: &dyn Fn(&str) -> bool| {
+            games
+                .iter()
+                .filter(|g| g.season == season && kind(&g.game_type))
+                .filter_map(|g| day_end(&g.gameday))
+                .max()
+        };
+        let regular = last(&|t| t == "REG")?;
+        let super_bowl = last(&|t| t == "SB").unwrap_or(regular + 35 * 86_400_000);
+        Some(Settlement {
+            regular_season_end_ms: regular,
+            super_bowl_ms: super_bowl,
+        })
+    }
+
     fn of(&self, market: OutrightMarket) -> i64 {
         match market {
             OutrightMarket::SuperBowl | OutrightMarket::Conference => self.super_bowl_ms,
@@ -140,17 +145,17 @@ impl FutureEdge {
     }
 }
 
-/// Prices every quote of `chances`' season against the simulation; best EV first. Quotes of
+/// Prices every quote of `season` against the simulation's teams; best EV first. Quotes of
 /// other seasons or of teams the simulation does not know are left out.
 pub fn price_outrights(
     season: i32,
-    chances: &[TeamChances],
+    chances: &[TeamForecast],
     quotes: &[OutrightQuote],
     rules: &FuturesRules,
     settlement: &Settlement,
     now_ms: i64,
 ) -> Vec<FutureEdge> {
-    let by_team: BTreeMap<&str, &TeamChances> =
+    let by_team: BTreeMap<&str, &TeamForecast> =
         chances.iter().map(|c| (c.team.as_str(), c)).collect();
     let quotes: Vec<&OutrightQuote> = quotes
         .iter()
@@ -169,7 +174,7 @@ pub fn price_outrights(
         .enumerate()
         .map(|(i, q)| {
             let team = by_team[q.team.as_str()];
-            let (win, push) = team.chance(q.market, q.side, q.line);
+            let (win, push) = chance(team, q.market, q.side, q.line);
             let d = q.decimal();
             let ev = expected_value(win, push, d);
             let stake = (rules.kelly_fraction * kelly(win, push, d)).min(rules.max_bet_fraction);
@@ -217,8 +222,8 @@ fn side_key(q: &OutrightQuote) -> SideKey {
 /// Each quote's fair probability within its own book's board (index-aligned with `quotes`).
 fn book_fair(
     quotes: &[&OutrightQuote],
-    by_team: &BTreeMap<&str, &TeamChances>,
-    chances: &[TeamChances],
+    by_team: &BTreeMap<&str, &TeamForecast>,
+    chances: &[TeamForecast],
     two_way: DevigMethod,
 ) -> Vec<Option<f64>> {
     let mut fair = vec![None; quotes.len()];
@@ -228,7 +233,7 @@ fn book_fair(
     let mut pairs: BTreeMap<(&str, OutrightMarket, &str, i64), Vec<usize>> = BTreeMap::new();
     for (i, q) in quotes.iter().enumerate() {
         let team = by_team[q.team.as_str()];
-        if let Some(field) = team.field(q.market) {
+        if let Some(field) = field(team, q.market) {
             fields
                 .entry((&q.book, q.market, field))
                 .or_default()
@@ -244,7 +249,7 @@ fn book_fair(
     for ((_, market, field), idx) in fields {
         let size = chances
             .iter()
-            .filter(|c| c.field(market) == Some(field))
+            .filter(|c| self::field(c, market) == Some(field))
             .count();
         let mut teams: Vec<&str> = idx.iter().map(|&i| quotes[i].team.as_str()).collect();
         teams.sort_unstable();
@@ -278,21 +283,27 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn team(code: &str, div: &str, p: f64) -> TeamChances {
-        // Wins: 8, 9 or 10 (k = 16, 18, 20) with 0.25/0.5/0.25.
-        let mut wins_half = vec![0.0; 35];
-        wins_half[16] = 0.25;
-        wins_half[18] = 0.5;
-        wins_half[20] = 0.25;
-        TeamChances {
+    fn team(code: &str, div: &str, p: f64) -> TeamForecast {
+        // Wins: 8, 9 or 10 (half-win steps 16, 18, 20) with 0.25/0.5/0.25.
+        let mut wins = vec![0.0; 35];
+        wins[16] = 0.25;
+        wins[18] = 0.5;
+        wins[20] = 0.25;
+        TeamForecast {
             team: code.into(),
             conference: "AFC".into(),
             division: div.into(),
-            p_super_bowl: p / 4.0,
-            p_conference: p / 2.0,
+            games: 17,
+            current_wins: 0.0,
+            mean_wins: 9.0,
+            wins,
             p_division: p,
+            p_seed: vec![0.0; 7],
             p_playoffs: 0.5,
-            wins_half,
+            p_conference_game: p,
+            p_conference: p / 2.0,
+            p_super_bowl: p / 4.0,
+            p_first_pick: None,
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub mod bets;
 pub mod export;
+pub mod futures;
 pub mod handle;
 pub mod pricer;
 pub mod runtime;

@@ -104,6 +104,8 @@ struct Ctx {
     clv_tried: std::collections::HashSet<i64>,
     /// The ledger as of the last refresh.
     bets_view: crate::snapshot::BetsView,
+    /// The background season simulation and the outright board.
+    futures: super::futures::FuturesService,
 }
 
 impl Engine {
@@ -202,6 +204,7 @@ impl Engine {
             finals: Arc::default(),
             clv_tried: Default::default(),
             bets_view: Default::default(),
+            futures: super::futures::FuturesService::new(&cfg),
             pricer: None,
             last_run: None,
             simulations: Default::default(),
@@ -320,6 +323,8 @@ impl Ctx {
                     self.observe_alerts(&mut snap, &side.shared).await;
                     self.bet_lifecycle(snap.taken_ms).await;
                     self.refresh_bets(&mut snap).await;
+                    self.futures.tick(self.pricer.as_ref(), &self.store, snap.taken_ms).await;
+                    snap.futures = self.futures.view();
                     if loading.is_none() && games_checked.elapsed() >= GAMES_CHECK {
                         games_checked = std::time::Instant::now();
                         let now_stamp = file_stamp(&games_path).await;
@@ -898,6 +903,7 @@ impl Ctx {
             alerts: AlertsView::default(),
             health,
             bets: self.bets_view.clone(),
+            futures: self.futures.view(),
             version: self.version,
         }
     }

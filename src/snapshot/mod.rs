@@ -30,8 +30,45 @@ pub struct Snapshot {
     pub health: Health,
     /// The bet ledger: open bets with live CLV, settled bets with P&L.
     pub bets: BetsView,
+    /// The season simulation and the outright board priced against it.
+    pub futures: FuturesView,
     /// Monotonic counter: changes whenever the content changes (front ends redraw on change).
     pub version: u64,
+}
+
+/// Where the background season simulation stands.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FuturesState {
+    /// No model to simulate from yet.
+    #[default]
+    Idle,
+    Running,
+    Ready,
+    Failed,
+}
+
+/// What the Futures pane and `/api/v1/futures` show.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct FuturesView {
+    pub state: FuturesState,
+    /// Seasons simulated so far and in all, while running.
+    pub done: u32,
+    pub total: u32,
+    /// The day the simulation stands on (YYYY-MM-DD).
+    pub as_of: Option<String>,
+    pub finished_ms: Option<i64>,
+    pub error: Option<String>,
+    /// Outright prices on the board (fresh enough to price).
+    pub quotes: usize,
+    /// An outright price is an edge from this EV (`analytics.futures.min_ev`).
+    pub min_ev: f64,
+    /// The latest finished simulation. For the pane and the API, not every headless line.
+    #[serde(skip_serializing)]
+    pub forecast: Option<crate::pricing::season::SeasonForecast>,
+    /// Every outright price against the simulation, best EV first.
+    #[serde(skip_serializing)]
+    pub edges: Vec<crate::edges::futures::FutureEdge>,
 }
 
 /// What the Bets pane and the bets metrics show.

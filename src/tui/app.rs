@@ -90,6 +90,7 @@ impl App {
             Pane::Log => 0,
             Pane::Bets => snap.bets.rows.len(),
             Pane::Books => ui::book_rows(snap, filter).len(),
+            Pane::Futures => ui::futures_rows(snap, filter, self.view.futures_order).len(),
         }
     }
 
@@ -369,7 +370,7 @@ impl App {
     /// Panes without a table of their own filter the edges.
     fn filter_pane(&self) -> Pane {
         match self.view.focus {
-            p @ (Pane::Odds | Pane::Alerts | Pane::Books) => p,
+            p @ (Pane::Odds | Pane::Alerts | Pane::Books | Pane::Futures) => p,
             _ => Pane::Edges,
         }
     }
@@ -572,6 +573,11 @@ impl App {
             }
             UiCommand::Zoom => v.zoom = !v.zoom,
             UiCommand::Focus(p) => v.focus = p,
+            UiCommand::Rank(order) => {
+                v.futures_order = order;
+                v.focus = Pane::Futures;
+                v.tables[Pane::Futures.index()] = Default::default();
+            }
             UiCommand::NextPane => v.focus = Pane::ALL[(v.focus.index() + 1) % PANES],
             UiCommand::PrevPane => v.focus = Pane::ALL[(v.focus.index() + PANES - 1) % PANES],
             UiCommand::Markets => v.mode = Mode::Markets { scroll: 0 },

@@ -135,6 +135,12 @@ pub const REGISTRY: &[CommandSpec] = &[
         "sort the edges table; again flips the order",
         Group::View,
     ),
+    spec(
+        "rank",
+        "COL",
+        "order the Futures pane: team wins division playoffs conference sb edge",
+        Group::View,
+    ),
     spec("theme", "NAME", "switch colour theme", Group::View),
     hint(
         spec("zoom", "", "focused pane full screen, or back", Group::View),
@@ -211,13 +217,14 @@ pub enum Pane {
     Log,
     Bets,
     Books,
+    Futures,
 }
 
 /// How many panes there are (per-pane state arrays are this long).
 pub const PANES: usize = Pane::ALL.len();
 
 impl Pane {
-    pub const COUNT: usize = 7;
+    pub const COUNT: usize = 8;
     pub const ALL: [Pane; Pane::COUNT] = [
         Pane::Odds,
         Pane::Edges,
@@ -226,6 +233,7 @@ impl Pane {
         Pane::Log,
         Pane::Bets,
         Pane::Books,
+        Pane::Futures,
     ];
 
     /// The pane's number in tabs, titles and `focus N`. Numbers are fixed per pane, not
@@ -239,6 +247,7 @@ impl Pane {
             Pane::Log => 5,
             Pane::Bets => 6,
             Pane::Books => 7,
+            Pane::Futures => 8,
         }
     }
 
@@ -251,6 +260,7 @@ impl Pane {
             Pane::Log => "log",
             Pane::Bets => "bets",
             Pane::Books => "books",
+            Pane::Futures => "futures",
         }
     }
 
@@ -263,6 +273,7 @@ impl Pane {
             Pane::Log => "Log",
             Pane::Bets => "Bets",
             Pane::Books => "Books",
+            Pane::Futures => "Futures",
         }
     }
 
@@ -400,6 +411,8 @@ pub enum UiCommand {
     Quit,
     Suspend,
     Focus(Pane),
+    /// Order the Futures pane.
+    Rank(crate::tui::ui::FuturesOrder),
     NextPane,
     PrevPane,
     Open,
@@ -436,6 +449,7 @@ impl UiCommand {
             UiCommand::Quit => "quit",
             UiCommand::Suspend => "suspend",
             UiCommand::Focus(_) => "focus",
+            UiCommand::Rank(_) => "rank",
             UiCommand::NextPane => "next-pane",
             UiCommand::PrevPane => "prev-pane",
             UiCommand::Open => "open",
@@ -576,6 +590,19 @@ pub fn parse(line: &str) -> Result<UiCommand, String> {
             _ => Err(usage()),
         },
         "filter" => Ok(UiCommand::Filter(rest.to_string())),
+        "rank" => match args.as_slice() {
+            [c] => crate::tui::ui::FuturesOrder::parse(c)
+                .map(UiCommand::Rank)
+                .ok_or_else(|| {
+                    format!(
+                        "rank: choose one of {}",
+                        crate::tui::ui::FuturesOrder::ALL
+                            .map(|o| o.name())
+                            .join(" ")
+                    )
+                }),
+            _ => Err(usage()),
+        },
         "sort" => {
             let column = args
                 .first()
@@ -670,6 +697,10 @@ pub fn complete(line: &str, ctx: &CompletionContext) -> Vec<String> {
             .map(|c| c.name().to_string())
             .collect(),
         ("sort", 1) => vec!["asc".into(), "desc".into()],
+        ("rank", 0) => crate::tui::ui::FuturesOrder::ALL
+            .iter()
+            .map(|o| o.name().to_string())
+            .collect(),
         ("theme", 0) => ctx.themes.clone(),
         ("focus", 0) => Pane::ALL.iter().map(|p| p.name().to_string()).collect(),
         ("silence", 0) => ctx.rules.clone(),

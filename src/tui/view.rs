@@ -416,6 +416,8 @@ pub struct ViewState {
     pub mode: Mode,
     pub read_only: bool,
     pub edges: EdgeView,
+    /// How the Futures pane orders its teams.
+    pub futures_order: crate::tui::ui::FuturesOrder,
     /// Scroll state per pane, indexed by `Pane::index`.
     pub tables: [TableState; PANES],
     /// Text filter for the panes other than edges (edges use `edges.filter`).
@@ -439,6 +441,7 @@ impl ViewState {
             mode: Mode::Normal,
             read_only,
             edges: EdgeView::default(),
+            futures_order: Default::default(),
             tables: [TableState::default(); PANES],
             text_filters: Default::default(),
             status: None,

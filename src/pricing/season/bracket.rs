@@ -114,12 +114,7 @@ fn conference(
 }
 
 /// Plays best against worst, second against second-worst, and so on; returns the winners.
-fn round(
-    alive: &[usize],
-    seeds: &[u8],
-    odds: &PlayoffOdds,
-    rng: &mut impl RngCore,
-) -> Vec<usize> {
+fn round(alive: &[usize], seeds: &[u8], odds: &PlayoffOdds, rng: &mut impl RngCore) -> Vec<usize> {
     let n = alive.len();
     (0..n / 2)
         .map(|i| {

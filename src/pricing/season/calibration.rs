@@ -241,9 +241,7 @@ impl Outcome {
         cutoff: &Cutoff,
         league: &League,
     ) -> Result<Vec<ClubAt>, SeasonError> {
-        let sched = SeasonSchedule::build(games, self.season, league, |g| {
-            known_before(g, cutoff)
-        })?;
+        let sched = SeasonSchedule::build(games, self.season, league, |g| known_before(g, cutoff))?;
         let mut rec = vec![(0u32, 0u32); sched.len()];
         for g in &sched.games {
             if let Some((h, a)) = g.result {

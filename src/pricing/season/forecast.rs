@@ -9,6 +9,7 @@ use super::{SeasonError, MAX_SIMULATIONS};
 use crate::pricing::PricingEngine;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::AtomicU32;
 
 /// The JSON document's `schema` value; bumped when a field changes meaning or goes away.
 pub const FUTURES_SCHEMA: &str = "nflreadpy-betting/futures/1";
@@ -85,9 +86,24 @@ pub fn forecast(
     if !(1..=MAX_SIMULATIONS).contains(&simulations) {
         return Err(SeasonError::Simulations(u64::from(simulations)));
     }
+    forecast_with_progress(engine, as_of, simulations, seed, &AtomicU32::new(0))
+}
+
+/// [`forecast`], counting the seasons simulated so far into `progress` (the dashboard shows it
+/// while a background run goes on). The result does not depend on how progress is read.
+pub fn forecast_with_progress(
+    engine: &PricingEngine,
+    as_of: NaiveDate,
+    simulations: u32,
+    seed: u64,
+    progress: &AtomicU32,
+) -> Result<SeasonForecast, SeasonError> {
+    if !(1..=MAX_SIMULATIONS).contains(&simulations) {
+        return Err(SeasonError::Simulations(u64::from(simulations)));
+    }
     let cutoff = cutoff_of(as_of);
     let sim = season_sim(engine, season_of(as_of), &cutoff)?;
-    let tally = sim.run(simulations, seed);
+    let tally = sim.run_counted(simulations, seed, progress);
     Ok(summarise(&sim, &tally, as_of, seed))
 }
 

@@ -18,7 +18,9 @@ pub mod simulate;
 pub mod standings;
 pub mod tiebreak;
 
-pub use forecast::{forecast, SeasonForecast, TeamForecast, FUTURES_SCHEMA};
+pub use forecast::{
+    forecast, forecast_with_progress, SeasonForecast, TeamForecast, FUTURES_SCHEMA,
+};
 pub use schedule::SeasonSchedule;
 pub use standings::Standings;
 pub use tiebreak::{rank_season, Decided, SeasonRanks, Step};
@@ -49,8 +51,14 @@ pub enum SeasonError {
         divisions: usize,
     },
     #[error("game {game_id}: score {home}-{away} is outside 0..=255")]
-    BadScore { game_id: String, home: i32, away: i32 },
-    #[error("season {0} is not finished in the games file (a result or the Super Bowl is missing)")]
+    BadScore {
+        game_id: String,
+        home: i32,
+        away: i32,
+    },
+    #[error(
+        "season {0} is not finished in the games file (a result or the Super Bowl is missing)"
+    )]
     Unfinished(i32),
     #[error("simulations must be between 1 and {MAX_SIMULATIONS}, got {0}")]
     Simulations(u64),

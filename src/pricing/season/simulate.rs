@@ -64,10 +64,7 @@ impl ScoreSampler {
 
     /// Exact chance of each (home, away) score the sampler can draw.
     pub fn outcomes(&self) -> impl Iterator<Item = ((u8, u8), f64)> + '_ {
-        self.scores
-            .iter()
-            .copied()
-            .zip(self.table.probabilities())
+        self.scores.iter().copied().zip(self.table.probabilities())
     }
 }
 
@@ -171,12 +168,24 @@ impl SeasonSim {
 
     /// Simulates `simulations` seasons from `seed`, spread over the current rayon pool.
     pub fn run(&self, simulations: u32, seed: u64) -> Tally {
+        self.run_counted(simulations, seed, &std::sync::atomic::AtomicU32::new(0))
+    }
+
+    /// [`SeasonSim::run`], adding each finished chunk's seasons to `progress`.
+    pub fn run_counted(
+        &self,
+        simulations: u32,
+        seed: u64,
+        progress: &std::sync::atomic::AtomicU32,
+    ) -> Tally {
         let key = key_of("season") ^ mix64(self.sched.season as u64);
         (0..simulations.div_ceil(SIM_CHUNK))
             .into_par_iter()
             .map(|chunk| {
                 let n = (simulations - chunk * SIM_CHUNK).min(SIM_CHUNK);
-                self.chunk(n, &mut stream(seed, key, u64::from(chunk)))
+                let tally = self.chunk(n, &mut stream(seed, key, u64::from(chunk)));
+                progress.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+                tally
             })
             .reduce(|| Tally::empty(&self.sched), Tally::add)
     }

@@ -3,6 +3,7 @@
 
 mod books;
 pub mod format;
+mod futures;
 mod markets;
 mod overlays;
 mod panes;
@@ -21,6 +22,7 @@ use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
 pub use books::book_rows;
+pub use futures::{futures_rows, FuturesOrder};
 pub use panes::{alert_order, odds_rows, table_rows};
 
 /// What every drawing function reads.
@@ -59,11 +61,11 @@ pub fn layout(area: Rect, focus: Pane, zoom: bool) -> Areas {
     .areas(area);
     let wide = area.width >= 120 && area.height >= 30;
     let log_in_grid = area.width >= 160;
-    // Bets and Books are views of their own: focused, they take the whole body on any screen.
+    // Bets, Books and Futures are views of their own: focused, they take the whole body on any screen.
     let single = zoom
         || !wide
         || (focus == Pane::Log && !log_in_grid)
-        || matches!(focus, Pane::Bets | Pane::Books);
+        || matches!(focus, Pane::Bets | Pane::Books | Pane::Futures);
     if single {
         let [tabs, body] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(rest);

@@ -23,6 +23,7 @@ pub fn draw_pane(frame: &mut Frame, area: Rect, pane: Pane, cx: &Ctx) {
         Pane::Log => log(frame, area, cx, focused),
         Pane::Bets => bets(frame, area, cx, focused),
         Pane::Books => super::books::books(frame, area, cx, focused),
+        Pane::Futures => super::futures::futures(frame, area, cx, focused),
     }
 }
 
