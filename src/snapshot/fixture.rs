@@ -363,8 +363,100 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
             ],
         },
         bets: fixture_bets(),
+        futures: fixture_futures(),
         version: 7,
     }
+}
+
+/// A real season simulation (2024 as of 1 November, from the shipped games file, 2,000 seasons)
+/// and a hand-made outright board priced against it; computed once per test process.
+pub fn fixture_futures() -> FuturesView {
+    use nflreadpy_betting::domain::outright::{OutrightMarket, OutrightQuote, OutrightSide};
+    static VIEW: std::sync::OnceLock<FuturesView> = std::sync::OnceLock::new();
+    VIEW.get_or_init(|| {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv");
+        let games =
+            nflreadpy_betting::pricing::load_games(std::path::Path::new(path)).expect("games");
+        let cfg = nflreadpy_betting::config::AnalyticsConfig::default();
+        let engine =
+            nflreadpy_betting::pricing::PricingEngine::from_games(&games, &cfg).expect("engine");
+        let as_of = chrono::NaiveDate::from_ymd_opt(2024, 11, 1).expect("date");
+        let fc = nflreadpy_betting::pricing::season::forecast(&engine, as_of, 2_000, 17)
+            .expect("forecast");
+        let q = |market, team: &str, side, line, american| OutrightQuote {
+            season: 2024,
+            book: "circa".into(),
+            market,
+            team: team.into(),
+            side,
+            line,
+            american,
+            observed_ms: NOW_MS - 600_000,
+            source: "file".into(),
+        };
+        let quotes = vec![
+            q(
+                OutrightMarket::SuperBowl,
+                "KC",
+                OutrightSide::Win,
+                None,
+                450,
+            ),
+            q(
+                OutrightMarket::SuperBowl,
+                "DET",
+                OutrightSide::Win,
+                None,
+                400,
+            ),
+            q(
+                OutrightMarket::Division,
+                "PIT",
+                OutrightSide::Win,
+                None,
+                250,
+            ),
+            q(
+                OutrightMarket::Playoffs,
+                "MIN",
+                OutrightSide::Yes,
+                None,
+                -150,
+            ),
+            q(OutrightMarket::Playoffs, "MIN", OutrightSide::No, None, 130),
+            q(
+                OutrightMarket::WinTotal,
+                "DET",
+                OutrightSide::Over,
+                Some(12.5),
+                110,
+            ),
+        ];
+        let settle = nflreadpy_betting::edges::futures::Settlement::from_games(&games, 2024)
+            .expect("season");
+        let rules = nflreadpy_betting::edges::futures::FuturesRules {
+            min_ev: 0.05,
+            kelly_fraction: 0.25,
+            max_bet_fraction: 0.05,
+            two_way_devig: nflreadpy_betting::domain::DevigMethod::Power,
+        };
+        let edges = nflreadpy_betting::edges::futures::price_outrights(
+            2024, &fc.teams, &quotes, &rules, &settle, NOW_MS,
+        );
+        FuturesView {
+            state: FuturesState::Ready,
+            done: fc.simulations,
+            total: fc.simulations,
+            as_of: Some(as_of.to_string()),
+            finished_ms: Some(NOW_MS - 60_000),
+            error: None,
+            quotes: quotes.len(),
+            min_ev: 0.05,
+            forecast: Some(fc),
+            edges,
+        }
+    })
+    .clone()
 }
 
 /// Cross-book views for the Markets overlay and the Books pane: one fresh and one stale

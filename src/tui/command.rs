@@ -138,7 +138,7 @@ pub const REGISTRY: &[CommandSpec] = &[
     spec(
         "rank",
         "COL",
-        "order the Futures pane: team wins division playoffs conference sb edge",
+        "order the Futures pane (sb, edge, playoffs, ...)",
         Group::View,
     ),
     spec("theme", "NAME", "switch colour theme", Group::View),
@@ -864,6 +864,7 @@ mod tests {
                 "sort" => "sort ev".into(),
                 "theme" => "theme mono".into(),
                 "focus" => "focus 1".into(),
+                "rank" => "rank sb".into(),
                 n => n.to_string(),
             };
             let cmd = parse(&line).unwrap_or_else(|e| panic!("{line}: {e}"));

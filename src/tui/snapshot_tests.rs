@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 const THEMES: [&str; 2] = ["default", "mono"];
-const STATES: [&str; 14] = [
+const STATES: [&str; 15] = [
     "edges",
     "odds",
     "sims",
@@ -35,6 +35,7 @@ const STATES: [&str; 14] = [
     "books",
     "markets",
     "bet_confirm",
+    "futures",
 ];
 
 fn opts(theme: &str) -> TuiOptions {
@@ -95,6 +96,10 @@ fn app_in_state(theme: &str, state: &str, snap: &Snapshot, size: (u16, u16)) -> 
             run(&mut app, snap, "down");
         }
         "markets" => run(&mut app, snap, "markets"),
+        "futures" => {
+            run(&mut app, snap, "focus 8");
+            run(&mut app, snap, "down");
+        }
         "bet_confirm" => run(&mut app, snap, "bet 50"),
         other => panic!("unknown state {other}"),
     }
@@ -172,6 +177,10 @@ fn ascii_glyphs_read_read_only_and_wide_grid() {
     });
     ro.view.sync(&snap);
     run(&mut ro, &snap, "help");
+    // Two lines down: the Engine group starts just below the first page.
+    for _ in 0..2 {
+        ro.on_key(key(KeyCode::Down), &snap);
+    }
     let text = screen(&render(&ro, &snap, (120, 40)));
     assert!(
         !text.contains(":pause") && !text.contains(":ingest now") && !text.contains(":silence"),
