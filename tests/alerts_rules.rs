@@ -253,6 +253,7 @@ fn delivery_obs(now: i64, ch: ChannelObs) -> Observation {
         edges: vec![],
         channels: vec![ch],
         market: Default::default(),
+        futures: vec![],
     }
 }
 
@@ -649,4 +650,61 @@ fn market_rules_fire_on_arbitrage_middle_steam_and_stale_lines_at_their_threshol
     );
     snap.market.arbitrage.clear();
     assert!(resolved(&e.observe(&snap, now + S), "arbitrage").is_some());
+}
+
+/// An outright price past `analytics.futures.min_ev` fires once with its lock-up in the message,
+/// and resolves when the price goes; one under the floor never fires.
+#[test]
+fn futures_edges_fire_above_the_floor_and_resolve_when_gone() {
+    use nflreadpy_betting::alerts::rules::RuleEngine;
+    use nflreadpy_betting::domain::outright::{OutrightMarket, OutrightSide};
+    use nflreadpy_betting::edges::futures::FutureEdge;
+    use nflreadpy_betting::snapshot::FuturesView;
+    let edge = |team: &str, ev: f64| FutureEdge {
+        season: 2024,
+        book: "circa".into(),
+        market: OutrightMarket::SuperBowl,
+        team: team.into(),
+        side: OutrightSide::Win,
+        line: None,
+        american: 450,
+        decimal: 5.5,
+        model_prob: (1.0 + ev) / 5.5,
+        push_prob: 0.0,
+        book_fair_prob: None,
+        consensus_prob: None,
+        ev,
+        stake_fraction: if ev > 0.0 { 0.01 } else { 0.0 },
+        days_to_settle: 100.0,
+        ev_per_year: ev * 3.65,
+        observed_ms: 0,
+    };
+    let mut snap = Snapshot::default();
+    snap.futures = FuturesView {
+        min_ev: 0.05,
+        edges: vec![edge("KC", 0.12), edge("DET", 0.02)],
+        ..FuturesView::default()
+    };
+    let rules = nflreadpy_betting::config::AlertRules::default();
+    let extra = nflreadpy_betting::metrics::Extra::default();
+    let mut engine = RuleEngine::new(rules.clone());
+    let obs = Observation::from_snapshot(&snap, &extra, &rules, 10.0, 1_000);
+    let holds = engine.evaluate(&obs);
+    let futures: Vec<_> = holds
+        .values()
+        .filter(|c| c.rule.as_str() == "futures_edge")
+        .collect();
+    assert_eq!(futures.len(), 1, "{holds:?}");
+    assert!(futures[0]
+        .message
+        .contains("KC super_bowl win @ circa +450"));
+    assert!(futures[0]
+        .message
+        .contains("EV +12.0%, settles in 100 days"));
+    snap.futures.edges.clear();
+    let obs = Observation::from_snapshot(&snap, &extra, &rules, 10.0, 2_000);
+    assert!(engine
+        .evaluate(&obs)
+        .values()
+        .all(|c| c.rule.as_str() != "futures_edge"));
 }

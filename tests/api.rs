@@ -634,3 +634,47 @@ async fn slow_headers_are_cut_off() {
     assert_eq!(r.status().as_u16(), 200);
     engine.shutdown().await;
 }
+
+/// The engine simulates the season in the background once the model is fitted; the endpoint
+/// shows the progress, then the forecast of the replayed week's season and the priced board.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn futures_endpoint_shows_the_background_season_simulation() {
+    let mut s = start(None).await;
+    let url = format!("{}/api/v1/futures", s.base);
+    let mut last = Value::Null;
+    for _ in 0..600 {
+        let (code, _, doc) = get(&url).await;
+        assert_eq!(code, 200);
+        if doc["state"] == "ready" {
+            last = doc;
+            break;
+        }
+        assert!(
+            ["idle", "running"].contains(&doc["state"].as_str().unwrap()),
+            "{doc}"
+        );
+        assert!(doc["done"].as_u64() <= doc["total"].as_u64(), "{doc}");
+        last = doc;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(last["state"], "ready", "never finished: {last}");
+    let fc = &last["forecast"];
+    assert_eq!(fc["schema"], "nflreadpy-betting/futures/1");
+    assert_eq!(fc["teams"].as_array().unwrap().len(), 32);
+    assert_eq!(fc["simulations"], last["total"]);
+    // The replay's present: the first day of the week it replays.
+    assert_eq!(fc["as_of"], last["as_of"]);
+    let sb: f64 = fc["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["p_super_bowl"].as_f64().unwrap())
+        .sum();
+    assert!((sb - 1.0).abs() < 1e-9, "one champion per season: {sb}");
+    assert_eq!(
+        last["edges"],
+        serde_json::json!([]),
+        "no outright prices stored"
+    );
+    s.engine.take().unwrap().shutdown().await;
+}

@@ -442,7 +442,7 @@ pub struct FuturesConfig {
 impl Default for FuturesConfig {
     fn default() -> Self {
         FuturesConfig {
-            simulations: 20_000,
+            simulations: 10_000,
             min_ev: 0.05,
             kelly_fraction: 0.25,
             max_age_hours: 72.0,
