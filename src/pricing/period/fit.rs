@@ -127,6 +127,8 @@ impl PeriodModel {
             let n = grid_side(i);
             let ratio = |o: f64, m: f64| (o + PSEUDO_GAMES) / (m + PSEUDO_GAMES);
             for _ in 0..ROUNDS {
+                // A quarter's shape is its bucket's measured pmf already: only the halves
+                // (built from quarters) need their marginal corrected.
                 let pooled = model.pooled(&t.population, i);
                 for (side, (obs, fit)) in [
                     (row_sums(&observed, n), row_sums(&pooled, n)),
@@ -134,6 +136,7 @@ impl PeriodModel {
                 ]
                 .into_iter()
                 .enumerate()
+                .filter(|_| i >= 4)
                 {
                     for ((c, o), m) in model.correction[i][side].iter_mut().zip(&obs).zip(&fit) {
                         *c *= ratio(*o, m * games);

@@ -1,8 +1,8 @@
 //! Halves and quarters, fitted to how points really fall (the measured tables in
 //! `data/periods/`, 3,508 games of 2010-2022). For one team with expected game points `E`:
-//! - its quarter pmf is the team-quarter table's pmf for `E`'s bucket, linearly interpolated
-//!   between bucket centres: the table's own lumps (0, 3, 7, 10, 14) and zeros (no 1-point
-//!   quarter), with the quarter shares that depend on `E`;
+//! - its quarter pmf is the team-quarter table's pmf for `E`'s bucket: the table's own lumps (0, 3, 7, 10, 14) and zeros (no 1-point
+//!   quarter), with the quarter shares that depend on `E`, blended with the neighbouring
+//!   bucket's within half a point of the edge;
 //! - a half's shape is the convolution of its quarters', times a per-point correction fitted
 //!   so that the slate's pooled half pmf is the table's (same-team dependence between quarters,
 //!   and overtime's lumps in the second half);
@@ -63,6 +63,12 @@ pub fn points_share(scope: Scope) -> f64 {
         Scope::Q4 => 0.28,
     }
 }
+
+/// Width (expected points) of the blend between two buckets' pmfs around the edge between
+/// them. A full linear interpolation between centres (a band of 3) mixes every team's shape
+/// with its neighbour's, which widens the pooled pmf; a narrow band keeps each bucket's measured
+/// shape and still moves prices smoothly across an edge.
+const BLEND_BAND: f64 = 1.0;
 
 /// The fitted period model.
 #[derive(Debug, Clone, PartialEq)]
@@ -128,7 +134,7 @@ impl PeriodModel {
 
     /// The interpolated quarter pmfs for expected game points `e`.
     fn quarter_shapes(&self, e: f64) -> [Vec<f64>; 4] {
-        std::array::from_fn(|q| shape::interpolate(&self.centres, &self.base[q], e))
+        std::array::from_fn(|q| shape::interpolate(&self.centres, &self.base[q], e, BLEND_BAND))
     }
 
     fn split_of(&self, shapes: &[Vec<f64>; 4], e: f64, side: usize) -> TeamSplit {

@@ -19,9 +19,11 @@ pub fn normalise(p: &mut [f64]) {
     }
 }
 
-/// The pmf at `x` linearly between the pmfs at the (increasing) `centres`; flat beyond the
+/// The pmf at `x` from pmfs that each hold for a bucket around its (increasing) `centre`: the
+/// bucket's own pmf, blended linearly with the neighbour's within `band` points of the edge
+/// between them (half-way between centres), so prices never jump at an edge; flat beyond the
 /// ends (the tilt then moves the mean).
-pub fn interpolate(centres: &[f64], pmfs: &[Vec<f64>], x: f64) -> Vec<f64> {
+pub fn interpolate(centres: &[f64], pmfs: &[Vec<f64>], x: f64, band: f64) -> Vec<f64> {
     let n = centres.len().min(pmfs.len());
     if n == 0 {
         return vec![1.0];
@@ -33,7 +35,10 @@ pub fn interpolate(centres: &[f64], pmfs: &[Vec<f64>], x: f64) -> Vec<f64> {
         return pmfs[n - 1].clone();
     }
     let i = centres.windows(2).position(|w| x < w[1]).unwrap_or(0);
-    let u = (x - centres[i]) / (centres[i + 1] - centres[i]);
+    let edge = 0.5 * (centres[i] + centres[i + 1]);
+    let half_gap = 0.5 * (centres[i + 1] - centres[i]);
+    let band = band.clamp(1e-9, 2.0 * half_gap);
+    let u = ((x - edge) / band + 0.5).clamp(0.0, 1.0);
     pmfs[i]
         .iter()
         .zip(&pmfs[i + 1])
