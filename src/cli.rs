@@ -352,6 +352,17 @@ pub enum DataCommand {
     /// Load a real-odds archive (<season>/week_<n>.csv, as data/odds) into the store as odds
     /// paths: each opener when it was posted, each book's close before kickoff. Idempotent.
     ImportOdds(DataImportOddsArgs),
+    /// Check a period-scores file (game_id, season, week, home_q1..home_ot, away_q1..away_ot;
+    /// each game in the games file, its periods summing to the final) and put it in place as
+    /// periods.csv beside the games file. Exit 1 and change nothing when it is bad.
+    ImportPeriods(DataImportPeriodsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DataImportPeriodsArgs {
+    /// The period-scores file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Clone, Args)]
