@@ -253,6 +253,11 @@ pub struct BacktestArgs {
     /// (<season>/week_<n>.csv, as data/odds), every season it holds.
     #[arg(long, value_name = "DIR")]
     pub odds: Option<PathBuf>,
+    /// Score every half and quarter market on a period-scores file (the layout of
+    /// data/periods.csv): Brier, calibration per bucket and the largest calibration error, for
+    /// the model, the market and the blend.
+    #[arg(long, value_name = "FILE", conflicts_with = "odds")]
+    pub periods: Option<PathBuf>,
     /// text (alias table) or json; csv with --odds (one row per figure).
     #[arg(long, value_enum, default_value = "text")]
     pub format: BacktestFormat,
