@@ -281,6 +281,10 @@ fn edges(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
         format!(" · sort {} {arrow}", ev.sort.name()),
         r.muted,
     ));
+    if !ev.filter_text.is_empty() {
+        info.push(Span::styled(" · filter ", r.muted));
+        info.push(Span::styled(ev.filter_text.clone(), r.accent));
+    }
     // Halves and quarters are held to the period gate's EV until the period backtest on the
     // user's own scores shows the model calibrated.
     if let Some(gate) = cx.snap.meta.period_gate.as_ref().filter(|g| !g.is_open()) {
@@ -288,10 +292,6 @@ fn edges(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
             format!(" · periods EV>={}", format::signed_pct(gate.min_ev, 0)),
             r.warn,
         ));
-    }
-    if !ev.filter_text.is_empty() {
-        info.push(Span::styled(" · filter ", r.muted));
-        info.push(Span::styled(ev.filter_text.clone(), r.accent));
     }
     let block = pane_block(cx, Pane::Edges, focused, area.width, info);
     let inner = block.inner(area);
