@@ -20,7 +20,7 @@ mod before {
         let n = if i < 4 { 3 } else { 6 };
         let mean_score: f64 = SCORES.iter().map(|(v, p)| *v as f64 * p).sum();
         let q = (mean.max(0.0) / mean_score / n as f64).clamp(0.0, 0.95);
-        let mut one = vec![0.0; 9];
+        let mut one = [0.0; 9];
         one[0] = 1.0 - q;
         for (v, p) in SCORES {
             one[v] += q * p;
@@ -123,7 +123,8 @@ fn main() -> anyhow::Result<()> {
     let buckets = holdout::kfold_team_buckets(&t, k);
     let key = |f: &&MarketFit| {
         f.scope == "2q"
-            && ["total under 3.5", "total under 7.5", "total under 10.5"].contains(&f.market.as_str())
+            && ["total under 3.5", "total under 7.5", "total under 10.5"]
+                .contains(&f.market.as_str())
             || f.scope == "1q" && f.market == "total under 10.5"
     };
     println!("The issue's figures (before: possession model; after: fitted, {k}-fold held out):");
@@ -146,6 +147,9 @@ fn main() -> anyhow::Result<()> {
         200.0,
     );
     print(&format!("Every market, {k}-fold held out"), &after);
-    print(&format!("Team totals by bucket, {k}-fold held out"), &buckets);
+    print(
+        &format!("Team totals by bucket, {k}-fold held out"),
+        &buckets,
+    );
     Ok(())
 }

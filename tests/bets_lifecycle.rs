@@ -211,7 +211,10 @@ fn headless_replay_settles_paper_bets_and_reports_clv() {
     );
     for b in bets.iter().filter(|b| b["status"] == "ungraded") {
         assert_ne!(b["scope"], "game", "{b}");
-        assert!(!periods.contains_key(b["event_id"].as_str().unwrap()), "{b}");
+        assert!(
+            !periods.contains_key(b["event_id"].as_str().unwrap()),
+            "{b}"
+        );
         assert!(b["pnl"].is_null(), "{b}");
     }
     // Closing-line value on every bet whose game kicked off while the engine watched it.

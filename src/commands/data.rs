@@ -166,8 +166,8 @@ fn import_periods(g: &GlobalArgs, a: &DataImportPeriodsArgs) -> Outcome {
         .and_then(|s| data::periods::check_against_games(&a.file, &s, &games).map(|_| s))
         .map_err(anyhow::Error::new)
         .context("data import-periods changed nothing")?;
-    let bytes = std::fs::read(&a.file)
-        .with_context(|| format!("cannot read {}", a.file.display()))?;
+    let bytes =
+        std::fs::read(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
     let target = data::periods::path_beside(&games_path);
     let temp = target.with_extension("csv.import");
     data::files::write_atomic(&target, &temp, &bytes)
@@ -229,7 +229,11 @@ pub fn render_status(s: &DataStatus) -> String {
             "{} ({n} games{})",
             p.path.display(),
             p.seasons
-                .map(|(a, b)| if a == b { format!(", {a}") } else { format!(", {a}-{b}") })
+                .map(|(a, b)| if a == b {
+                    format!(", {a}")
+                } else {
+                    format!(", {a}-{b}")
+                })
                 .unwrap_or_default()
         ),
         (None, None) => format!(

@@ -76,8 +76,9 @@ pub fn render(r: &PeriodBacktest, file: &Path) -> String {
         "slice", "n", "model", "market", "blend", r.min_bucket
     );
     let _ = writeln!(o, "{:<15} {:>6}  {:>23}", "", "", "Brier");
-    let row = |o: &mut String, name: &str, m: &ForecastScore, k: &ForecastScore, b: &ForecastScore| {
-        let _ = writeln!(
+    let row =
+        |o: &mut String, name: &str, m: &ForecastScore, k: &ForecastScore, b: &ForecastScore| {
+            let _ = writeln!(
             o,
             "{:<15} {:>6}  {:>7.4} {:>7.4} {:>7.4}  model {} / {}, market {} / {}, blend {} / {}",
             name,
@@ -92,12 +93,19 @@ pub fn render(r: &PeriodBacktest, file: &Path) -> String {
             err_text(b.largest_calibration_error),
             err_text(b.largest_calibration_error_any),
         );
-    };
-    for s in std::iter::once(&r.all).chain(&r.by_scope).chain(&r.by_market) {
+        };
+    for s in std::iter::once(&r.all)
+        .chain(&r.by_scope)
+        .chain(&r.by_market)
+    {
         row(&mut o, &s.slice, &s.model, &s.market, &s.blend);
     }
     let _ = writeln!(o, "\nCalibration, every period market (blend):");
-    let _ = writeln!(o, "{:<12} {:>6} {:>10} {:>10}", "bucket", "n", "predicted", "observed");
+    let _ = writeln!(
+        o,
+        "{:<12} {:>6} {:>10} {:>10}",
+        "bucket", "n", "predicted", "observed"
+    );
     for b in &r.all.blend.calibration {
         if b.n == 0 {
             continue;

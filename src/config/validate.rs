@@ -531,8 +531,22 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
 
     let a = &c.analytics;
     let pg = &a.periods.gate;
-    k.range("analytics.periods.gate.tolerance", pg.tolerance, 0.0, true, 0.5, false);
-    k.range("analytics.periods.gate.min_ev", pg.min_ev, 0.0, false, 1.0, true);
+    k.range(
+        "analytics.periods.gate.tolerance",
+        pg.tolerance,
+        0.0,
+        true,
+        0.5,
+        false,
+    );
+    k.range(
+        "analytics.periods.gate.min_ev",
+        pg.min_ev,
+        0.0,
+        false,
+        1.0,
+        true,
+    );
     k.range(
         "analytics.periods.gate.min_bucket",
         pg.min_bucket as f64,

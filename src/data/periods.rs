@@ -240,21 +240,34 @@ mod tests {
     fn each_bad_file_names_line_and_column() {
         let head = COLUMNS.join(",");
         let p = Path::new("periods.csv");
-        let err = |body: &str| parse(p, &format!("{head}\n{body}\n")).unwrap_err().to_string();
+        let err = |body: &str| {
+            parse(p, &format!("{head}\n{body}\n"))
+                .unwrap_err()
+                .to_string()
+        };
         assert!(err("x,2025,12,0,0,0,0,0,0,0,0,0").contains("expected 13 columns"));
         let e = err("g,2025,12,0,-3,0,0,0,0,0,0,0,0");
         assert!(e.contains("periods.csv:2") && e.contains("home_q2"), "{e}");
         let e = err("g,2025,12,0,0,0,0,0,0,0,0,0,0\ng,2025,12,0,0,0,0,0,0,0,0,0,0");
         assert!(e.contains(":3") && e.contains("already on line 2"), "{e}");
-        assert!(parse(p, "game_id,season\n").unwrap_err().to_string().contains("header"));
+        assert!(parse(p, "game_id,season\n")
+            .unwrap_err()
+            .to_string()
+            .contains("header"));
         let bad_sum = parse(
             p,
             &format!("{head}\n2025_12_ATL_NO,2025,12,0,7,0,3,0,3,13,0,8,1\n"),
         )
         .expect("parses");
-        let e = check_against_games(p, &bad_sum, &games()).unwrap_err().to_string();
-        assert!(e.contains("periods sum to 10-25, the final is 10-24"), "{e}");
-        let unknown = parse(p, &format!("{head}\nnope,2025,12,0,0,0,0,0,0,0,0,0,0\n")).expect("parses");
+        let e = check_against_games(p, &bad_sum, &games())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("periods sum to 10-25, the final is 10-24"),
+            "{e}"
+        );
+        let unknown =
+            parse(p, &format!("{head}\nnope,2025,12,0,0,0,0,0,0,0,0,0,0\n")).expect("parses");
         assert!(check_against_games(p, &unknown, &games())
             .unwrap_err()
             .to_string()

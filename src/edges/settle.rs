@@ -201,16 +201,18 @@ mod tests {
             periods: Some(&p),
             second_half_overtime: ot,
         };
-        let g = |m: &str, s: &str, sel: &str, l: Option<f64>, ot: bool| {
-            grade_on(m, s, sel, l, &on(ot))
-        };
+        let g =
+            |m: &str, s: &str, sel: &str, l: Option<f64>, ot: bool| grade_on(m, s, sel, l, &on(ot));
         assert_eq!(g("moneyline", "1h", "away", None, true), Grade::Won);
         assert_eq!(g("total", "2h", "over", Some(19.5), true), Grade::Won);
         assert_eq!(g("total", "2h", "over", Some(19.5), false), Grade::Lost);
         assert_eq!(g("total", "2h", "under", Some(17.0), false), Grade::Push);
         assert_eq!(g("moneyline_3way", "1q", "away", None, true), Grade::Won);
         assert_eq!(g("spread", "4q", "home", Some(-10.5), true), Grade::Won);
-        assert_eq!(g("team_total", "3q", "home_under", Some(0.5), true), Grade::Won);
+        assert_eq!(
+            g("team_total", "3q", "home_under", Some(0.5), true),
+            Grade::Won
+        );
         assert_eq!(g("moneyline", "game", "home", None, false), Grade::Won);
         let none = GameScores {
             periods: None,

@@ -141,8 +141,7 @@ impl Pricer {
         let periods = crate::data::periods::load_optional(&periods_path)
             .and_then(|p| {
                 p.map(|p| {
-                    crate::data::periods::check_against_games(&periods_path, &p, &games)
-                        .map(|_| p)
+                    crate::data::periods::check_against_games(&periods_path, &p, &games).map(|_| p)
                 })
                 .transpose()
             })

@@ -80,7 +80,9 @@ fn score(rows: &[&Row], pick: impl Fn(&Row) -> f64, min_bucket: usize) -> Foreca
             .iter()
             .filter(|b| b.n >= min.max(1))
             .map(|b| (b.mean_predicted - b.observed).abs())
-            .fold(None, |acc: Option<f64>, e| Some(acc.map_or(e, |a| a.max(e))))
+            .fold(None, |acc: Option<f64>, e| {
+                Some(acc.map_or(e, |a| a.max(e)))
+            })
     };
     ForecastScore {
         n: m.n,
@@ -157,7 +159,8 @@ pub fn run(
                 second_half_overtime: ot,
             };
             for scope in SCOPES {
-                let (Some(mj), Some(kj)) = (period::joint(model, scope), period::joint(market, scope))
+                let (Some(mj), Some(kj)) =
+                    (period::joint(model, scope), period::joint(market, scope))
                 else {
                     continue;
                 };
@@ -208,17 +211,23 @@ pub fn run(
             slice(s.as_str().to_string(), &r, min_bucket)
         })
         .collect();
-    let by_market = ["moneyline", "moneyline_3way", "spread", "total", "team_total"]
-        .iter()
-        .map(|m| {
-            let r: Vec<&Row> = rows
-                .iter()
-                .copied()
-                .filter(|r| market_type(r.market) == *m)
-                .collect();
-            slice(m.to_string(), &r, min_bucket)
-        })
-        .collect();
+    let by_market = [
+        "moneyline",
+        "moneyline_3way",
+        "spread",
+        "total",
+        "team_total",
+    ]
+    .iter()
+    .map(|m| {
+        let r: Vec<&Row> = rows
+            .iter()
+            .copied()
+            .filter(|r| market_type(r.market) == *m)
+            .collect();
+        slice(m.to_string(), &r, min_bucket)
+    })
+    .collect();
     PeriodBacktest {
         schema: SCHEMA,
         games: jobs.len(),
@@ -259,7 +268,11 @@ impl PeriodGate {
 /// Decides the gate: open once the user's period scores hold `min_games` scored games and the
 /// blend's largest calibration error (buckets of `min_bucket` predictions) is within
 /// `tolerance`.
-pub fn gate(games: &[GameRecord], periods: Option<&PeriodScores>, cfg: &AnalyticsConfig) -> PeriodGate {
+pub fn gate(
+    games: &[GameRecord],
+    periods: Option<&PeriodScores>,
+    cfg: &AnalyticsConfig,
+) -> PeriodGate {
     let g = &cfg.periods.gate;
     let closed = |reason: String, games: usize, err: Option<f64>| PeriodGate {
         state: "closed",
@@ -278,7 +291,11 @@ pub fn gate(games: &[GameRecord], periods: Option<&PeriodScores>, cfg: &Analytic
         };
     }
     let Some(p) = periods else {
-        return closed("no period-scores file (periods.csv beside the games file)".into(), 0, None);
+        return closed(
+            "no period-scores file (periods.csv beside the games file)".into(),
+            0,
+            None,
+        );
     };
     if p.len() < g.min_games {
         return closed(
@@ -299,7 +316,10 @@ pub fn gate(games: &[GameRecord], periods: Option<&PeriodScores>, cfg: &Analytic
             None,
         ),
         Some(e) if bt.games < g.min_games => closed(
-            format!("{} of the file's games could be scored; the gate needs {}", bt.games, g.min_games),
+            format!(
+                "{} of the file's games could be scored; the gate needs {}",
+                bt.games, g.min_games
+            ),
             bt.games,
             Some(e),
         ),
@@ -349,10 +369,28 @@ mod tests {
         assert_eq!(bt.by_scope.len(), 6);
         for s in &bt.by_scope {
             assert!(s.model.n > 100, "{}: {}", s.slice, s.model.n);
-            assert!(s.blend.brier > 0.0 && s.blend.brier < 0.35, "{}", s.blend.brier);
+            assert!(
+                s.blend.brier > 0.0 && s.blend.brier < 0.35,
+                "{}",
+                s.blend.brier
+            );
         }
-        let kinds: Vec<&str> = bt.by_market.iter().filter(|m| m.model.n > 0).map(|m| m.slice.as_str()).collect();
-        assert_eq!(kinds, ["moneyline", "moneyline_3way", "spread", "total", "team_total"]);
+        let kinds: Vec<&str> = bt
+            .by_market
+            .iter()
+            .filter(|m| m.model.n > 0)
+            .map(|m| m.slice.as_str())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "moneyline",
+                "moneyline_3way",
+                "spread",
+                "total",
+                "team_total"
+            ]
+        );
         let n: usize = bt.all.model.calibration.iter().map(|b| b.n).sum();
         assert_eq!(n, bt.all.model.n);
     }

@@ -113,9 +113,7 @@ impl PeriodModel {
             base,
             side_factor,
             ot_per_point: if mean_e > 0.0 { ot_team / mean_e } else { 0.0 },
-            correction: std::array::from_fn(|i| {
-                std::array::from_fn(|_| vec![1.0; grid_side(i)])
-            }),
+            correction: std::array::from_fn(|i| std::array::from_fn(|_| vec![1.0; grid_side(i)])),
             dependence: std::array::from_fn(|i| vec![1.0; grid_side(i).pow(2)]),
         };
         for i in 0..super::SCOPES.len() {

@@ -78,7 +78,10 @@ pub fn kfold(t: &PeriodTables, k: usize) -> Vec<MarketFit> {
             let pred = markets(&model.pooled(&t.population, i), n);
             let seen = markets(&obs, n);
             if a.is_empty() {
-                *a = pred.iter().map(|(m, _)| (m.clone(), 0.0, 0.0, 0.0)).collect();
+                *a = pred
+                    .iter()
+                    .map(|(m, _)| (m.clone(), 0.0, 0.0, 0.0))
+                    .collect();
             }
             for ((slot, (_, p)), (_, o)) in a.iter_mut().zip(&pred).zip(&seen) {
                 slot.1 += games;
@@ -117,7 +120,7 @@ pub fn kfold_team_buckets(t: &PeriodTables, k: usize) -> Vec<MarketFit> {
         };
         let model = PeriodModel::fit(&train);
         let mut slot = 0;
-        for q in 0..4 {
+        for (q, scope) in SCOPES.iter().enumerate().take(4) {
             for (b, bucket) in t.buckets.iter().enumerate() {
                 let inside = |e: f64| {
                     bucket.from.is_none_or(|f| e >= f) && bucket.to.is_none_or(|to| e < to)
@@ -151,7 +154,7 @@ pub fn kfold_team_buckets(t: &PeriodTables, k: usize) -> Vec<MarketFit> {
                     co += obs[x] / n;
                     if f == 0 {
                         out.push(MarketFit {
-                            scope: SCOPES[q].as_str().to_string(),
+                            scope: scope.as_str().to_string(),
                             market: format!("team under {x}.5, expected points {label}"),
                             n: 0.0,
                             predicted: 0.0,

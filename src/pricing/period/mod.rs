@@ -114,7 +114,13 @@ impl TeamSplit {
 /// Team expectation from a game's inputs: finite, at least zero and at most 120 points (the
 /// tilt cannot reach beyond the grid; no NFL closing line comes near).
 fn team_expectations(inputs: &GameInputs) -> (f64, f64) {
-    let clean = |x: f64| if x.is_finite() { x.clamp(0.0, 120.0) } else { 0.0 };
+    let clean = |x: f64| {
+        if x.is_finite() {
+            x.clamp(0.0, 120.0)
+        } else {
+            0.0
+        }
+    };
     let (t, m) = (inputs.mean_total, inputs.mean_margin);
     (clean((t + m) / 2.0), clean((t - m) / 2.0))
 }
@@ -124,11 +130,7 @@ impl PeriodModel {
     pub fn shipped() -> Option<&'static PeriodModel> {
         static MODEL: std::sync::OnceLock<Option<PeriodModel>> = std::sync::OnceLock::new();
         MODEL
-            .get_or_init(|| {
-                PeriodTables::shipped()
-                    .ok()
-                    .map(|t| PeriodModel::fit(&t))
-            })
+            .get_or_init(|| PeriodTables::shipped().ok().map(|t| PeriodModel::fit(&t)))
             .as_ref()
     }
 
@@ -151,14 +153,22 @@ impl PeriodModel {
 
     /// How a team (side 0 home, 1 away) with expected game points `e` spreads them.
     pub fn split(&self, e: f64, side: usize) -> TeamSplit {
-        let e = if e.is_finite() { e.clamp(0.0, 120.0) } else { 0.0 };
+        let e = if e.is_finite() {
+            e.clamp(0.0, 120.0)
+        } else {
+            0.0
+        };
         self.split_of(&self.quarter_shapes(e), e, side.min(1))
     }
 
     /// Exact pmf of the points of a team (side 0 home, 1 away) with expected game points `e`
     /// in the model's scope `i` (see [`SCOPES`]).
     fn team_pmf(&self, e: f64, side: usize, i: usize) -> Vec<f64> {
-        let e = if e.is_finite() { e.clamp(0.0, 120.0) } else { 0.0 };
+        let e = if e.is_finite() {
+            e.clamp(0.0, 120.0)
+        } else {
+            0.0
+        };
         let shapes = self.quarter_shapes(e);
         let split = self.split_of(&shapes, e, side);
         let n = grid_side(i);

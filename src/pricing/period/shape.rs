@@ -28,7 +28,8 @@ pub fn interpolate(centres: &[f64], pmfs: &[Vec<f64>], x: f64, band: f64) -> Vec
     if n == 0 {
         return vec![1.0];
     }
-    if !(x > centres[0]) {
+    // NaN lands here too: the first bucket's pmf.
+    if x.is_nan() || x <= centres[0] {
         return pmfs[0].clone();
     }
     if x >= centres[n - 1] {

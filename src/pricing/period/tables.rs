@@ -321,7 +321,10 @@ mod tests {
             };
             // The middle of the point the expectation falls in: bucket edges are whole points,
             // so every team stays in its bucket.
-            let key = (((t + s) / 2.0).floor() as i64, ((t - s) / 2.0).floor() as i64);
+            let key = (
+                ((t + s) / 2.0).floor() as i64,
+                ((t - s) / 2.0).floor() as i64,
+            );
             *counts.entry(key).or_insert(0.0) += 1.0;
         }
         let shipped = PeriodTables::shipped().expect("shipped").population;

@@ -16,7 +16,10 @@ fn inputs(margin: f64, total: f64) -> GameInputs {
 fn one_point_is_never_a_score_and_lumps_sit_on_3_and_7() {
     let p = model().team_points_pmf(&inputs(3.0, 45.0), Scope::Q2, true);
     assert_eq!(p[1], 0.0);
-    assert!(p[3] > p[2] && p[3] > p[4] && p[7] > p[6] && p[7] > p[8], "{p:?}");
+    assert!(
+        p[3] > p[2] && p[3] > p[4] && p[7] > p[6] && p[7] > p[8],
+        "{p:?}"
+    );
 }
 
 #[test]
@@ -44,7 +47,12 @@ fn home_teams_take_a_larger_share_early() {
 
 #[test]
 fn absurd_inputs_give_a_pmf() {
-    for (m, t) in [(f64::NAN, 44.0), (0.0, f64::INFINITY), (-500.0, 10.0), (0.0, 1e9)] {
+    for (m, t) in [
+        (f64::NAN, 44.0),
+        (0.0, f64::INFINITY),
+        (-500.0, 10.0),
+        (0.0, 1e9),
+    ] {
         for scope in SCOPES {
             let j = model().joint(&inputs(m, t), scope).expect("a period");
             let s: f64 = j.cells().iter().sum();
