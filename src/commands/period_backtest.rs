@@ -1,10 +1,10 @@
 //! `backtest --periods FILE`: every half and quarter market scored on a period-scores file
-//! (see `pricing::period_backtest`). Exit 2 on a file that does not load or disagrees with the
+//! (see `evaluation::periods`). Exit 2 on a file that does not load or disagrees with the
 //! games file, naming file and line; 1 when no game of the file can be scored.
 
 use super::{load_config, Failure, Outcome};
 use crate::cli::{BacktestArgs, BacktestFormat, GlobalArgs};
-use crate::pricing::period_backtest::{self, ForecastScore, PeriodBacktest};
+use crate::evaluation::periods::{self, ForecastScore, PeriodBacktest};
 use anyhow::Context as _;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -27,7 +27,7 @@ pub fn run(g: &GlobalArgs, a: &BacktestArgs, file: &Path) -> Outcome {
     let scores = crate::data::periods::load(file)
         .and_then(|s| crate::data::periods::check_against_games(file, &s, &games).map(|_| s))
         .map_err(|e| Failure::Usage(format!("error: {e}")))?;
-    let report = period_backtest::run(
+    let report = periods::run(
         &games,
         &scores,
         &cfg.analytics,

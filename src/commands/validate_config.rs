@@ -23,7 +23,7 @@ fn period_gate_line(cfg: &config::Config) -> String {
         Ok(p) => p,
         Err(e) => return format!("analytics.periods.gate (state) = closed: {e}"),
     };
-    let gate = crate::pricing::period_backtest::gate(&games, periods.as_ref(), &cfg.analytics);
+    let gate = crate::evaluation::periods::gate(&games, periods.as_ref(), &cfg.analytics);
     format!(
         "analytics.periods.gate (state) = {}: {}; half and quarter edges need EV >= {:.1}%",
         gate.state,

@@ -10,4 +10,4 @@ pub mod sample;
 pub use devig::{devig, DevigError, DevigMethod};
 pub use market::{Event, MarketKind, Quote, Scope, Selection};
 pub use odds::{Odds, OddsError};
-pub use periods::PeriodLine;
+pub use periods::{PeriodGate, PeriodLine};

@@ -1,6 +1,7 @@
 //! One game's period scores (quarters and overtime per team) and the score of any scope.
 
 use super::Scope;
+use serde::Serialize;
 
 /// Points per quarter and in overtime: `[q1, q2, q3, q4, ot]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -25,6 +26,27 @@ impl PeriodLine {
             Scope::Q4 => vec![3],
         };
         (sum(&self.home, &parts), sum(&self.away, &parts))
+    }
+}
+
+/// Whether the period gate is open, and why: half and quarter edges, alerts and paper bets
+/// need `min_ev` while it is closed (decided by `evaluation::periods::gate`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodGate {
+    /// `open`, `closed` or `off` (analytics.periods.gate.enabled false).
+    pub state: &'static str,
+    pub reason: String,
+    /// EV a half or quarter opportunity needs now.
+    pub min_ev: f64,
+    /// Games of the user's period-scores file the backtest scored.
+    pub games: usize,
+    /// The blend's largest calibration error over buckets with enough predictions.
+    pub largest_calibration_error: Option<f64>,
+}
+
+impl PeriodGate {
+    pub fn is_open(&self) -> bool {
+        self.state != "closed"
     }
 }
 

@@ -123,8 +123,8 @@ pub struct Pricer {
     cfg: Config,
     /// The period scores beside the games file (empty when there are none).
     periods: std::sync::Arc<crate::data::periods::PeriodScores>,
-    /// Whether period edges are held to the gate's EV (see `pricing::period_backtest::gate`).
-    period_gate: crate::pricing::period_backtest::PeriodGate,
+    /// Whether period edges are held to the gate's EV (see `evaluation::periods::gate`).
+    period_gate: crate::domain::PeriodGate,
 }
 
 impl Pricer {
@@ -150,7 +150,7 @@ impl Pricer {
                 None
             });
         let period_gate =
-            crate::pricing::period_backtest::gate(&games, periods.as_ref(), &cfg.analytics);
+            crate::evaluation::periods::gate(&games, periods.as_ref(), &cfg.analytics);
         let mut cfg = cfg.clone();
         cfg.analytics.periods.gate_open = period_gate.is_open();
         Ok(Pricer {
@@ -166,7 +166,7 @@ impl Pricer {
         &self.periods
     }
 
-    pub fn period_gate(&self) -> &crate::pricing::period_backtest::PeriodGate {
+    pub fn period_gate(&self) -> &crate::domain::PeriodGate {
         &self.period_gate
     }
 

@@ -12,7 +12,6 @@ pub mod model;
 pub mod montecarlo;
 pub mod opener;
 pub mod period;
-pub mod period_backtest;
 pub mod prices;
 pub mod ratings;
 

@@ -332,7 +332,7 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
         value_threshold: 0.02,
         bankroll: 2000.0,
         iterations: 15_000,
-        period_gate: Some(nflreadpy_betting::pricing::period_backtest::PeriodGate {
+        period_gate: Some(nflreadpy_betting::domain::PeriodGate {
             state: "closed",
             reason: "the period-scores file has 14 games; the gate needs 200 (analytics.periods.gate.min_games)".into(),
             min_ev: 0.05,

@@ -89,7 +89,7 @@ pub struct Meta {
     pub iterations: u32,
     /// Whether half and quarter edges are held to the period gate's EV; null until the model
     /// is fitted.
-    pub period_gate: Option<crate::pricing::period_backtest::PeriodGate>,
+    pub period_gate: Option<crate::domain::PeriodGate>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]

@@ -5,13 +5,13 @@
 //! total through the period model) and the blend of the two at `analytics.model_weight`. Pushes
 //! are left out; a three-way tie is a loss for both team selections.
 
-use super::backtest::{metrics, CalibrationBin};
-use super::period::{self, SCOPES};
-use super::prices::{price_sheet, ScopeDist};
-use super::{GameInputs, GameRecord, PricingEngine, RatingState};
+use crate::pricing::backtest::{metrics, CalibrationBin};
+use crate::pricing::period::{self, SCOPES};
+use crate::pricing::prices::{price_sheet, ScopeDist};
+use crate::pricing::{GameInputs, GameRecord, PricingEngine, RatingState};
 use crate::config::schema::AnalyticsConfig;
 use crate::data::periods::PeriodScores;
-use crate::domain::{MarketKind, Scope};
+use crate::domain::{MarketKind, PeriodGate, Scope};
 use crate::edges::settle::{grade_on, GameScores, Grade};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -242,26 +242,6 @@ pub fn run(
         all: slice("all".into(), &rows, min_bucket),
         by_scope,
         by_market,
-    }
-}
-
-/// Whether the period gate is open, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PeriodGate {
-    /// `open`, `closed` or `off` (analytics.periods.gate.enabled false).
-    pub state: &'static str,
-    pub reason: String,
-    /// EV a half or quarter opportunity needs now.
-    pub min_ev: f64,
-    /// Games of the user's period-scores file the backtest scored.
-    pub games: usize,
-    /// The blend's largest calibration error over buckets with enough predictions.
-    pub largest_calibration_error: Option<f64>,
-}
-
-impl PeriodGate {
-    pub fn is_open(&self) -> bool {
-        self.state != "closed"
     }
 }
 
