@@ -5,14 +5,14 @@
 //! total through the period model) and the blend of the two at `analytics.model_weight`. Pushes
 //! are left out; a three-way tie is a loss for both team selections.
 
-use crate::pricing::backtest::{metrics, CalibrationBin};
-use crate::pricing::period::{self, SCOPES};
-use crate::pricing::prices::{price_sheet, ScopeDist};
-use crate::pricing::{GameInputs, GameRecord, PricingEngine, RatingState};
 use crate::config::schema::AnalyticsConfig;
 use crate::data::periods::PeriodScores;
 use crate::domain::{MarketKind, PeriodGate, Scope};
 use crate::edges::settle::{grade_on, GameScores, Grade};
+use crate::pricing::backtest::{metrics, CalibrationBin};
+use crate::pricing::period::{self, SCOPES};
+use crate::pricing::prices::{price_sheet, ScopeDist};
+use crate::pricing::{GameInputs, GameRecord, PricingEngine, RatingState};
 use rayon::prelude::*;
 use serde::Serialize;
 
