@@ -257,6 +257,11 @@ pub struct BacktestArgs {
     /// (<season>/week_<n>.csv, as data/odds), every season it holds.
     #[arg(long, value_name = "DIR")]
     pub odds: Option<PathBuf>,
+    /// Score every half and quarter market on a period-scores file (the layout of
+    /// data/periods.csv): Brier, calibration per bucket and the largest calibration error, for
+    /// the model, the market and the blend.
+    #[arg(long, value_name = "FILE", conflicts_with = "odds")]
+    pub periods: Option<PathBuf>,
     /// text (alias table) or json; csv with --odds (one row per figure).
     #[arg(long, value_enum, default_value = "text")]
     pub format: BacktestFormat,
@@ -409,6 +414,17 @@ pub enum DataCommand {
     /// Load a real-odds archive (<season>/week_<n>.csv, as data/odds) into the store as odds
     /// paths: each opener when it was posted, each book's close before kickoff. Idempotent.
     ImportOdds(DataImportOddsArgs),
+    /// Check a period-scores file (game_id, season, week, home_q1..home_ot, away_q1..away_ot;
+    /// each game in the games file, its periods summing to the final) and put it in place as
+    /// periods.csv beside the games file. Exit 1 and change nothing when it is bad.
+    ImportPeriods(DataImportPeriodsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DataImportPeriodsArgs {
+    /// The period-scores file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Clone, Args)]

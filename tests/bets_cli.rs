@@ -411,7 +411,8 @@ fn alerted_edges_become_paper_bets() {
 }
 
 /// `bets settle` grades open bets from the final scores in the games file: every P&L
-/// recomputes by hand from the price, the stake and the score; a quarter bet stays ungraded.
+/// recomputes by hand from the price, the stake and the score; a quarter bet grades from the
+/// period scores beside the games file (data/periods.csv: Q1 NO 0, ATL 3).
 #[test]
 fn settle_grades_from_the_games_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -498,8 +499,8 @@ fn settle_grades_from_the_games_file() {
                 "--price",
                 "2.0",
             ],
-            "ungraded",
-            f64::NAN,
+            "lost",
+            -100.0,
         ),
     ];
     for (args, _, _) in &bets_in {
@@ -531,8 +532,7 @@ fn settle_grades_from_the_games_file() {
     // A second run finds nothing left to grade.
     let o = run(storage, &["bets", "settle", "--format", "json"]);
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "[]");
-    // The scorecard: won 150 + 80, lost 100, pushed 0 on 400 staked; the quarter bet counts
-    // but is not settled.
+    // The scorecard: won 150 + 80, lost 100 + 100 (the quarter), pushed 0 on 500 staked.
     let o = run(storage, &["bets", "report", "--format", "csv"]);
     assert!(o.status.success(), "{}", text(&o));
     let csv = String::from_utf8_lossy(&o.stdout).to_string();
@@ -544,7 +544,7 @@ fn settle_grades_from_the_games_file() {
     let total: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert_eq!(
         &total[..10],
-        &["all", "5", "0", "4", "2", "1", "1", "400.00", "130.00", "0.325000"],
+        &["all", "5", "0", "5", "2", "2", "1", "500.00", "30.00", "0.060000"],
         "{csv}"
     );
     let o = run(storage, &["bets", "report", "--by", "market"]);

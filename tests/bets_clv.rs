@@ -173,8 +173,10 @@ async fn scenario(store: &Store) {
     assert_eq!(finals.get(GAME), Some(&(10, 24)));
     let mut tried = HashSet::new();
     // Before kickoff: nothing to value or grade.
+    let periods = nflreadpy_betting::data::periods::PeriodScores::default();
     let inputs = |now| PassInputs {
         finals: &finals,
+        periods: &periods,
         pricing: Some(engine.clone()),
         analytics: &analytics,
         final_delay_ms: Some(5_000),

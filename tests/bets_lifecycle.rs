@@ -1,7 +1,9 @@
 //! The whole bet lifecycle offline: a headless replay at high compression paper-trades its
 //! alerted edges, takes each game off the board at kickoff, records closing-line value, and
-//! grades the bets when the replay's finals (the scores in data/games.csv) arrive. Every settled
-//! bet's P&L is recomputed here by hand from its price, stake and the game's score.
+//! grades the bets when the replay's finals (the scores in data/games.csv) arrive: full games on
+//! the final, halves and quarters on the period scores of data/periods.csv (2025 week 12, the
+//! replay's week). Every settled bet's P&L is recomputed here by hand from its price, stake and
+//! the score of its scope.
 
 use std::collections::HashMap;
 use std::process::{Command, Output};
@@ -33,6 +35,44 @@ fn finals() -> HashMap<String, (f64, f64)> {
             ))
         })
         .collect()
+}
+
+/// Quarter and overtime points `[q1, q2, q3, q4, ot]` (home, away) by game id, straight from
+/// data/periods.csv.
+fn periods() -> HashMap<String, ([f64; 5], [f64; 5])> {
+    let csv = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/periods.csv"))
+        .expect("data/periods.csv");
+    csv.lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let n = |i: usize| f[i].parse::<f64>().unwrap();
+            (
+                f[0].to_string(),
+                (
+                    [n(3), n(4), n(5), n(6), n(7)],
+                    [n(8), n(9), n(10), n(11), n(12)],
+                ),
+            )
+        })
+        .collect()
+}
+
+/// (home, away) points in a scope; the second half counts overtime (the shipped config).
+fn scope_score(scope: &str, p: &([f64; 5], [f64; 5])) -> (f64, f64) {
+    let parts: &[usize] = match scope {
+        "1h" => &[0, 1],
+        "2h" => &[2, 3, 4],
+        "1q" => &[0],
+        "2q" => &[1],
+        "3q" => &[2],
+        "4q" => &[3],
+        other => panic!("unexpected scope {other}"),
+    };
+    (
+        parts.iter().map(|&i| p.0[i]).sum(),
+        parts.iter().map(|&i| p.1[i]).sum(),
+    )
 }
 
 /// A listed bet's status by hand from the game's final score.
@@ -98,7 +138,7 @@ fn headless_replay_settles_paper_bets_and_reports_clv() {
         &config,
         format!(
             "sources:\n  - type: replay\n    games_path: {games}\n    time_compression: 25920.0\n    market_hours: 144.0\n\
-             analytics:\n  value_threshold: 0.01\n  ratings:\n    games_path: {games}\n\
+             analytics:\n  value_threshold: 0.01\n  ratings:\n    games_path: {games}\n  periods:\n    gate:\n      enabled: false\n\
              alerts:\n  rules:\n    new_edge_min_ev: 0.01\n\
              ingestion:\n  scheduler:\n    interval_seconds: 1.0\n"
         ),
@@ -137,13 +177,19 @@ fn headless_replay_settles_paper_bets_and_reports_clv() {
         "no paper bet settled in 60 s ({} bets):\n{log_tail}",
         bets.len()
     );
+    let periods = periods();
     for b in &settled {
-        let (home, away) = finals[b["event_id"].as_str().unwrap()];
+        let id = b["event_id"].as_str().unwrap();
+        let (home, away) = match b["scope"].as_str().unwrap() {
+            "game" => finals[id],
+            scope => {
+                let p = periods
+                    .get(id)
+                    .unwrap_or_else(|| panic!("a period bet settled without period scores: {b}"));
+                scope_score(scope, p)
+            }
+        };
         let (d, stake) = (b["decimal"].as_f64().unwrap(), b["stake"].as_f64().unwrap());
-        assert_eq!(
-            b["scope"], "game",
-            "only full-game bets grade from final scores: {b}"
-        );
         let status = status_by_hand(b, home, away);
         let pnl = match status {
             "won" => stake * (d - 1.0),
@@ -154,9 +200,21 @@ fn headless_replay_settles_paper_bets_and_reports_clv() {
         let got = b["pnl"].as_f64().unwrap();
         assert!((got - pnl).abs() < 1e-9, "{b}: pnl {got} by hand {pnl}");
     }
-    // Bets on halves and quarters wait for period scores the file does not have.
+    // Halves and quarters settle from the period scores (the gate is off here so period
+    // edges are paper-traded at the same 1% as full games); a game without period scores
+    // would leave them ungraded, with the reason.
+    let period_settled = settled.iter().filter(|b| b["scope"] != "game").count();
+    assert!(
+        period_settled > 0,
+        "no half or quarter bet settled ({} bets):\n{log_tail}",
+        bets.len()
+    );
     for b in bets.iter().filter(|b| b["status"] == "ungraded") {
         assert_ne!(b["scope"], "game", "{b}");
+        assert!(
+            !periods.contains_key(b["event_id"].as_str().unwrap()),
+            "{b}"
+        );
         assert!(b["pnl"].is_null(), "{b}");
     }
     // Closing-line value on every bet whose game kicked off while the engine watched it.
@@ -209,9 +267,10 @@ fn headless_replay_settles_paper_bets_and_reports_clv() {
         total["count"], total["settled"], pnl, staked, mean, lo, hi, beat * 100.0
     );
     eprintln!(
-        "{} paper bets, {} settled, {} with CLV",
+        "{} paper bets, {} settled ({} on halves and quarters), {} with CLV",
         bets.len(),
         settled.len(),
+        period_settled,
         valued
     );
 }

@@ -393,6 +393,9 @@ pub fn scan(g: &GlobalArgs, a: &ScanArgs) -> Outcome {
 }
 
 pub fn backtest(g: &GlobalArgs, a: &BacktestArgs) -> Outcome {
+    if let Some(file) = &a.periods {
+        return super::period_backtest::run(g, a, file);
+    }
     if let Some(dir) = &a.odds {
         return super::odds_archive::backtest(g, a, dir);
     }

@@ -6,7 +6,10 @@
 //! an invalid configuration).
 
 use super::{load_config, Failure, Outcome};
-use crate::cli::{DataArgs, DataCommand, DataStatusArgs, DataUpdateArgs, GlobalArgs, OutputFormat};
+use crate::cli::{
+    DataArgs, DataCommand, DataImportPeriodsArgs, DataStatusArgs, DataUpdateArgs, GlobalArgs,
+    OutputFormat,
+};
 use crate::data::{self, Change, DataStatus, UpdateReport, UpdateRequest};
 use anyhow::Context as _;
 use std::fmt::Write as _;
@@ -19,6 +22,7 @@ pub fn run(g: &GlobalArgs, a: &DataArgs) -> Outcome {
         DataCommand::Update(u) => run_update(g, u),
         DataCommand::Status(s) => run_status(g, s),
         DataCommand::ImportOdds(i) => super::odds_archive::import(g, i),
+        DataCommand::ImportPeriods(i) => import_periods(g, i),
     }
 }
 
@@ -113,6 +117,12 @@ pub fn render_update(r: &UpdateReport) -> String {
     if let Some(p) = &r.previous_path {
         let _ = writeln!(o, "  previous file kept as {}", p.display());
     }
+    if let Some(n) = r.period_games {
+        let _ = writeln!(
+            o,
+            "  period scores kept: {n} games, each summing to its final"
+        );
+    }
     let Some(c) = r
         .changes
         .as_ref()
@@ -141,6 +151,35 @@ fn render_change(o: &mut String, label: &str, ch: &Change) {
     if more > 0 && !ch.examples.is_empty() {
         let _ = writeln!(o, "    (and {more} earlier)");
     }
+}
+
+/// Checks a period-scores file like the games file (layout, values, every game known and
+/// summing to its final) and puts it in place as `periods.csv` beside the games file,
+/// atomically. A bad file changes nothing and exits 1 naming file, line and column.
+fn import_periods(g: &GlobalArgs, a: &DataImportPeriodsArgs) -> Outcome {
+    let cfg = load_config(g)?.config;
+    let games_path = PathBuf::from(&cfg.analytics.ratings.games_path);
+    let games = crate::pricing::load_games(&games_path)
+        .map_err(anyhow::Error::new)
+        .context("data import-periods")?;
+    let scores = data::periods::load(&a.file)
+        .and_then(|s| data::periods::check_against_games(&a.file, &s, &games).map(|_| s))
+        .map_err(anyhow::Error::new)
+        .context("data import-periods changed nothing")?;
+    let bytes =
+        std::fs::read(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
+    let target = data::periods::path_beside(&games_path);
+    let temp = target.with_extension("csv.import");
+    data::files::write_atomic(&target, &temp, &bytes)
+        .map_err(anyhow::Error::new)
+        .context("data import-periods")?;
+    let _ = writeln!(
+        std::io::stdout().lock(),
+        "imported {} games of period scores into {}",
+        scores.len(),
+        target.display()
+    );
+    Ok(())
 }
 
 fn run_status(g: &GlobalArgs, a: &DataStatusArgs) -> Outcome {
@@ -183,6 +222,26 @@ pub fn render_status(s: &DataStatus) -> String {
     for (k, v) in rows {
         let _ = writeln!(o, "{k:<20} {v}");
     }
+    let p = &s.periods;
+    let periods = match (&p.games, &p.error) {
+        (_, Some(e)) => format!("{} (not used: {e})", p.path.display()),
+        (Some(n), None) => format!(
+            "{} ({n} games{})",
+            p.path.display(),
+            p.seasons
+                .map(|(a, b)| if a == b {
+                    format!(", {a}")
+                } else {
+                    format!(", {a}-{b}")
+                })
+                .unwrap_or_default()
+        ),
+        (None, None) => format!(
+            "{} absent (optional; halves and quarters stay ungraded)",
+            p.path.display()
+        ),
+    };
+    let _ = writeln!(o, "{:<20} {periods}", "periods");
     o
 }
 

@@ -15,6 +15,7 @@ pub mod ingest;
 pub mod load;
 pub mod odds_archive;
 pub mod outcome;
+pub mod period_backtest;
 pub mod scan_kind;
 pub mod serve;
 pub mod status;

@@ -7,6 +7,31 @@ use crate::cli::{GlobalArgs, LogFormat, ValidateConfigArgs};
 use crate::config;
 use std::io::Write;
 
+/// The period gate's state as the engine would decide it now: the period backtest on the
+/// period-scores file beside the games file (run only once the file holds enough games).
+fn period_gate_line(cfg: &config::Config) -> String {
+    let games_path = std::path::PathBuf::from(&cfg.analytics.ratings.games_path);
+    let games = match crate::pricing::load_games(&games_path) {
+        Ok(g) => g,
+        Err(e) => return format!("analytics.periods.gate (state) = unknown: {e}"),
+    };
+    let periods_path = crate::data::periods::path_beside(&games_path);
+    let periods = match crate::data::periods::load_optional(&periods_path).and_then(|p| {
+        p.map(|p| crate::data::periods::check_against_games(&periods_path, &p, &games).map(|_| p))
+            .transpose()
+    }) {
+        Ok(p) => p,
+        Err(e) => return format!("analytics.periods.gate (state) = closed: {e}"),
+    };
+    let gate = crate::evaluation::periods::gate(&games, periods.as_ref(), &cfg.analytics);
+    format!(
+        "analytics.periods.gate (state) = {}: {}; half and quarter edges need EV >= {:.1}%",
+        gate.state,
+        gate.reason,
+        100.0 * gate.min_ev
+    )
+}
+
 pub fn run(g: &GlobalArgs, a: &ValidateConfigArgs) -> Outcome {
     let req = load_request(g);
     let json = g.log_format == Some(LogFormat::Json);
@@ -35,6 +60,7 @@ pub fn run(g: &GlobalArgs, a: &ValidateConfigArgs) -> Outcome {
                 for line in loaded.effective_lines() {
                     let _ = writeln!(out, "{line}");
                 }
+                let _ = writeln!(out, "{}", period_gate_line(&loaded.config));
             }
             if a.warnings_as_errors && !loaded.warnings.is_empty() {
                 return Err(Failure::Usage(format!(

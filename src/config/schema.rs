@@ -393,6 +393,72 @@ pub struct AnalyticsConfig {
     pub bankroll: BankrollConfig,
     pub markets: MarketsConfig,
     pub futures: FuturesConfig,
+    pub periods: PeriodsConfig,
+}
+
+/// Halves and quarters: how second-half bets are graded, and the gate that holds period edges
+/// to a stricter rule until the period backtest on the user's own period scores shows the
+/// model calibrated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PeriodsConfig {
+    /// Second-half bets count overtime points (how most books grade them); false grades the
+    /// regulation second half only.
+    pub second_half_overtime: bool,
+    pub gate: PeriodGateConfig,
+    /// Whether the period backtest on the user's file opened the gate: set by the engine, never
+    /// read from a file. Unknown (a one-shot command) counts as closed.
+    #[serde(skip)]
+    pub gate_open: bool,
+}
+
+impl Default for PeriodsConfig {
+    fn default() -> Self {
+        PeriodsConfig {
+            second_half_overtime: true,
+            gate: PeriodGateConfig::default(),
+            gate_open: false,
+        }
+    }
+}
+
+impl PeriodsConfig {
+    /// The EV a period opportunity needs: the gate's while it is closed.
+    pub fn min_ev(&self, value_threshold: f64) -> f64 {
+        if self.gate.enabled && !self.gate_open {
+            value_threshold.max(self.gate.min_ev)
+        } else {
+            value_threshold
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PeriodGateConfig {
+    /// false: periods are held to analytics.value_threshold like full games.
+    pub enabled: bool,
+    /// The gate opens when the period backtest's largest calibration error (blend, buckets of
+    /// at least `min_bucket` predictions) is at most this (probability, 0.015 = 1.5 points).
+    pub tolerance: f64,
+    /// Predictions a calibration bucket needs to count.
+    pub min_bucket: usize,
+    /// Games the period-scores file needs before the gate can open.
+    pub min_games: usize,
+    /// EV a half or quarter opportunity (edge, alert, paper bet) needs while the gate is closed.
+    pub min_ev: f64,
+}
+
+impl Default for PeriodGateConfig {
+    fn default() -> Self {
+        PeriodGateConfig {
+            enabled: true,
+            tolerance: 0.015,
+            min_bucket: 200,
+            min_games: 200,
+            min_ev: 0.05,
+        }
+    }
 }
 
 impl Default for AnalyticsConfig {
@@ -417,6 +483,7 @@ impl Default for AnalyticsConfig {
             bankroll: BankrollConfig::default(),
             markets: MarketsConfig::default(),
             futures: FuturesConfig::default(),
+            periods: PeriodsConfig::default(),
         }
     }
 }

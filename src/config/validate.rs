@@ -541,6 +541,48 @@ pub fn check_ranges(m: &Merged, c: &Config) -> Vec<Issue> {
     );
 
     let a = &c.analytics;
+    let pg = &a.periods.gate;
+    k.range(
+        "analytics.periods.gate.tolerance",
+        pg.tolerance,
+        0.0,
+        true,
+        0.5,
+        false,
+    );
+    k.range(
+        "analytics.periods.gate.min_ev",
+        pg.min_ev,
+        0.0,
+        false,
+        1.0,
+        true,
+    );
+    k.range(
+        "analytics.periods.gate.min_bucket",
+        pg.min_bucket as f64,
+        1.0,
+        false,
+        1e9,
+        false,
+    );
+    k.range(
+        "analytics.periods.gate.min_games",
+        pg.min_games as f64,
+        1.0,
+        false,
+        1e9,
+        false,
+    );
+    if pg.enabled && pg.min_ev < a.value_threshold {
+        k.warn(
+            "analytics.periods.gate.min_ev",
+            format!(
+                "{} is below analytics.value_threshold ({}): a closed gate holds periods to nothing stricter",
+                pg.min_ev, a.value_threshold
+            ),
+        );
+    }
     k.range(
         "analytics.value_threshold",
         a.value_threshold,

@@ -10,6 +10,7 @@
 pub mod check;
 pub mod fetch;
 pub mod files;
+pub mod periods;
 pub mod update;
 
 pub use check::{Change, Changes};

@@ -72,6 +72,9 @@ pub struct UpdateReport {
     pub last_modified: Option<String>,
     /// Null when there was no old file to compare with.
     pub changes: Option<Changes>,
+    /// Games in the period-scores file beside the games file, kept and checked against the
+    /// new finals; null when there is none (it is optional).
+    pub period_games: Option<usize>,
     /// Things the operator should know that did not stop the update.
     pub warnings: Vec<String>,
 }
@@ -158,6 +161,7 @@ pub fn update(req: &UpdateRequest) -> Result<UpdateReport, DataError> {
         etag: None,
         last_modified: None,
         changes: None,
+        period_games: None,
         warnings: Vec::new(),
     };
     let (validators, content_type) = match fetched {
@@ -186,6 +190,21 @@ pub fn update(req: &UpdateRequest) -> Result<UpdateReport, DataError> {
         .as_deref()
         .map(|old| check::compare(&shown_url, &paths.games, old, &new_games))
         .transpose()?;
+    // The period scores are kept: a new games file that contradicts them (a corrected final,
+    // a game moved to another week) is refused, naming the row.
+    let periods_path = super::periods::path_beside(&paths.games);
+    let period_games = super::periods::load_optional(&periods_path)
+        .and_then(|p| {
+            p.map(|p| {
+                super::periods::check_against_games(&periods_path, &p, &new_games).map(|_| p.len())
+            })
+            .transpose()
+        })
+        .map_err(|e| DataError::Regression {
+            url: shown_url.clone(),
+            path: paths.games.clone(),
+            message: format!("the kept period scores do not agree with the download: {e}"),
+        })?;
     let sha256 = files::sha256_hex(&body);
     let outcome = if Some(&sha256) == old_sha.as_ref() {
         Outcome::Unchanged
@@ -214,6 +233,7 @@ pub fn update(req: &UpdateRequest) -> Result<UpdateReport, DataError> {
     r.etag = validators.etag;
     r.last_modified = validators.last_modified;
     r.changes = changes;
+    r.period_games = period_games;
     r.warnings = warnings;
     Ok(r)
 }
@@ -236,6 +256,40 @@ pub struct DataStatus {
     /// The file differs from what was fetched (edited or replaced by hand); null when never
     /// fetched.
     pub modified_since_fetch: Option<bool>,
+    /// The optional period-scores file beside the games file.
+    pub periods: PeriodsStatus,
+}
+
+/// What the period-scores file holds: `games` null when it is absent; `error` set when it does
+/// not load or disagrees with the games file (grading of halves and quarters then skips it).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PeriodsStatus {
+    pub path: PathBuf,
+    pub games: Option<usize>,
+    pub seasons: Option<(i32, i32)>,
+    pub error: Option<String>,
+}
+
+fn periods_status(games_path: &Path, games: &[GameRecord]) -> PeriodsStatus {
+    let path = super::periods::path_beside(games_path);
+    let mut st = PeriodsStatus {
+        path: path.clone(),
+        games: None,
+        seasons: None,
+        error: None,
+    };
+    match super::periods::load_optional(&path) {
+        Ok(None) => {}
+        Ok(Some(p)) => {
+            st.games = Some(p.len());
+            st.seasons = p.seasons();
+            if let Err(e) = super::periods::check_against_games(&path, &p, games) {
+                st.error = Some(e.to_string());
+            }
+        }
+        Err(e) => st.error = Some(e.to_string()),
+    }
+    st
 }
 
 /// What the games file at `path` holds and where it came from.
@@ -271,5 +325,6 @@ pub fn status(path: &Path) -> Result<DataStatus, DataError> {
         etag: sidecar.as_ref().and_then(|s| s.etag.clone()),
         last_modified: sidecar.as_ref().and_then(|s| s.last_modified.clone()),
         sha256,
+        periods: periods_status(path, &games),
     })
 }

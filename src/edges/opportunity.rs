@@ -144,9 +144,14 @@ pub fn find_opportunities(
             let fair = fair_cond * action;
             let ev = expected_value(fair, push, d);
             let worst_case_ev = expected_value(worst_cond * action, push, d);
-            if ev < cfg.value_threshold
-                || (cfg.worst_case_gate && worst_case_ev < cfg.value_threshold)
-            {
+            // Halves and quarters need the period gate's EV until the period backtest on the
+            // user's own scores has shown the model calibrated.
+            let threshold = if key.scope == Scope::Game {
+                cfg.value_threshold
+            } else {
+                cfg.periods.min_ev(cfg.value_threshold)
+            };
+            if ev < threshold || (cfg.worst_case_gate && worst_case_ev < threshold) {
                 continue;
             }
             let kelly_full = kelly(fair, push, d);

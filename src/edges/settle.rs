@@ -1,8 +1,8 @@
-//! Grading a bet from a final score: won, lost or push, and its P&L at the bet's price. Pure;
-//! halves and quarters need period scores the results file does not have, so they are left
-//! ungraded with that reason.
+//! Grading a bet from a final score, or for halves and quarters from the game's period scores:
+//! won, lost or push, and its P&L at the bet's price. Pure; a period bet on a game with no
+//! period scores is left ungraded with that reason.
 
-use crate::domain::{MarketKind, Scope, Selection};
+use crate::domain::{MarketKind, PeriodLine, Scope, Selection};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Grade {
@@ -45,7 +45,19 @@ fn by_sign(x: f64) -> Grade {
     }
 }
 
-/// Grades a bet (market, scope, selection and line as stored) on the final `home`-`away` score.
+/// What a game's bets are graded on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GameScores<'a> {
+    /// Final (home, away) score, overtime included.
+    pub final_score: (i32, i32),
+    /// Quarter and overtime points, when the period-scores file has the game.
+    pub periods: Option<&'a PeriodLine>,
+    /// Whether second-half bets count overtime (`analytics.periods.second_half_overtime`).
+    pub second_half_overtime: bool,
+}
+
+/// Grades a bet (market, scope, selection and line as stored) on the final `home`-`away` score;
+/// halves and quarters are ungraded (no period scores).
 pub fn grade(
     market: &str,
     scope: &str,
@@ -54,6 +66,28 @@ pub fn grade(
     home: i32,
     away: i32,
 ) -> Grade {
+    grade_on(
+        market,
+        scope,
+        selection,
+        line,
+        &GameScores {
+            final_score: (home, away),
+            periods: None,
+            second_half_overtime: true,
+        },
+    )
+}
+
+/// Grades a bet on the score of its scope: the final for the game, the sum of the period
+/// scores for a half or quarter.
+pub fn grade_on(
+    market: &str,
+    scope: &str,
+    selection: &str,
+    line: Option<f64>,
+    scores: &GameScores<'_>,
+) -> Grade {
     let (Ok(m), Ok(sc), Ok(sel)) = (
         market.parse::<MarketKind>(),
         scope.parse::<Scope>(),
@@ -61,12 +95,16 @@ pub fn grade(
     ) else {
         return Grade::Ungraded(format!("unknown market {market} {scope} {selection}"));
     };
-    if sc != Scope::Game {
-        return Grade::Ungraded(format!(
-            "{} needs period scores; the results file has final scores only",
-            sc.as_str()
-        ));
-    }
+    let (home, away) = match (sc, scores.periods) {
+        (Scope::Game, _) => scores.final_score,
+        (_, Some(p)) => p.score(sc, scores.second_half_overtime),
+        (_, None) => {
+            return Grade::Ungraded(format!(
+                "{} needs period scores; periods.csv has no row for this game",
+                sc.as_str()
+            ))
+        }
+    };
     let (h, a) = (f64::from(home), f64::from(away));
     let need_line = || line.ok_or_else(|| Grade::Ungraded("no line stored".into()));
     let g = match (m, sel) {
@@ -149,6 +187,41 @@ mod tests {
             Grade::Ungraded(_)
         ));
         assert!(matches!(g("spread", "home", None), Grade::Ungraded(_)));
+    }
+
+    #[test]
+    fn halves_and_quarters_from_period_scores() {
+        // 2025_12_IND_KC: KC (home) 0 9 0 11, 3 in overtime; IND 7 7 6 0.
+        let p = PeriodLine {
+            home: [0, 9, 0, 11, 3],
+            away: [7, 7, 6, 0, 0],
+        };
+        let on = |ot: bool| GameScores {
+            final_score: (23, 20),
+            periods: Some(&p),
+            second_half_overtime: ot,
+        };
+        let g =
+            |m: &str, s: &str, sel: &str, l: Option<f64>, ot: bool| grade_on(m, s, sel, l, &on(ot));
+        assert_eq!(g("moneyline", "1h", "away", None, true), Grade::Won);
+        assert_eq!(g("total", "2h", "over", Some(19.5), true), Grade::Won);
+        assert_eq!(g("total", "2h", "over", Some(19.5), false), Grade::Lost);
+        assert_eq!(g("total", "2h", "under", Some(17.0), false), Grade::Push);
+        assert_eq!(g("moneyline_3way", "1q", "away", None, true), Grade::Won);
+        assert_eq!(g("spread", "4q", "home", Some(-10.5), true), Grade::Won);
+        assert_eq!(
+            g("team_total", "3q", "home_under", Some(0.5), true),
+            Grade::Won
+        );
+        assert_eq!(g("moneyline", "game", "home", None, false), Grade::Won);
+        let none = GameScores {
+            periods: None,
+            ..on(true)
+        };
+        match grade_on("total", "2q", "over", Some(13.5), &none) {
+            Grade::Ungraded(why) => assert!(why.contains("period scores"), "{why}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use crate::config::schema::AnalyticsConfig;
 use crate::domain::{Event, MarketKind, Scope, Selection};
 use crate::edges::clv::{self, BetLine, LineModel};
-use crate::edges::settle::{grade, Grade};
+use crate::edges::settle::{grade_on, GameScores, Grade};
 use crate::pricing::model::{GameInputs, ScoreModel};
 use crate::pricing::PricingEngine;
 use crate::store::bets::{Bet, BetFilter};
@@ -17,6 +17,9 @@ use std::sync::Arc;
 pub struct PassInputs<'a> {
     /// Final scores (home, away) by nflverse `game_id`.
     pub finals: &'a HashMap<String, (i32, i32)>,
+    /// Quarter scores by `game_id` (the optional periods.csv): halves and quarters are graded
+    /// from them, and stay ungraded without.
+    pub periods: &'a crate::data::periods::PeriodScores,
     /// The model that values moved lines; without it a moved line has no CLV.
     pub pricing: Option<Arc<PricingEngine>>,
     pub analytics: &'a AnalyticsConfig,
@@ -145,13 +148,30 @@ pub async fn run_pass(
         else {
             continue;
         };
-        let g = grade(&b.market, &b.scope, &b.selection, b.line, home, away);
+        let scores = GameScores {
+            final_score: (home, away),
+            periods: inp
+                .periods
+                .get(game_id)
+                .or_else(|| inp.periods.get(&b.event_id)),
+            second_half_overtime: inp.analytics.periods.second_half_overtime,
+        };
+        let g = grade_on(&b.market, &b.scope, &b.selection, b.line, &scores);
         if matches!(g, Grade::Ungraded(_)) && b.status == "ungraded" {
             continue;
         }
         let note = match &g {
             Grade::Ungraded(why) => why.clone(),
-            _ => format!("final {home}-{away}"),
+            _ => match b.scope.parse::<Scope>() {
+                Ok(sc) if sc != Scope::Game => {
+                    let (h, a) = scores
+                        .periods
+                        .map(|p| p.score(sc, scores.second_half_overtime))
+                        .unwrap_or((home, away));
+                    format!("{} {h}-{a} (final {home}-{away})", sc.as_str())
+                }
+                _ => format!("final {home}-{away}"),
+            },
         };
         let pnl = g.pnl(b.decimal, b.stake);
         if store

@@ -121,6 +121,10 @@ pub struct Pass<'a> {
 pub struct Pricer {
     engine: std::sync::Arc<PricingEngine>,
     cfg: Config,
+    /// The period scores beside the games file (empty when there are none).
+    periods: std::sync::Arc<crate::data::periods::PeriodScores>,
+    /// Whether period edges are held to the gate's EV (see `evaluation::periods::gate`).
+    period_gate: crate::domain::PeriodGate,
 }
 
 impl Pricer {
@@ -130,10 +134,40 @@ impl Pricer {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| cfg.analytics.ratings.games_path.clone().into());
         let games = games::load_games(&path)?;
+        let engine = std::sync::Arc::new(PricingEngine::from_games(&games, &cfg.analytics)?);
+        // The period scores are optional: a file that does not load or disagrees with the
+        // games file grades nothing and keeps the gate closed, with the reason in the log.
+        let periods_path = crate::data::periods::path_beside(&path);
+        let periods = crate::data::periods::load_optional(&periods_path)
+            .and_then(|p| {
+                p.map(|p| {
+                    crate::data::periods::check_against_games(&periods_path, &p, &games).map(|_| p)
+                })
+                .transpose()
+            })
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "period scores not used");
+                None
+            });
+        let period_gate =
+            crate::evaluation::periods::gate(&games, periods.as_ref(), &cfg.analytics);
+        let mut cfg = cfg.clone();
+        cfg.analytics.periods.gate_open = period_gate.is_open();
         Ok(Pricer {
-            engine: std::sync::Arc::new(PricingEngine::from_games(&games, &cfg.analytics)?),
-            cfg: cfg.clone(),
+            engine,
+            cfg,
+            periods: std::sync::Arc::new(periods.unwrap_or_default()),
+            period_gate,
         })
+    }
+
+    /// Quarter scores by game, from the period-scores file beside the games file.
+    pub fn periods(&self) -> &std::sync::Arc<crate::data::periods::PeriodScores> {
+        &self.periods
+    }
+
+    pub fn period_gate(&self) -> &crate::domain::PeriodGate {
+        &self.period_gate
     }
 
     pub fn config(&self) -> &Config {

@@ -100,6 +100,8 @@ struct Ctx {
     lead_tried: Option<std::time::Instant>,
     /// Final scores by game id, from the games file the pricer loaded.
     finals: Arc<std::collections::HashMap<String, (i32, i32)>>,
+    /// Quarter scores by game id, from the period-scores file beside it.
+    periods: Arc<crate::data::periods::PeriodScores>,
     /// Bets this process has already tried to value at the close.
     clv_tried: std::collections::HashSet<i64>,
     /// The ledger as of the last refresh.
@@ -202,6 +204,7 @@ impl Engine {
             leader: None,
             lead_tried: None,
             finals: Arc::default(),
+            periods: Arc::default(),
             clv_tried: Default::default(),
             bets_view: Default::default(),
             futures: super::futures::FuturesService::new(&cfg),
@@ -359,6 +362,10 @@ impl Ctx {
                                 tracing::info!(finals = finals.len(), "pricing model fitted");
                             }
                             self.finals = Arc::new(finals);
+                            self.periods = p.periods().clone();
+                            let gate = p.period_gate();
+                            tracing::info!(state = gate.state, reason = %gate.reason, min_ev = gate.min_ev, "period gate");
+                            self.cfg.analytics.periods.gate_open = gate.is_open();
                             self.pricer = Some(Arc::new(p));
                         }
                         Ok(Err(e)) if self.pricer.is_some() => tracing::error!(error = %e, "cannot refit from the new games file; pricing goes on with the previous model"),
@@ -707,6 +714,7 @@ impl Ctx {
         }
         let inputs = super::bets::PassInputs {
             finals: &self.finals,
+            periods: &self.periods,
             pricing: Some(pricer.engine().clone()),
             analytics: &self.cfg.analytics,
             final_delay_ms: Some(results_delay_ms(&self.cfg)),
@@ -886,6 +894,7 @@ impl Ctx {
                 value_threshold: cfg.analytics.value_threshold,
                 bankroll: cfg.analytics.bankroll.initial,
                 iterations: self.opts.iterations,
+                period_gate: self.pricer.as_ref().map(|p| p.period_gate().clone()),
             },
             ingest,
             events,

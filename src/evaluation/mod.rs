@@ -16,6 +16,7 @@ pub mod bets;
 pub mod books;
 pub mod cross_book;
 pub mod game;
+pub mod periods;
 pub mod report;
 pub mod stats;
 

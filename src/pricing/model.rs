@@ -1,8 +1,8 @@
 //! The game model: an exact joint distribution of (home points, away points) for each scope.
 //! Full game: margin from the key-number table (centred on the expected margin), total given
 //! the margin from a key-number-weighted normal of the margin's parity whose centre rises with
-//! |margin| (see [`ScoreModel`]). Halves and quarters: team scores from the possession model in
-//! `period`, with means that add up to the game's. Every market is a sum over this grid: prices
+//! |margin| (see [`ScoreModel`]). Halves and quarters: the period model fitted to measured
+//! quarter and half scores (`period`), with means that add up to the game's. Every market is a sum over this grid: prices
 //! are exact, and Monte Carlo is only the check that the grid says what it should.
 
 use super::games::GameRecord;
@@ -138,8 +138,8 @@ const TOTAL_SHRINK: f64 = 8.0;
 ///   decided by more score more: fitted on history), reweighted by the totals' key-number table
 ///   (37, 41, 44, 47, 51 ... are likelier than a normal says) and re-centred so the grid's mean
 ///   total is the model's;
-/// - halves and quarters split each team's expected points by the period's scoring share, so
-///   period means add up to the game's (quarters leave about 1% for overtime).
+/// - halves and quarters come from the period model fitted to measured period scores
+///   (`period`): each team's quarter and overtime means add up to its game expectation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreModel {
     keys: KeyNumberTable,
@@ -486,26 +486,10 @@ impl TotalColumns {
     }
 }
 
+/// A period's joint from the fitted period model; a grid with no mass (which the model never
+/// builds) is a uniform one rather than a panic.
 fn period_joint(inputs: &GameInputs, scope: Scope) -> JointPmf {
-    let (home_mean, away_mean) = period::team_means(inputs, scope);
-    let home = period::team_points_pmf(home_mean, scope);
-    let away = period::team_points_pmf(away_mean, scope);
-    let side = home.len().max(away.len());
-    let mut probs = vec![0.0; side * side];
-    // The grid's sum builds up in index order as it is written (cells left at zero add
-    // nothing), as `JointPmf::from_cells` would sum it.
-    let mut sum = -0.0f64;
-    for (row, ph) in probs.chunks_exact_mut(side).zip(&home) {
-        for (cell, pa) in row.iter_mut().zip(&away) {
-            *cell = ph * pa;
-            sum += *cell;
-        }
-    }
-    if sum.is_finite() && sum > 0.0 {
-        JointPmf::normalised(side, probs, sum)
-    } else {
-        uniform(side)
-    }
+    period::joint(inputs, scope).unwrap_or_else(|| uniform(period::QUARTER_SIDE))
 }
 
 fn uniform(side: usize) -> JointPmf {

@@ -332,6 +332,13 @@ pub fn snapshot_with_edges(n: usize) -> Snapshot {
         value_threshold: 0.02,
         bankroll: 2000.0,
         iterations: 15_000,
+        period_gate: Some(nflreadpy_betting::domain::PeriodGate {
+            state: "closed",
+            reason: "the period-scores file has 14 games; the gate needs 200 (analytics.periods.gate.min_games)".into(),
+            min_ev: 0.05,
+            games: 14,
+            largest_calibration_error: None,
+        }),
     };
     Snapshot {
         taken_ms: taken,
@@ -771,7 +778,8 @@ pub fn detail_for(edge: &EdgeRow) -> DetailView {
 }
 
 /// A ledger with every state the Bets pane draws: open with a live and a recorded CLV, open
-/// with no CLV yet, won, lost, push, void and ungraded.
+/// with no CLV yet, won, lost, push, void and ungraded; a first half and a second quarter
+/// settled from period scores, a first quarter still ungraded.
 fn fixture_bets() -> BetsView {
     // (id, event, market, selection, line, book, decimal, status, pnl, clv, clv recorded)
     type Spec<'a> = (
@@ -845,7 +853,7 @@ fn fixture_bets() -> BetsView {
             "2025_10_MIA_BUF",
             "total",
             "under",
-            Some(47.5),
+            Some(13.5),
             "pinnacle",
             1.87,
             "lost",
@@ -901,7 +909,13 @@ fn fixture_bets() -> BetsView {
                 paper: id % 2 == 0,
                 event_id: event.into(),
                 market: market.into(),
-                scope: if status == "ungraded" { "1q" } else { "game" }.into(),
+                scope: match id {
+                    0 => "1q",
+                    3 => "2q",
+                    4 => "1h",
+                    _ => "game",
+                }
+                .into(),
                 selection: sel.into(),
                 line,
                 book: book.into(),

@@ -124,6 +124,9 @@ pub struct Meta {
     pub value_threshold: f64,
     pub bankroll: f64,
     pub iterations: u32,
+    /// Whether half and quarter edges are held to the period gate's EV; null until the model
+    /// is fitted.
+    pub period_gate: Option<crate::domain::PeriodGate>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]

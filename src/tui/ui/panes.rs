@@ -286,6 +286,14 @@ fn edges(frame: &mut Frame, area: Rect, cx: &Ctx, focused: bool) {
         info.push(Span::styled(" · filter ", r.muted));
         info.push(Span::styled(ev.filter_text.clone(), r.accent));
     }
+    // Halves and quarters are held to the period gate's EV until the period backtest on the
+    // user's own scores shows the model calibrated.
+    if let Some(gate) = cx.snap.meta.period_gate.as_ref().filter(|g| !g.is_open()) {
+        info.push(Span::styled(
+            format!(" · periods EV>={}", format::signed_pct(gate.min_ev, 0)),
+            r.warn,
+        ));
+    }
     let block = pane_block(cx, Pane::Edges, focused, area.width, info);
     let inner = block.inner(area);
     frame.render_widget(block, area);
