@@ -10,6 +10,7 @@
 
 pub mod bracket;
 pub mod calibration;
+pub mod drift;
 pub mod forecast;
 pub mod inputs;
 pub mod league;

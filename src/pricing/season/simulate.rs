@@ -3,6 +3,13 @@
 //! tiebreakers, and the playoffs are played to a champion. Only counts are kept, so memory is
 //! flat in the number of simulations.
 //!
+//! Each simulated season first draws every club a strength shock, normal with spread `tau`
+//! (see `drift`), which moves the expected margin of each of its remaining games (and playoff
+//! games) by the difference of the two clubs' shocks. The shifted game is drawn exactly as well:
+//! its margin from the model's margin pmf at the shifted mean (one alias table per whole-point
+//! shift, built once per run), then its score from the game's own joint pmf given that margin.
+//! With `tau = 0` a game is drawn from its joint pmf directly.
+//!
 //! Reproducibility: simulations come in fixed chunks of [`SIM_CHUNK`], and chunk `k` draws
 //! everything (scores, coin tosses, playoff games) from its own stream
 //! [`montecarlo::stream`]`(seed, key, k)`; tallies are integer counts summed in any order. So
@@ -16,7 +23,9 @@ use super::MAX_TEAMS;
 use crate::pricing::alias::AliasTable;
 use crate::pricing::model::JointPmf;
 use crate::pricing::montecarlo::{key_of, mix64, stream};
+use crate::pricing::keynumbers::MAX_MARGIN;
 use rand::RngCore;
+use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
 /// Seasons per stream. Fixed forever: a given seed means the same numbers.
@@ -71,6 +80,86 @@ impl ScoreSampler {
     }
 }
 
+/// What the simulator asks of the game model.
+pub trait SeasonModel: Sync {
+    /// The full-game joint score pmf of schedule game `game` (one still to play).
+    fn joint(&self, game: usize) -> JointPmf;
+    /// Its margin pmf (index 0 = margin -MAX_MARGIN) with the expected margin moved by `shift`.
+    fn margin(&self, game: usize, shift: f64) -> Vec<f64>;
+    /// A playoff pairing's expected margin.
+    fn playoff_mean(&self, home: usize, away: usize, neutral: bool) -> f64;
+    /// A playoff game's chance for the side expected to win by `mean` (no ties in the playoffs).
+    fn win_at(&self, mean: f64) -> f64;
+}
+
+/// Most whole points a game's expected margin is shifted by; beyond, the shift is capped.
+const MAX_SHIFT: i32 = 20;
+
+/// A game drawn under strength shocks: a margin table per whole-point shift, then the score
+/// given the margin from the game's unshifted joint pmf.
+#[derive(Debug, Clone)]
+pub struct ShiftedSampler {
+    reach: i32,
+    margins: Vec<AliasTable>,
+    given: Vec<Option<ScoreSampler>>,
+}
+
+impl ShiftedSampler {
+    fn new(
+        joint: &JointPmf,
+        reach: i32,
+        margin_at: impl Fn(f64) -> Vec<f64>,
+    ) -> Option<ShiftedSampler> {
+        let margins = (-reach..=reach)
+            .map(|s| AliasTable::new(&margin_at(f64::from(s))))
+            .collect::<Option<Vec<_>>>()?;
+        let side = joint.side();
+        let width = 2 * MAX_MARGIN as usize + 1;
+        let mut cells: Vec<(Vec<f64>, Vec<(u8, u8)>)> = vec![(Vec::new(), Vec::new()); width];
+        for i in joint.support() {
+            let (h, a) = (i as usize / side, i as usize % side);
+            let m = h as i64 - a as i64 + i64::from(MAX_MARGIN);
+            if let Some(c) = usize::try_from(m).ok().and_then(|m| cells.get_mut(m)) {
+                c.0.push(joint.cells()[i as usize]);
+                c.1.push((h.min(255) as u8, a.min(255) as u8));
+            }
+        }
+        let given = cells
+            .into_iter()
+            .map(|(w, scores)| {
+                Some(ScoreSampler {
+                    table: AliasTable::new(&w)?,
+                    scores,
+                })
+            })
+            .collect();
+        Some(ShiftedSampler {
+            reach,
+            margins,
+            given,
+        })
+    }
+
+    #[inline]
+    fn draw(&self, shift: f64, r: u64) -> (u8, u8) {
+        let s = if shift.is_finite() {
+            (shift.round() as i32).clamp(-self.reach, self.reach)
+        } else {
+            0
+        };
+        let m = self.margins[(s + self.reach) as usize].sample((r >> 32) as u32);
+        match &self.given[m] {
+            Some(t) => t.draw(r as u32),
+            // A margin the unshifted grid never produces (mass below 1e-8 even when shifted):
+            // a typical score with that margin.
+            None => {
+                let d = m as i32 - MAX_MARGIN;
+                ((17 + d.max(0)) as u8, (17 + (-d).max(0)) as u8)
+            }
+        }
+    }
+}
+
 /// Everything a run needs, built once: the schedule, known scores, one sampler per remaining
 /// game and the playoff pairings' odds.
 #[derive(Debug, Clone)]
@@ -78,6 +167,9 @@ pub struct SeasonSim {
     sched: SeasonSchedule,
     known: Vec<(u8, u8)>,
     remaining: Vec<(u16, ScoreSampler)>,
+    /// With a positive spread, the same games' shifted samplers, in the same order.
+    shifted: Vec<ShiftedSampler>,
+    spread: f64,
     odds: PlayoffOdds,
 }
 
@@ -125,35 +217,60 @@ impl Tally {
 }
 
 impl SeasonSim {
-    /// `pmf(game)` is the exact joint score pmf of each game still to play; `win(home, away,
-    /// neutral)` a playoff side's chance to win.
-    pub fn new(
-        sched: SeasonSchedule,
-        pmf: impl Fn(usize) -> JointPmf + Sync,
-        win: impl Fn(usize, usize, bool) -> f64,
-    ) -> SeasonSim {
+    /// Builds the run: one sampler per game still to play, and with `spread > 0` (the
+    /// strength shocks' standard deviation, points) its shifted samplers.
+    pub fn new(sched: SeasonSchedule, model: &impl SeasonModel, spread: f64) -> SeasonSim {
+        let spread = if spread.is_finite() { spread.max(0.0) } else { 0.0 };
+        // Shifts reach four standard deviations of a difference of two shocks.
+        let reach = ((4.0 * std::f64::consts::SQRT_2 * spread).ceil() as i32).min(MAX_SHIFT);
         let todo: Vec<usize> = (0..sched.games.len())
             .filter(|&g| sched.games[g].result.is_none())
             .collect();
-        let remaining = todo
+        let built: Vec<(u16, ScoreSampler, Option<ShiftedSampler>)> = todo
             .par_iter()
             .filter_map(|&g| {
-                let sampler = ScoreSampler::new(&pmf(g)).or_else(ScoreSampler::tie)?;
-                Some((g as u16, sampler))
+                let joint = model.joint(g);
+                let sampler = ScoreSampler::new(&joint).or_else(ScoreSampler::tie)?;
+                let shifted = (spread > 0.0)
+                    .then(|| ShiftedSampler::new(&joint, reach, |s| model.margin(g, s)))
+                    .flatten();
+                Some((g as u16, sampler, shifted))
             })
             .collect();
+        // A game whose shifted tables could not be built keeps the whole run unshocked rather
+        // than mixing the two.
+        let all_shifted = spread > 0.0 && built.iter().all(|b| b.2.is_some());
+        let mut remaining = Vec::with_capacity(built.len());
+        let mut shifted = Vec::new();
+        for (g, s, sh) in built {
+            remaining.push((g, s));
+            if let (true, Some(sh)) = (all_shifted, sh) {
+                shifted.push(sh);
+            }
+        }
         let known = sched
             .games
             .iter()
             .map(|g| g.result.unwrap_or((0, 0)))
             .collect();
-        let odds = PlayoffOdds::new(sched.len(), win);
+        let odds = PlayoffOdds::new(
+            sched.len(),
+            |h, a, n| model.playoff_mean(h, a, n),
+            |m| model.win_at(m),
+        );
         SeasonSim {
             sched,
             known,
             remaining,
+            shifted,
+            spread: if all_shifted { spread } else { 0.0 },
             odds,
         }
+    }
+
+    /// The strength shocks' standard deviation this run draws (0: none).
+    pub fn spread(&self) -> f64 {
+        self.spread
     }
 
     pub fn schedule(&self) -> &SeasonSchedule {
@@ -192,6 +309,24 @@ impl SeasonSim {
     }
 
     fn one_season(&self, scores: &mut [(u8, u8)], rng: &mut impl RngCore, tally: &mut Tally) {
+        let mut shocks = [0.0f64; MAX_TEAMS];
+        if self.spread > 0.0 {
+            for s in shocks.iter_mut().take(self.sched.len()) {
+                let z: f64 = StandardNormal.sample(rng);
+                *s = self.spread * z;
+            }
+            for ((g, _), sh) in self.remaining.iter().zip(&self.shifted) {
+                let f = &self.sched.games[*g as usize];
+                let shift = shocks[f.home as usize] - shocks[f.away as usize];
+                scores[*g as usize] = sh.draw(shift, rng.next_u64());
+            }
+        } else {
+            self.draw_unshocked(scores, rng);
+        }
+        self.finish_season(scores, &shocks, rng, tally);
+    }
+
+    fn draw_unshocked(&self, scores: &mut [(u8, u8)], rng: &mut impl RngCore) {
         // Two draws per 64-bit output, high half first, as the game Monte Carlo does.
         let mut pairs = self.remaining.chunks_exact(2);
         for pair in pairs.by_ref() {
@@ -202,6 +337,15 @@ impl SeasonSim {
         if let [(g, s)] = pairs.remainder() {
             scores[*g as usize] = s.draw((rng.next_u64() >> 32) as u32);
         }
+    }
+
+    fn finish_season(
+        &self,
+        scores: &[(u8, u8)],
+        shocks: &[f64; MAX_TEAMS],
+        rng: &mut impl RngCore,
+        tally: &mut Tally,
+    ) {
         let st = Standings::new(&self.sched, scores);
         let ranks = rank_season(&st, rng);
         let seeds = self.sched.playoff_seeds();
@@ -215,7 +359,7 @@ impl SeasonSim {
         }
         let mut reached = [0u8; MAX_TEAMS];
         let playoff = [&ranks.order[0][..seeds], &ranks.order[1][..seeds]];
-        bracket::play(playoff, &self.odds, rng, &mut reached);
+        bracket::play(playoff, &self.odds, shocks, rng, &mut reached);
         for t in 0..self.sched.len() {
             tally.reached[t][reached[t] as usize] += 1;
         }
