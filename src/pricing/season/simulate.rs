@@ -392,3 +392,57 @@ pub fn first_pick(st: &Standings, rng: &mut impl RngCore) -> usize {
     }
     best.map_or(0, |b| b.3)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small joint pmf over scores 0..6 and its margin marginal on the model's margin axis.
+    fn joint_and_margin() -> (JointPmf, Vec<f64>) {
+        let side = 6;
+        let cells: Vec<f64> = (0..side * side)
+            .map(|i| 1.0 + ((i * 7) % 5) as f64)
+            .collect();
+        let joint = JointPmf::from_cells(side, cells).unwrap();
+        let mut margin = vec![0.0; 2 * MAX_MARGIN as usize + 1];
+        for h in 0..side {
+            for a in 0..side {
+                margin[(h as i32 - a as i32 + MAX_MARGIN) as usize] += joint.prob(h, a);
+            }
+        }
+        (joint, margin)
+    }
+
+    #[test]
+    fn unshifted_draws_reproduce_the_joint_exactly() {
+        let (joint, margin) = joint_and_margin();
+        let s = ShiftedSampler::new(&joint, 2, |_| margin.clone()).unwrap();
+        let pm = s.margins[2].probabilities();
+        let mut rebuilt = vec![0.0; 36];
+        for (m, given) in s.given.iter().enumerate() {
+            let Some(given) = given else { continue };
+            for ((h, a), p) in given.outcomes() {
+                rebuilt[h as usize * 6 + a as usize] += pm[m] * p;
+            }
+        }
+        for (i, (x, y)) in rebuilt.iter().zip(joint.cells()).enumerate() {
+            assert!((x - y).abs() < 1e-6, "cell {i}: {x} vs {y}");
+        }
+    }
+
+    #[test]
+    fn shifts_pick_their_table_and_are_capped() {
+        let (joint, margin) = joint_and_margin();
+        // Shift s puts every margin draw on +s (a point mass), so the drawn score shows it.
+        let s = ShiftedSampler::new(&joint, 3, |shift| {
+            let mut m = vec![0.0; margin.len()];
+            m[(shift as i32 + MAX_MARGIN) as usize] = 1.0;
+            m
+        })
+        .unwrap();
+        for (shift, want) in [(0.2, 0), (1.6, 2), (-2.4, -2), (40.0, 3), (f64::NAN, 0)] {
+            let (h, a) = s.draw(shift, 0x1234_5678_9abc_def0);
+            assert_eq!(i32::from(h) - i32::from(a), want, "shift {shift}");
+        }
+    }
+}
