@@ -121,3 +121,25 @@ fn playoff_odds_move_with_the_shock_and_are_fair_at_zero() {
     assert!(odds.chance(0, 1, true, f64::NAN).is_finite());
     assert!(odds.chance(0, 1, true, 1e9) <= 1.0 && odds.chance(0, 1, true, -1e9) >= 0.0);
 }
+
+#[test]
+fn the_shipped_model_draws_strength_shocks() {
+    use nflreadpy_betting::config::schema::AnalyticsConfig;
+    use nflreadpy_betting::pricing::known::Cutoff;
+    use nflreadpy_betting::pricing::season::inputs::season_sim;
+    use nflreadpy_betting::pricing::PricingEngine;
+    let games = load_games(concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv")).unwrap();
+    let engine = PricingEngine::from_games(&games, &AnalyticsConfig::default()).unwrap();
+    let sim = season_sim(&engine, 2024, &Cutoff::day("2024-11-01")).unwrap();
+    let model = engine.score_model(2024);
+    for i in 0..=320 {
+        let mean = -40.0 + 0.25 * i as f64;
+        let pmf = model.margin_pmf(mean);
+        assert!(
+            pmf.iter().all(|p| p.is_finite() && *p >= 0.0) && pmf.iter().sum::<f64>() > 0.0,
+            "mean {mean}"
+        );
+    }
+    // Fitted on 2002-2023 at week 9: a few points, as the calibration's checkpoints find.
+    assert!((2.0..7.0).contains(&sim.spread()), "{}", sim.spread());
+}

@@ -110,8 +110,12 @@ impl SeasonModel for EngineModel<'_> {
         )
     }
 
-    fn margin(&self, game: usize, shift: f64) -> Vec<f64> {
-        self.scores.margin_pmf(self.predict(game).margin + shift)
+    fn mean(&self, game: usize) -> f64 {
+        self.predict(game).margin
+    }
+
+    fn margin_at(&self, mean: f64) -> Vec<f64> {
+        self.scores.margin_pmf(mean)
     }
 
     fn playoff_mean(&self, home: usize, away: usize, neutral: bool) -> f64 {

@@ -15,6 +15,7 @@ pub mod forecast;
 pub mod inputs;
 pub mod league;
 pub mod schedule;
+pub mod shock;
 pub mod simulate;
 pub mod standings;
 pub mod tiebreak;

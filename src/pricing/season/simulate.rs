@@ -5,10 +5,10 @@
 //!
 //! Each simulated season first draws every club a strength shock, normal with spread `tau`
 //! (see `drift`), which moves the expected margin of each of its remaining games (and playoff
-//! games) by the difference of the two clubs' shocks. The shifted game is drawn exactly as well:
-//! its margin from the model's margin pmf at the shifted mean (one alias table per whole-point
-//! shift, built once per run), then its score from the game's own joint pmf given that margin.
-//! With `tau = 0` a game is drawn from its joint pmf directly.
+//! games) by the difference of the two clubs' shocks. The shifted game is drawn exactly as well
+//! (`shock`): its margin from the model's margin pmf at the shifted mean, then its score from
+//! the game's own joint pmf given that margin. With `tau = 0` a game is drawn from its joint pmf
+//! directly.
 //!
 //! Reproducibility: simulations come in fixed chunks of [`SIM_CHUNK`], and chunk `k` draws
 //! everything (scores, coin tosses, playoff games) from its own stream
@@ -23,7 +23,7 @@ use super::MAX_TEAMS;
 use crate::pricing::alias::AliasTable;
 use crate::pricing::model::JointPmf;
 use crate::pricing::montecarlo::{key_of, mix64, stream};
-use crate::pricing::keynumbers::MAX_MARGIN;
+use super::shock::{GivenMargin, MarginGrid};
 use rand::RngCore;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
@@ -58,6 +58,17 @@ impl ScoreSampler {
         })
     }
 
+    /// Over explicit weights and their scores; `None` when the weights have no mass.
+    pub fn from_weights(weights: &[f64], scores: Vec<(u8, u8)>) -> Option<ScoreSampler> {
+        if weights.len() != scores.len() {
+            return None;
+        }
+        Some(ScoreSampler {
+            table: AliasTable::new(weights)?,
+            scores,
+        })
+    }
+
     /// A 0-0 tie with certainty: the stand-in for a game the model has no pmf for.
     fn tie() -> Option<ScoreSampler> {
         Some(ScoreSampler {
@@ -84,80 +95,14 @@ impl ScoreSampler {
 pub trait SeasonModel: Sync {
     /// The full-game joint score pmf of schedule game `game` (one still to play).
     fn joint(&self, game: usize) -> JointPmf;
-    /// Its margin pmf (index 0 = margin -MAX_MARGIN) with the expected margin moved by `shift`.
-    fn margin(&self, game: usize, shift: f64) -> Vec<f64>;
+    /// Its expected home-minus-away margin.
+    fn mean(&self, game: usize) -> f64;
+    /// The model's margin pmf (index 0 = margin -MAX_MARGIN) at expected margin `mean`.
+    fn margin_at(&self, mean: f64) -> Vec<f64>;
     /// A playoff pairing's expected margin.
     fn playoff_mean(&self, home: usize, away: usize, neutral: bool) -> f64;
     /// A playoff game's chance for the side expected to win by `mean` (no ties in the playoffs).
     fn win_at(&self, mean: f64) -> f64;
-}
-
-/// Most whole points a game's expected margin is shifted by; beyond, the shift is capped.
-const MAX_SHIFT: i32 = 20;
-
-/// A game drawn under strength shocks: a margin table per whole-point shift, then the score
-/// given the margin from the game's unshifted joint pmf.
-#[derive(Debug, Clone)]
-pub struct ShiftedSampler {
-    reach: i32,
-    margins: Vec<AliasTable>,
-    given: Vec<Option<ScoreSampler>>,
-}
-
-impl ShiftedSampler {
-    fn new(
-        joint: &JointPmf,
-        reach: i32,
-        margin_at: impl Fn(f64) -> Vec<f64>,
-    ) -> Option<ShiftedSampler> {
-        let margins = (-reach..=reach)
-            .map(|s| AliasTable::new(&margin_at(f64::from(s))))
-            .collect::<Option<Vec<_>>>()?;
-        let side = joint.side();
-        let width = 2 * MAX_MARGIN as usize + 1;
-        let mut cells: Vec<(Vec<f64>, Vec<(u8, u8)>)> = vec![(Vec::new(), Vec::new()); width];
-        for i in joint.support() {
-            let (h, a) = (i as usize / side, i as usize % side);
-            let m = h as i64 - a as i64 + i64::from(MAX_MARGIN);
-            if let Some(c) = usize::try_from(m).ok().and_then(|m| cells.get_mut(m)) {
-                c.0.push(joint.cells()[i as usize]);
-                c.1.push((h.min(255) as u8, a.min(255) as u8));
-            }
-        }
-        let given = cells
-            .into_iter()
-            .map(|(w, scores)| {
-                Some(ScoreSampler {
-                    table: AliasTable::new(&w)?,
-                    scores,
-                })
-            })
-            .collect();
-        Some(ShiftedSampler {
-            reach,
-            margins,
-            given,
-        })
-    }
-
-    #[inline]
-    fn draw(&self, shift: f64, r: u64) -> (u8, u8) {
-        let s = if shift.is_finite() {
-            (shift.round() as i32).clamp(-self.reach, self.reach)
-        } else {
-            0
-        };
-        let m = self.margins[(s + self.reach) as usize].sample((r >> 32) as u32);
-        match &self.given[m] {
-            Some(t) => t.draw(r as u32),
-            // A margin the unshifted grid never produces (mass below 1e-8 even when shifted):
-            // a typical score with that margin.
-            None => {
-                let d = m as i32 - MAX_MARGIN;
-                ((17 + d.max(0)) as u8, (17 + (-d).max(0)) as u8)
-            }
-        }
-    }
 }
 
 /// Everything a run needs, built once: the schedule, known scores, one sampler per remaining
@@ -167,8 +112,10 @@ pub struct SeasonSim {
     sched: SeasonSchedule,
     known: Vec<(u8, u8)>,
     remaining: Vec<(u16, ScoreSampler)>,
-    /// With a positive spread, the same games' shifted samplers, in the same order.
-    shifted: Vec<ShiftedSampler>,
+    /// With a positive spread, the same games' score-given-margin samplers, in the same order,
+    /// and the margin tables they share.
+    shifted: Vec<GivenMargin>,
+    grid: Option<MarginGrid>,
     spread: f64,
     odds: PlayoffOdds,
 }
@@ -221,32 +168,28 @@ impl SeasonSim {
     /// strength shocks' standard deviation, points) its shifted samplers.
     pub fn new(sched: SeasonSchedule, model: &impl SeasonModel, spread: f64) -> SeasonSim {
         let spread = if spread.is_finite() { spread.max(0.0) } else { 0.0 };
-        // Shifts reach four standard deviations of a difference of two shocks.
-        let reach = ((4.0 * std::f64::consts::SQRT_2 * spread).ceil() as i32).min(MAX_SHIFT);
         let todo: Vec<usize> = (0..sched.games.len())
             .filter(|&g| sched.games[g].result.is_none())
             .collect();
-        let built: Vec<(u16, ScoreSampler, Option<ShiftedSampler>)> = todo
+        let grid = (spread > 0.0)
+            .then(|| MarginGrid::new(|m| model.margin_at(m)))
+            .flatten();
+        let built: Vec<(u16, ScoreSampler, Option<GivenMargin>)> = todo
             .par_iter()
             .filter_map(|&g| {
                 let joint = model.joint(g);
                 let sampler = ScoreSampler::new(&joint).or_else(ScoreSampler::tie)?;
-                let shifted = (spread > 0.0)
-                    .then(|| ShiftedSampler::new(&joint, reach, |s| model.margin(g, s)))
-                    .flatten();
-                Some((g as u16, sampler, shifted))
+                let given = grid
+                    .is_some()
+                    .then(|| GivenMargin::new(&joint, model.mean(g)));
+                Some((g as u16, sampler, given))
             })
             .collect();
-        // A game whose shifted tables could not be built keeps the whole run unshocked rather
-        // than mixing the two.
-        let all_shifted = spread > 0.0 && built.iter().all(|b| b.2.is_some());
         let mut remaining = Vec::with_capacity(built.len());
         let mut shifted = Vec::new();
-        for (g, s, sh) in built {
+        for (g, s, given) in built {
             remaining.push((g, s));
-            if let (true, Some(sh)) = (all_shifted, sh) {
-                shifted.push(sh);
-            }
+            shifted.extend(given);
         }
         let known = sched
             .games
@@ -263,7 +206,8 @@ impl SeasonSim {
             known,
             remaining,
             shifted,
-            spread: if all_shifted { spread } else { 0.0 },
+            spread: if grid.is_some() { spread } else { 0.0 },
+            grid,
             odds,
         }
     }
@@ -310,15 +254,23 @@ impl SeasonSim {
 
     fn one_season(&self, scores: &mut [(u8, u8)], rng: &mut impl RngCore, tally: &mut Tally) {
         let mut shocks = [0.0f64; MAX_TEAMS];
-        if self.spread > 0.0 {
+        if let Some(grid) = &self.grid {
             for s in shocks.iter_mut().take(self.sched.len()) {
                 let z: f64 = StandardNormal.sample(rng);
                 *s = self.spread * z;
             }
-            for ((g, _), sh) in self.remaining.iter().zip(&self.shifted) {
+            let mut picks = 0u64;
+            for (i, ((g, _), given)) in self.remaining.iter().zip(&self.shifted).enumerate() {
                 let f = &self.sched.games[*g as usize];
-                let shift = shocks[f.home as usize] - shocks[f.away as usize];
-                scores[*g as usize] = sh.draw(shift, rng.next_u64());
+                let mean = given.mean + shocks[f.home as usize] - shocks[f.away as usize];
+                // One output draws margin and score; every other game refills two grid picks.
+                if i % 2 == 0 {
+                    picks = rng.next_u64();
+                }
+                let pick = if i % 2 == 0 { (picks >> 32) as u32 } else { picks as u32 };
+                let r = rng.next_u64();
+                let m = grid.draw(mean, pick, (r >> 32) as u32);
+                scores[*g as usize] = given.score(m, r as u32);
             }
         } else {
             self.draw_unshocked(scores, rng);
@@ -391,58 +343,4 @@ pub fn first_pick(st: &Standings, rng: &mut impl RngCore) -> usize {
         }
     }
     best.map_or(0, |b| b.3)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A small joint pmf over scores 0..6 and its margin marginal on the model's margin axis.
-    fn joint_and_margin() -> (JointPmf, Vec<f64>) {
-        let side = 6;
-        let cells: Vec<f64> = (0..side * side)
-            .map(|i| 1.0 + ((i * 7) % 5) as f64)
-            .collect();
-        let joint = JointPmf::from_cells(side, cells).unwrap();
-        let mut margin = vec![0.0; 2 * MAX_MARGIN as usize + 1];
-        for h in 0..side {
-            for a in 0..side {
-                margin[(h as i32 - a as i32 + MAX_MARGIN) as usize] += joint.prob(h, a);
-            }
-        }
-        (joint, margin)
-    }
-
-    #[test]
-    fn unshifted_draws_reproduce_the_joint_exactly() {
-        let (joint, margin) = joint_and_margin();
-        let s = ShiftedSampler::new(&joint, 2, |_| margin.clone()).unwrap();
-        let pm = s.margins[2].probabilities();
-        let mut rebuilt = vec![0.0; 36];
-        for (m, given) in s.given.iter().enumerate() {
-            let Some(given) = given else { continue };
-            for ((h, a), p) in given.outcomes() {
-                rebuilt[h as usize * 6 + a as usize] += pm[m] * p;
-            }
-        }
-        for (i, (x, y)) in rebuilt.iter().zip(joint.cells()).enumerate() {
-            assert!((x - y).abs() < 1e-6, "cell {i}: {x} vs {y}");
-        }
-    }
-
-    #[test]
-    fn shifts_pick_their_table_and_are_capped() {
-        let (joint, margin) = joint_and_margin();
-        // Shift s puts every margin draw on +s (a point mass), so the drawn score shows it.
-        let s = ShiftedSampler::new(&joint, 3, |shift| {
-            let mut m = vec![0.0; margin.len()];
-            m[(shift as i32 + MAX_MARGIN) as usize] = 1.0;
-            m
-        })
-        .unwrap();
-        for (shift, want) in [(0.2, 0), (1.6, 2), (-2.4, -2), (40.0, 3), (f64::NAN, 0)] {
-            let (h, a) = s.draw(shift, 0x1234_5678_9abc_def0);
-            assert_eq!(i32::from(h) - i32::from(a), want, "shift {shift}");
-        }
-    }
 }
