@@ -8,7 +8,6 @@
 //! two grid points draws from one of the two with the probabilities that make the mixture's
 //! mean exactly the wanted one.
 
-use super::simulate::ScoreSampler;
 use crate::pricing::alias::AliasTable;
 use crate::pricing::keynumbers::MAX_MARGIN;
 use crate::pricing::model::JointPmf;
@@ -64,41 +63,66 @@ impl MarginGrid {
     }
 }
 
-/// One game's score given its margin, from its joint pmf.
+/// One game's score given its margin, from its joint pmf: per margin, a run of cumulative
+/// thresholds (over 2^32) and the scores they lead to, all of a game's runs in one array so a
+/// draw touches one or two cache lines (inverse transform by binary search within the run).
 #[derive(Debug, Clone)]
 pub struct GivenMargin {
     /// The game's expected margin before shocks.
     pub mean: f64,
-    given: Vec<Option<ScoreSampler>>,
+    /// Per margin index: (first entry, entries).
+    spans: Vec<(u32, u32)>,
+    cum: Vec<u32>,
+    scores: Vec<(u8, u8)>,
 }
 
 impl GivenMargin {
     pub fn new(joint: &JointPmf, mean: f64) -> GivenMargin {
         let side = joint.side();
         let width = 2 * MAX_MARGIN as usize + 1;
-        let mut cells: Vec<(Vec<f64>, Vec<(u8, u8)>)> = vec![(Vec::new(), Vec::new()); width];
+        let mut cells: Vec<Vec<(f64, (u8, u8))>> = vec![Vec::new(); width];
         for i in joint.support() {
             let (h, a) = (i as usize / side, i as usize % side);
             let m = h as i64 - a as i64 + i64::from(MAX_MARGIN);
             if let Some(c) = usize::try_from(m).ok().and_then(|m| cells.get_mut(m)) {
-                c.0.push(joint.cells()[i as usize]);
-                c.1.push((h.min(255) as u8, a.min(255) as u8));
+                c.push((joint.cells()[i as usize], (h.min(255) as u8, a.min(255) as u8)));
             }
         }
-        GivenMargin {
+        let mut out = GivenMargin {
             mean,
-            given: cells
-                .into_iter()
-                .map(|(w, scores)| ScoreSampler::from_weights(&w, scores))
-                .collect(),
+            spans: Vec::with_capacity(width),
+            cum: Vec::new(),
+            scores: Vec::new(),
+        };
+        for run in cells {
+            let total: f64 = run.iter().map(|c| c.0).sum();
+            let start = out.cum.len() as u32;
+            if !(total.is_finite() && total > 0.0) {
+                out.spans.push((start, 0));
+                continue;
+            }
+            let mut acc = 0.0;
+            for (p, score) in &run {
+                acc += p;
+                let t = (acc / total * 4_294_967_296.0).round();
+                out.cum.push(t.min(u32::MAX as f64) as u32);
+                out.scores.push(*score);
+            }
+            out.spans.push((start, run.len() as u32));
         }
+        out
     }
 
     /// The score for margin index `m` (as [`MarginGrid::draw`] gives it).
     #[inline]
     pub fn score(&self, m: usize, u: u32) -> (u8, u8) {
-        match self.given.get(m) {
-            Some(Some(t)) => t.draw(u),
+        match self.spans.get(m) {
+            Some(&(start, len)) if len > 0 => {
+                let (start, len) = (start as usize, len as usize);
+                // The last threshold stands for 2^32: every draw below it is in the run.
+                let k = self.cum[start..start + len - 1].partition_point(|&c| c <= u);
+                self.scores[start + k]
+            }
             // A margin the game's own grid never produces (its mass there is below 1e-8; a
             // shock can make it drawable): a typical score with that margin.
             _ => {
@@ -108,12 +132,24 @@ impl GivenMargin {
         }
     }
 
-    /// Each margin's exact score distribution (for tests and checks).
+    /// A margin's exact score distribution (for tests and checks).
     pub fn outcomes(&self, m: usize) -> Vec<((u8, u8), f64)> {
-        match self.given.get(m) {
-            Some(Some(t)) => t.outcomes().collect(),
-            _ => Vec::new(),
-        }
+        let Some(&(start, len)) = self.spans.get(m) else {
+            return Vec::new();
+        };
+        let mut prev = 0.0;
+        (start as usize..(start + len) as usize)
+            .map(|i| {
+                let c = if i + 1 == (start + len) as usize {
+                    4_294_967_296.0
+                } else {
+                    f64::from(self.cum[i])
+                };
+                let p = (c - prev) / 4_294_967_296.0;
+                prev = c;
+                (self.scores[i], p)
+            })
+            .collect()
     }
 }
 

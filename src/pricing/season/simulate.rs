@@ -58,17 +58,6 @@ impl ScoreSampler {
         })
     }
 
-    /// Over explicit weights and their scores; `None` when the weights have no mass.
-    pub fn from_weights(weights: &[f64], scores: Vec<(u8, u8)>) -> Option<ScoreSampler> {
-        if weights.len() != scores.len() {
-            return None;
-        }
-        Some(ScoreSampler {
-            table: AliasTable::new(weights)?,
-            scores,
-        })
-    }
-
     /// A 0-0 tie with certainty: the stand-in for a game the model has no pmf for.
     fn tie() -> Option<ScoreSampler> {
         Some(ScoreSampler {
