@@ -13,49 +13,67 @@ pub const CONFERENCE_GAME: u8 = 3;
 pub const SUPER_BOWL: u8 = 4;
 pub const CHAMPION: u8 = 5;
 
-/// Win chances of every possible playoff pairing as `u32` thresholds: the home side wins a draw
-/// `u` when `u < threshold` (a playoff game cannot end tied).
+/// Every playoff pairing's expected margin and the model's chance for the home (or first-named)
+/// side as a function of the expected margin, so a simulated season's strength shocks move the
+/// chance the same way they move a regular-season game's margin. A playoff game cannot end tied.
 #[derive(Debug, Clone)]
 pub struct PlayoffOdds {
     n: usize,
-    home: Vec<u32>,
-    neutral: Vec<u32>,
+    home: Vec<f64>,
+    neutral: Vec<f64>,
+    curve: Vec<f64>,
 }
 
+/// The win-chance curve covers expected margins of +/- this many points, in steps of [`STEP`].
+const CURVE_MAX: f64 = 45.0;
+const STEP: f64 = 0.25;
+
 impl PlayoffOdds {
-    /// `win(home, away, neutral)` is the home (or first-named) side's chance.
-    pub fn new(n: usize, win: impl Fn(usize, usize, bool) -> f64) -> PlayoffOdds {
-        let grid = |neutral: bool| {
-            (0..n * n)
-                .map(|i| threshold(win(i / n, i % n, neutral)))
-                .collect()
-        };
+    /// `mean(home, away, neutral)`: the expected margin; `win_at(mean)`: the home side's chance.
+    pub fn new(
+        n: usize,
+        mean: impl Fn(usize, usize, bool) -> f64,
+        win_at: impl Fn(f64) -> f64,
+    ) -> PlayoffOdds {
+        let grid = |neutral: bool| (0..n * n).map(|i| mean(i / n, i % n, neutral)).collect();
+        let steps = (2.0 * CURVE_MAX / STEP) as usize;
+        let curve = (0..=steps)
+            .map(|i| {
+                let p = win_at(-CURVE_MAX + i as f64 * STEP);
+                if p.is_finite() {
+                    p.clamp(0.0, 1.0)
+                } else {
+                    0.5
+                }
+            })
+            .collect();
         PlayoffOdds {
             n,
             home: grid(false),
             neutral: grid(true),
+            curve,
         }
     }
 
-    /// Whether `home` beats `away` on the draw `u`.
+    /// The home side's chance with `shift` points added to its expected margin.
+    pub fn chance(&self, home: usize, away: usize, neutral: bool, shift: f64) -> f64 {
+        let grid = if neutral { &self.neutral } else { &self.home };
+        let m = grid[home * self.n + away] + shift;
+        let x = if m.is_finite() {
+            ((m + CURVE_MAX) / STEP).clamp(0.0, (self.curve.len() - 1) as f64)
+        } else {
+            CURVE_MAX / STEP
+        };
+        let i = (x.floor() as usize).min(self.curve.len() - 2);
+        let f = x - i as f64;
+        self.curve[i] * (1.0 - f) + self.curve[i + 1] * f
+    }
+
+    /// Whether `home` beats `away` on the uniform draw `u`.
     #[inline]
-    pub fn home_wins(&self, home: usize, away: usize, neutral: bool, u: u32) -> bool {
-        let grid = if neutral { &self.neutral } else { &self.home };
-        u < grid[home * self.n + away]
+    pub fn home_wins(&self, home: usize, away: usize, neutral: bool, shift: f64, u: u32) -> bool {
+        f64::from(u) < self.chance(home, away, neutral, shift) * 4_294_967_296.0
     }
-
-    /// The chance a draw gives `home` (the threshold over 2^32).
-    pub fn chance(&self, home: usize, away: usize, neutral: bool) -> f64 {
-        let grid = if neutral { &self.neutral } else { &self.home };
-        f64::from(grid[home * self.n + away]) / 4_294_967_296.0
-    }
-}
-
-fn threshold(p: f64) -> u32 {
-    if p.is_nan() {
-        return 1 << 31;
-    }
-    (p.clamp(0.0, 1.0) * 4_294_967_296.0).min(u32::MAX as f64) as u32
 }
 
 /// Plays one postseason. `seeds[c]` lists conference `c`'s playoff clubs, seed 1 first;
@@ -63,17 +81,19 @@ fn threshold(p: f64) -> u32 {
 pub fn play(
     seeds: [&[u8]; 2],
     odds: &PlayoffOdds,
+    shocks: &[f64; MAX_TEAMS],
     rng: &mut impl RngCore,
     reached: &mut [u8; MAX_TEAMS],
 ) -> usize {
     let mut champions = [0usize; 2];
     for (c, conf) in seeds.iter().enumerate() {
-        champions[c] = conference(conf, odds, rng, reached);
+        champions[c] = conference(conf, odds, shocks, rng, reached);
     }
     for &t in &champions {
         reached[t] = SUPER_BOWL;
     }
-    let champion = if odds.home_wins(champions[0], champions[1], true, rng.next_u32()) {
+    let (a, b) = (champions[0], champions[1]);
+    let champion = if odds.home_wins(a, b, true, shocks[a] - shocks[b], rng.next_u32()) {
         champions[0]
     } else {
         champions[1]
@@ -86,6 +106,7 @@ pub fn play(
 fn conference(
     seeds: &[u8],
     odds: &PlayoffOdds,
+    shocks: &[f64; MAX_TEAMS],
     rng: &mut impl RngCore,
     reached: &mut [u8; MAX_TEAMS],
 ) -> usize {
@@ -99,28 +120,34 @@ fn conference(
         reached[seeds[s] as usize] = DIVISIONAL;
     }
     let playing: Vec<usize> = (byes..seeds.len()).collect();
-    alive.extend(round(&playing, seeds, odds, rng));
+    alive.extend(round(&playing, seeds, odds, shocks, rng));
     alive.sort_unstable();
     for &s in &alive {
         reached[seeds[s] as usize] = DIVISIONAL;
     }
-    let mut left = round(&alive, seeds, odds, rng);
+    let mut left = round(&alive, seeds, odds, shocks, rng);
     left.sort_unstable();
     for &s in &left {
         reached[seeds[s] as usize] = CONFERENCE_GAME;
     }
-    let last = round(&left, seeds, odds, rng);
+    let last = round(&left, seeds, odds, shocks, rng);
     seeds[last.first().copied().unwrap_or(0)] as usize
 }
 
 /// Plays best against worst, second against second-worst, and so on; returns the winners.
-fn round(alive: &[usize], seeds: &[u8], odds: &PlayoffOdds, rng: &mut impl RngCore) -> Vec<usize> {
+fn round(
+    alive: &[usize],
+    seeds: &[u8],
+    odds: &PlayoffOdds,
+    shocks: &[f64; MAX_TEAMS],
+    rng: &mut impl RngCore,
+) -> Vec<usize> {
     let n = alive.len();
     (0..n / 2)
         .map(|i| {
             let (hi, lo) = (alive[i], alive[n - 1 - i]);
             let (h, a) = (seeds[hi] as usize, seeds[lo] as usize);
-            if odds.home_wins(h, a, false, rng.next_u32()) {
+            if odds.home_wins(h, a, false, shocks[h] - shocks[a], rng.next_u32()) {
                 hi
             } else {
                 lo

@@ -15,11 +15,15 @@
 //! A simulated probability is scored as `(count + 0.5) / (simulations + 1)`, so a club the
 //! simulation never saw win is not scored as certain to lose (a log loss needs that), chosen
 //! before any score was seen.
+//!
+//! The simulator's one fitted quantity, the strength shocks' spread, is fitted for each checkpoint
+//! on earlier seasons' same week only (`drift`), and reported per checkpoint.
 
 use super::league::League;
 use super::simulate::Tally;
 use super::standings::{half_wins, Standings};
 use super::tiebreak::rank_season;
+use super::drift::{self, Residuals};
 use super::{inputs, SeasonError, SeasonSchedule};
 use crate::pricing::backtest::{metrics, Metrics};
 use crate::pricing::known::{known_before, week_starts, Cutoff};
@@ -79,9 +83,19 @@ pub struct CalibrationReport {
     pub weeks: Vec<i32>,
     pub simulations: u32,
     pub seed: u64,
-    /// One row per (target, week), then one per target over all weeks.
+    /// The strength shocks' spread each checkpoint ran with, fitted on earlier seasons.
+    pub spreads: Vec<SpreadAt>,
+    /// One row per (target, week); `pooled` has one per target over all weeks.
     pub checkpoints: Vec<Scored>,
     pub pooled: Vec<Scored>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SpreadAt {
+    pub season: i32,
+    pub week: i32,
+    /// Points (standard deviation of one club's shock).
+    pub spread: f64,
 }
 
 /// One club at one checkpoint: its record so far and what happened.
@@ -102,18 +116,32 @@ pub fn run(
     let starts = week_starts(games);
     let league = League::embedded();
     let mut history: BTreeMap<(i32, i32), Vec<ClubAt>> = BTreeMap::new();
+    let mut residuals: BTreeMap<(i32, i32), Residuals> = BTreeMap::new();
     for season in FIRST_ALIGNED_SEASON..=*seasons.end() {
         let outcome = Outcome::of(games, season, &league)?;
         for week in WEEKS {
             let cutoff = checkpoint(&starts, season, week)?;
             history.insert((season, week), outcome.clubs_at(games, &cutoff, &league)?);
+            residuals.insert((season, week), drift::residuals(engine, season, &cutoff));
         }
     }
+    let mut spreads = Vec::new();
     let mut pairs: HashMap<(Target, i32), (Vec<(f64, bool)>, Vec<(f64, bool)>)> = HashMap::new();
     for season in seasons.clone() {
         for week in WEEKS {
             let cutoff = checkpoint(&starts, season, week)?;
-            let sim = inputs::season_sim(engine, season, &cutoff)?;
+            let earlier: Vec<&Residuals> = residuals
+                .range((FIRST_ALIGNED_SEASON, week)..(season, week))
+                .filter(|((_, w), _)| *w == week)
+                .map(|(_, r)| r)
+                .collect();
+            let spread = drift::spread(&earlier);
+            spreads.push(SpreadAt {
+                season,
+                week,
+                spread,
+            });
+            let sim = inputs::season_sim_with(engine, season, &cutoff, spread)?;
             let tally = sim.run(simulations, seed);
             let clubs = &history[&(season, week)];
             let baseline = baseline(&history, season, week, clubs, sim.schedule());
@@ -148,6 +176,7 @@ pub fn run(
         weeks: WEEKS.to_vec(),
         simulations,
         seed,
+        spreads,
         checkpoints: Target::ALL
             .iter()
             .flat_map(|&t| WEEKS.iter().map(move |&w| (t, w)))

@@ -7,17 +7,21 @@
 //! simplification of updating them on simulated results: the live model moves a team by 5% of a
 //! result's surprise (`k_result`) and most of its learning comes from closing lines (`k_market`),
 //! which a simulated season does not have; a frozen rating gives each game the marginal the
-//! pricer would quote today, which is what a futures price is a function of. What it leaves out
-//! (the correlation between one team's later games that rating drift would add) shows in the
-//! walk-forward calibration, which is reported as measured.
+//! pricer would quote today. What frozen ratings leave out, the uncertainty and drift of a
+//! club's true level that ties its remaining games together, each simulated season puts back as
+//! a per-club strength shock whose spread is fitted on earlier seasons only (`drift`).
 
+use super::drift;
 use super::league::League;
 use super::schedule::SeasonSchedule;
-use super::simulate::SeasonSim;
+use super::simulate::{SeasonModel, SeasonSim};
 use super::SeasonError;
 use crate::domain::Scope;
 use crate::pricing::known::{self, known_before, Cutoff};
-use crate::pricing::{GameContext, GameInputs, PricingEngine};
+use crate::pricing::{
+    GameContext, GameInputs, JointPmf, Prediction, PricingEngine, RatingState, ScoreModel,
+};
+use std::sync::Arc;
 
 /// The season a day belongs to: August to December are the year play begins, January to July
 /// the season before.
@@ -35,47 +39,98 @@ pub fn cutoff_of(day: chrono::NaiveDate) -> Cutoff {
     Cutoff::day(&day.format("%Y-%m-%d").to_string())
 }
 
-/// Builds the run for `season` as known at `cutoff`.
+/// Builds the run for `season` as known at `cutoff`, with the strength shocks' spread fitted on
+/// earlier seasons at the same week (see `drift`).
 pub fn season_sim(
     engine: &PricingEngine,
     season: i32,
     cutoff: &Cutoff,
 ) -> Result<SeasonSim, SeasonError> {
+    let spread = drift::week_at(engine, season, cutoff)
+        .map_or(0.0, |week| drift::spread_before(engine, season, week));
+    season_sim_with(engine, season, cutoff, spread)
+}
+
+/// As [`season_sim`] with a given shock spread (points; 0 for frozen ratings alone).
+pub fn season_sim_with(
+    engine: &PricingEngine,
+    season: i32,
+    cutoff: &Cutoff,
+    spread: f64,
+) -> Result<SeasonSim, SeasonError> {
     let sched = SeasonSchedule::build(engine.games(), season, &League::embedded(), |g| {
         known_before(g, cutoff)
     })?;
-    let state = engine.ratings_at(cutoff);
-    let model = engine.score_model(season);
-    let starters = engine.starters();
-    let pmf = |g: usize| {
-        let fixture = &sched.games[g];
-        let ctx = match engine.game(&fixture.game_id) {
-            Some(row) => known::context_at(row, starters, cutoff),
+    let model = EngineModel {
+        engine,
+        sched: &sched,
+        cutoff,
+        state: engine.ratings_at(cutoff),
+        scores: engine.score_model(season),
+    };
+    let sim = SeasonSim::new(sched.clone(), &model, spread);
+    Ok(sim)
+}
+
+/// The product's game model as known at a cutoff, for the simulator.
+struct EngineModel<'a> {
+    engine: &'a PricingEngine,
+    sched: &'a SeasonSchedule,
+    cutoff: &'a Cutoff,
+    state: Arc<RatingState>,
+    scores: Arc<ScoreModel>,
+}
+
+impl EngineModel<'_> {
+    /// A schedule game's expectation: its own row's schedule facts with each club's last known
+    /// starter and no kickoff weather (`known::context_at`).
+    fn predict(&self, game: usize) -> Prediction {
+        let fixture = &self.sched.games[game];
+        let ctx = match self.engine.game(&fixture.game_id) {
+            Some(row) => known::context_at(row, self.engine.starters(), self.cutoff),
             None => GameContext::teams(
-                season,
-                &sched.clubs[fixture.home as usize].code,
-                &sched.clubs[fixture.away as usize].code,
+                self.sched.season,
+                &self.sched.clubs[fixture.home as usize].code,
+                &self.sched.clubs[fixture.away as usize].code,
             ),
         };
-        let p = state.predict(&ctx);
-        model.joint(
+        self.state.predict(&ctx)
+    }
+}
+
+impl SeasonModel for EngineModel<'_> {
+    fn joint(&self, game: usize) -> JointPmf {
+        let p = self.predict(game);
+        self.scores.joint(
             &GameInputs {
                 mean_margin: p.margin,
                 mean_total: p.total,
             },
             Scope::Game,
         )
-    };
-    let win = |h: usize, a: usize, neutral: bool| {
-        let (home, away) = (&sched.clubs[h].code, &sched.clubs[a].code);
-        let mut ctx = GameContext::teams(season, home, away);
+    }
+
+    fn mean(&self, game: usize) -> f64 {
+        self.predict(game).margin
+    }
+
+    fn margin_at(&self, mean: f64) -> Vec<f64> {
+        self.scores.margin_pmf(mean)
+    }
+
+    fn playoff_mean(&self, home: usize, away: usize, neutral: bool) -> f64 {
+        let (h, a) = (&self.sched.clubs[home].code, &self.sched.clubs[away].code);
+        let starters = self.engine.starters();
+        let mut ctx = GameContext::teams(self.sched.season, h, a);
         ctx.neutral = neutral;
-        ctx.home_qb = starters.before(home, cutoff).map(str::to_string);
-        ctx.away_qb = starters.before(away, cutoff).map(str::to_string);
-        playoff_win(&model.margin_pmf(state.predict(&ctx).margin))
-    };
-    let sched_for_sim = sched.clone();
-    Ok(SeasonSim::new(sched_for_sim, pmf, win))
+        ctx.home_qb = starters.before(h, self.cutoff).map(str::to_string);
+        ctx.away_qb = starters.before(a, self.cutoff).map(str::to_string);
+        self.state.predict(&ctx).margin
+    }
+
+    fn win_at(&self, mean: f64) -> f64 {
+        playoff_win(&self.scores.margin_pmf(mean))
+    }
 }
 
 /// A playoff game's chance for the home side: a regulation tie goes to overtime, which the model

@@ -10,10 +10,12 @@
 
 pub mod bracket;
 pub mod calibration;
+pub mod drift;
 pub mod forecast;
 pub mod inputs;
 pub mod league;
 pub mod schedule;
+pub mod shock;
 pub mod simulate;
 pub mod standings;
 pub mod tiebreak;

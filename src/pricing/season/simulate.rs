@@ -3,6 +3,13 @@
 //! tiebreakers, and the playoffs are played to a champion. Only counts are kept, so memory is
 //! flat in the number of simulations.
 //!
+//! Each simulated season first draws every club a strength shock, normal with spread `tau`
+//! (see `drift`), which moves the expected margin of each of its remaining games (and playoff
+//! games) by the difference of the two clubs' shocks. The shifted game is drawn exactly as well
+//! (`shock`): its margin from the model's margin pmf at the shifted mean, then its score from
+//! the game's own joint pmf given that margin. With `tau = 0` a game is drawn from its joint pmf
+//! directly.
+//!
 //! Reproducibility: simulations come in fixed chunks of [`SIM_CHUNK`], and chunk `k` draws
 //! everything (scores, coin tosses, playoff games) from its own stream
 //! [`montecarlo::stream`]`(seed, key, k)`; tallies are integer counts summed in any order. So
@@ -16,7 +23,9 @@ use super::MAX_TEAMS;
 use crate::pricing::alias::AliasTable;
 use crate::pricing::model::JointPmf;
 use crate::pricing::montecarlo::{key_of, mix64, stream};
+use super::shock::{GivenMargin, MarginGrid};
 use rand::RngCore;
+use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
 /// Seasons per stream. Fixed forever: a given seed means the same numbers.
@@ -68,6 +77,20 @@ impl ScoreSampler {
     }
 }
 
+/// What the simulator asks of the game model.
+pub trait SeasonModel: Sync {
+    /// The full-game joint score pmf of schedule game `game` (one still to play).
+    fn joint(&self, game: usize) -> JointPmf;
+    /// Its expected home-minus-away margin.
+    fn mean(&self, game: usize) -> f64;
+    /// The model's margin pmf (index 0 = margin -MAX_MARGIN) at expected margin `mean`.
+    fn margin_at(&self, mean: f64) -> Vec<f64>;
+    /// A playoff pairing's expected margin.
+    fn playoff_mean(&self, home: usize, away: usize, neutral: bool) -> f64;
+    /// A playoff game's chance for the side expected to win by `mean` (no ties in the playoffs).
+    fn win_at(&self, mean: f64) -> f64;
+}
+
 /// Everything a run needs, built once: the schedule, known scores, one sampler per remaining
 /// game and the playoff pairings' odds.
 #[derive(Debug, Clone)]
@@ -75,6 +98,11 @@ pub struct SeasonSim {
     sched: SeasonSchedule,
     known: Vec<(u8, u8)>,
     remaining: Vec<(u16, ScoreSampler)>,
+    /// With a positive spread, the same games' score-given-margin samplers, in the same order,
+    /// and the margin tables they share.
+    shifted: Vec<GivenMargin>,
+    grid: Option<MarginGrid>,
+    spread: f64,
     odds: PlayoffOdds,
 }
 
@@ -122,35 +150,57 @@ impl Tally {
 }
 
 impl SeasonSim {
-    /// `pmf(game)` is the exact joint score pmf of each game still to play; `win(home, away,
-    /// neutral)` a playoff side's chance to win.
-    pub fn new(
-        sched: SeasonSchedule,
-        pmf: impl Fn(usize) -> JointPmf + Sync,
-        win: impl Fn(usize, usize, bool) -> f64,
-    ) -> SeasonSim {
+    /// Builds the run: one sampler per game still to play, and with `spread > 0` (the
+    /// strength shocks' standard deviation, points) its shifted samplers.
+    pub fn new(sched: SeasonSchedule, model: &impl SeasonModel, spread: f64) -> SeasonSim {
+        let spread = if spread.is_finite() { spread.max(0.0) } else { 0.0 };
         let todo: Vec<usize> = (0..sched.games.len())
             .filter(|&g| sched.games[g].result.is_none())
             .collect();
-        let remaining = todo
+        let grid = (spread > 0.0)
+            .then(|| MarginGrid::new(|m| model.margin_at(m)))
+            .flatten();
+        let built: Vec<(u16, ScoreSampler, Option<GivenMargin>)> = todo
             .par_iter()
             .filter_map(|&g| {
-                let sampler = ScoreSampler::new(&pmf(g)).or_else(ScoreSampler::tie)?;
-                Some((g as u16, sampler))
+                let joint = model.joint(g);
+                let sampler = ScoreSampler::new(&joint).or_else(ScoreSampler::tie)?;
+                let given = grid
+                    .is_some()
+                    .then(|| GivenMargin::new(&joint, model.mean(g)));
+                Some((g as u16, sampler, given))
             })
             .collect();
+        let mut remaining = Vec::with_capacity(built.len());
+        let mut shifted = Vec::new();
+        for (g, s, given) in built {
+            remaining.push((g, s));
+            shifted.extend(given);
+        }
         let known = sched
             .games
             .iter()
             .map(|g| g.result.unwrap_or((0, 0)))
             .collect();
-        let odds = PlayoffOdds::new(sched.len(), win);
+        let odds = PlayoffOdds::new(
+            sched.len(),
+            |h, a, n| model.playoff_mean(h, a, n),
+            |m| model.win_at(m),
+        );
         SeasonSim {
             sched,
             known,
             remaining,
+            shifted,
+            spread: if grid.is_some() { spread } else { 0.0 },
+            grid,
             odds,
         }
+    }
+
+    /// The strength shocks' standard deviation this run draws (0: none).
+    pub fn spread(&self) -> f64 {
+        self.spread
     }
 
     pub fn schedule(&self) -> &SeasonSchedule {
@@ -201,6 +251,32 @@ impl SeasonSim {
     }
 
     fn one_season(&self, scores: &mut [(u8, u8)], rng: &mut impl RngCore, tally: &mut Tally) {
+        let mut shocks = [0.0f64; MAX_TEAMS];
+        if let Some(grid) = &self.grid {
+            for s in shocks.iter_mut().take(self.sched.len()) {
+                let z: f64 = StandardNormal.sample(rng);
+                *s = self.spread * z;
+            }
+            let mut picks = 0u64;
+            for (i, ((g, _), given)) in self.remaining.iter().zip(&self.shifted).enumerate() {
+                let f = &self.sched.games[*g as usize];
+                let mean = given.mean + shocks[f.home as usize] - shocks[f.away as usize];
+                // One output draws margin and score; every other game refills two grid picks.
+                if i % 2 == 0 {
+                    picks = rng.next_u64();
+                }
+                let pick = if i % 2 == 0 { (picks >> 32) as u32 } else { picks as u32 };
+                let r = rng.next_u64();
+                let m = grid.draw(mean, pick, (r >> 32) as u32);
+                scores[*g as usize] = given.score(m, r as u32);
+            }
+        } else {
+            self.draw_unshocked(scores, rng);
+        }
+        self.finish_season(scores, &shocks, rng, tally);
+    }
+
+    fn draw_unshocked(&self, scores: &mut [(u8, u8)], rng: &mut impl RngCore) {
         // Two draws per 64-bit output, high half first, as the game Monte Carlo does.
         let mut pairs = self.remaining.chunks_exact(2);
         for pair in pairs.by_ref() {
@@ -211,6 +287,15 @@ impl SeasonSim {
         if let [(g, s)] = pairs.remainder() {
             scores[*g as usize] = s.draw((rng.next_u64() >> 32) as u32);
         }
+    }
+
+    fn finish_season(
+        &self,
+        scores: &[(u8, u8)],
+        shocks: &[f64; MAX_TEAMS],
+        rng: &mut impl RngCore,
+        tally: &mut Tally,
+    ) {
         let st = Standings::new(&self.sched, scores);
         let ranks = rank_season(&st, rng);
         let seeds = self.sched.playoff_seeds();
@@ -224,7 +309,7 @@ impl SeasonSim {
         }
         let mut reached = [0u8; MAX_TEAMS];
         let playoff = [&ranks.order[0][..seeds], &ranks.order[1][..seeds]];
-        bracket::play(playoff, &self.odds, rng, &mut reached);
+        bracket::play(playoff, &self.odds, shocks, rng, &mut reached);
         for t in 0..self.sched.len() {
             tally.reached[t][reached[t] as usize] += 1;
         }
