@@ -333,7 +333,8 @@ pub fn parse_csv(
         .collect();
     if !missing.is_empty() {
         return Err(SourceError::Parse(format!(
-            "CSV header lacks {}; expected columns {}",
+            "CSV header lacks {}; expected columns {} (outright prices: \
+             season,book,market,team,side,line,price,observed_at)",
             missing.join(", "),
             COLUMNS.join(",")
         )));

@@ -174,7 +174,8 @@ const COLUMNS: [&str; 8] = [
 ];
 const REQUIRED: [&str; 5] = ["season", "book", "market", "team", "price"];
 
-/// Whether a CSV header is the outright layout: it names a `team` and no `selection`.
+/// Whether a CSV header is the outright layout: it names a `season` and a `team` and no
+/// `selection` (the game-quote layout's own column).
 pub fn is_outright_header(headers: &csv::StringRecord) -> bool {
     let has = |c: &str| {
         headers.iter().any(|h| {
@@ -183,7 +184,7 @@ pub fn is_outright_header(headers: &csv::StringRecord) -> bool {
                 .eq_ignore_ascii_case(c)
         })
     };
-    has("team") && !has("selection")
+    has("season") && has("team") && !has("selection")
 }
 
 /// Parses an outright CSV (layout in the module docs). Fails as a whole when the text is not CSV
@@ -401,7 +402,36 @@ mod tests {
         assert!(details[0].starts_with("line 5:"), "{details:?}");
         assert!(details[1].starts_with("line 6:") && details[1].contains("mvp"));
         assert!(details[2].starts_with("line 7:") && details[2].contains("season"));
+        let team_odds = csv::ReaderBuilder::new()
+            .from_reader(&b"team,odds\n"[..])
+            .headers()
+            .unwrap()
+            .clone();
+        assert!(!is_outright_header(&team_odds), "a game file's mistake");
         let err = parse_outright_csv(b"season,book,team\n", &n(), "f", 0, 0).unwrap_err();
         assert!(err.to_string().contains("market, price"), "{err}");
+    }
+
+    proptest::proptest! {
+        /// Whatever arrives, the parsers answer with quotes, quarantined rows or an error: never
+        /// a panic, and never a price outside the range books quote.
+        #[test]
+        fn no_input_panics(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600),
+                           price in proptest::prelude::any::<f64>(), team in "[A-Za-z ]{0,20}") {
+            let n = n();
+            let _ = parse_outrights(&body, &n, OddsFormat::Auto, "t", 0);
+            let _ = parse_outright_csv(&body, &n, "t", 0, 0);
+            let json = format!(
+                r#"[{{"sport_key":"americanfootball_nfl_super_bowl_winner","commence_time":"2025-02-09T23:30:00Z","bookmakers":[{{"key":"b","markets":[{{"key":"outrights","outcomes":[{{"name":{team:?},"price":{price}}}]}}]}}]}}]"#
+            );
+            if let Ok(b) = parse_outrights(json.as_bytes(), &n, OddsFormat::Auto, "t", 0) {
+                for q in b.outrights {
+                    proptest::prop_assert!(q.american.abs() >= 100 && q.american.abs() <= super::super::MAX_AMERICAN);
+                }
+            }
+            let csv = format!("season,book,market,team,side,line,price\n2024,b,win_total,{team},over,{price},{price}\n");
+            let b = parse_outright_csv(csv.as_bytes(), &n, "t", 0, 0).unwrap();
+            proptest::prop_assert_eq!(b.outrights.len() + b.rejected.len(), 1);
+        }
     }
 }

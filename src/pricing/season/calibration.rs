@@ -19,11 +19,11 @@
 //! The simulator's one fitted quantity, the strength shocks' spread, is fitted for each checkpoint
 //! on earlier seasons' same week only (`drift`), and reported per checkpoint.
 
+use super::drift::{self, Residuals};
 use super::league::League;
 use super::simulate::Tally;
 use super::standings::{half_wins, Standings};
 use super::tiebreak::rank_season;
-use super::drift::{self, Residuals};
 use super::{inputs, SeasonError, SeasonSchedule};
 use crate::pricing::backtest::{metrics, Metrics};
 use crate::pricing::known::{known_before, week_starts, Cutoff};
