@@ -291,10 +291,20 @@ pub struct FuturesArgs {
     #[arg(long, conflicts_with = "as_of")]
     pub calibrate: bool,
     /// With --calibrate: first season scored.
-    #[arg(long, value_name = "YEAR", default_value_t = 2010, requires = "calibrate")]
+    #[arg(
+        long,
+        value_name = "YEAR",
+        default_value_t = 2010,
+        requires = "calibrate"
+    )]
     pub start_season: i32,
     /// With --calibrate: last season scored.
-    #[arg(long, value_name = "YEAR", default_value_t = 2024, requires = "calibrate")]
+    #[arg(
+        long,
+        value_name = "YEAR",
+        default_value_t = 2024,
+        requires = "calibrate"
+    )]
     pub end_season: i32,
     /// table (text) or json or csv; --calibrate prints table or json.
     #[arg(long, value_enum, default_value = "table")]

@@ -112,7 +112,14 @@ fn a_finished_regular_season_reproduces_what_happened() {
     // After week 18 of 2023: every division winner and playoff club is settled by the results
     // and the tiebreakers (nflseedR's snapshot: data/standings/).
     let (code, out, err) = run(
-        &["--as-of", "2024-01-10", "--format", "json", "--simulations", "500"],
+        &[
+            "--as-of",
+            "2024-01-10",
+            "--format",
+            "json",
+            "--simulations",
+            "500",
+        ],
         "2",
     );
     assert_eq!(code, 0, "{err}");
@@ -159,14 +166,35 @@ fn the_table_fits_80_columns() {
 #[test]
 fn bad_input_is_a_usage_error_naming_what_was_wrong() {
     for (args, needle) in [
-        (vec!["--as-of", "2024-13-45"], "--as-of expects a date YYYY-MM-DD"),
-        (vec!["--simulations", "0"], "--simulations expects 1 to 1000000"),
-        (vec!["--simulations", "5000000"], "--simulations expects 1 to 1000000"),
-        (vec!["--as-of", "2031-10-01"], "no regular-season games of season 2031"),
-        (vec!["--as-of", "1990-10-01"], "no regular-season games of season 1990"),
+        (
+            vec!["--as-of", "2024-13-45"],
+            "--as-of expects a date YYYY-MM-DD",
+        ),
+        (
+            vec!["--simulations", "0"],
+            "--simulations expects 1 to 1000000",
+        ),
+        (
+            vec!["--simulations", "5000000"],
+            "--simulations expects 1 to 1000000",
+        ),
+        (
+            vec!["--as-of", "2031-10-01"],
+            "no regular-season games of season 2031",
+        ),
+        (
+            vec!["--as-of", "1990-10-01"],
+            "no regular-season games of season 1990",
+        ),
         (vec!["--calibrate", "--format", "csv"], "--calibrate prints"),
         (
-            vec!["--calibrate", "--start-season", "2020", "--end-season", "2019"],
+            vec![
+                "--calibrate",
+                "--start-season",
+                "2020",
+                "--end-season",
+                "2019",
+            ],
             "--start-season 2020 is after --end-season 2019",
         ),
     ] {

@@ -35,8 +35,19 @@ fn oracle() -> HashMap<(i32, String), Expected> {
     let h = rdr.headers().unwrap().clone();
     let col = |name: &str| h.iter().position(|c| c == name).unwrap();
     let c = [
-        "season", "team", "wins", "losses", "ties", "pf", "pa", "sov", "sos", "div_rank",
-        "div_tie_broken_by", "conf_rank", "conf_tie_broken_by",
+        "season",
+        "team",
+        "wins",
+        "losses",
+        "ties",
+        "pf",
+        "pa",
+        "sov",
+        "sos",
+        "div_rank",
+        "div_tie_broken_by",
+        "conf_rank",
+        "conf_tie_broken_by",
     ]
     .map(col);
     rdr.records()
@@ -85,7 +96,11 @@ fn reproduces_every_division_and_conference_rank_2008_2023() {
             let r = st.record(t);
             let who = format!("{season} {}", club.code);
             assert_eq!(f64::from(r.w2) / 2.0, e.wins, "{who} wins");
-            assert_eq!((r.losses(), r.ties), (e.losses, e.ties), "{who} losses, ties");
+            assert_eq!(
+                (r.losses(), r.ties),
+                (e.losses, e.ties),
+                "{who} losses, ties"
+            );
             assert_eq!((r.pf, r.pa), (e.pf, e.pa), "{who} points");
             assert!((st.sov(t) - e.sov).abs() < 1e-7, "{who} sov {}", st.sov(t));
             assert!((st.sos(t) - e.sos).abs() < 1e-7, "{who} sos {}", st.sos(t));
@@ -93,7 +108,9 @@ fn reproduces_every_division_and_conference_rank_2008_2023() {
             if got == (e.div_rank, e.conf_rank) {
                 ranks_ok += 1;
             }
-            let by = |d: Option<_>| d.map(|d: nflreadpy_betting::pricing::season::Decided| d.to_string());
+            let by = |d: Option<_>| {
+                d.map(|d: nflreadpy_betting::pricing::season::Decided| d.to_string())
+            };
             let got_by = (
                 by(ranks.div_decided[t]).unwrap_or_default(),
                 by(ranks.conf_decided[t]).unwrap_or_default(),
@@ -101,8 +118,7 @@ fn reproduces_every_division_and_conference_rank_2008_2023() {
             if got_by == (e.div_by.clone(), e.conf_by.clone()) {
                 steps_ok += 1;
             }
-            if got != (e.div_rank, e.conf_rank) || got_by != (e.div_by.clone(), e.conf_by.clone())
-            {
+            if got != (e.div_rank, e.conf_rank) || got_by != (e.div_by.clone(), e.conf_by.clone()) {
                 misses.push(format!(
                     "{who}: div {} by {:?} (oracle {} by {:?}), conf {} by {:?} (oracle {} by {:?})",
                     got.0, got_by.0, e.div_rank, e.div_by, got.1, got_by.1, e.conf_rank, e.conf_by

@@ -8,7 +8,6 @@ use crate::pricing::season::{self, calibration, MAX_SIMULATIONS};
 use crate::pricing::{GameRecord, PricingEngine};
 use anyhow::Context;
 use chrono::NaiveDate;
-use std::path::PathBuf;
 
 const DEFAULT_SIMULATIONS: u32 = 10_000;
 const DEFAULT_CALIBRATION_SIMULATIONS: u32 = 5_000;
@@ -33,10 +32,7 @@ pub fn run(g: &GlobalArgs, a: &FuturesArgs) -> Outcome {
     }
     let cfg = load_config(g)?.config;
     crate::logging::init(g, &cfg);
-    let path = a
-        .games
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(&cfg.analytics.ratings.games_path));
+    let path = super::odds_archive::games_path(&cfg, a.games.as_ref());
     let games = crate::pricing::games::load_games(&path).map_err(|e| usage(e.to_string()))?;
     let engine = PricingEngine::from_games(&games, &cfg.analytics)
         .map_err(|e| usage(format!("{}: {e}", path.display())))?;
@@ -84,8 +80,11 @@ fn simulations(a: &FuturesArgs) -> Result<u32, Failure> {
 }
 
 fn parse_as_of(text: &str) -> Result<NaiveDate, Failure> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|e| usage(format!("--as-of expects a date YYYY-MM-DD, got {text:?} ({e})")))
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|e| {
+        usage(format!(
+            "--as-of expects a date YYYY-MM-DD, got {text:?} ({e})"
+        ))
+    })
 }
 
 /// The day after the latest game with a result: the file's present.
@@ -124,7 +123,11 @@ mod tests {
             away_score: played.then_some(17),
             ..GameRecord::default()
         };
-        let games = [g("2024-10-27", true), g("2024-10-31", true), g("2024-11-03", false)];
+        let games = [
+            g("2024-10-27", true),
+            g("2024-10-31", true),
+            g("2024-11-03", false),
+        ];
         assert_eq!(
             latest_result_day(&games),
             NaiveDate::from_ymd_opt(2024, 11, 1)

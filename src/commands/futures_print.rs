@@ -32,7 +32,16 @@ pub fn table(fc: &SeasonForecast) -> String {
     let _ = writeln!(
         out,
         "\n{:<5} {:<9} {:>5} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}",
-        "Team", "Division", "W now", "W mean", "Div", "Play", "Seed 1", "ConfGm", "Conf", "SB",
+        "Team",
+        "Division",
+        "W now",
+        "W mean",
+        "Div",
+        "Play",
+        "Seed 1",
+        "ConfGm",
+        "Conf",
+        "SB",
         "Pick 1"
     );
     let mut last = "";

@@ -19,11 +19,11 @@
 //! The simulator's one fitted quantity, the strength shocks' spread, is fitted for each checkpoint
 //! on earlier seasons' same week only (`drift`), and reported per checkpoint.
 
+use super::drift::{self, Residuals};
 use super::league::League;
 use super::simulate::Tally;
 use super::standings::{half_wins, Standings};
 use super::tiebreak::rank_season;
-use super::drift::{self, Residuals};
 use super::{inputs, SeasonError, SeasonSchedule};
 use crate::pricing::backtest::{metrics, Metrics};
 use crate::pricing::known::{known_before, week_starts, Cutoff};
@@ -98,6 +98,9 @@ pub struct SpreadAt {
     pub spread: f64,
 }
 
+/// (probability, what happened) pairs.
+type Forecasts = Vec<(f64, bool)>;
+
 /// One club at one checkpoint: its record so far and what happened.
 #[derive(Debug, Clone, Copy)]
 struct ClubAt {
@@ -126,7 +129,7 @@ pub fn run(
         }
     }
     let mut spreads = Vec::new();
-    let mut pairs: HashMap<(Target, i32), (Vec<(f64, bool)>, Vec<(f64, bool)>)> = HashMap::new();
+    let mut pairs: HashMap<(Target, i32), (Forecasts, Forecasts)> = HashMap::new();
     for season in seasons.clone() {
         for week in WEEKS {
             let cutoff = checkpoint(&starts, season, week)?;
@@ -270,9 +273,7 @@ impl Outcome {
         cutoff: &Cutoff,
         league: &League,
     ) -> Result<Vec<ClubAt>, SeasonError> {
-        let sched = SeasonSchedule::build(games, self.season, league, |g| {
-            known_before(g, cutoff)
-        })?;
+        let sched = SeasonSchedule::build(games, self.season, league, |g| known_before(g, cutoff))?;
         let mut rec = vec![(0u32, 0u32); sched.len()];
         for g in &sched.games {
             if let Some((h, a)) = g.result {

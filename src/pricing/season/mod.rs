@@ -51,8 +51,14 @@ pub enum SeasonError {
         divisions: usize,
     },
     #[error("game {game_id}: score {home}-{away} is outside 0..=255")]
-    BadScore { game_id: String, home: i32, away: i32 },
-    #[error("season {0} is not finished in the games file (a result or the Super Bowl is missing)")]
+    BadScore {
+        game_id: String,
+        home: i32,
+        away: i32,
+    },
+    #[error(
+        "season {0} is not finished in the games file (a result or the Super Bowl is missing)"
+    )]
     Unfinished(i32),
     #[error("simulations must be between 1 and {MAX_SIMULATIONS}, got {0}")]
     Simulations(u64),

@@ -85,7 +85,10 @@ impl GivenMargin {
             let (h, a) = (i as usize / side, i as usize % side);
             let m = h as i64 - a as i64 + i64::from(MAX_MARGIN);
             if let Some(c) = usize::try_from(m).ok().and_then(|m| cells.get_mut(m)) {
-                c.push((joint.cells()[i as usize], (h.min(255) as u8, a.min(255) as u8)));
+                c.push((
+                    joint.cells()[i as usize],
+                    (h.min(255) as u8, a.min(255) as u8),
+                ));
             }
         }
         let mut out = GivenMargin {

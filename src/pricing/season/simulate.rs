@@ -17,13 +17,13 @@
 
 use super::bracket::{self, PlayoffOdds};
 use super::schedule::SeasonSchedule;
+use super::shock::{GivenMargin, MarginGrid};
 use super::standings::Standings;
 use super::tiebreak::rank_season;
 use super::MAX_TEAMS;
 use crate::pricing::alias::AliasTable;
 use crate::pricing::model::JointPmf;
 use crate::pricing::montecarlo::{key_of, mix64, stream};
-use super::shock::{GivenMargin, MarginGrid};
 use rand::RngCore;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
@@ -73,10 +73,7 @@ impl ScoreSampler {
 
     /// Exact chance of each (home, away) score the sampler can draw.
     pub fn outcomes(&self) -> impl Iterator<Item = ((u8, u8), f64)> + '_ {
-        self.scores
-            .iter()
-            .copied()
-            .zip(self.table.probabilities())
+        self.scores.iter().copied().zip(self.table.probabilities())
     }
 }
 
@@ -156,7 +153,11 @@ impl SeasonSim {
     /// Builds the run: one sampler per game still to play, and with `spread > 0` (the
     /// strength shocks' standard deviation, points) its shifted samplers.
     pub fn new(sched: SeasonSchedule, model: &impl SeasonModel, spread: f64) -> SeasonSim {
-        let spread = if spread.is_finite() { spread.max(0.0) } else { 0.0 };
+        let spread = if spread.is_finite() {
+            spread.max(0.0)
+        } else {
+            0.0
+        };
         let todo: Vec<usize> = (0..sched.games.len())
             .filter(|&g| sched.games[g].result.is_none())
             .collect();
@@ -256,7 +257,11 @@ impl SeasonSim {
                 if i % 2 == 0 {
                     picks = rng.next_u64();
                 }
-                let pick = if i % 2 == 0 { (picks >> 32) as u32 } else { picks as u32 };
+                let pick = if i % 2 == 0 {
+                    (picks >> 32) as u32
+                } else {
+                    picks as u32
+                };
                 let r = rng.next_u64();
                 let m = grid.draw(mean, pick, (r >> 32) as u32);
                 scores[*g as usize] = given.score(m, r as u32);
@@ -301,8 +306,8 @@ impl SeasonSim {
         let mut reached = [0u8; MAX_TEAMS];
         let playoff = [&ranks.order[0][..seeds], &ranks.order[1][..seeds]];
         bracket::play(playoff, &self.odds, shocks, rng, &mut reached);
-        for t in 0..self.sched.len() {
-            tally.reached[t][reached[t] as usize] += 1;
+        for (counts, &r) in tally.reached.iter_mut().zip(&reached) {
+            counts[r as usize] += 1;
         }
         tally.first_pick[first_pick(&st, rng)] += 1;
     }

@@ -195,7 +195,10 @@ fn break_division_tie(st: &Standings, group: u32, coin: &mut impl RngCore, push:
             let level = top_level(&key, rest);
             rest &= !level;
             if level.count_ones() == 1 {
-                push(level.trailing_zeros() as usize, Some(Decided { step, clubs }));
+                push(
+                    level.trailing_zeros() as usize,
+                    Some(Decided { step, clubs }),
+                );
             } else {
                 break_division_tie(st, level, coin, push);
             }
@@ -302,9 +305,7 @@ fn pick_one(st: &Standings, mut cands: u32, coin: &mut impl RngCore) -> (usize, 
 fn keys(st: &Standings, step: Step, group: u32) -> Option<[f64; MAX_TEAMS]> {
     let sched = st.schedule();
     let n = group.count_ones();
-    let common = || {
-        bits(group).fold(u32::MAX, |m, t| m & sched.opponents(t)) & !group
-    };
+    let common = || bits(group).fold(u32::MAX, |m, t| m & sched.opponents(t)) & !group;
     let key = match step {
         Step::HeadToHead => per_team(group, |t| {
             let (w2, g, _) = st.against(t, group & !(1 << t));
