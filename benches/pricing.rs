@@ -6,18 +6,14 @@
 //! `RUST_NS_PER_GAME_POOL` (the same over the whole rayon pool).
 
 use criterion::{black_box, Criterion, Throughput};
-use nflreadpy_betting::config::schema::AnalyticsConfig;
+#[path = "support/mod.rs"]
+mod support;
 use nflreadpy_betting::domain::Scope;
 use nflreadpy_betting::pricing::alias::AliasTable;
 use nflreadpy_betting::pricing::montecarlo::{par_sample_counts, sample_counts, GridSampler};
-use nflreadpy_betting::pricing::{load_games, GameInputs, PricingEngine, SlateGame};
+use nflreadpy_betting::pricing::{GameInputs, PricingEngine, SlateGame};
 use std::time::{Duration, Instant};
-
-fn engine() -> PricingEngine {
-    let games =
-        load_games(concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv")).expect("games.csv");
-    PricingEngine::from_games(&games, &AnalyticsConfig::default()).expect("engine")
-}
+use support::{engine, median_ms};
 
 fn slate() -> Vec<SlateGame> {
     (0..16)
@@ -42,18 +38,6 @@ fn price(e: &PricingEngine, games: &[SlateGame], iterations: u32, seed: u64) -> 
         .iter()
         .map(|g| sim.price_sheet(&g.event_id).len())
         .sum()
-}
-
-fn median_ms(runs: usize, mut f: impl FnMut(u64)) -> f64 {
-    let mut v: Vec<f64> = (0..runs)
-        .map(|r| {
-            let t = Instant::now();
-            f(r as u64);
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    v.sort_by(f64::total_cmp);
-    v[runs / 2]
 }
 
 /// The sampler's table for a typical game: the positive cells of the full-game grid.

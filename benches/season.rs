@@ -4,30 +4,17 @@
 //! the run itself, after the once-per-run setup, which is timed apart as `SEASON_SETUP_MS`).
 
 use criterion::{black_box, Criterion};
-use nflreadpy_betting::config::schema::AnalyticsConfig;
+#[path = "support/mod.rs"]
+mod support;
 use nflreadpy_betting::pricing::known::Cutoff;
 use nflreadpy_betting::pricing::season::inputs::season_sim;
-use nflreadpy_betting::pricing::{load_games, PricingEngine};
 use std::time::{Duration, Instant};
+use support::{engine, median_ms};
 
 const SEASONS: u32 = 100_000;
 
-fn median_ms(runs: usize, mut f: impl FnMut(u64)) -> f64 {
-    let mut v: Vec<f64> = (0..runs)
-        .map(|r| {
-            let t = Instant::now();
-            f(r as u64);
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    v.sort_by(f64::total_cmp);
-    v[runs / 2]
-}
-
 fn main() {
-    let games =
-        load_games(concat!(env!("CARGO_MANIFEST_DIR"), "/data/games.csv")).expect("games.csv");
-    let engine = PricingEngine::from_games(&games, &AnalyticsConfig::default()).expect("engine");
+    let engine = engine();
     // Before the 2024 opener: all 272 games to play.
     let cutoff = Cutoff::day("2024-09-01");
     let t = Instant::now();

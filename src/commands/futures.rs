@@ -8,7 +8,6 @@ use crate::pricing::season::{self, calibration, MAX_SIMULATIONS};
 use crate::pricing::{GameRecord, PricingEngine};
 use anyhow::Context;
 use chrono::NaiveDate;
-use std::path::PathBuf;
 
 const DEFAULT_SIMULATIONS: u32 = 10_000;
 const DEFAULT_CALIBRATION_SIMULATIONS: u32 = 5_000;
@@ -33,10 +32,7 @@ pub fn run(g: &GlobalArgs, a: &FuturesArgs) -> Outcome {
     }
     let cfg = load_config(g)?.config;
     crate::logging::init(g, &cfg);
-    let path = a
-        .games
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(&cfg.analytics.ratings.games_path));
+    let path = super::odds_archive::games_path(&cfg, a.games.as_ref());
     let games = crate::pricing::games::load_games(&path).map_err(|e| usage(e.to_string()))?;
     let engine = PricingEngine::from_games(&games, &cfg.analytics)
         .map_err(|e| usage(format!("{}: {e}", path.display())))?;

@@ -24,7 +24,7 @@ fn usage(msg: String) -> Failure {
 }
 
 /// The games file a command reads: its `--games`, else `analytics.ratings.games_path`.
-fn games_path(cfg: &Config, flag: Option<&PathBuf>) -> PathBuf {
+pub(super) fn games_path(cfg: &Config, flag: Option<&PathBuf>) -> PathBuf {
     flag.cloned()
         .unwrap_or_else(|| PathBuf::from(&cfg.analytics.ratings.games_path))
 }

@@ -98,6 +98,9 @@ pub struct SpreadAt {
     pub spread: f64,
 }
 
+/// (probability, what happened) pairs.
+type Forecasts = Vec<(f64, bool)>;
+
 /// One club at one checkpoint: its record so far and what happened.
 #[derive(Debug, Clone, Copy)]
 struct ClubAt {
@@ -126,7 +129,7 @@ pub fn run(
         }
     }
     let mut spreads = Vec::new();
-    let mut pairs: HashMap<(Target, i32), (Vec<(f64, bool)>, Vec<(f64, bool)>)> = HashMap::new();
+    let mut pairs: HashMap<(Target, i32), (Forecasts, Forecasts)> = HashMap::new();
     for season in seasons.clone() {
         for week in WEEKS {
             let cutoff = checkpoint(&starts, season, week)?;

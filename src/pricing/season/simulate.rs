@@ -318,8 +318,8 @@ impl SeasonSim {
         let mut reached = [0u8; MAX_TEAMS];
         let playoff = [&ranks.order[0][..seeds], &ranks.order[1][..seeds]];
         bracket::play(playoff, &self.odds, shocks, rng, &mut reached);
-        for t in 0..self.sched.len() {
-            tally.reached[t][reached[t] as usize] += 1;
+        for (counts, &r) in tally.reached.iter_mut().zip(&reached) {
+            counts[r as usize] += 1;
         }
         tally.first_pick[first_pick(&st, rng)] += 1;
     }
