@@ -169,14 +169,7 @@ async fn settle(cfg: &Config, a: &BetsSettleArgs) -> Outcome {
     let pricing = crate::pricing::PricingEngine::from_games(&games, &cfg.analytics)
         .ok()
         .map(std::sync::Arc::new);
-    let periods_path = crate::data::periods::path_beside(&path);
-    let periods = crate::data::periods::load_optional(&periods_path)
-        .and_then(|p| {
-            p.map(|p| {
-                crate::data::periods::check_against_games(&periods_path, &p, &games).map(|_| p)
-            })
-            .transpose()
-        })
+    let periods = crate::data::periods::load_beside(&path, &games)
         .map_err(|e| Failure::Usage(format!("error: {e}")))?
         .unwrap_or_default();
     let inputs = PassInputs {

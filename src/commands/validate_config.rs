@@ -15,11 +15,7 @@ fn period_gate_line(cfg: &config::Config) -> String {
         Ok(g) => g,
         Err(e) => return format!("analytics.periods.gate (state) = unknown: {e}"),
     };
-    let periods_path = crate::data::periods::path_beside(&games_path);
-    let periods = match crate::data::periods::load_optional(&periods_path).and_then(|p| {
-        p.map(|p| crate::data::periods::check_against_games(&periods_path, &p, &games).map(|_| p))
-            .transpose()
-    }) {
+    let periods = match crate::data::periods::load_beside(&games_path, &games) {
         Ok(p) => p,
         Err(e) => return format!("analytics.periods.gate (state) = closed: {e}"),
     };

@@ -100,6 +100,20 @@ pub fn load_optional(path: &Path) -> Result<Option<PeriodScores>, PeriodsError> 
     }
 }
 
+/// The period scores beside a games file, checked against its games; `None` when there is no
+/// such file (it is optional).
+pub fn load_beside(
+    games_path: &Path,
+    games: &[GameRecord],
+) -> Result<Option<PeriodScores>, PeriodsError> {
+    let path = path_beside(games_path);
+    let Some(scores) = load_optional(&path)? else {
+        return Ok(None);
+    };
+    check_against_games(&path, &scores, games)?;
+    Ok(Some(scores))
+}
+
 pub fn parse(path: &Path, text: &str) -> Result<PeriodScores, PeriodsError> {
     let invalid = |line: u64, message: String| PeriodsError::Invalid {
         path: path.to_path_buf(),

@@ -192,14 +192,8 @@ pub fn update(req: &UpdateRequest) -> Result<UpdateReport, DataError> {
         .transpose()?;
     // The period scores are kept: a new games file that contradicts them (a corrected final,
     // a game moved to another week) is refused, naming the row.
-    let periods_path = super::periods::path_beside(&paths.games);
-    let period_games = super::periods::load_optional(&periods_path)
-        .and_then(|p| {
-            p.map(|p| {
-                super::periods::check_against_games(&periods_path, &p, &new_games).map(|_| p.len())
-            })
-            .transpose()
-        })
+    let period_games = super::periods::load_beside(&paths.games, &new_games)
+        .map(|p| p.map(|p| p.len()))
         .map_err(|e| DataError::Regression {
             url: shown_url.clone(),
             path: paths.games.clone(),

@@ -137,18 +137,10 @@ impl Pricer {
         let engine = std::sync::Arc::new(PricingEngine::from_games(&games, &cfg.analytics)?);
         // The period scores are optional: a file that does not load or disagrees with the
         // games file grades nothing and keeps the gate closed, with the reason in the log.
-        let periods_path = crate::data::periods::path_beside(&path);
-        let periods = crate::data::periods::load_optional(&periods_path)
-            .and_then(|p| {
-                p.map(|p| {
-                    crate::data::periods::check_against_games(&periods_path, &p, &games).map(|_| p)
-                })
-                .transpose()
-            })
-            .unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "period scores not used");
-                None
-            });
+        let periods = crate::data::periods::load_beside(&path, &games).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "period scores not used");
+            None
+        });
         let period_gate =
             crate::evaluation::periods::gate(&games, periods.as_ref(), &cfg.analytics);
         let mut cfg = cfg.clone();

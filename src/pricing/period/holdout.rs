@@ -26,6 +26,16 @@ impl MarketFit {
     }
 }
 
+/// The model fitted without fold `f` of `k`, and that fold's counts (`k` = 1: fitted and
+/// scored on everything, in sample).
+fn fit_without(t: &PeriodTables, f: usize, k: usize) -> (PeriodModel, PeriodTables) {
+    if k > 1 {
+        (PeriodModel::fit(&t.fold(f, k, false)), t.fold(f, k, true))
+    } else {
+        (PeriodModel::fit(t), t.clone())
+    }
+}
+
 /// Every market of one scope's pooled (home, away) grid: totals under x.5, home margin above
 /// l (spreads, moneylines), the tie (three-way), and each team under x.5 (team totals).
 pub fn markets(cells: &[f64], n: usize) -> Vec<(String, f64)> {
@@ -65,12 +75,7 @@ pub fn markets(cells: &[f64], n: usize) -> Vec<(String, f64)> {
 pub fn kfold(t: &PeriodTables, k: usize) -> Vec<MarketFit> {
     let mut acc: Vec<Vec<(String, f64, f64, f64)>> = vec![Vec::new(); SCOPES.len()];
     for f in 0..k.max(1) {
-        let (train, held) = if k > 1 {
-            (t.fold(f, k, false), t.fold(f, k, true))
-        } else {
-            (t.clone(), t.clone())
-        };
-        let model = PeriodModel::fit(&train);
+        let (model, held) = fit_without(t, f, k);
         for (i, a) in acc.iter_mut().enumerate() {
             let n = grid_side(i);
             let obs = observed(&held, i);
@@ -113,12 +118,7 @@ pub fn kfold(t: &PeriodTables, k: usize) -> Vec<MarketFit> {
 pub fn kfold_team_buckets(t: &PeriodTables, k: usize) -> Vec<MarketFit> {
     let mut out: Vec<MarketFit> = Vec::new();
     for f in 0..k.max(1) {
-        let (train, held) = if k > 1 {
-            (t.fold(f, k, false), t.fold(f, k, true))
-        } else {
-            (t.clone(), t.clone())
-        };
-        let model = PeriodModel::fit(&train);
+        let (model, held) = fit_without(t, f, k);
         let mut slot = 0;
         for (q, scope) in SCOPES.iter().enumerate().take(4) {
             for (b, bucket) in t.buckets.iter().enumerate() {

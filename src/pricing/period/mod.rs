@@ -224,9 +224,32 @@ impl PeriodModel {
     }
 }
 
+/// Period grids already built, by (home, away) expectation and scope: the engine reprices the
+/// same games every refresh, and a period grid costs a few times a full-game one. The grid is a
+/// pure function of the key, so the cache changes no result; it is emptied when full.
+type GridKey = (u64, u64, usize);
+static GRIDS: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<GridKey, JointPmf>>> =
+    std::sync::OnceLock::new();
+const GRID_CACHE_ENTRIES: usize = 4096;
+
 /// Exact joint pmf of a period from the shipped model.
 pub fn joint(inputs: &GameInputs, scope: Scope) -> Option<JointPmf> {
-    PeriodModel::shipped()?.joint(inputs, scope)
+    let model = PeriodModel::shipped()?;
+    let i = index(scope)?;
+    let (h, a) = team_expectations(inputs);
+    let key = (h.to_bits(), a.to_bits(), i);
+    let cache = GRIDS.get_or_init(Default::default);
+    if let Some(j) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Some(j);
+    }
+    let j = JointPmf::from_cells(grid_side(i), model.joint_cells(h, a, i))?;
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= GRID_CACHE_ENTRIES {
+            c.clear();
+        }
+        c.insert(key, j.clone());
+    }
+    Some(j)
 }
 
 /// Both teams' expected points in `scope` from the shipped model.
