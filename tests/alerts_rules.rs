@@ -679,11 +679,13 @@ fn futures_edges_fire_above_the_floor_and_resolve_when_gone() {
         ev_per_year: ev * 3.65,
         observed_ms: 0,
     };
-    let mut snap = Snapshot::default();
-    snap.futures = FuturesView {
-        min_ev: 0.05,
-        edges: vec![edge("KC", 0.12), edge("DET", 0.02)],
-        ..FuturesView::default()
+    let mut snap = Snapshot {
+        futures: FuturesView {
+            min_ev: 0.05,
+            edges: vec![edge("KC", 0.12), edge("DET", 0.02)],
+            ..FuturesView::default()
+        },
+        ..Snapshot::default()
     };
     let rules = nflreadpy_betting::config::AlertRules::default();
     let extra = nflreadpy_betting::metrics::Extra::default();
