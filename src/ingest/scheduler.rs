@@ -397,43 +397,30 @@ pub fn quarantine_future(
     source: &str,
 ) {
     let limit = now_ms.saturating_add((tolerance_seconds.clamp(0.0, 86_400.0) * 1000.0) as i64);
+    let reject = |what: String, observed_ms: i64| crate::store::records::Quarantined {
+        source: source.to_string(),
+        reason: "future_timestamp".into(),
+        detail: format!(
+            "{what}: stamped {} ms ahead of the clock (tolerance {tolerance_seconds}s)",
+            observed_ms - now_ms
+        ),
+        observed_ms: now_ms,
+    };
     let (keep, future): (Vec<_>, Vec<_>) = std::mem::take(&mut batch.quotes)
         .into_iter()
         .partition(|q| q.observed_ms <= limit);
     batch.quotes = keep;
-    let (keep, future_outrights): (Vec<_>, Vec<_>) = std::mem::take(&mut batch.outrights)
+    for q in future {
+        let what = format!("{} {} {} {}", q.event_id, q.book, q.market, q.selection);
+        batch.rejected.push(reject(what, q.observed_ms));
+    }
+    let (keep, future): (Vec<_>, Vec<_>) = std::mem::take(&mut batch.outrights)
         .into_iter()
         .partition(|q| q.observed_ms <= limit);
     batch.outrights = keep;
-    for q in future_outrights {
-        batch.rejected.push(crate::store::records::Quarantined {
-            source: source.to_string(),
-            reason: "future_timestamp".into(),
-            detail: format!(
-                "{} {} {} {}: stamped {} ms ahead of the clock (tolerance {tolerance_seconds}s)",
-                q.season,
-                q.book,
-                q.market,
-                q.team,
-                q.observed_ms - now_ms
-            ),
-            observed_ms: now_ms,
-        });
-    }
     for q in future {
-        batch.rejected.push(crate::store::records::Quarantined {
-            source: source.to_string(),
-            reason: "future_timestamp".into(),
-            detail: format!(
-                "{} {} {} {}: stamped {} ms ahead of the clock (tolerance {tolerance_seconds}s)",
-                q.event_id,
-                q.book,
-                q.market,
-                q.selection,
-                q.observed_ms - now_ms
-            ),
-            observed_ms: now_ms,
-        });
+        let what = format!("{} {} {} {}", q.season, q.book, q.market, q.team);
+        batch.rejected.push(reject(what, q.observed_ms));
     }
 }
 

@@ -290,6 +290,50 @@ fn market_and_scope(market: &str, scope: &str) -> Option<(MarketKind, Scope)> {
     Some((kind, scope))
 }
 
+/// A row's problem: the quarantine reason and what was wrong.
+pub(crate) type CellError = (&'static str, String);
+
+/// A `line` cell: blank is none.
+pub(crate) fn cell_number(line: &str) -> Result<Option<f64>, CellError> {
+    if line.is_empty() {
+        return Ok(None);
+    }
+    line.parse::<f64>().map(Some).map_err(|_| {
+        (
+            reason::INVALID_LINE,
+            format!("line {line:?} is not a number"),
+        )
+    })
+}
+
+/// A `price` cell: American, decimal or fractional, within the range books quote.
+pub(crate) fn cell_price(price: &str) -> Result<i64, CellError> {
+    if price.is_empty() {
+        return Err((reason::MISSING_FIELD, "no price".into()));
+    }
+    let american = Odds::parse(price)
+        .map_err(|e| (reason::INVALID_ODDS, e.to_string()))?
+        .american();
+    if american.unsigned_abs() > super::MAX_AMERICAN as u64 || american.unsigned_abs() < 100 {
+        return Err((
+            reason::INVALID_ODDS,
+            format!("price {price} is out of range"),
+        ));
+    }
+    Ok(american)
+}
+
+/// An `observed_at` cell: RFC 3339 or Unix ms; blank is `default_ms` (the file's time).
+pub(crate) fn cell_time(observed: &str, default_ms: i64) -> Result<i64, CellError> {
+    if observed.is_empty() {
+        return Ok(default_ms);
+    }
+    parse_time(observed).ok_or((
+        reason::INVALID_FIELD,
+        format!("observed_at {observed:?} is not a time"),
+    ))
+}
+
 pub(crate) fn parse_time(s: &str) -> Option<i64> {
     let s = s.trim();
     if let Ok(ms) = s.parse::<i64>() {
@@ -309,63 +353,29 @@ pub fn parse_csv(
     default_observed_ms: i64,
     now_ms: i64,
 ) -> Result<SourceBatch, SourceError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .comment(Some(b'#'))
-        .flexible(true)
-        .from_reader(bytes);
-    let headers = rdr
-        .headers()
-        .map_err(|e| SourceError::Parse(format!("CSV header: {e}")))?
-        .clone();
-    let pos: Vec<Option<usize>> = COLUMNS
-        .iter()
-        .map(|c| {
-            headers
-                .iter()
-                .position(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(c))
-        })
-        .collect();
-    let missing: Vec<&str> = REQUIRED
-        .iter()
-        .copied()
-        .filter(|c| pos[COLUMNS.iter().position(|x| x == c).unwrap_or(0)].is_none())
-        .collect();
-    if !missing.is_empty() {
-        return Err(SourceError::Parse(format!(
-            "CSV header lacks {}; expected columns {} (outright prices: \
-             season,book,market,team,side,line,price,observed_at)",
-            missing.join(", "),
-            COLUMNS.join(",")
-        )));
-    }
     let mut batch = SourceBatch::default();
-    let mut rec = csv::StringRecord::new();
-    loop {
-        match rdr.read_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(SourceError::Parse(format!("CSV: {e}"))),
-        }
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        let fields: [&str; 11] =
-            std::array::from_fn(|c| pos[c].and_then(|i| rec.get(i)).unwrap_or(""));
-        match csv_row(fields, normalizer, source, default_observed_ms) {
+    super::read_csv(
+        bytes,
+        &COLUMNS,
+        &REQUIRED,
+        "CSV",
+        " (outright prices: season,book,market,team,side,line,price,observed_at)",
+        |row| match csv_row(row.cells, normalizer, source, default_observed_ms) {
             Ok((event, quote)) => {
                 batch.events.push(event);
                 batch.quotes.push(quote);
             }
             Err((r, problem)) => {
-                let raw: Vec<&str> = rec.iter().collect();
+                let raw: Vec<&str> = row.raw.iter().collect();
                 batch.rejected.push(reject(
                     source,
                     r,
-                    format!("line {line}: {problem}; row {:?}", raw.join(",")),
+                    format!("line {}: {problem}; row {:?}", row.line, raw.join(",")),
                     now_ms,
                 ));
             }
-        }
-    }
+        },
+    )?;
     dedup_events(&mut batch.events);
     Ok(batch)
 }
@@ -470,37 +480,9 @@ fn csv_row(
             format!("selection {sel} does not belong to a {kind} market"),
         ));
     }
-    let line = if line.is_empty() {
-        None
-    } else {
-        Some(line.parse::<f64>().map_err(|_| {
-            (
-                reason::INVALID_LINE,
-                format!("line {line:?} is not a number"),
-            )
-        })?)
-    };
-    let line = check_line(kind, line).map_err(|m| (reason::INVALID_LINE, m))?;
-    if price.is_empty() {
-        return Err((reason::MISSING_FIELD, "no price".into()));
-    }
-    let american = Odds::parse(price)
-        .map_err(|e| (reason::INVALID_ODDS, e.to_string()))?
-        .american();
-    if american.unsigned_abs() > super::MAX_AMERICAN as u64 || american.unsigned_abs() < 100 {
-        return Err((
-            reason::INVALID_ODDS,
-            format!("price {price} is out of range"),
-        ));
-    }
-    let observed_ms = if observed.is_empty() {
-        default_observed_ms
-    } else {
-        parse_time(observed).ok_or((
-            reason::INVALID_FIELD,
-            format!("observed_at {observed:?} is not a time"),
-        ))?
-    };
+    let line = check_line(kind, cell_number(line)?).map_err(|m| (reason::INVALID_LINE, m))?;
+    let american = cell_price(price)?;
+    let observed_ms = cell_time(observed, default_observed_ms)?;
     let quote = Quote {
         event_id: resolved.event.event_id.clone(),
         book: book.to_ascii_lowercase(),

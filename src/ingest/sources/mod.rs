@@ -197,6 +197,77 @@ pub fn clip(s: &str, max: usize) -> String {
     format!("{}...", &s[..end])
 }
 
+/// One row of a headed CSV: its cells in the caller's column order (blank for a column the file
+/// lacks), its line number, and the whole row as written (for a rejection's detail).
+pub(crate) struct CsvRow<'r, const N: usize> {
+    pub cells: [&'r str; N],
+    pub line: u64,
+    pub raw: &'r csv::StringRecord,
+}
+
+/// Reads a CSV whose header row names `columns` in any order (`#` starts a comment line, cells
+/// are trimmed, a BOM is ignored) and hands each row to `each`. Fails as a whole when the text is
+/// not CSV or the header lacks one of `required`; `what` names the layout in that error and
+/// `hint` follows the expected columns.
+pub(crate) fn read_csv<const N: usize>(
+    bytes: &[u8],
+    columns: &[&str; N],
+    required: &[&str],
+    what: &str,
+    hint: &str,
+    mut each: impl FnMut(CsvRow<'_, N>),
+) -> Result<(), SourceError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .comment(Some(b'#'))
+        .flexible(true)
+        .from_reader(bytes);
+    let headers = rdr
+        .headers()
+        .map_err(|e| SourceError::Parse(format!("CSV header: {e}")))?
+        .clone();
+    let pos: [Option<usize>; N] = std::array::from_fn(|c| {
+        headers.iter().position(|h| {
+            h.trim_start_matches('\u{feff}')
+                .eq_ignore_ascii_case(columns[c])
+        })
+    });
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|r| {
+            columns
+                .iter()
+                .position(|c| c == r)
+                .and_then(|i| pos[i])
+                .is_none()
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(SourceError::Parse(format!(
+            "{what} header lacks {}; expected columns {}{hint}",
+            missing.join(", "),
+            columns.join(",")
+        )));
+    }
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(e) => return Err(SourceError::Parse(format!("CSV: {e}"))),
+        }
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let cells: [&str; N] =
+            std::array::from_fn(|c| pos[c].and_then(|i| rec.get(i)).unwrap_or(""));
+        each(CsvRow {
+            cells,
+            line,
+            raw: &rec,
+        });
+    }
+}
+
 pub(crate) fn reject(source: &str, reason: &str, detail: String, now_ms: i64) -> Quarantined {
     Quarantined {
         source: source.to_string(),

@@ -25,8 +25,8 @@
 //!   `over`/`under` for win totals; `line` only for win totals (whole or half number).
 //! - `price`: American, decimal or fractional; `observed_at` as in the game-quote CSV.
 
+use super::file_drop::{cell_number, cell_price, cell_time, CellError};
 use super::{american_from_json, reason, reject, short, time_ms, OddsFormat};
-use crate::domain::odds::Odds;
 use crate::domain::outright::{check_outright, OutrightMarket, OutrightQuote, OutrightSide};
 use crate::ingest::normalize::{franchise_code, season_of, Normalizer};
 use crate::ingest::source::{SourceBatch, SourceError};
@@ -196,62 +196,23 @@ pub fn parse_outright_csv(
     default_observed_ms: i64,
     now_ms: i64,
 ) -> Result<SourceBatch, SourceError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .comment(Some(b'#'))
-        .flexible(true)
-        .from_reader(bytes);
-    let headers = rdr
-        .headers()
-        .map_err(|e| SourceError::Parse(format!("CSV header: {e}")))?
-        .clone();
-    let pos: Vec<Option<usize>> = COLUMNS
-        .iter()
-        .map(|c| {
-            headers
-                .iter()
-                .position(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(c))
-        })
-        .collect();
-    let missing: Vec<&str> = REQUIRED
-        .iter()
-        .copied()
-        .filter(|c| {
-            COLUMNS
-                .iter()
-                .position(|x| x == c)
-                .and_then(|i| pos[i])
-                .is_none()
-        })
-        .collect();
-    if !missing.is_empty() {
-        return Err(SourceError::Parse(format!(
-            "outright CSV header lacks {}; expected columns {}",
-            missing.join(", "),
-            COLUMNS.join(",")
-        )));
-    }
     let mut batch = SourceBatch::default();
-    let mut rec = csv::StringRecord::new();
-    loop {
-        match rdr.read_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(SourceError::Parse(format!("CSV: {e}"))),
-        }
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        let fields: [&str; 8] =
-            std::array::from_fn(|c| pos[c].and_then(|i| rec.get(i)).unwrap_or(""));
-        match outright_row(fields, normalizer, source, default_observed_ms) {
+    super::read_csv(
+        bytes,
+        &COLUMNS,
+        &REQUIRED,
+        "outright CSV",
+        "",
+        |row| match outright_row(row.cells, normalizer, source, default_observed_ms) {
             Ok(q) => batch.outrights.push(q),
             Err((why, detail)) => batch.rejected.push(reject(
                 source,
                 why,
-                format!("line {line}: {detail}"),
+                format!("line {}: {detail}", row.line),
                 now_ms,
             )),
-        }
-    }
+        },
+    )?;
     Ok(batch)
 }
 
@@ -260,7 +221,7 @@ fn outright_row(
     normalizer: &Normalizer,
     source: &str,
     default_observed_ms: i64,
-) -> Result<OutrightQuote, (&'static str, String)> {
+) -> Result<OutrightQuote, CellError> {
     let [season, book, market, team, side, line, price, observed] = fields;
     let season = season
         .parse::<i32>()
@@ -282,37 +243,10 @@ fn outright_row(
     let side = side
         .parse::<OutrightSide>()
         .map_err(|e| (reason::UNMATCHED_OUTCOME, e))?;
-    let line = if line.is_empty() {
-        None
-    } else {
-        Some(line.parse::<f64>().map_err(|_| {
-            (
-                reason::INVALID_LINE,
-                format!("line {line:?} is not a number"),
-            )
-        })?)
-    };
-    let line = check_outright(market, side, line).map_err(|m| (reason::INVALID_LINE, m))?;
-    if price.is_empty() {
-        return Err((reason::MISSING_FIELD, "no price".into()));
-    }
-    let american = Odds::parse(price)
-        .map_err(|e| (reason::INVALID_ODDS, e.to_string()))?
-        .american();
-    if american.unsigned_abs() > super::MAX_AMERICAN as u64 || american.unsigned_abs() < 100 {
-        return Err((
-            reason::INVALID_ODDS,
-            format!("price {price} is out of range"),
-        ));
-    }
-    let observed_ms = if observed.is_empty() {
-        default_observed_ms
-    } else {
-        super::file_drop::parse_time(observed).ok_or((
-            reason::INVALID_FIELD,
-            format!("observed_at {observed:?} is not a time"),
-        ))?
-    };
+    let line =
+        check_outright(market, side, cell_number(line)?).map_err(|m| (reason::INVALID_LINE, m))?;
+    let american = cell_price(price)?;
+    let observed_ms = cell_time(observed, default_observed_ms)?;
     Ok(OutrightQuote {
         season,
         book: book.to_ascii_lowercase(),
