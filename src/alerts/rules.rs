@@ -357,7 +357,7 @@ impl FutureObs {
         let f = &snap.futures;
         f.edges
             .iter()
-            .filter(|e| e.ev >= f.min_ev && e.stake_fraction > 0.0)
+            .filter(|e| e.is_edge(f.min_ev))
             .map(|e| {
                 let line = e.line.map(|l| format!(" {l}")).unwrap_or_default();
                 FutureObs {

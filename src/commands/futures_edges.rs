@@ -5,7 +5,7 @@
 use super::{Failure, Outcome};
 use crate::cli::FuturesFormat;
 use crate::config::Config;
-use crate::edges::futures::{price_outrights, FutureEdge, Settlement};
+use crate::edges::futures::{price_forecast, FutureEdge, FuturesRules};
 use crate::pricing::games::GameRecord;
 use crate::pricing::season::SeasonForecast;
 use crate::store::{now_ms, Store};
@@ -35,16 +35,11 @@ pub fn price_board(
     games: &[GameRecord],
 ) -> Result<(usize, Vec<FutureEdge>), Failure> {
     let season = i32::from(fc.season);
-    let settle = Settlement::from_games(games, season).ok_or_else(|| {
-        Failure::Usage(format!(
-            "error: the games file holds no regular season {season} to settle outrights on"
-        ))
-    })?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    let max_age_ms = (cfg.analytics.futures.max_age_hours * 3_600_000.0) as i64;
+    let max_age_ms = cfg.analytics.futures.max_age_ms();
     let quotes = rt.block_on(async {
         let (store, _) = Store::open(cfg, false).await.context("opening the store")?;
         if !store.exists() {
@@ -55,13 +50,12 @@ pub fn price_board(
             .await
             .context("reading the outright prices")
     })?;
-    let priced_at = fc
-        .as_of
-        .and_hms_opt(12, 0, 0)
-        .map(|t| t.and_utc().timestamp_millis())
-        .unwrap_or_default();
-    let rules = crate::engine::futures::rules(cfg);
-    let edges = price_outrights(season, &fc.teams, &quotes, &rules, &settle, priced_at);
+    let rules = FuturesRules::from_analytics(&cfg.analytics);
+    let edges = price_forecast(fc, games, &quotes, &rules).ok_or_else(|| {
+        Failure::Usage(format!(
+            "error: the games file holds no regular season {season} to settle outrights on"
+        ))
+    })?;
     Ok((quotes.len(), edges))
 }
 
@@ -115,7 +109,7 @@ pub fn table(fc: &SeasonForecast, quotes: usize, edges: &[FutureEdge], min_ev: f
         fc.as_of,
         fc.simulations,
         fc.seed,
-        edges.iter().filter(|e| e.ev >= min_ev && e.stake_fraction > 0.0).count(),
+        edges.iter().filter(|e| e.is_edge(min_ev)).count(),
         min_ev * 100.0
     );
     if edges.is_empty() {

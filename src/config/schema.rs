@@ -506,6 +506,13 @@ pub struct FuturesConfig {
     pub as_of: Option<String>,
 }
 
+impl FuturesConfig {
+    /// `max_age_hours` in milliseconds: outright prices seen longer ago are not priced.
+    pub fn max_age_ms(&self) -> i64 {
+        (self.max_age_hours * 3_600_000.0) as i64
+    }
+}
+
 impl Default for FuturesConfig {
     fn default() -> Self {
         FuturesConfig {

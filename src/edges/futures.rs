@@ -14,11 +14,12 @@
 //! `analytics.futures.kelly_fraction`, smaller than the game fraction.
 
 use super::kelly::{expected_value, kelly};
+use crate::config::schema::AnalyticsConfig;
 use crate::domain::devig::{devig, DevigMethod};
 use crate::domain::outright::{OutrightMarket, OutrightQuote, OutrightSide};
 use crate::domain::sample::median;
 use crate::pricing::games::GameRecord;
-use crate::pricing::season::TeamForecast;
+use crate::pricing::season::{SeasonForecast, TeamForecast};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -139,10 +140,45 @@ pub struct FutureEdge {
 }
 
 impl FutureEdge {
-    /// Whether the price passes the rules (EV at least the minimum).
-    pub fn is_edge(&self, rules: &FuturesRules) -> bool {
-        self.ev >= rules.min_ev && self.stake_fraction > 0.0
+    /// Whether the price is an edge at the EV floor `min_ev` (and earns a stake): the one judge
+    /// the pane, the alerts and `futures --edges` share.
+    pub fn is_edge(&self, min_ev: f64) -> bool {
+        self.ev >= min_ev && self.stake_fraction > 0.0
     }
+}
+
+impl FuturesRules {
+    /// The rules `analytics` sets: the futures floor and Kelly fraction, the game stake cap,
+    /// the two-way de-vig method.
+    pub fn from_analytics(a: &AnalyticsConfig) -> FuturesRules {
+        FuturesRules {
+            min_ev: a.futures.min_ev,
+            kelly_fraction: a.futures.kelly_fraction,
+            max_bet_fraction: a.max_bet_fraction,
+            two_way_devig: a.devig_method,
+        }
+    }
+}
+
+/// Prices `quotes` against a season forecast, as of the forecast's day (noon UTC: the lock-up
+/// runs from the moment the simulation stands for), settling on the schedule in `games`.
+/// `None` when `games` holds no regular season of the forecast's season.
+pub fn price_forecast(
+    fc: &SeasonForecast,
+    games: &[GameRecord],
+    quotes: &[OutrightQuote],
+    rules: &FuturesRules,
+) -> Option<Vec<FutureEdge>> {
+    let season = i32::from(fc.season);
+    let settle = Settlement::from_games(games, season)?;
+    let priced_at = fc
+        .as_of
+        .and_hms_opt(12, 0, 0)
+        .map(|t| t.and_utc().timestamp_millis())
+        .unwrap_or_default();
+    Some(price_outrights(
+        season, &fc.teams, quotes, rules, &settle, priced_at,
+    ))
 }
 
 /// Prices every quote of `season` against the simulation's teams; best EV first. Quotes of
@@ -366,7 +402,7 @@ mod tests {
         assert_eq!(mia_b.book_fair_prob, None);
         // EV recomputable from the printed columns: 0.25 * 5.0 - 1.
         assert!((mia_b.ev - 0.25).abs() < 1e-12);
-        assert!(mia_b.is_edge(&rules()));
+        assert!(mia_b.is_edge(rules().min_ev));
         assert!(
             edges.windows(2).all(|w| w[0].ev >= w[1].ev),
             "best EV first"

@@ -6,7 +6,7 @@
 use super::pricer::Pricer;
 use crate::config::Config;
 use crate::domain::outright::OutrightQuote;
-use crate::edges::futures::{price_outrights, FuturesRules, Settlement};
+use crate::edges::futures::{price_forecast, FuturesRules};
 use crate::pricing::games::GameRecord;
 use crate::pricing::season::{self, SeasonForecast};
 use crate::snapshot::{FuturesState, FuturesView};
@@ -135,7 +135,7 @@ impl FuturesService {
         let Some(season) = self.view.forecast.as_ref().map(|f| i32::from(f.season)) else {
             return;
         };
-        let max_age_ms = (self.cfg.analytics.futures.max_age_hours * 3_600_000.0) as i64;
+        let max_age_ms = self.cfg.analytics.futures.max_age_ms();
         match store
             .latest_outrights(Some(season), now_ms.saturating_sub(max_age_ms))
             .await
@@ -153,35 +153,12 @@ impl FuturesService {
         let (Some(fc), Some(model)) = (&self.view.forecast, &self.model) else {
             return;
         };
-        let season = i32::from(fc.season);
-        let Some(settle) = Settlement::from_games(model.engine().games(), season) else {
+        let rules = FuturesRules::from_analytics(&self.cfg.analytics);
+        let Some(edges) = price_forecast(fc, model.engine().games(), &self.quotes, &rules) else {
             return;
         };
-        // The moment the simulation stands for: the lock-up runs from its day.
-        let priced_at = fc
-            .as_of
-            .and_hms_opt(12, 0, 0)
-            .map(|t| t.and_utc().timestamp_millis())
-            .unwrap_or_default();
-        self.view.edges = price_outrights(
-            season,
-            &fc.teams,
-            &self.quotes,
-            &rules(&self.cfg),
-            &settle,
-            priced_at,
-        );
+        self.view.edges = edges;
         self.view.quotes = self.quotes.len();
-    }
-}
-
-/// The futures rules from the configuration.
-pub fn rules(cfg: &Config) -> FuturesRules {
-    FuturesRules {
-        min_ev: cfg.analytics.futures.min_ev,
-        kelly_fraction: cfg.analytics.futures.kelly_fraction,
-        max_bet_fraction: cfg.analytics.max_bet_fraction,
-        two_way_devig: cfg.analytics.devig_method,
     }
 }
 

@@ -156,11 +156,7 @@ fn status_line(snap: &Snapshot) -> String {
         ),
         FuturesState::Ready => {
             let fc = f.forecast.as_ref();
-            let edges = f
-                .edges
-                .iter()
-                .filter(|e| e.ev >= f.min_ev && e.stake_fraction > 0.0)
-                .count();
+            let edges = f.edges.iter().filter(|e| e.is_edge(f.min_ev)).count();
             format!(
                 "{} as of {} · {} sims · {} prices · {} edges",
                 fc.map(|c| c.season).unwrap_or_default(),
